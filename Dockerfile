@@ -1,0 +1,19 @@
+# One image for the API workers, the writer and the scheduler (server mode).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends qpdf fonts-noto-cjk curl \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY tracker ./tracker
+COPY watermark ./watermark
+COPY ingest ./ingest
+COPY scoring ./scoring
+COPY api ./api
+RUN pip install .
+RUN useradd --system --home /app dealsignal && mkdir -p /data && chown dealsignal /data
+USER dealsignal
+ENV DEALSIGNAL_DATA_DIR=/data
+EXPOSE 8000
+CMD ["dealsignal", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]

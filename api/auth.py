@@ -1,0 +1,39 @@
+"""Bearer API-key authentication as scoped `Annotated` dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.services import ServicesDep
+from tracker.api_keys import Principal
+from tracker.errors import Forbidden, Unauthenticated
+from tracker.types import Scope
+
+__all__ = ["AdminPrincipal", "CrmPrincipal", "RepsPrincipal", "authenticate", "require"]
+
+
+async def authenticate(request: Request, services: ServicesDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise Unauthenticated("send `Authorization: Bearer <api key>`", code="missing_api_key")
+    return await run_in_threadpool(services.authenticator.authenticate, credential.strip())
+
+
+def require(scope: Scope) -> object:
+    async def dependency(
+        principal: Annotated[Principal, Depends(authenticate)],
+    ) -> Principal:
+        if not principal.allows(scope):
+            raise Forbidden(f"this key lacks the `{scope.value}` scope", code="insufficient_scope")
+        return principal
+
+    return Depends(dependency)
+
+
+RepsPrincipal = Annotated[Principal, require(Scope.REPS)]
+CrmPrincipal = Annotated[Principal, require(Scope.CRM)]
+AdminPrincipal = Annotated[Principal, require(Scope.ADMIN)]

@@ -1,0 +1,1 @@
+"""dealsignal ingest package."""

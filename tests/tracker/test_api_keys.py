@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from tracker.api_keys import ApiKeyAuthenticator, create_api_key, list_api_keys, revoke_api_key
+from tracker.clickhouse import ClickHouse
+from tracker.errors import NotFound, Unauthenticated
+from tracker.tenants import create_tenant, ensure_tenant, get_tenant
+from tracker.types import Scope
+
+
+def test_key_resolves_its_tenant_and_only_the_hash_is_stored(store: ClickHouse) -> None:
+    tenant = create_tenant(store, "华东销售部")
+    key, plaintext = create_api_key(store, tenant.tenant_id, Scope.CRM, "crm sync")
+    principal = ApiKeyAuthenticator(store).authenticate(plaintext)
+    assert (principal.tenant_id, principal.scope, principal.key_id) == (
+        tenant.tenant_id,
+        Scope.CRM,
+        key.key_id,
+    )
+    stored = store.query(f"SELECT key_hash FROM {store.database}.api_keys FINAL")
+    secret = plaintext.split(".", 1)[1]
+    assert len(stored) == 1 and secret not in stored[0]["key_hash"]
+    assert get_tenant(store, tenant.tenant_id).name == "华东销售部"
+
+
+@pytest.mark.parametrize(
+    ("presented", "code"),
+    [
+        ("not-a-key", "malformed_api_key"),
+        ("ds_", "malformed_api_key"),
+        ("ds_key_0000.secret", "invalid_api_key"),
+    ],
+)
+def test_unknown_and_malformed_keys_are_refused(
+    store: ClickHouse, presented: str, code: str
+) -> None:
+    with pytest.raises(Unauthenticated) as caught:
+        ApiKeyAuthenticator(store).authenticate(presented)
+    assert caught.value.code == code
+
+
+def test_wrong_secret_and_revoked_keys_are_refused(store: ClickHouse) -> None:
+    tenant = create_tenant(store, "acme")
+    key, plaintext = create_api_key(store, tenant.tenant_id, Scope.REPS)
+    auth = ApiKeyAuthenticator(store)
+    with pytest.raises(Unauthenticated):
+        auth.authenticate(plaintext[:-2] + "xx")
+    revoke_api_key(store, tenant.tenant_id, key.key_id)
+    auth.invalidate(key.key_id)
+    with pytest.raises(Unauthenticated) as caught:
+        auth.authenticate(plaintext)
+    assert caught.value.code == "revoked_api_key"
+
+
+def test_admin_scope_implies_the_others() -> None:
+    assert Scope.ADMIN.allows(Scope.REPS) and Scope.ADMIN.allows(Scope.CRM)
+    assert not Scope.REPS.allows(Scope.CRM) and not Scope.CRM.allows(Scope.ADMIN)
+
+
+def test_tenant_a_cannot_list_or_revoke_tenant_b_keys(store: ClickHouse) -> None:
+    a, b = create_tenant(store, "a"), create_tenant(store, "b")
+    key_b, _ = create_api_key(store, b.tenant_id, Scope.ADMIN)
+    create_api_key(store, a.tenant_id, Scope.REPS)
+    assert [k.tenant_id for k in list_api_keys(store, a.tenant_id)] == [a.tenant_id]
+    with pytest.raises(NotFound):
+        revoke_api_key(store, a.tenant_id, key_b.key_id)
+    assert list_api_keys(store, b.tenant_id)[0].revoked_at is None
+
+
+def test_ensure_tenant_is_idempotent_by_name(store: ClickHouse) -> None:
+    first = ensure_tenant(store, "王总的公司")
+    assert ensure_tenant(store, "王总的公司").tenant_id == first.tenant_id

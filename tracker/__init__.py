@@ -1,0 +1,2 @@
+"""Domain core: settings, ids, tokens, tenants and API keys, documents and links, and the
+ClickHouse and Redis access layer."""

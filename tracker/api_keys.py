@@ -1,0 +1,171 @@
+"""API keys for machines (CRM, scripts). The plaintext is shown once; only its SHA-256 is
+stored. Keys are 256-bit random, so a fast hash is safe here (no dictionary to attack) and
+keeps authentication off the slow path.
+
+Format: `ds_<key id>.<secret>` — the key id finds the row, the secret is compared in
+constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+
+from tracker.clickhouse import ClickHouse
+from tracker.clock import TS, utcnow, version_now
+from tracker.errors import NotFound, Unauthenticated
+from tracker.ids import new_id
+from tracker.types import Scope
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyAuthenticator",
+    "Principal",
+    "create_api_key",
+    "list_api_keys",
+    "revoke_api_key",
+]
+
+_PREFIX = "ds_"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    tenant_id: str
+    scope: Scope
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: resolved from a key, passed explicitly to every store call."""
+
+    tenant_id: str
+    scope: Scope
+    key_id: str
+
+    def allows(self, required: Scope) -> bool:
+        return self.scope.allows(required)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _write(ch: ClickHouse, key: ApiKey, key_hash: str) -> None:
+    ch.insert(
+        "api_keys",
+        pa.table(
+            {
+                "key_id": [key.key_id],
+                "tenant_id": [key.tenant_id],
+                "key_hash": [key_hash],
+                "scope": [key.scope.value],
+                "name": [key.name],
+                "created_at": pa.array([key.created_at], TS),
+                "revoked_at": pa.array([key.revoked_at], TS),
+                "version": pa.array([version_now()], pa.uint64()),
+            }
+        ),
+    )
+
+
+def create_api_key(
+    ch: ClickHouse, tenant_id: str, scope: Scope, name: str = ""
+) -> tuple[ApiKey, str]:
+    """Store a new key; return it and the plaintext (the only time it exists)."""
+    key = ApiKey(new_id("api_key"), tenant_id, scope, name, utcnow(), None)
+    secret = secrets.token_urlsafe(32)
+    _write(ch, key, _hash(secret))
+    return key, f"{_PREFIX}{key.key_id}.{secret}"
+
+
+def _rows(ch: ClickHouse, where: str, params: dict[str, str]) -> list[tuple[ApiKey, str]]:
+    rows = ch.query(
+        "SELECT key_id, tenant_id, key_hash, scope, name, created_at, revoked_at "
+        f"FROM {ch.database}.api_keys FINAL WHERE {where} ORDER BY created_at",
+        params,
+    )
+    return [
+        (
+            ApiKey(
+                r["key_id"],
+                r["tenant_id"],
+                Scope(r["scope"]),
+                r["name"],
+                r["created_at"],
+                r["revoked_at"],
+            ),
+            r["key_hash"],
+        )
+        for r in rows
+    ]
+
+
+def list_api_keys(ch: ClickHouse, tenant_id: str) -> list[ApiKey]:
+    return [key for key, _ in _rows(ch, "tenant_id = {tenant_id:String}", {"tenant_id": tenant_id})]
+
+
+def revoke_api_key(ch: ClickHouse, tenant_id: str, key_id: str) -> ApiKey:
+    found = _rows(
+        ch,
+        "tenant_id = {tenant_id:String} AND key_id = {key_id:String}",
+        {"tenant_id": tenant_id, "key_id": key_id},
+    )
+    if not found:
+        raise NotFound("unknown API key", code="api_key_not_found")
+    key, key_hash = found[0]
+    revoked = ApiKey(key.key_id, key.tenant_id, key.scope, key.name, key.created_at, utcnow())
+    _write(ch, revoked, key_hash)
+    return revoked
+
+
+class ApiKeyAuthenticator:
+    """Resolves a presented key to a Principal, caching rows briefly so a hot CRM pull does
+    not query ClickHouse per request. Revocation through this object is seen at once;
+    revocation by another process within `ttl` seconds."""
+
+    def __init__(self, ch: ClickHouse, ttl: float = 10.0) -> None:
+        self._ch = ch
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, tuple[ApiKey, str] | None]] = {}
+        self._lock = threading.Lock()
+
+    def invalidate(self, key_id: str) -> None:
+        with self._lock:
+            self._cache.pop(key_id, None)
+
+    def _lookup(self, key_id: str) -> tuple[ApiKey, str] | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key_id)
+        if hit and now - hit[0] < self._ttl:
+            return hit[1]
+        found = _rows(self._ch, "key_id = {key_id:String}", {"key_id": key_id})
+        entry = found[0] if found else None
+        with self._lock:
+            self._cache[key_id] = (now, entry)
+        return entry
+
+    def authenticate(self, presented: str) -> Principal:
+        if not presented.startswith(_PREFIX) or "." not in presented:
+            raise Unauthenticated("malformed API key", code="malformed_api_key")
+        key_id, _, secret = presented[len(_PREFIX) :].partition(".")
+        if not key_id or not secret:
+            raise Unauthenticated("malformed API key", code="malformed_api_key")
+        entry = self._lookup(key_id)
+        if entry is None or not hmac.compare_digest(entry[1], _hash(secret)):
+            raise Unauthenticated("unknown API key", code="invalid_api_key")
+        key = entry[0]
+        if key.revoked_at is not None:
+            raise Unauthenticated("API key revoked", code="revoked_api_key")
+        return Principal(key.tenant_id, key.scope, key.key_id)

@@ -1,0 +1,103 @@
+"""Signed tokens (itsdangerous) carrying compact ids only.
+
+One salt per purpose, so a pixel token is never accepted as a link token. Secrets rotate:
+the first secret signs, all of them verify. The beacon hot path verifies a viewer-session
+token and never touches ClickHouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from tracker.errors import Gone, NotFound
+
+__all__ = ["LinkClaims", "TokenPurpose", "TokenSigner", "ViewerSessionClaims"]
+
+
+class TokenPurpose(StrEnum):
+    LINK = "link"
+    PIXEL = "pixel"
+    VIEWER_SESSION = "viewer-session"
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    tenant_id: str
+    link_id: str
+
+
+@dataclass(frozen=True)
+class ViewerSessionClaims:
+    """Everything the beacon route needs to enrich an event without a database read."""
+
+    tenant_id: str
+    link_id: str
+    document_id: str
+    version_id: str
+    opportunity_id: str
+    contact_id: str
+    viewer_id: str
+    pages: int
+
+    def to_list(self) -> list[Any]:
+        return [
+            self.tenant_id,
+            self.link_id,
+            self.document_id,
+            self.version_id,
+            self.opportunity_id,
+            self.contact_id,
+            self.viewer_id,
+            self.pages,
+        ]
+
+
+class TokenSigner:
+    def __init__(self, secrets: list[str], *, viewer_session_max_age: int = 12 * 3600) -> None:
+        if not secrets:
+            raise ValueError("at least one secret is required")
+        self._secrets = secrets
+        self._viewer_max_age = viewer_session_max_age
+
+    def _plain(self, purpose: TokenPurpose) -> URLSafeSerializer:
+        return URLSafeSerializer(self._secrets[::-1], salt=purpose.value)
+
+    def _timed(self, purpose: TokenPurpose) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secrets[::-1], salt=purpose.value)
+
+    # itsdangerous signs with the *last* key in the list and verifies with all of them.
+
+    def link_token(self, claims: LinkClaims, purpose: TokenPurpose = TokenPurpose.LINK) -> str:
+        return str(self._plain(purpose).dumps([claims.tenant_id, claims.link_id]))
+
+    def read_link_token(self, token: str, purpose: TokenPurpose = TokenPurpose.LINK) -> LinkClaims:
+        try:
+            payload = self._plain(purpose).loads(token)
+        except BadSignature as exc:
+            raise NotFound("unknown link", code="link_not_found") from exc
+        if not (isinstance(payload, list) and len(payload) == 2):
+            raise NotFound("unknown link", code="link_not_found")
+        return LinkClaims(str(payload[0]), str(payload[1]))
+
+    def viewer_session_token(self, claims: ViewerSessionClaims) -> str:
+        return str(self._timed(TokenPurpose.VIEWER_SESSION).dumps(claims.to_list()))
+
+    def read_viewer_session(self, token: str) -> ViewerSessionClaims:
+        try:
+            payload = self._timed(TokenPurpose.VIEWER_SESSION).loads(
+                token, max_age=self._viewer_max_age
+            )
+        except SignatureExpired as exc:
+            raise Gone("viewer session expired; reload the page", code="session_expired") from exc
+        except BadSignature as exc:
+            raise NotFound("unknown viewer session", code="session_not_found") from exc
+        if not (isinstance(payload, list) and len(payload) == 8):
+            raise NotFound("unknown viewer session", code="session_not_found")
+        tenant, link, document, version, opportunity, contact, viewer, pages = payload
+        return ViewerSessionClaims(
+            str(tenant), str(link), str(document), str(version), str(opportunity),
+            str(contact), str(viewer), int(pages),
+        )  # fmt: skip
