@@ -1,1 +1,55 @@
-"""dealsignal ingest package."""
+"""Event ingestion: the beacon model and validation, bot verdicts, enrichment, the Redis
+stream buffer, the exactly-once batch writer into ClickHouse, and rollup analytics.
+
+The API layer builds one `Ingestor` (with a `StreamBuffer`) and calls
+`accept_beacon` / `accept_server_event`; `dealsignal writer` runs `Writer.run_forever`."""
+
+from __future__ import annotations
+
+from ingest.analytics import MEANINGFUL_DWELL_MS, document_analytics
+from ingest.buffer import EventStream, StreamBuffer
+from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
+from ingest.keys import is_link_revoked, mark_link_revoked
+from ingest.model import (
+    BEACON_EVENT_TYPES,
+    EVENT_COLUMNS,
+    Event,
+    HeadlessSignals,
+    RawBeacon,
+    RawEvent,
+)
+from ingest.service import Ingestor, beacon_event_id
+from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
+from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
+from ingest.writer import BatchResult, Writer, WriterStopped
+
+__all__ = [
+    "BEACON_EVENT_TYPES",
+    "EVENT_COLUMNS",
+    "MEANINGFUL_DWELL_MS",
+    "BatchResult",
+    "Enricher",
+    "Event",
+    "EventContext",
+    "EventStream",
+    "HeadlessSignals",
+    "Ingestor",
+    "RawBeacon",
+    "RawEvent",
+    "RequestMeta",
+    "StreamBuffer",
+    "ValidBeacon",
+    "Writer",
+    "WriterStopped",
+    "beacon_event_id",
+    "document_analytics",
+    "ip_key_from_secret",
+    "is_link_revoked",
+    "mark_link_revoked",
+    "parse_beacon",
+    "parse_user_agent",
+    "request_verdict",
+    "signals_verdict",
+    "user_agent_verdict",
+    "validate_beacon",
+]

@@ -113,3 +113,74 @@ PARTITION BY toYYYYMM(received_at)
 ORDER BY (tenant_id, document_id, link_id, received_at, event_id)
 TTL toDateTime(received_at) + INTERVAL 730 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
+
+-- 0003_rollups sha256=71d2138d2476e6457d5cefe655d30be90d8a579c65c8afcd9df49db618080e63
+CREATE TABLE IF NOT EXISTS dealsignal.page_dwell_daily 
+(
+    tenant_id String,
+    document_id String,
+    version_id String,
+    link_id String,
+    page UInt16,
+    day Date,
+    dwell_ms SimpleAggregateFunction(sum, UInt64),
+    heartbeats SimpleAggregateFunction(sum, UInt64),
+    viewers AggregateFunction(uniq, String)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (tenant_id, document_id, version_id, link_id, page, day)
+SETTINGS non_replicated_deduplication_window = 10000;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.page_dwell_daily_mv 
+TO dealsignal.page_dwell_daily
+AS SELECT
+    tenant_id,
+    document_id,
+    version_id,
+    link_id,
+    page,
+    toDate(received_at) AS day,
+    toUInt64(sum(dwell_ms)) AS dwell_ms,
+    toUInt64(count()) AS heartbeats,
+    uniqState(viewer_id) AS viewers
+FROM dealsignal.events
+WHERE event_type = 'page_dwell' AND is_bot = 0 AND page > 0
+GROUP BY tenant_id, document_id, version_id, link_id, page, day;
+CREATE TABLE IF NOT EXISTS dealsignal.link_activity_daily 
+(
+    tenant_id String,
+    document_id String,
+    link_id String,
+    day Date,
+    views SimpleAggregateFunction(sum, UInt64),
+    clicks SimpleAggregateFunction(sum, UInt64),
+    pixel_opens SimpleAggregateFunction(sum, UInt64),
+    downloads SimpleAggregateFunction(sum, UInt64),
+    dwell_ms SimpleAggregateFunction(sum, UInt64),
+    bot_events SimpleAggregateFunction(sum, UInt64),
+    visits AggregateFunction(uniqIf, String, UInt8),
+    viewers AggregateFunction(uniqIf, String, UInt8),
+    forwarded_viewers AggregateFunction(uniqIf, String, UInt8)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (tenant_id, document_id, link_id, day)
+SETTINGS non_replicated_deduplication_window = 10000;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.link_activity_daily_mv 
+TO dealsignal.link_activity_daily
+AS SELECT
+    tenant_id,
+    document_id,
+    link_id,
+    toDate(received_at) AS day,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'view_start')) AS views,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'link_click')) AS clicks,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'pixel_open')) AS pixel_opens,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'download')) AS downloads,
+    toUInt64(sumIf(dwell_ms, is_bot = 0 AND event_type = 'page_dwell')) AS dwell_ms,
+    toUInt64(countIf(is_bot = 1)) AS bot_events,
+    uniqIfState(visit_id, toUInt8(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS visits,
+    uniqIfState(viewer_id, toUInt8(is_bot = 0 AND viewer_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS viewers,
+    uniqIfState(viewer_id, toUInt8(is_bot = 0 AND forwarded = 1 AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS forwarded_viewers
+FROM dealsignal.events
+GROUP BY tenant_id, document_id, link_id, day;

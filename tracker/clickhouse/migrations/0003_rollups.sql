@@ -1,4 +1,7 @@
 -- Rollups of events by materialized views (read with -Merge / sum ... GROUP BY).
+-- The rollup tables keep a deduplication window of their own: ClickHouse deduplicates blocks
+-- in dependent materialized views (a retried insert with the same insert_deduplication_token
+-- is skipped in the MV targets too) only when the target table has a window.
 -- Visits and viewers count only viewer-JS events (a view exists once the viewer's JS posted).
 -- Human (is_bot = 0) events feed the engagement columns; bot events are counted apart in
 -- link_activity_daily.bot_events and never reach page dwell. Events of revoked links are
@@ -17,7 +20,8 @@ CREATE TABLE IF NOT EXISTS {db}.page_dwell_daily {on_cluster}
 )
 ENGINE = {engine:AggregatingMergeTree}
 PARTITION BY toYYYYMM(day)
-ORDER BY (tenant_id, document_id, version_id, link_id, page, day);
+ORDER BY (tenant_id, document_id, version_id, link_id, page, day)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.page_dwell_daily_mv {on_cluster}
 TO {db}.{local:page_dwell_daily}
@@ -53,7 +57,8 @@ CREATE TABLE IF NOT EXISTS {db}.link_activity_daily {on_cluster}
 )
 ENGINE = {engine:AggregatingMergeTree}
 PARTITION BY toYYYYMM(day)
-ORDER BY (tenant_id, document_id, link_id, day);
+ORDER BY (tenant_id, document_id, link_id, day)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.link_activity_daily_mv {on_cluster}
 TO {db}.{local:link_activity_daily}

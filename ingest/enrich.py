@@ -1,0 +1,281 @@
+"""Enrichment: an ordered list of named steps turning validated events into `events` rows.
+
+    received_at   server time (epoch ms), one value per request
+    viewer        viewer id from the signed viewer session / cookie (never from the body)
+    user_agent    ua-parser families (browser, os, device), cached per UA string
+    ip            HMAC-SHA256 of the IP with a per-deployment key, truncated (`ip_mode=hash`,
+                  default); `truncate` keeps the /24 (IPv4) or /48 (IPv6); `raw` keeps it
+    bot_verdict   request layers, scanner timing, in-page signals (see `ingest.verdict`)
+    visit         one Lua call per request: visit id (activity within `visit_gap_seconds`
+                  continues the visit), forwarded flag (a viewer id new to a link that already
+                  had another viewer), and a sticky headless flag for the rest of the session.
+                  Flagged events never open visits or mark forwards — a Slackbot unfurl must
+                  not make the real recipient look "forwarded".
+    count         per-type accepted and per-reason flagged counters
+
+`link_revoked` is set by the writer (from the `ds:revoked` set), not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Final
+
+import redis.asyncio as aioredis
+from ua_parser import parse
+
+from ingest.keys import (
+    LINK_VIEWERS_TTL_SECONDS,
+    VIEWER_STATE_TTL_SECONDS,
+    link_viewers_key,
+    redis_errors,
+    viewer_state_key,
+)
+from ingest.metrics import EVENTS_ACCEPTED, EVENTS_FLAGGED
+from ingest.model import Event, HeadlessSignals
+from ingest.verdict import RequestMeta, request_verdict, scanner_verdict, signals_verdict
+from tracker.config import Settings
+from tracker.ids import new_id
+from tracker.tokens import ViewerSessionClaims
+from tracker.types import BotReason, EventType
+
+__all__ = [
+    "STEPS",
+    "EnrichBatch",
+    "Enricher",
+    "EventContext",
+    "Step",
+    "ip_key_from_secret",
+    "parse_user_agent",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EventContext:
+    """Who and what an event is about: from a viewer-session token, or for server-side
+    events (click, pixel, download) from the API's link lookup."""
+
+    tenant_id: str
+    link_id: str
+    document_id: str
+    version_id: str = ""
+    opportunity_id: str = ""
+    contact_id: str = ""
+    viewer_id: str = ""
+    link_sent_at_ms: int | None = None  # when the link was sent/created (scanner timing)
+
+    @classmethod
+    def from_claims(cls, claims: ViewerSessionClaims) -> EventContext:
+        return cls(
+            tenant_id=claims.tenant_id,
+            link_id=claims.link_id,
+            document_id=claims.document_id,
+            version_id=claims.version_id,
+            opportunity_id=claims.opportunity_id,
+            contact_id=claims.contact_id,
+            viewer_id=claims.viewer_id,
+        )
+
+
+@dataclass(slots=True)
+class EnrichBatch:
+    """The events of one request and what the steps need to know about it."""
+
+    context: EventContext
+    request: RequestMeta
+    events: list[Event]
+    now_ms: int
+    signals: list[HeadlessSignals | None] = field(default_factory=list)
+
+
+Step = Callable[["Enricher", EnrichBatch], Awaitable[None]]
+
+_TOUCH_VIEWER: Final = """
+local bot = ARGV[7]
+if bot == '' then
+  bot = redis.call('HGET', KEYS[1], 'bot') or ''
+else
+  redis.call('HSET', KEYS[1], 'bot', bot)
+end
+if bot ~= '' then
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  return {'', '0', bot}
+end
+local now = tonumber(ARGV[1])
+local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '-1')
+local visit = redis.call('HGET', KEYS[1], 'visit')
+if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then
+  visit = ARGV[3]
+  redis.call('HSET', KEYS[1], 'visit', visit)
+end
+if now > last then redis.call('HSET', KEYS[1], 'last', ARGV[1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+local fwd = redis.call('HGET', KEYS[2], ARGV[4])
+if not fwd then
+  if redis.call('HLEN', KEYS[2]) > 0 then fwd = '1' else fwd = '0' end
+  redis.call('HSET', KEYS[2], ARGV[4], fwd)
+end
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+return {visit, fwd, ''}
+"""
+
+
+def ip_key_from_secret(secret: str) -> bytes:
+    """Per-deployment IP-hashing key derived from the signing secret."""
+    return hashlib.sha256(b"dealsignal-ip-hash:" + secret.encode()).digest()
+
+
+@lru_cache(maxsize=4096)
+def parse_user_agent(user_agent: str) -> tuple[str, str, str]:
+    result = parse(user_agent) if user_agent else None
+    if result is None:
+        return ("Other", "Other", "Other")
+    browser = result.user_agent.family if result.user_agent else "Other"
+    os_family = result.os.family if result.os else "Other"
+    device = result.device.family if result.device else "Other"
+    return (browser, os_family, device)
+
+
+async def _received_at(enricher: Enricher, batch: EnrichBatch) -> None:
+    for event in batch.events:
+        event.received_at = batch.now_ms
+
+
+async def _viewer(enricher: Enricher, batch: EnrichBatch) -> None:
+    for event in batch.events:
+        event.viewer_id = batch.context.viewer_id
+
+
+async def _user_agent(enricher: Enricher, batch: EnrichBatch) -> None:
+    browser, os_family, device = parse_user_agent(batch.request.user_agent)
+    for event in batch.events:
+        event.ua_browser, event.ua_os, event.ua_device = browser, os_family, device
+
+
+async def _ip(enricher: Enricher, batch: EnrichBatch) -> None:
+    value = enricher.hash_ip(batch.request.ip)
+    for event in batch.events:
+        event.ip_hash = value
+
+
+async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
+    ctx = batch.context
+    for index, event in enumerate(batch.events):
+        kind = EventType(event.event_type)
+        event.flag(request_verdict(batch.request, kind))
+        if not event.is_bot:
+            reason = await scanner_verdict(
+                enricher.redis,
+                event_type=kind,
+                tenant_id=ctx.tenant_id,
+                contact_id=ctx.contact_id,
+                link_sent_at_ms=ctx.link_sent_at_ms,
+                now_ms=batch.now_ms,
+            )
+            event.flag(reason)
+        if index < len(batch.signals):
+            event.flag(signals_verdict(batch.signals[index]))
+
+
+async def _visit(enricher: Enricher, batch: EnrichBatch) -> None:
+    ctx = batch.context
+    human = [e for e in batch.events if not e.is_bot or e.bot_reason == BotReason.HEADLESS]
+    if not ctx.viewer_id or not human:
+        return
+    headless = BotReason.HEADLESS.value if any(e.is_bot for e in human) else ""
+    with redis_errors("visit tracking"):
+        visit, fwd, bot = await enricher.touch_viewer(
+            keys=[
+                viewer_state_key(ctx.tenant_id, ctx.link_id, ctx.viewer_id),
+                link_viewers_key(ctx.tenant_id, ctx.link_id),
+            ],
+            args=[
+                batch.now_ms,
+                enricher.settings.ingest.visit_gap_seconds * 1000,
+                new_id("visit", now_ms=batch.now_ms),
+                ctx.viewer_id,
+                VIEWER_STATE_TTL_SECONDS,
+                LINK_VIEWERS_TTL_SECONDS,
+                headless,
+            ],
+        )
+    sticky = BotReason(bot.decode()) if bot else BotReason.NONE
+    for event in human:
+        event.flag(sticky)
+        if not event.is_bot:
+            event.visit_id = visit.decode()
+            event.forwarded = int(fwd)
+
+
+async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
+    for event in batch.events:
+        EVENTS_ACCEPTED.labels(event_type=event.event_type).inc()
+        if event.is_bot:
+            EVENTS_FLAGGED.labels(reason=event.bot_reason).inc()
+
+
+STEPS: Final[tuple[tuple[str, Step], ...]] = (
+    ("received_at", _received_at),
+    ("viewer", _viewer),
+    ("user_agent", _user_agent),
+    ("ip", _ip),
+    ("bot_verdict", _bot_verdict),
+    ("visit", _visit),
+    ("count", _count),
+)
+
+
+class Enricher:
+    """Runs `STEPS` in order over the events of one request."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: aioredis.Redis,
+        *,
+        ip_key: bytes,
+        steps: tuple[tuple[str, Step], ...] = STEPS,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.steps = steps
+        self._ip_key = ip_key
+        self._touch = redis.register_script(_TOUCH_VIEWER)
+
+    async def touch_viewer(
+        self, *, keys: list[str], args: list[str | int]
+    ) -> tuple[bytes, bytes, bytes]:
+        visit, fwd, bot = await self._touch(keys=keys, args=args)
+        return _as_bytes(visit), _as_bytes(fwd), _as_bytes(bot)
+
+    def hash_ip(self, ip: str) -> str:
+        if not ip:
+            return ""
+        mode = self.settings.ingest.ip_mode
+        if mode == "raw":
+            return ip
+        if mode == "truncate":
+            try:
+                address = ipaddress.ip_address(ip)
+            except ValueError:
+                return ""
+            prefix = 24 if address.version == 4 else 48
+            return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+        digest = hmac.new(self._ip_key, ip.encode(), hashlib.sha256).hexdigest()
+        return digest[:16]
+
+    async def enrich(self, batch: EnrichBatch) -> list[Event]:
+        for _name, step in self.steps:
+            await step(self, batch)
+        return batch.events
+
+
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()

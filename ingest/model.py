@@ -1,0 +1,206 @@
+"""The one typed event schema: the raw beacon the viewer posts and the enriched `Event` row.
+
+Wire format (`POST /e`, body ≤ `limits.max_beacon_bytes`, `application/json` from
+`fetch(keepalive)` or `text/plain` from `navigator.sendBeacon`; both carry the same JSON)::
+
+    {
+      "s": "<viewer-session token>",               # signed, see tracker.tokens
+      "events": [                                   # 1..limits.max_beacon_events
+        {
+          "id": "3b1f0c3e-…",     # client event id: 8..64 chars of [A-Za-z0-9_-]
+          "t": "page_dwell",      # view_start | page_dwell | visit_end | headless_signal
+          "p": 3,                 # page, 1..claims.pages (0 = no page; not for page_dwell)
+          "d": 10000,             # active ms since the previous heartbeat (page_dwell only)
+          "q": 7,                 # client sequence number, 0..2^32-1
+          "ts": 1730000000000,    # client clock, epoch ms (optional)
+          "sig": {"wd": false, "sw": 1920, "sh": 1080, "pl": 5}   # optional headless signals
+        }
+      ]
+    }
+
+Unknown keys anywhere are rejected. `link_click`, `pixel_open` and `download` are server-side
+events (the API builds them); a beacon may not carry them.
+
+The enriched `Event` mirrors the `events` table column for column; `Event.to_row()` is the
+compact list form carried in the Redis stream (timestamps as epoch milliseconds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, field
+from typing import Any, Final
+
+import orjson
+
+from tracker.types import BotReason, EventType
+
+__all__ = [
+    "BEACON_EVENT_TYPES",
+    "ENTRY_VERSION",
+    "EVENT_COLUMNS",
+    "Event",
+    "HeadlessSignals",
+    "PoisonEntry",
+    "RawBeacon",
+    "RawEvent",
+    "decode_entry",
+    "encode_entry",
+    "row_is_valid",
+]
+
+#: Event types a viewer beacon may carry.
+BEACON_EVENT_TYPES: Final = frozenset(
+    {
+        EventType.VIEW_START,
+        EventType.PAGE_DWELL,
+        EventType.VISIT_END,
+        EventType.HEADLESS_SIGNAL,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessSignals:
+    """In-page automation hints sent with `view_start` (`sig`)."""
+
+    webdriver: bool = False
+    screen_width: int = -1  # -1 = not reported
+    screen_height: int = -1
+    plugins: int = -1
+
+    @property
+    def zero_screen(self) -> bool:
+        return self.screen_width == 0 or self.screen_height == 0
+
+    def to_props(self) -> dict[str, Any]:
+        return {
+            "wd": self.webdriver,
+            "sw": self.screen_width,
+            "sh": self.screen_height,
+            "pl": self.plugins,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """One validated event of a beacon, before enrichment."""
+
+    client_id: str
+    type: EventType
+    page: int
+    dwell_ms: int
+    seq: int
+    client_ts_ms: int
+    signals: HeadlessSignals | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawBeacon:
+    token: str
+    events: tuple[RawEvent, ...]
+
+
+@dataclass(slots=True)
+class Event:
+    """One row of the `events` table (field order = column order)."""
+
+    event_id: str
+    tenant_id: str
+    event_type: str
+    document_id: str
+    version_id: str
+    link_id: str
+    opportunity_id: str
+    contact_id: str
+    viewer_id: str
+    visit_id: str = ""
+    page: int = 0
+    dwell_ms: int = 0
+    seq: int = 0
+    client_ts: int = 0  # epoch ms
+    received_at: int = 0  # epoch ms
+    ua_browser: str = ""
+    ua_os: str = ""
+    ua_device: str = ""
+    ip_hash: str = ""
+    is_bot: int = 0
+    bot_reason: str = BotReason.NONE.value
+    forwarded: int = 0
+    link_revoked: int = 0
+    props: str = field(default="")
+
+    def to_row(self) -> list[Any]:
+        return list(astuple(self))
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Event:
+        return cls(*row)
+
+    def flag(self, reason: BotReason) -> None:
+        """Mark as automated; the first reason found wins."""
+        if reason is not BotReason.NONE and not self.is_bot:
+            self.is_bot = 1
+            self.bot_reason = reason.value
+
+
+EVENT_COLUMNS: Final[tuple[str, ...]] = tuple(Event.__dataclass_fields__)
+
+# Upper bound (exclusive) of each integer column; string columns are bounded by _MAX_LEN.
+_INT_BOUNDS: Final = {
+    "page": 2**16,
+    "dwell_ms": 2**32,
+    "seq": 2**32,
+    "client_ts": 2**47,
+    "received_at": 2**47,
+    "is_bot": 2,
+    "forwarded": 2,
+    "link_revoked": 2,
+}
+_COLUMN_BOUNDS: Final[tuple[int | None, ...]] = tuple(
+    _INT_BOUNDS.get(name) for name in EVENT_COLUMNS
+)
+_MAX_LEN: Final = 4096
+
+
+def row_is_valid(row: object) -> bool:
+    """Shape check for a row read back from the stream (the writer's poison test)."""
+    if not isinstance(row, list) or len(row) != len(_COLUMN_BOUNDS):
+        return False
+    for value, bound in zip(row, _COLUMN_BOUNDS, strict=True):
+        if bound is not None:
+            if type(value) is not int or not 0 <= value < bound:
+                return False
+        elif type(value) is not str or len(value) > _MAX_LEN:
+            return False
+    return True
+
+
+#: Stream entry layout: {b"v": ENTRY_VERSION, b"e": orjson([row, …])}, one entry per request.
+ENTRY_VERSION: Final = b"1"
+
+
+class PoisonEntry(ValueError):
+    """A stream entry the writer cannot turn into rows; `reason` goes to the dead letter."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def encode_entry(events: list[Event]) -> dict[bytes, bytes]:
+    return {b"v": ENTRY_VERSION, b"e": orjson.dumps([event.to_row() for event in events])}
+
+
+def decode_entry(fields: dict[bytes, bytes]) -> list[list[Any]]:
+    """Rows of one entry, shape-checked; raises `PoisonEntry`."""
+    if fields.get(b"v") != ENTRY_VERSION:
+        raise PoisonEntry("unknown_entry_version")
+    try:
+        rows = orjson.loads(fields.get(b"e", b""))
+    except orjson.JSONDecodeError as exc:
+        raise PoisonEntry("unparseable") from exc
+    if not isinstance(rows, list) or not rows:
+        raise PoisonEntry("no_rows")
+    if not all(row_is_valid(row) for row in rows):
+        raise PoisonEntry("bad_row")
+    return rows

@@ -1,0 +1,135 @@
+"""The API's entry points: validate → enrich → one stream entry → return once Redis has it.
+
+    accept_beacon(body, content_type=…, request=…)    POST /e (viewer JS)
+    accept_server_event(type, context, request=…)      /l/{token}, /o/{token}.gif, downloads
+
+Event ids: a beacon event's id is derived from the viewer session (tenant, link, viewer) and
+the client's event id, so a retried beacon yields the same `event_id` and the writer drops the
+copy. Server-side events get a fresh id per HTTP request (each request is one occurrence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+
+from ingest.buffer import EventStream
+from ingest.enrich import EnrichBatch, Enricher, EventContext
+from ingest.model import Event, RawEvent, encode_entry
+from ingest.validate import validate_beacon
+from ingest.verdict import RequestMeta
+from tracker.config import Settings
+from tracker.ids import new_id
+from tracker.tokens import TokenSigner
+from tracker.types import EventType
+
+__all__ = ["Ingestor", "beacon_event_id"]
+
+
+def beacon_event_id(context: EventContext, client_id: str) -> str:
+    """Deterministic `evt_…` id of a viewer event (same beacon retried → same id)."""
+    material = f"{context.tenant_id}\x1f{context.link_id}\x1f{context.viewer_id}\x1f{client_id}"
+    return "evt_" + hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Ingestor:
+    """What the API holds: settings, token signer, enricher and the stream buffer."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: aioredis.Redis,
+        signer: TokenSigner,
+        stream: EventStream,
+        *,
+        ip_key: bytes,
+    ) -> None:
+        self.settings = settings
+        self.signer = signer
+        self.stream = stream
+        self.enricher = Enricher(settings, redis, ip_key=ip_key)
+
+    async def accept_beacon(
+        self, body: bytes, *, content_type: str | None, request: RequestMeta
+    ) -> list[Event]:
+        """Validate and enqueue a viewer beacon; raises `InvalidBeacon` (400) or
+        `RedisUnavailable` (503). Returns the enqueued rows."""
+        beacon = validate_beacon(
+            body, content_type=content_type, settings=self.settings, signer=self.signer
+        )
+        context = EventContext.from_claims(beacon.claims)
+        events = [_from_raw(context, raw) for raw in beacon.events]
+        batch = EnrichBatch(
+            context=context,
+            request=request,
+            events=events,
+            now_ms=_now_ms(),
+            signals=[raw.signals for raw in beacon.events],
+        )
+        return await self._enqueue(batch)
+
+    async def accept_server_event(
+        self,
+        event_type: EventType,
+        context: EventContext,
+        *,
+        request: RequestMeta,
+        page: int = 0,
+        props: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Enqueue a link click, pixel open or download; raises `RedisUnavailable`."""
+        now = _now_ms()
+        event = Event(
+            event_id=_server_event_id(now),
+            tenant_id=context.tenant_id,
+            event_type=event_type.value,
+            document_id=context.document_id,
+            version_id=context.version_id,
+            link_id=context.link_id,
+            opportunity_id=context.opportunity_id,
+            contact_id=context.contact_id,
+            viewer_id=context.viewer_id,
+            page=page,
+            client_ts=now,
+            props=orjson.dumps(dict(props)).decode() if props else "",
+        )
+        batch = EnrichBatch(context=context, request=request, events=[event], now_ms=now)
+        (written,) = await self._enqueue(batch)
+        return written
+
+    async def _enqueue(self, batch: EnrichBatch) -> list[Event]:
+        events = await self.enricher.enrich(batch)
+        await self.stream.add(encode_entry(events))
+        return events
+
+
+def _server_event_id(now_ms: int) -> str:
+    return new_id("event", now_ms=now_ms)
+
+
+def _from_raw(context: EventContext, raw: RawEvent) -> Event:
+    return Event(
+        event_id=beacon_event_id(context, raw.client_id),
+        tenant_id=context.tenant_id,
+        event_type=raw.type.value,
+        document_id=context.document_id,
+        version_id=context.version_id,
+        link_id=context.link_id,
+        opportunity_id=context.opportunity_id,
+        contact_id=context.contact_id,
+        viewer_id=context.viewer_id,
+        page=raw.page,
+        dwell_ms=raw.dwell_ms,
+        seq=raw.seq,
+        client_ts=raw.client_ts_ms,
+        props=orjson.dumps(raw.signals.to_props()).decode() if raw.signals else "",
+    )

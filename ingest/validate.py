@@ -1,0 +1,157 @@
+"""Raw beacon bytes → a validated batch, before any enrichment.
+
+The whole batch is rejected (`InvalidBeacon` with a machine-readable `code`, nothing written)
+if any part is invalid. Codes:
+
+    body_too_large       body over `limits.max_beacon_bytes` (checked before parsing)
+    unsupported_media    a content type other than application/json or text/plain
+    malformed_json       not UTF-8 JSON, or not the documented shape (unknown/missing keys)
+    bad_token            the viewer-session token is missing, forged or expired
+    too_many_events      0 events or more than `limits.max_beacon_events`
+    bad_event_id         client event id not 8..64 chars of [A-Za-z0-9_-]
+    unknown_event_type   not a beacon event type (server-side types included)
+    page_out_of_range    page outside 1..claims.pages (0 allowed except for page_dwell)
+    absurd_dwell         dwell negative, not an integer, or over `_ABSURD_DWELL_MS` (1 h)
+    bad_seq              sequence number not an integer in 0..2^32-1
+    bad_timestamp        client time not an integer epoch-ms
+    bad_signals          headless signals not of the documented shape
+
+Dwell policy: a delta above `heartbeat_seconds + dwell_slack_seconds` but at most one hour is
+clamped to that bound (timer throttling in background tabs makes modest overshoots normal);
+anything over an hour, negative or non-integer is rejected — it can only come from a bug or a
+forged client, and silently clamping it would hide that. Client time is clamped into
+server time ± `clock_skew_seconds`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from ingest.metrics import EVENTS_REJECTED
+from ingest.model import BEACON_EVENT_TYPES, HeadlessSignals, RawBeacon, RawEvent
+from tracker.config import Settings
+from tracker.errors import DealsignalError, InvalidBeacon
+from tracker.tokens import TokenSigner, ViewerSessionClaims
+from tracker.types import EventType
+
+__all__ = ["ValidBeacon", "parse_beacon", "validate_beacon"]
+
+_ABSURD_DWELL_MS: Final = 3_600_000
+_EVENT_ID: Final = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_BEACON_KEYS: Final = frozenset({"s", "events"})
+_EVENT_KEYS: Final = frozenset({"id", "t", "p", "d", "q", "ts", "sig"})
+_SIGNAL_KEYS: Final = frozenset({"wd", "sw", "sh", "pl"})
+_MEDIA_TYPES: Final = frozenset({"", "application/json", "text/plain"})
+_MAX_TOKEN: Final = 2048
+_U32: Final = 2**32
+
+
+@dataclass(frozen=True, slots=True)
+class ValidBeacon:
+    claims: ViewerSessionClaims
+    events: tuple[RawEvent, ...]
+
+
+def _reject(code: str, message: str, **details: Any) -> InvalidBeacon:
+    EVENTS_REJECTED.labels(reason=code).inc()
+    return InvalidBeacon(message, code=code, **details)
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int
+
+
+def parse_beacon(body: bytes, *, content_type: str | None, settings: Settings) -> RawBeacon:
+    """Size, media type and structure; no token or claims needed yet."""
+    limits = settings.limits
+    if len(body) > limits.max_beacon_bytes:
+        raise _reject("body_too_large", f"beacon over {limits.max_beacon_bytes} bytes")
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media not in _MEDIA_TYPES:
+        raise _reject("unsupported_media", f"unsupported content type {media!r}")
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise _reject("malformed_json", "beacon is not valid JSON") from exc
+    if not isinstance(doc, dict) or set(doc) != _BEACON_KEYS:
+        raise _reject("malformed_json", "beacon must be {s, events}")
+    token, items = doc["s"], doc["events"]
+    if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN:
+        raise _reject("bad_token", "missing viewer-session token")
+    if not isinstance(items, list):
+        raise _reject("malformed_json", "events must be a list")
+    if not 0 < len(items) <= limits.max_beacon_events:
+        raise _reject("too_many_events", f"a beacon carries 1..{limits.max_beacon_events} events")
+    now_ms = time.time_ns() // 1_000_000
+    skew_ms = settings.ingest.clock_skew_seconds * 1000
+    max_dwell = (settings.ingest.heartbeat_seconds + settings.ingest.dwell_slack_seconds) * 1000
+    events = tuple(_parse_event(item, now_ms, skew_ms, max_dwell) for item in items)
+    return RawBeacon(token=token, events=events)
+
+
+def _parse_event(item: object, now_ms: int, skew_ms: int, max_dwell: int) -> RawEvent:
+    if not isinstance(item, dict) or not set(item) <= _EVENT_KEYS or not {"id", "t"} <= set(item):
+        raise _reject("malformed_json", "each event needs id and t, and only documented keys")
+    client_id = item["id"]
+    if not isinstance(client_id, str) or not _EVENT_ID.fullmatch(client_id):
+        raise _reject("bad_event_id", "event id must be 8..64 chars of [A-Za-z0-9_-]")
+    try:
+        kind = EventType(item["t"])
+    except (ValueError, TypeError):
+        kind = None
+    if kind is None or kind not in BEACON_EVENT_TYPES:
+        raise _reject("unknown_event_type", f"unknown event type {item['t']!r}")
+    page = item.get("p", 0)
+    if not _is_int(page) or page < 0:
+        raise _reject("page_out_of_range", "page must be a non-negative integer")
+    dwell = item.get("d", 0)
+    if not _is_int(dwell) or not 0 <= dwell <= _ABSURD_DWELL_MS:
+        raise _reject("absurd_dwell", f"dwell must be an integer in 0..{_ABSURD_DWELL_MS} ms")
+    if kind is not EventType.PAGE_DWELL:
+        dwell = 0
+    seq = item.get("q", 0)
+    if not _is_int(seq) or not 0 <= seq < _U32:
+        raise _reject("bad_seq", "seq must be an integer in 0..2^32-1")
+    client_ts = item.get("ts", now_ms)
+    if not _is_int(client_ts):
+        raise _reject("bad_timestamp", "ts must be epoch milliseconds")
+    signals = _parse_signals(item["sig"]) if "sig" in item else None
+    return RawEvent(
+        client_id=client_id,
+        type=kind,
+        page=page,
+        dwell_ms=min(dwell, max_dwell),
+        seq=seq,
+        client_ts_ms=min(max(client_ts, now_ms - skew_ms), now_ms + skew_ms),
+        signals=signals,
+    )
+
+
+def _parse_signals(sig: object) -> HeadlessSignals:
+    if not isinstance(sig, dict) or not set(sig) <= _SIGNAL_KEYS:
+        raise _reject("bad_signals", "sig may carry only wd, sw, sh, pl")
+    webdriver = sig.get("wd", False)
+    numbers = [sig.get(key, -1) for key in ("sw", "sh", "pl")]
+    if type(webdriver) is not bool or not all(_is_int(n) and -1 <= n < 1_000_000 for n in numbers):
+        raise _reject("bad_signals", "sig.wd is a boolean, sw/sh/pl small integers")
+    return HeadlessSignals(webdriver, numbers[0], numbers[1], numbers[2])
+
+
+def validate_beacon(
+    body: bytes, *, content_type: str | None, settings: Settings, signer: TokenSigner
+) -> ValidBeacon:
+    """Parse, verify the viewer-session token, and check pages against its claims."""
+    raw = parse_beacon(body, content_type=content_type, settings=settings)
+    try:
+        claims = signer.read_viewer_session(raw.token)
+    except DealsignalError as exc:  # NotFound (forged) or Gone (expired)
+        raise _reject("bad_token", "invalid or expired viewer session", reason=exc.code) from exc
+    for event in raw.events:
+        if event.page > claims.pages or (event.type is EventType.PAGE_DWELL and event.page < 1):
+            raise _reject("page_out_of_range", f"page must be within 1..{claims.pages}")
+    return ValidBeacon(claims=claims, events=raw.events)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import ingest
+
+EXPECTED = {
+    "BEACON_EVENT_TYPES",
+    "EVENT_COLUMNS",
+    "MEANINGFUL_DWELL_MS",
+    "BatchResult",
+    "Enricher",
+    "Event",
+    "EventContext",
+    "EventStream",
+    "HeadlessSignals",
+    "Ingestor",
+    "RawBeacon",
+    "RawEvent",
+    "RequestMeta",
+    "StreamBuffer",
+    "ValidBeacon",
+    "Writer",
+    "WriterStopped",
+    "beacon_event_id",
+    "document_analytics",
+    "ip_key_from_secret",
+    "is_link_revoked",
+    "mark_link_revoked",
+    "parse_beacon",
+    "parse_user_agent",
+    "request_verdict",
+    "signals_verdict",
+    "user_agent_verdict",
+    "validate_beacon",
+}
+
+
+def test_public_names_are_pinned() -> None:
+    assert set(ingest.__all__) == EXPECTED
+    assert all(hasattr(ingest, name) for name in ingest.__all__)
+
+
+def test_ingest_imports_only_tracker() -> None:
+    root = Path(ingest.__file__).parent
+    for module in root.glob("*.py"):
+        tree = ast.parse(module.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in {"api", "watermark", "scoring", "fastapi", "starlette"}, module
+        assert "__all__" in module.read_text(), module
