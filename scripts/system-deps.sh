@@ -10,8 +10,8 @@ missing=()
 for bin in "${!package_of[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || missing+=("${package_of[$bin]}")
 done
-# Chinese, Japanese and Korean glyphs for the browser tests and page renders.
-[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+# Chinese, Japanese and Korean glyphs: embedded (subset) into watermarks, and for the browser.
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing system packages: ${missing[*]}"
