@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from api import health, keys
 from api.errors import install_error_handlers
@@ -14,6 +14,12 @@ from api.services import Services, open_services
 from tracker.config import Settings
 
 __all__ = ["create_app"]
+
+# Every router of the app, one line each.
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    keys.router,
+)
 
 log = logging.getLogger("dealsignal")
 
@@ -42,8 +48,8 @@ def create_app(settings: Settings | None = None, *, run_background: bool | None 
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(keys.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
 
 

@@ -20,7 +20,9 @@ __all__ = [
     "ClickHouseMode",
     "IngestSettings",
     "Limits",
+    "ScoringSettings",
     "Settings",
+    "WebhookSettings",
     "resolve_secret_keys",
 ]
 
@@ -56,6 +58,29 @@ class IngestSettings(BaseModel):
     ip_mode: str = "hash"  # hash | truncate | raw
 
 
+class ScoringSettings(BaseModel):
+    """Engagement, health, stall and forecast tuning (weights are per-tenant overridable)."""
+
+    document_half_life_days: float = 7.0
+    meeting_half_life_days: float = 14.0
+    words_per_minute: int = 238
+    min_page_seconds: float = 5.0
+    glance_seconds: float = 2.0
+    revisit_gap_hours: float = 24.0
+    score_cache_seconds: int = 3600
+
+
+class WebhookSettings(BaseModel):
+    """Outbound webhooks: signed, retried through a Redis queue."""
+
+    # Hosts or CIDRs allowed even though they resolve to private/loopback addresses.
+    allow_private: list[str] = Field(default_factory=list)
+    max_attempts: int = 8
+    first_retry_seconds: float = 1.0
+    timeout_seconds: float = 10.0
+    queue: str = "ds:webhooks"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEALSIGNAL_",
@@ -83,6 +108,8 @@ class Settings(BaseSettings):
 
     limits: Limits = Field(default_factory=Limits)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("secret_keys", mode="before")
     @classmethod

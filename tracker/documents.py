@@ -1,0 +1,250 @@
+"""Documents and their versions (revisions of the same proposal). The PDF itself lives in
+the blob store under its sha256; rows here carry what scoring needs (pages, words per page,
+page tags such as `pricing`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from tracker.clickhouse import ClickHouse
+from tracker.clock import TS, utcnow, version_now
+from tracker.errors import BadRequest, NotFound
+from tracker.ids import new_id
+
+__all__ = [
+    "Document",
+    "DocumentVersion",
+    "NewVersion",
+    "add_version",
+    "create_document",
+    "get_document",
+    "get_version",
+    "list_documents",
+    "list_versions",
+    "set_page_tags",
+]
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    filename: str
+    sha256: str
+    size_bytes: int
+    page_words: tuple[int, ...]
+    page_tags: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def pages(self) -> int:
+        return len(self.page_words)
+
+
+@dataclass(frozen=True)
+class Document:
+    tenant_id: str
+    document_id: str
+    title: str
+    opportunity_id: str
+    owner: str
+    current_version_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentVersion:
+    tenant_id: str
+    document_id: str
+    version_id: str
+    revision: int
+    filename: str
+    sha256: str
+    size_bytes: int
+    pages: int
+    page_words: tuple[int, ...]
+    page_tags: tuple[tuple[str, ...], ...]
+    created_at: datetime
+
+    def pages_tagged(self, tag: str) -> list[int]:
+        return [i + 1 for i, tags in enumerate(self.page_tags) if tag in tags]
+
+
+def _write_document(ch: ClickHouse, doc: Document) -> None:
+    ch.insert(
+        "documents",
+        pa.table(
+            {
+                "tenant_id": [doc.tenant_id],
+                "document_id": [doc.document_id],
+                "title": [doc.title],
+                "opportunity_id": [doc.opportunity_id],
+                "owner": [doc.owner],
+                "current_version_id": [doc.current_version_id],
+                "created_at": pa.array([doc.created_at], TS),
+                "version": pa.array([version_now()], pa.uint64()),
+            }
+        ),
+    )
+
+
+def _write_version(ch: ClickHouse, ver: DocumentVersion) -> None:
+    ch.insert(
+        "document_versions",
+        pa.table(
+            {
+                "tenant_id": [ver.tenant_id],
+                "document_id": [ver.document_id],
+                "version_id": [ver.version_id],
+                "revision": pa.array([ver.revision], pa.uint32()),
+                "filename": [ver.filename],
+                "sha256": [ver.sha256],
+                "size_bytes": pa.array([ver.size_bytes], pa.uint64()),
+                "pages": pa.array([ver.pages], pa.uint16()),
+                "page_words": pa.array([list(ver.page_words)], pa.list_(pa.uint32())),
+                "page_tags": pa.array(
+                    [[list(t) for t in ver.page_tags]], pa.list_(pa.list_(pa.string()))
+                ),
+                "created_at": pa.array([ver.created_at], TS),
+                "version": pa.array([version_now()], pa.uint64()),
+            }
+        ),
+    )
+
+
+def _normalise_tags(new: NewVersion) -> tuple[tuple[str, ...], ...]:
+    tags = list(new.page_tags)[: new.pages]
+    tags += [()] * (new.pages - len(tags))
+    return tuple(tuple(t) for t in tags)
+
+
+def _version(tenant_id: str, document_id: str, revision: int, new: NewVersion) -> DocumentVersion:
+    return DocumentVersion(
+        tenant_id=tenant_id,
+        document_id=document_id,
+        version_id=new_id("version"),
+        revision=revision,
+        filename=new.filename,
+        sha256=new.sha256,
+        size_bytes=new.size_bytes,
+        pages=new.pages,
+        page_words=new.page_words,
+        page_tags=_normalise_tags(new),
+        created_at=utcnow(),
+    )
+
+
+def create_document(
+    ch: ClickHouse,
+    tenant_id: str,
+    *,
+    title: str,
+    first_version: NewVersion,
+    opportunity_id: str = "",
+    owner: str = "",
+) -> tuple[Document, DocumentVersion]:
+    document_id = new_id("document")
+    version = _version(tenant_id, document_id, 1, first_version)
+    doc = Document(tenant_id, document_id, title, opportunity_id, owner, version.version_id,
+                   version.created_at)  # fmt: skip
+    # Version first: a document row never points at a version that is not there.
+    _write_version(ch, version)
+    _write_document(ch, doc)
+    return doc, version
+
+
+def add_version(
+    ch: ClickHouse, tenant_id: str, document_id: str, new: NewVersion
+) -> tuple[Document, DocumentVersion]:
+    doc = get_document(ch, tenant_id, document_id)
+    revision = max(v.revision for v in list_versions(ch, tenant_id, document_id)) + 1
+    version = _version(tenant_id, document_id, revision, new)
+    _write_version(ch, version)
+    updated = replace(doc, current_version_id=version.version_id)
+    _write_document(ch, updated)
+    return updated, version
+
+
+_DOC_COLUMNS = (
+    "tenant_id, document_id, title, opportunity_id, owner, current_version_id, created_at"
+)
+_VERSION_COLUMNS = (
+    "tenant_id, document_id, version_id, revision, filename, sha256, size_bytes, pages, "
+    "page_words, page_tags, created_at"
+)
+
+
+def _doc(row: dict[str, Any]) -> Document:
+    return Document(**row)
+
+
+def _ver(row: dict[str, Any]) -> DocumentVersion:
+    row["page_words"] = tuple(row["page_words"])
+    row["page_tags"] = tuple(tuple(t) for t in row["page_tags"])
+    return DocumentVersion(**row)
+
+
+def get_document(ch: ClickHouse, tenant_id: str, document_id: str) -> Document:
+    rows = ch.query(
+        f"SELECT {_DOC_COLUMNS} FROM {ch.database}.documents FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND document_id = {document_id:String} "
+        "AND deleted = 0",
+        {"tenant_id": tenant_id, "document_id": document_id},
+    )
+    if not rows:
+        raise NotFound("unknown document", code="document_not_found")
+    return _doc(rows[0])
+
+
+def list_documents(
+    ch: ClickHouse, tenant_id: str, *, opportunity_id: str | None = None, limit: int = 200
+) -> list[Document]:
+    where = "tenant_id = {tenant_id:String} AND deleted = 0"
+    params: dict[str, object] = {"tenant_id": tenant_id, "limit": limit}
+    if opportunity_id is not None:
+        where += " AND opportunity_id = {opportunity_id:String}"
+        params["opportunity_id"] = opportunity_id
+    rows = ch.query(
+        f"SELECT {_DOC_COLUMNS} FROM {ch.database}.documents FINAL WHERE {where} "
+        "ORDER BY created_at DESC LIMIT {limit:UInt32}",
+        params,
+    )
+    return [_doc(r) for r in rows]
+
+
+def get_version(ch: ClickHouse, tenant_id: str, version_id: str) -> DocumentVersion:
+    rows = ch.query(
+        f"SELECT {_VERSION_COLUMNS} FROM {ch.database}.document_versions FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND version_id = {version_id:String}",
+        {"tenant_id": tenant_id, "version_id": version_id},
+    )
+    if not rows:
+        raise NotFound("unknown document version", code="version_not_found")
+    return _ver(rows[0])
+
+
+def list_versions(ch: ClickHouse, tenant_id: str, document_id: str) -> list[DocumentVersion]:
+    rows = ch.query(
+        f"SELECT {_VERSION_COLUMNS} FROM {ch.database}.document_versions FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND document_id = {document_id:String} "
+        "ORDER BY revision",
+        {"tenant_id": tenant_id, "document_id": document_id},
+    )
+    return [_ver(r) for r in rows]
+
+
+def set_page_tags(
+    ch: ClickHouse, tenant_id: str, version_id: str, tags: dict[int, list[str]]
+) -> DocumentVersion:
+    """Replace the tags of the given pages (1-based); other pages keep theirs."""
+    version = get_version(ch, tenant_id, version_id)
+    bad = [page for page in tags if not 1 <= page <= version.pages]
+    if bad:
+        raise BadRequest(f"pages out of range: {bad}", code="page_out_of_range")
+    merged = [list(t) for t in version.page_tags]
+    for page, names in tags.items():
+        merged[page - 1] = sorted({n.strip().lower() for n in names if n.strip()})
+    updated = replace(version, page_tags=tuple(tuple(t) for t in merged))
+    _write_version(ch, updated)
+    return updated

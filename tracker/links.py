@@ -1,0 +1,223 @@
+"""Per-recipient tracked links. One link per recipient of a document; the token in the URL
+carries only (tenant id, link id), everything else is read here on the (low-volume) viewer
+page. Passcodes are stored as salted scrypt hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from tracker.clickhouse import ClickHouse
+from tracker.clock import TS, utcnow, version_now
+from tracker.errors import Gone, NotFound
+from tracker.ids import new_id
+
+__all__ = [
+    "Link",
+    "LinkOptions",
+    "Recipient",
+    "check_passcode",
+    "create_links",
+    "get_link",
+    "hash_passcode",
+    "list_links",
+    "revoke_link",
+]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str = ""
+    role: str = ""
+    contact_id: str = ""
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    expires_at: datetime | None = None
+    download_allowed: bool = True
+    email_gate: bool = False
+    passcode: str | None = None
+    locale: str = ""
+    watermark_template: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    tenant_id: str
+    link_id: str
+    document_id: str
+    opportunity_id: str
+    contact_id: str
+    recipient_email: str
+    recipient_name: str
+    recipient_role: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    download_allowed: bool
+    email_gate: bool
+    passcode_hash: str
+    locale: str
+    watermark_template: str
+    revoked_at: datetime | None
+
+    @property
+    def has_passcode(self) -> bool:
+        return bool(self.passcode_hash)
+
+    def ensure_usable(self, now: datetime | None = None) -> None:
+        """Raise Gone for a revoked or expired link (the viewer shows a page a person
+        understands)."""
+        if self.revoked_at is not None:
+            raise Gone("this link has been revoked by the sender", code="link_revoked")
+        if self.expires_at is not None and (now or utcnow()) >= self.expires_at:
+            raise Gone("this link has expired", code="link_expired")
+
+
+def hash_passcode(passcode: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(passcode.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_passcode(stored: str, presented: str) -> bool:
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(presented.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def _write(ch: ClickHouse, links: list[Link]) -> None:
+    def col(name: str) -> list[Any]:
+        return [getattr(link, name) for link in links]
+
+    ch.insert(
+        "links",
+        pa.table(
+            {
+                **{
+                    name: col(name)
+                    for name in (
+                        "tenant_id",
+                        "link_id",
+                        "document_id",
+                        "opportunity_id",
+                        "contact_id",
+                        "recipient_email",
+                        "recipient_name",
+                        "recipient_role",
+                        "created_by",
+                        "passcode_hash",
+                        "locale",
+                        "watermark_template",
+                    )
+                },
+                "created_at": pa.array(col("created_at"), TS),
+                "expires_at": pa.array(col("expires_at"), TS),
+                "revoked_at": pa.array(col("revoked_at"), TS),
+                "download_allowed": pa.array([int(v) for v in col("download_allowed")], pa.uint8()),
+                "email_gate": pa.array([int(v) for v in col("email_gate")], pa.uint8()),
+                "version": pa.array([version_now()] * len(links), pa.uint64()),
+            }
+        ),
+    )
+
+
+def create_links(
+    ch: ClickHouse,
+    tenant_id: str,
+    document_id: str,
+    recipients: list[Recipient],
+    options: LinkOptions,
+    *,
+    opportunity_id: str = "",
+    created_by: str = "",
+) -> list[Link]:
+    now = utcnow()
+    passcode_hash = hash_passcode(options.passcode) if options.passcode else ""
+    links = [
+        Link(
+            tenant_id=tenant_id,
+            link_id=new_id("link"),
+            document_id=document_id,
+            opportunity_id=opportunity_id,
+            contact_id=r.contact_id,
+            recipient_email=r.email,
+            recipient_name=r.name,
+            recipient_role=r.role,
+            created_by=created_by,
+            created_at=now,
+            expires_at=options.expires_at,
+            download_allowed=options.download_allowed,
+            email_gate=options.email_gate,
+            passcode_hash=passcode_hash,
+            locale=options.locale,
+            watermark_template=options.watermark_template,
+            revoked_at=None,
+        )
+        for r in recipients
+    ]
+    if links:
+        _write(ch, links)
+    return links
+
+
+_COLUMNS = (
+    "tenant_id, link_id, document_id, opportunity_id, contact_id, recipient_email, "
+    "recipient_name, recipient_role, created_by, created_at, expires_at, download_allowed, "
+    "email_gate, passcode_hash, locale, watermark_template, revoked_at"
+)
+
+
+def _link(row: dict[str, Any]) -> Link:
+    row["download_allowed"] = bool(row["download_allowed"])
+    row["email_gate"] = bool(row["email_gate"])
+    return Link(**row)
+
+
+def get_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:
+    rows = ch.query(
+        f"SELECT {_COLUMNS} FROM {ch.database}.links FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND link_id = {link_id:String}",
+        {"tenant_id": tenant_id, "link_id": link_id},
+    )
+    if not rows:
+        raise NotFound("unknown link", code="link_not_found")
+    return _link(rows[0])
+
+
+def list_links(
+    ch: ClickHouse, tenant_id: str, *, document_id: str | None = None, limit: int = 1000
+) -> list[Link]:
+    where = "tenant_id = {tenant_id:String}"
+    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit}
+    if document_id is not None:
+        where += " AND document_id = {document_id:String}"
+        params["document_id"] = document_id
+    rows = ch.query(
+        f"SELECT {_COLUMNS} FROM {ch.database}.links FINAL WHERE {where} "
+        "ORDER BY created_at, link_id LIMIT {limit:UInt32}",
+        params,
+    )
+    return [_link(r) for r in rows]
+
+
+def revoke_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:
+    link = get_link(ch, tenant_id, link_id)
+    if link.revoked_at is not None:
+        return link
+    revoked = replace(link, revoked_at=utcnow())
+    _write(ch, [revoked])
+    return revoked
