@@ -21,12 +21,13 @@ from ingest.model import (
 from ingest.service import Ingestor, beacon_event_id
 from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
 from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
-from ingest.writer import BatchResult, Writer, WriterStopped
+from ingest.writer import BatchListener, BatchResult, Writer, WriterStopped
 
 __all__ = [
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
     "MEANINGFUL_DWELL_MS",
+    "BatchListener",
     "BatchResult",
     "Enricher",
     "Event",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
 import pyarrow as pa
@@ -41,7 +42,10 @@ from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable, RedisUnavailable
 
-__all__ = ["BatchResult", "Writer", "WriterStopped", "events_table"]
+__all__ = ["BatchListener", "BatchResult", "Writer", "WriterStopped", "events_table"]
+
+# Called with each inserted batch (the events table's columns) — webhooks, score caches.
+BatchListener = Callable[[pa.Table], Awaitable[None]]
 
 Entry = tuple[str, dict[bytes, bytes] | None]
 
@@ -108,8 +112,10 @@ class Writer:
         *,
         consumer: str | None = None,
         max_backoff: float = 30.0,
+        listeners: Sequence[BatchListener] = (),
     ) -> None:
         self.settings = settings
+        self.listeners = tuple(listeners)
         self.redis = redis
         self.ch = ch
         self.consumer = consumer or socket.gethostname()
@@ -265,7 +271,12 @@ class Writer:
         rows = await claim_rows(self.redis, manifest)
         if rows:
             await self._flag_revoked(rows)
-            await self._insert(events_table(rows), manifest.token)
+            table = events_table(rows)
+            await self._insert(table, manifest.token)
+            # Before finalize: a crash here replays the batch, so listeners see each
+            # batch at least once (their effects must be idempotent, e.g. keyed by event id).
+            for listener in self.listeners:
+                await listener(table)
         await finalize_manifest(self.redis, self._ingest.stream, self._ingest.group, manifest)
         EVENTS_WRITTEN.inc(len(rows))
         return len(rows)

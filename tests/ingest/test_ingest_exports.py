@@ -9,6 +9,7 @@ EXPECTED = {
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
     "MEANINGFUL_DWELL_MS",
+    "BatchListener",
     "BatchResult",
     "Enricher",
     "Event",
