@@ -7,10 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api import health, keys
+from api import documents, health, identify, keys, links, public, webhooks
+from api.beacon import beacon
 from api.errors import install_error_handlers
+from api.metrics import metrics
 from api.services import Services, open_services
+from ingest import BatchListener, Writer
 from tracker.config import Settings
 
 __all__ = ["create_app"]
@@ -19,6 +23,11 @@ __all__ = ["create_app"]
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     keys.router,
+    documents.router,
+    links.router,
+    identify.router,
+    public.router,
+    webhooks.router,
 )
 
 log = logging.getLogger("dealsignal")
@@ -50,9 +59,25 @@ def create_app(settings: Settings | None = None, *, run_background: bool | None 
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_route("/e", beacon, methods=["POST"], include_in_schema=False)
+    app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     return app
 
 
 def start_background(services: Services) -> None:
-    """In-process loops for embedded mode (writer, scheduler); filled in by later stages."""
+    """In-process loops for embedded mode, where only this process may open the store."""
+    writer = Writer(
+        services.settings,
+        services.redis.client,
+        services.clickhouse,
+        consumer="embedded",
+        listeners=batch_listeners(services),
+    )
+    services.spawn("writer", writer.run_forever(services.stop))
+
+
+def batch_listeners(services: Services) -> list[BatchListener]:
+    """What reacts to each batch of events landing in ClickHouse."""
     del services
+    return []

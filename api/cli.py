@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -13,8 +14,10 @@ from tracker.api_keys import create_api_key, list_api_keys, revoke_api_key
 from tracker.clickhouse import ClickHouse, apply_migrations, open_clickhouse, render_context
 from tracker.config import Settings
 from tracker.errors import DealsignalError
+from tracker.links import find_link_for_operator
 from tracker.tenants import ensure_tenant, find_tenant
 from tracker.types import Scope
+from watermark import identify_pdf
 
 __all__ = ["app", "main"]
 
@@ -145,6 +148,28 @@ def keys_revoke(
         except DealsignalError as exc:
             _fail(exc.message)
     typer.echo(f"revoked {key_id}")
+
+
+@app.command()
+def identify(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Name the recipient behind a leaked copy of a watermarked PDF."""
+    result = identify_pdf(path.read_bytes())
+    typer.echo(
+        f"confidence: {result.confidence.value}; marks found: "
+        f"{', '.join(m.value for m in result.marks) or 'none'}"
+    )
+    if not result.link_ids:
+        _fail("no dealsignal marks found in this file")
+    with _store(Settings()) as ch:
+        for link_id in result.link_ids:
+            link = find_link_for_operator(ch, link_id)
+            if link is None:
+                typer.echo(f"{link_id}: not a link of this deployment")
+                continue
+            typer.echo(
+                f"{link_id}: {link.recipient_name} <{link.recipient_email}> "
+                f"tenant {link.tenant_id} document {link.document_id}"
+            )
 
 
 def main() -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from ingest import Ingestor, StreamBuffer, ip_key_from_secret
 from tracker.api_keys import ApiKeyAuthenticator
 from tracker.blobs import FileBlobStore
 from tracker.clickhouse import ClickHouse, apply_migrations, open_clickhouse, render_context
@@ -31,14 +33,27 @@ class Services:
     signer: TokenSigner
     authenticator: ApiKeyAuthenticator
     blobs: FileBlobStore
+    buffer: StreamBuffer
+    ingestor: Ingestor
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
+    def spawn(self, name: str, loop: Coroutine[Any, Any, None]) -> None:
+        """Run a background loop until shutdown; a crash is logged, not swallowed."""
+        task = asyncio.create_task(loop, name=name)
+        task.add_done_callback(_report_crash)
+        self.background.append(task)
+
     async def close(self) -> None:
+        self.stop.set()
         for task in self.background:
-            task.cancel()
-        for task in self.background:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.buffer.close()
         await self.redis.close()
         await asyncio.to_thread(self.clickhouse.close)
 
@@ -59,14 +74,25 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
     except BaseException:
         await asyncio.to_thread(clickhouse.close)
         raise
+    signer = TokenSigner(secrets)
+    buffer = StreamBuffer(redis.client, settings.ingest.stream)
     return Services(
         settings=settings,
         clickhouse=clickhouse,
         redis=redis,
-        signer=TokenSigner(secrets),
+        signer=signer,
         authenticator=ApiKeyAuthenticator(clickhouse),
         blobs=FileBlobStore(settings.data_dir / "blobs"),
+        buffer=buffer,
+        ingestor=Ingestor(
+            settings, redis.client, signer, buffer, ip_key=ip_key_from_secret(secrets[0])
+        ),
     )
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background loop %s crashed", task.get_name(), exc_info=task.exception())
 
 
 def get_services(request: Request) -> Services:

@@ -146,8 +146,9 @@ def create_document(
 ) -> tuple[Document, DocumentVersion]:
     document_id = new_id("document")
     version = _version(tenant_id, document_id, 1, first_version)
-    doc = Document(tenant_id, document_id, title, opportunity_id, owner, version.version_id,
-                   version.created_at)  # fmt: skip
+    doc = Document(
+        tenant_id, document_id, title, opportunity_id, owner, version.version_id, version.created_at
+    )
     # Version first: a document row never points at a version that is not there.
     _write_version(ch, version)
     _write_document(ch, doc)
@@ -180,6 +181,8 @@ def _doc(row: dict[str, Any]) -> Document:
 
 
 def _ver(row: dict[str, Any]) -> DocumentVersion:
+    if isinstance(row["sha256"], bytes):  # FixedString(64) reads back as bytes
+        row["sha256"] = row["sha256"].decode()
     row["page_words"] = tuple(row["page_words"])
     row["page_tags"] = tuple(tuple(t) for t in row["page_tags"])
     return DocumentVersion(**row)
@@ -235,10 +238,12 @@ def list_versions(ch: ClickHouse, tenant_id: str, document_id: str) -> list[Docu
 
 
 def set_page_tags(
-    ch: ClickHouse, tenant_id: str, version_id: str, tags: dict[int, list[str]]
+    ch: ClickHouse, tenant_id: str, document_id: str, version_id: str, tags: dict[int, list[str]]
 ) -> DocumentVersion:
     """Replace the tags of the given pages (1-based); other pages keep theirs."""
     version = get_version(ch, tenant_id, version_id)
+    if version.document_id != document_id:
+        raise NotFound("unknown document version", code="version_not_found")
     bad = [page for page in tags if not 1 <= page <= version.pages]
     if bad:
         raise BadRequest(f"pages out of range: {bad}", code="page_out_of_range")

@@ -24,6 +24,7 @@ __all__ = [
     "Recipient",
     "check_passcode",
     "create_links",
+    "find_link_for_operator",
     "get_link",
     "hash_passcode",
     "list_links",
@@ -196,6 +197,15 @@ def get_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:
     if not rows:
         raise NotFound("unknown link", code="link_not_found")
     return _link(rows[0])
+
+
+def find_link_for_operator(ch: ClickHouse, link_id: str) -> Link | None:
+    """Across tenants: only for the operator's CLI (`dealsignal identify`), never HTTP."""
+    rows = ch.query(
+        f"SELECT {_COLUMNS} FROM {ch.database}.links FINAL WHERE link_id = {{link_id:String}}",
+        {"link_id": link_id},
+    )
+    return _link(rows[0]) if rows else None
 
 
 def list_links(

@@ -21,6 +21,7 @@ class TokenPurpose(StrEnum):
     LINK = "link"
     PIXEL = "pixel"
     VIEWER_SESSION = "viewer-session"
+    GATE = "gate"  # proves the viewer passed a link's email gate / passcode
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,12 @@ class TokenSigner:
             raise NotFound("unknown viewer session", code="session_not_found")
         tenant, link, document, version, opportunity, contact, viewer, pages = payload
         return ViewerSessionClaims(
-            str(tenant), str(link), str(document), str(version), str(opportunity),
-            str(contact), str(viewer), int(pages),
-        )  # fmt: skip
+            str(tenant),
+            str(link),
+            str(document),
+            str(version),
+            str(opportunity),
+            str(contact),
+            str(viewer),
+            int(pages),
+        )
