@@ -1,6 +1,7 @@
 """Shared fixtures: real stores only. One chDB engine per test process (chDB allows one data
-path per process), a fresh database per test; the machine's Redis on 127.0.0.1:6379 with a
-flushed database per test. Missing components make tests fail, never skip."""
+path per process), a fresh database per test; a real redis-server started for the test
+session (its own socket, so parallel test runs on one machine never flush each other's
+data), flushed per test. Missing components make tests fail, never skip."""
 
 from __future__ import annotations
 
@@ -17,8 +18,20 @@ from tracker.clickhouse import ClickHouse, apply_migrations, render_context
 from tracker.clickhouse.chdb_backend import ChdbClickHouse
 from tracker.clickhouse.server_backend import ServerClickHouse
 from tracker.config import Settings
+from tracker.redis_server import PrivateRedisServer
 
-TEST_REDIS_URL = os.environ.get("DEALSIGNAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DEALSIGNAL_TEST_REDIS_URL if set, else a private redis-server for this session."""
+    configured = os.environ.get("DEALSIGNAL_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    server = PrivateRedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +45,12 @@ def database() -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database: str, chdb_path: Path) -> Settings:
+def settings(tmp_path: Path, database: str, chdb_path: Path, redis_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         secret_keys=["test-secret-key"],
         clickhouse_database=database,
-        redis_url=TEST_REDIS_URL,
+        redis_url=redis_url,
         public_base_url="http://testserver",
         clickhouse_path=chdb_path,
     )
@@ -53,8 +66,8 @@ def clickhouse(settings: Settings, chdb_path: Path) -> Iterator[ClickHouse]:
 
 
 @pytest.fixture
-async def redis_client() -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(TEST_REDIS_URL)
+async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)
     await client.flushdb()
     yield client
     await client.flushdb()
