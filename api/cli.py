@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +13,9 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from api.app import batch_listeners
+from api.services import open_services
+from ingest import Writer
 from tracker.api_keys import create_api_key, list_api_keys, revoke_api_key
 from tracker.clickhouse import ClickHouse, apply_migrations, open_clickhouse, render_context
 from tracker.config import Settings
@@ -96,6 +102,39 @@ def serve(
         proxy_headers=True,
         log_level="info",
     )
+
+
+@app.command()
+def writer(
+    consumer: str = typer.Option(
+        socket.gethostname(), help="stable consumer name: a restarted writer resumes its batches"
+    ),
+) -> None:
+    """Move events from the Redis stream into ClickHouse (server mode; embedded mode runs
+    this inside `serve`). Stops cleanly on SIGTERM/SIGINT; pending batches are resumed."""
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(run_writer(settings, consumer))
+
+
+async def run_writer(settings: Settings, consumer: str) -> None:
+    services = await open_services(settings)
+    stop = services.stop
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        batch_writer = Writer(
+            settings,
+            services.redis.client,
+            services.clickhouse,
+            consumer=consumer,
+            listeners=batch_listeners(services),
+        )
+        logging.getLogger("dealsignal").info("writer %s started", consumer)
+        await batch_writer.run_forever(stop)
+    finally:
+        await services.close()
 
 
 @app.command()
