@@ -15,8 +15,9 @@ from tracker.types import Scope
 
 def _upload(client: TestClient, key: str, data: bytes, **form: str) -> object:
     files = {"file": ("报价单.pdf", data, "application/pdf")}
-    return client.post("/api/v1/documents", headers=bearer(key), files=files,
-                       data={"title": "年度方案", **form})
+    return client.post(
+        "/api/v1/documents", headers=bearer(key), files=files, data={"title": "年度方案", **form}
+    )
 
 
 def _stored_rows(ch: ClickHouse) -> int:
@@ -27,8 +28,13 @@ def test_upload_records_pages_words_tags_and_sanitises(
     client: TestClient, clickhouse: ClickHouse, settings: Settings
 ) -> None:
     _, key = make_key(clickhouse, "acme", Scope.REPS)
-    response = _upload(client, key, with_javascript(proposal(4)), page_tags='{"4": ["Pricing"]}',
-                       opportunity_id="opp-1")
+    response = _upload(
+        client,
+        key,
+        with_javascript(proposal(4)),
+        page_tags='{"4": ["Pricing"]}',
+        opportunity_id="opp-1",
+    )
     assert response.status_code == 201, response.text
     doc = response.json()
     version = doc["versions"][0]
@@ -36,8 +42,13 @@ def test_upload_records_pages_words_tags_and_sanitises(
     assert version["pages"] == 4 and version["revision"] == 1
     assert version["page_tags"] == {"4": ["pricing"]}
     assert all(words > 20 for words in version["page_words"])
-    blob = (settings.data_dir / "blobs" / version["sha256"][:2] / version["sha256"][2:4]
-            / version["sha256"]).read_bytes()
+    blob = (
+        settings.data_dir
+        / "blobs"
+        / version["sha256"][:2]
+        / version["sha256"][2:4]
+        / version["sha256"]
+    ).read_bytes()
     for marker in (b"/JS", b"/JavaScript", b"/OpenAction", b"/EmbeddedFiles"):
         assert marker not in blob
     assert len(PdfReader(io.BytesIO(blob)).pages) == 4
@@ -53,8 +64,13 @@ def test_upload_records_pages_words_tags_and_sanitises(
     ],
 )
 def test_bad_files_get_a_4xx_code_and_nothing_is_stored(
-    client: TestClient, clickhouse: ClickHouse, settings: Settings,
-    name: str, payload: bytes, status: int, code: str,
+    client: TestClient,
+    clickhouse: ClickHouse,
+    settings: Settings,
+    name: str,
+    payload: bytes,
+    status: int,
+    code: str,
 ) -> None:
     _, key = make_key(clickhouse, "acme", Scope.REPS)
     response = _upload(client, key, payload)
@@ -97,15 +113,18 @@ def test_versions_count_revisions_and_tags_can_change(
     _, key = make_key(clickhouse, "acme", Scope.REPS)
     doc = _upload(client, key, proposal(3)).json()
     files = {"file": ("v2.pdf", proposal(5), "application/pdf")}
-    revised = client.post(f"/api/v1/documents/{doc['document_id']}/versions",
-                          headers=bearer(key), files=files)
+    revised = client.post(
+        f"/api/v1/documents/{doc['document_id']}/versions", headers=bearer(key), files=files
+    )
     assert revised.status_code == 201
     body = revised.json()
     assert [v["revision"] for v in body["versions"]] == [1, 2]
     assert body["current_version_id"] == body["versions"][1]["version_id"]
     tagged = client.put(
         f"/api/v1/documents/{doc['document_id']}/versions/{body['current_version_id']}/tags",
-        headers=bearer(key), json={"tags": {"5": ["pricing"], "1": ["cover"]}})
+        headers=bearer(key),
+        json={"tags": {"5": ["pricing"], "1": ["cover"]}},
+    )
     assert tagged.status_code == 200
     assert tagged.json()["page_tags"] == {"1": ["cover"], "5": ["pricing"]}
 
@@ -114,8 +133,10 @@ def test_other_tenants_documents_are_404(client: TestClient, clickhouse: ClickHo
     _, key_a = make_key(clickhouse, "a", Scope.REPS)
     _, key_b = make_key(clickhouse, "b", Scope.REPS)
     doc = _upload(client, key_a, proposal(2)).json()
-    for path in (f"/api/v1/documents/{doc['document_id']}",
-                 f"/api/v1/documents/{doc['document_id']}/analytics"):
+    for path in (
+        f"/api/v1/documents/{doc['document_id']}",
+        f"/api/v1/documents/{doc['document_id']}/analytics",
+    ):
         response = client.get(path, headers=bearer(key_b))
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "document_not_found"

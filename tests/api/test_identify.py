@@ -24,24 +24,40 @@ def _rewrite(tool: str, data: bytes, tmp: Path) -> bytes:
     if tool == "qpdf":
         command = [binary, "--object-streams=generate", str(source), str(target)]
     else:
-        command = [binary, "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=pdfwrite",
-                   f"-sOutputFile={target}", str(source)]
+        command = [
+            binary,
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pdfwrite",
+            f"-sOutputFile={target}",
+            str(source),
+        ]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     return target.read_bytes()
 
 
 @pytest.fixture
-def three_copies(client: TestClient, clickhouse: ClickHouse) -> tuple[str, list[tuple[dict, bytes]]]:
+def three_copies(
+    client: TestClient, clickhouse: ClickHouse
+) -> tuple[str, list[tuple[dict, bytes]]]:
     _, key = make_key(clickhouse, "acme", Scope.REPS)
-    doc = client.post("/api/v1/documents", headers=bearer(key),
-                      files={"file": ("p.pdf", proposal(3), "application/pdf")},
-                      data={"title": "Proposal"}).json()
-    recipients = [{"email": "wang@example.cn", "name": "王总"},
-                  {"email": "kim@example.kr", "name": "김민준"},
-                  {"email": "yamada@example.jp", "name": "山田太郎"}]
-    links = client.post("/api/v1/links", headers=bearer(key),
-                        json={"document_id": doc["document_id"], "recipients": recipients}
-                        ).json()["links"]
+    doc = client.post(
+        "/api/v1/documents",
+        headers=bearer(key),
+        files={"file": ("p.pdf", proposal(3), "application/pdf")},
+        data={"title": "Proposal"},
+    ).json()
+    recipients = [
+        {"email": "wang@example.cn", "name": "王总"},
+        {"email": "kim@example.kr", "name": "김민준"},
+        {"email": "yamada@example.jp", "name": "山田太郎"},
+    ]
+    links = client.post(
+        "/api/v1/links",
+        headers=bearer(key),
+        json={"document_id": doc["document_id"], "recipients": recipients},
+    ).json()["links"]
     copies = []
     for link in links:
         response = client.get(f"/api/v1/links/{link['id']}/pdf", headers=bearer(key))
@@ -54,14 +70,19 @@ def three_copies(client: TestClient, clickhouse: ClickHouse) -> tuple[str, list[
 
 @pytest.mark.parametrize("tool", ["untouched", "qpdf", "gs"])
 def test_identify_names_each_recipient(
-    client: TestClient, three_copies: tuple[str, list[tuple[dict, bytes]]], tool: str,
+    client: TestClient,
+    three_copies: tuple[str, list[tuple[dict, bytes]]],
+    tool: str,
     tmp_path: Path,
 ) -> None:
     key, copies = three_copies
     for link, copy in copies:
         leaked = copy if tool == "untouched" else _rewrite(tool, copy, tmp_path)
-        response = client.post("/api/v1/identify", headers=bearer(key),
-                               files={"file": ("leak.pdf", leaked, "application/pdf")})
+        response = client.post(
+            "/api/v1/identify",
+            headers=bearer(key),
+            files={"file": ("leak.pdf", leaked, "application/pdf")},
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["found"] and body["link_ids"] == [link["id"]]
@@ -76,15 +97,21 @@ def test_another_tenant_learns_nothing(
 ) -> None:
     _, other = make_key(clickhouse, "rival", Scope.REPS)
     _, copies = three_copies
-    response = client.post("/api/v1/identify", headers=bearer(other),
-                           files={"file": ("leak.pdf", copies[0][1], "application/pdf")})
+    response = client.post(
+        "/api/v1/identify",
+        headers=bearer(other),
+        files={"file": ("leak.pdf", copies[0][1], "application/pdf")},
+    )
     assert response.status_code == 200
     assert response.json()["found"] is False and response.json()["links"] == []
 
 
 def test_a_plain_pdf_has_no_marks(client: TestClient, clickhouse: ClickHouse) -> None:
     _, key = make_key(clickhouse, "acme", Scope.REPS)
-    response = client.post("/api/v1/identify", headers=bearer(key),
-                           files={"file": ("x.pdf", proposal(2), "application/pdf")})
+    response = client.post(
+        "/api/v1/identify",
+        headers=bearer(key),
+        files={"file": ("x.pdf", proposal(2), "application/pdf")},
+    )
     assert response.status_code == 200
     assert response.json()["found"] is False and response.json()["confidence"] == "none"

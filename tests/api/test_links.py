@@ -21,15 +21,22 @@ RECIPIENTS = [
 def rep(client: TestClient, clickhouse: ClickHouse) -> tuple[str, str]:
     _, key = make_key(clickhouse, "acme", Scope.REPS)
     files = {"file": ("proposal.pdf", proposal(3), "application/pdf")}
-    doc = client.post("/api/v1/documents", headers=bearer(key), files=files,
-                      data={"title": "<b>Q4</b> 方案", "opportunity_id": "opp-7"})
+    doc = client.post(
+        "/api/v1/documents",
+        headers=bearer(key),
+        files=files,
+        data={"title": "<b>Q4</b> 方案", "opportunity_id": "opp-7"},
+    )
     assert doc.status_code == 201
     return key, doc.json()["document_id"]
 
 
 def _links(client: TestClient, key: str, document_id: str, **options: object) -> list[dict]:
-    response = client.post("/api/v1/links", headers=bearer(key),
-                           json={"document_id": document_id, "recipients": RECIPIENTS, **options})
+    response = client.post(
+        "/api/v1/links",
+        headers=bearer(key),
+        json={"document_id": document_id, "recipients": RECIPIENTS, **options},
+    )
     assert response.status_code == 201, response.text
     return list(response.json()["links"])
 
@@ -78,9 +85,11 @@ def test_tampered_and_foreign_tokens_are_404(
     assert client.get(f"/v/{pixel_token}").status_code == 404
     # Another tenant's key cannot read, revoke or download this link.
     _, other = make_key(clickhouse, "other", Scope.REPS)
-    for method, path in (("GET", f"/api/v1/links/{link['id']}"),
-                         ("POST", f"/api/v1/links/{link['id']}/revoke"),
-                         ("GET", f"/api/v1/links/{link['id']}/pdf")):
+    for method, path in (
+        ("GET", f"/api/v1/links/{link['id']}"),
+        ("POST", f"/api/v1/links/{link['id']}/revoke"),
+        ("GET", f"/api/v1/links/{link['id']}/pdf"),
+    ):
         response = client.request(method, path, headers=bearer(other))
         assert response.status_code == 404 and response.json()["error"]["code"] == "link_not_found"
 
@@ -121,8 +130,9 @@ def test_email_gate(client: TestClient, rep: tuple[str, str]) -> None:
     assert 'name="email"' in client.get(link["viewer_url"]).text
     bad = client.post(link["viewer_url"], data={"email": "not-an-email"})
     assert bad.status_code == 400
-    ok = client.post(link["viewer_url"], data={"email": "li.lei@example.cn"},
-                     follow_redirects=False)
+    ok = client.post(
+        link["viewer_url"], data={"email": "li.lei@example.cn"}, follow_redirects=False
+    )
     assert ok.status_code == 303
     assert 'data-page="1"' in client.get(link["viewer_url"]).text
 
@@ -157,8 +167,11 @@ def test_bad_link_requests_are_422(
 
 def test_unknown_document_is_404(client: TestClient, rep: tuple[str, str]) -> None:
     key, _ = rep
-    response = client.post("/api/v1/links", headers=bearer(key),
-                           json={"document_id": "doc_missing", "recipients": RECIPIENTS})
+    response = client.post(
+        "/api/v1/links",
+        headers=bearer(key),
+        json={"document_id": "doc_missing", "recipients": RECIPIENTS},
+    )
     assert response.status_code == 404
 
 
