@@ -63,8 +63,11 @@ def _translator(request: Request, services: Services, link: Link | None = None) 
     return translator_for(locale)
 
 
-def _problem_page(request: Request, services: Services, exc: DealsignalError) -> Response:
-    _ = _translator(request, services).gettext
+def _problem_page(
+    request: Request, services: Services, exc: DealsignalError, link: Link | None = None
+) -> Response:
+    translator = _translator(request, services, link)
+    _ = translator.gettext
     if isinstance(exc, Gone):
         expired = exc.code == "link_expired"
         title = _("This link has expired") if expired else _("This link is no longer active")
@@ -73,11 +76,9 @@ def _problem_page(request: Request, services: Services, exc: DealsignalError) ->
             if expired
             else _("The sender has withdrawn this document.")
         )
-        return message_page(
-            _translator(request, services), status=410, title=title, message=message, code=exc.code
-        )
+        return message_page(translator, status=410, title=title, message=message, code=exc.code)
     return message_page(
-        _translator(request, services),
+        translator,
         status=404,
         title=_("Link not found"),
         message=_("This address is not a valid document link. Check that it was copied whole."),
@@ -165,18 +166,31 @@ def _gate_passed(services: Services, request: Request, link: Link) -> bool:
     return claims == LinkClaims(link.tenant_id, link.link_id)
 
 
-async def _usable_link(services: Services, token: str) -> Link:
-    link = await resolve_link(services, token)
-    link.ensure_usable()
+class _ShowPage(Exception):
+    """Ends a viewer route early with a page for the person."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+async def _usable_link(services: Services, request: Request, token: str) -> Link:
+    try:
+        link = await resolve_link(services, token)
+    except NotFound as exc:
+        raise _ShowPage(_problem_page(request, services, exc)) from exc
+    try:
+        link.ensure_usable()
+    except Gone as exc:
+        raise _ShowPage(_problem_page(request, services, exc, link)) from exc
     return link
 
 
 @router.get("/v/{token}")
 async def viewer(token: str, request: Request, services: ServicesDep) -> Response:
     try:
-        link = await _usable_link(services, token)
-    except (NotFound, Gone) as exc:
-        return _problem_page(request, services, exc)
+        link = await _usable_link(services, request, token)
+    except _ShowPage as page:
+        return page.response
     translator = _translator(request, services, link)
     doc = await run_in_threadpool(
         get_document, services.clickhouse, link.tenant_id, link.document_id
@@ -252,9 +266,9 @@ async def pass_gate(
     passcode: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     try:
-        link = await _usable_link(services, token)
-    except (NotFound, Gone) as exc:
-        return _problem_page(request, services, exc)
+        link = await _usable_link(services, request, token)
+    except _ShowPage as page:
+        return page.response
     translator = _translator(request, services, link)
     _ = translator.gettext
     doc = await run_in_threadpool(
@@ -325,9 +339,9 @@ async def _attempt_allowed(services: Services, request: Request, link: Link) -> 
 @router.get("/v/{token}/download")
 async def download(token: str, request: Request, services: ServicesDep) -> Response:
     try:
-        link = await _usable_link(services, token)
-    except (NotFound, Gone) as exc:
-        return _problem_page(request, services, exc)
+        link = await _usable_link(services, request, token)
+    except _ShowPage as page:
+        return page.response
     translator = _translator(request, services, link)
     _ = translator.gettext
     if not _gate_passed(services, request, link):
