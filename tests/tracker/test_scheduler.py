@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as aioredis
+
+from tracker.scheduler import PeriodicJob, Scheduler
+
+
+async def test_two_schedulers_run_a_job_once_per_interval(redis_client: aioredis.Redis) -> None:
+    runs: list[str] = []
+
+    async def job() -> None:
+        runs.append("ran")
+        await asyncio.sleep(0.2)  # long enough for the other scheduler to try meanwhile
+
+    jobs = [PeriodicJob("stalls", interval_seconds=60, run=job)]
+    first, second = Scheduler(redis_client, jobs), Scheduler(redis_client, jobs)
+    results = await asyncio.gather(first.run_due(), second.run_due())
+    assert sorted(map(len, results)) == [0, 1]
+    assert runs == ["ran"]
+    assert await first.run_due() == [] and runs == ["ran"]  # not due again yet
+
+
+async def test_a_failing_job_releases_its_lock(redis_client: aioredis.Redis) -> None:
+    attempts = 0
+
+    async def flaky() -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RuntimeError("boom")
+
+    scheduler = Scheduler(redis_client, [PeriodicJob("flaky", 60, flaky)])
+    with pytest.raises(RuntimeError, match="boom"):
+        await scheduler.run_due()
+    assert await redis_client.get("ds:job:flaky:lock") is None
+    assert await scheduler.run_due() == ["flaky"] and attempts == 2

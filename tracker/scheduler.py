@@ -1,0 +1,84 @@
+"""Periodic jobs (stall detection, briefings, retention) that are safe to run in several
+processes at once: each run of a job takes a Redis lock named after the job, so two
+schedulers never run the same job concurrently, and a job that ran recently (by any
+process) is not run again before its interval has passed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+__all__ = ["PeriodicJob", "Scheduler"]
+
+log = logging.getLogger("dealsignal.scheduler")
+
+# Release the lock only if we still hold it (it may have expired and been taken over).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_seconds: float
+    run: Callable[[], Awaitable[object]]
+    # Longest a run may take before another process may assume it died.
+    timeout_seconds: float = 300.0
+
+
+class Scheduler:
+    def __init__(self, redis: aioredis.Redis, jobs: Sequence[PeriodicJob], *, tick: float = 1.0):
+        self.redis = redis
+        self.jobs = list(jobs)
+        self.tick = tick
+        self.identity = uuid.uuid4().hex
+
+    async def run_due(self) -> list[str]:
+        """Run every job that is due and not running elsewhere; return the names run."""
+        ran = []
+        for job in self.jobs:
+            if await self._run_if_due(job):
+                ran.append(job.name)
+        return ran
+
+    async def _run_if_due(self, job: PeriodicJob) -> bool:
+        last_key, lock_key = f"ds:job:{job.name}:last", f"ds:job:{job.name}:lock"
+        last = await self.redis.get(last_key)
+        if last is not None and time.time() - float(last) < job.interval_seconds:
+            return False
+        locked = await self.redis.set(
+            lock_key, self.identity, nx=True, px=int(job.timeout_seconds * 1000)
+        )
+        if not locked:
+            return False
+        try:
+            # Re-check under the lock: another scheduler may have finished a run just now.
+            last = await self.redis.get(last_key)
+            if last is not None and time.time() - float(last) < job.interval_seconds:
+                return False
+            await job.run()
+            await self.redis.set(last_key, str(time.time()))
+            return True
+        finally:
+            await self.redis.eval(_RELEASE, 1, lock_key, self.identity)  # type: ignore[misc]
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_due()
+            except RedisError as exc:
+                log.warning("scheduler cannot reach Redis: %s", exc)
+            except Exception:
+                log.exception("a scheduled job failed; it will be retried next interval")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.tick)
