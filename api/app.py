@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import documents, health, identify, keys, links, public, webhooks
+from api import documents, health, identify, keys, links, public
 from api.beacon import beacon
 from api.errors import install_error_handlers
 from api.metrics import metrics
@@ -27,7 +27,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     links.router,
     identify.router,
     public.router,
-    webhooks.router,
 )
 
 log = logging.getLogger("dealsignal")
