@@ -25,8 +25,9 @@
   var pending = {}; // page -> ms accumulated since the last heartbeat
   var ratios = {};
   var currentPage = 1;
-  var lastInput = Date.now();
-  var lastTick = performance.now();
+  var lastInput = performance.now();
+  var lastTick = lastInput;
+  var shown = isShown(); // visible and focused as of the last tick
   var backoff = 0;
   var retryTimer = null;
   var sending = false;
@@ -44,18 +45,21 @@
     queue.push(ev);
   }
 
-  function active() {
-    return document.visibilityState === "visible" && document.hasFocus() &&
-      Date.now() - lastInput < IDLE;
+  function isShown() {
+    return document.visibilityState === "visible" && document.hasFocus();
   }
 
+  // Bill the time since the last tick to the current page if the tab was shown during it
+  // (the state as of the last tick: by the time blur/visibilitychange run, the browser
+  // already reports the new state), and only up to IDLE after the last input.
   function tick() {
     var now = performance.now();
-    var delta = now - lastTick;
-    lastTick = now;
-    if (active() && delta > 0) {
-      pending[currentPage] = (pending[currentPage] || 0) + Math.min(delta, IDLE);
+    if (shown) {
+      var ms = Math.min(now, lastInput + IDLE) - lastTick;
+      if (ms > 0) pending[currentPage] = (pending[currentPage] || 0) + ms;
     }
+    lastTick = now;
+    shown = isShown();
   }
 
   function collect() {
@@ -65,6 +69,10 @@
       if (ms > 0) push("page_dwell", { p: parseInt(page, 10), d: ms });
     }
     pending = {};
+  }
+
+  function drop(batch) { // by identity: the queue may have changed while a send was in flight
+    queue = queue.filter(function (ev) { return batch.indexOf(ev) < 0; });
   }
 
   function body(events) {
@@ -81,7 +89,7 @@
     }).then(function (res) {
       sending = false;
       if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429)) {
-        queue.splice(0, batch.length); // 2xx done; other 4xx are permanent: drop the batch
+        drop(batch); // 2xx done; other 4xx are permanent: drop the batch
         backoff = 0;
         if (queue.length) send();
       } else {
@@ -104,19 +112,19 @@
       var batch = queue.slice(0, MAX_EVENTS);
       // text/plain keeps sendBeacon a simple request; the same ids make repeats harmless
       if (!navigator.sendBeacon(ENDPOINT, body(batch))) break;
-      queue.splice(0, batch.length);
+      drop(batch);
     }
   }
 
-  function onInput() { tick(); lastInput = Date.now(); } // idle time before input is dropped
+  function onInput() { tick(); lastInput = performance.now(); } // idle time is not billed
   ["mousemove", "scroll", "keydown", "touchstart", "wheel"].forEach(function (name) {
     window.addEventListener(name, onInput, { passive: true, capture: true });
   });
-  window.addEventListener("focus", function () { lastTick = performance.now(); });
+  window.addEventListener("focus", tick);
   window.addEventListener("blur", tick);
   document.addEventListener("visibilitychange", function () {
+    tick();
     if (document.visibilityState === "hidden") flushWithBeacon();
-    else lastTick = performance.now();
   });
   window.addEventListener("pagehide", flushWithBeacon);
 

@@ -1,0 +1,381 @@
+"""Ingest benchmark: `POST /e` against a no-op ASGI endpoint and a naive
+one-INSERT-per-request endpoint, same uvicorn flags, same load tool (wrk + Lua), one run;
+then events/s landing in ClickHouse with zero loss.
+
+    .venv/bin/python load_tests/bench_ingest.py [--seconds 10] [--connections 64]
+                                                [--events-per-beacon 5]
+
+Each server runs in its own subprocess: `uvicorn --workers 1 --loop uvloop --http httptools
+--no-access-log` on 127.0.0.1. dealsignal runs embedded (chDB + its private Redis, the
+writer in-process) on a temporary data dir. Every request carries a beacon of
+`--events-per-beacon` page_dwell events with unique ids (the Lua script numbers them), so
+nothing is deduplicated away. Talks to dealsignal only over HTTP (and its CLI for a key).
+
+Targets (DESIGN.md): beacon ≥ 0.7 × no-op, ≥ 20 × naive; zero loss. Exits 1 if the loss
+check fails; ratios are printed, not enforced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+CHROME_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+UVICORN_FLAGS = [
+    "--host",
+    "127.0.0.1",
+    "--workers",
+    "1",
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--no-access-log",
+    "--log-level",
+    "warning",
+]
+DWELL_MS = 1000
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+# ---- the two comparison endpoints (served by uvicorn from this module) -----------------
+
+
+async def noop_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Raw ASGI: read the body, answer 204. The ceiling for any endpoint on this server."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def naive_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """One INSERT into ClickHouse (embedded chDB at $BENCH_NAIVE_PATH) per request."""
+    import json
+
+    from chdb import session
+    from starlette.concurrency import run_in_threadpool
+
+    engine = session.Session(os.environ["BENCH_NAIVE_PATH"])
+    engine.query("CREATE DATABASE IF NOT EXISTS naive")
+    engine.query(
+        "CREATE TABLE IF NOT EXISTS naive.events (event_id String, event_type String, "
+        "page UInt16, dwell_ms UInt32, received_at DateTime64(3)) "
+        "ENGINE = MergeTree ORDER BY (event_type, received_at)"
+    )
+
+    def insert(body: bytes) -> None:
+        events = json.loads(body)["events"]
+        values = ",".join(
+            "('{}','{}',{},{},now64(3))".format(
+                str(e["id"]).replace("'", ""),
+                str(e["t"]).replace("'", ""),
+                int(e.get("p", 0)),
+                int(e.get("d", 0)),
+            )
+            for e in events
+        )
+        engine.query(f"INSERT INTO naive.events VALUES {values}")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        await run_in_threadpool(insert, b"".join(chunks))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+# ---- orchestration ---------------------------------------------------------------------
+
+LUA = r"""
+local token = "%(token)s"
+local k = %(k)d
+local run = "%(run)s"
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["User-Agent"] = "%(ua)s"
+function setup(thread)
+  thread:set("tid", tostring(math.random(100000, 999999)))
+end
+request = function()
+  n = n + 1
+  local parts = {}
+  for i = 1, k do
+    parts[i] = string.format(
+      '{"id":"%%s-%%s-%%d-%%d","t":"page_dwell","p":%%d,"d":%(dwell)d,"q":%%d}',
+      run, tid, n, i, 1 + (n + i) %% 4, n * k + i)
+  end
+  local body = '{"s":"' .. token .. '","events":[' .. table.concat(parts, ",") .. ']}'
+  return wrk.format(nil, "/e", nil, body)
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, name: str, target: list[str], env: dict[str, str], workdir: Path) -> None:
+        self.name, self.port = name, _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / f"{name}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [str(BIN / "uvicorn"), *target, *UVICORN_FLAGS, "--port", str(self.port)],
+                env=env,
+                cwd=workdir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_up()
+
+    def _wait_up(self) -> None:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} server exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"{self.name} server did not start")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def wrk(url: str, lua: Path, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "-s", str(lua), url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "requests": total,
+        "rps": rps,
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": 1 if errors else 0,
+    }
+
+
+def _write_lua(workdir: Path, token: str, k: int) -> Path:
+    path = workdir / f"beacon-{uuid.uuid4().hex[:6]}.lua"
+    run = uuid.uuid4().hex[:8]
+    path.write_text(LUA % {"token": token, "k": k, "run": run, "ua": CHROME_UA, "dwell": DWELL_MS})
+    return path
+
+
+def _dealsignal_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEALSIGNAL_")}
+    env["DEALSIGNAL_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def _bootstrap(env: dict[str, str], workdir: Path) -> str:
+    """A reps key from the CLI (before the server opens the embedded store)."""
+    out = subprocess.run(
+        [str(BIN / "dealsignal"), "keys", "create", "--tenant", "bench", "--scope", "reps"],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
+def _session_token(url: str, key: str, workdir: Path) -> tuple[str, str]:
+    """Upload a PDF, create a link, read the viewer-session token off its viewer page."""
+    import httpx
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdf = workdir / "bench.pdf"
+    canvas = Canvas(str(pdf))
+    for number in range(1, 5):
+        canvas.drawString(72, 720, f"bench page {number}")
+        canvas.showPage()
+    canvas.save()
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as c:
+        doc = c.post(
+            "/api/v1/documents",
+            files={"file": ("bench.pdf", pdf.read_bytes(), "application/pdf")},
+            data={"title": "bench"},
+        )
+        doc.raise_for_status()
+        document_id = doc.json()["document_id"]
+        made = c.post(
+            "/api/v1/links",
+            json={"document_id": document_id, "recipients": [{"email": "b@example.com"}]},
+        )
+        made.raise_for_status()
+        viewer_token = made.json()["links"][0]["viewer_url"].rsplit("/", 1)[1]
+        page = c.get(f"/v/{viewer_token}", headers={"User-Agent": CHROME_UA})
+        page.raise_for_status()
+    pdf.unlink()
+    match = re.search(r'data-session="([^"]+)"', page.text)
+    assert match, "no viewer session on the viewer page"
+    return document_id, match.group(1)
+
+
+def _accepted_metric(url: str) -> int:
+    import httpx
+
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    match = re.search(
+        r'^dealsignal_ingest_events_accepted_total\{event_type="page_dwell"\} ([\d.e+]+)$',
+        text,
+        re.MULTILINE,
+    )
+    return int(float(match.group(1))) if match else 0
+
+
+def _settled_accepted(url: str) -> int:
+    """The accepted count once requests cut off by the end of the load run are answered."""
+    previous = -1
+    for _ in range(100):
+        current = _accepted_metric(url)
+        if current == previous:
+            return current
+        previous = current
+        time.sleep(0.5)
+    return previous
+
+
+def _landed(url: str, key: str, document_id: str) -> int:
+    import httpx
+
+    analytics = httpx.get(
+        f"{url}/api/v1/documents/{document_id}/analytics",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    ).json()
+    return int(analytics["dwell_ms"]) // DWELL_MS + int(analytics["bot_events"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--events-per-beacon", type=int, default=5)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk not found: apt-get install -y wrk", file=sys.stderr)
+        return 1
+    k, seconds, conns = args.events_per_beacon, args.seconds, args.connections
+    workdir = Path(tempfile.mkdtemp(prefix="dealsignal-bench-"))
+    env = _dealsignal_env(workdir / "data")
+    results: dict[str, dict[str, float]] = {}
+    try:
+        key = _bootstrap(env, workdir)
+        beacon = Server("beacon", ["--factory", "api.app:create_app"], env, workdir)
+        try:
+            document_id, token = _session_token(beacon.url, key, workdir)
+            lua = _write_lua(workdir, token, k)
+            started = time.monotonic()
+            wrk(beacon.url, lua, 2, conns)  # warm-up (its events count too)
+            results["beacon"] = wrk(beacon.url, _write_lua(workdir, token, k), seconds, conns)
+            load_end = time.monotonic()
+            accepted = _settled_accepted(beacon.url)
+            landed, deadline = -1, time.monotonic() + 300
+            while time.monotonic() < deadline:
+                landed = _landed(beacon.url, key, document_id)
+                if landed >= accepted:
+                    break
+                time.sleep(0.2)
+            drained = time.monotonic()
+        finally:
+            beacon.stop()
+
+        bench_env = {**env, "PYTHONPATH": str(HERE), "BENCH_NAIVE_PATH": str(workdir / "naive")}
+        for name, target in (
+            ("noop", ["bench_ingest:noop_app"]),
+            ("naive", ["--factory", "bench_ingest:naive_app"]),
+        ):
+            server = Server(name, target, bench_env, workdir)
+            try:
+                wrk(server.url, lua, 2, conns)
+                results[name] = wrk(server.url, lua, seconds, conns)
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    b, n, naive = results["beacon"], results["noop"], results["naive"]
+    print(
+        f"load: wrk -t1 -c{conns} -d{seconds}s, {k} page_dwell events per request, "
+        f"uvicorn {' '.join(UVICORN_FLAGS)}"
+    )
+    for name in ("noop", "beacon", "naive"):
+        r = results[name]
+        print(
+            f"  {name:7s} {r['rps']:>10.0f} req/s  ({int(r['requests'])} requests, "
+            f"{int(r['non2xx'])} non-2xx)"
+        )
+    print(f"  POST /e / no-op ASGI      = {b['rps'] / n['rps']:.2f}   (target >= 0.7)")
+    print(f"  POST /e / naive INSERT    = {b['rps'] / naive['rps']:.1f}x  (target >= 20x)")
+    loss = accepted - landed
+    rate = landed / (drained - started)
+    print(
+        f"  events accepted (server metric) {accepted}, by wrk-counted 2xx >= "
+        f"{int(b['requests'] - b['non2xx']) * k} (measured run only); landed in ClickHouse "
+        f"{landed}; loss = {loss}"
+    )
+    print(
+        f"  sustained ingest: {rate:.0f} events/s landed (first request to writer drained, "
+        f"{drained - started:.1f}s; drain after load {drained - load_end:.1f}s)"
+    )
+    ok = loss == 0 and b["non2xx"] == 0
+    print("zero loss: OK" if ok else "zero loss: FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
