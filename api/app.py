@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import documents, health, identify, keys, links, public
-from api.beacon import beacon
+from api.beacon import BeaconFastPath
 from api.errors import install_error_handlers
 from api.metrics import metrics
 from api.services import Services, open_services
@@ -32,7 +32,9 @@ ROUTERS: tuple[APIRouter, ...] = (
 log = logging.getLogger("dealsignal")
 
 
-def create_app(settings: Settings | None = None, *, run_background: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_background: bool | None = None
+) -> BeaconFastPath:
     """Build the app. `run_background` starts the writer and scheduler loops in-process
     (default: on in embedded mode, where only one process may open the store)."""
     settings = settings or Settings()
@@ -58,10 +60,9 @@ def create_app(settings: Settings | None = None, *, run_background: bool | None 
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_route("/e", beacon, methods=["POST"], include_in_schema=False)
     app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
-    return app
+    return BeaconFastPath(app)
 
 
 def start_background(services: Services) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from ingest import Ingestor, StreamBuffer, ip_key_from_secret
+from ingest import Ingestor, StreamBuffer, ip_key_from_secret, parse_user_agent
 from tracker.api_keys import ApiKeyAuthenticator
 from tracker.blobs import FileBlobStore
 from tracker.clickhouse import ClickHouse, apply_migrations, open_clickhouse, render_context
@@ -74,6 +74,8 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
     except BaseException:
         await asyncio.to_thread(clickhouse.close)
         raise
+    # ua-parser compiles ~1,300 regexes on first use: pay that now, not on a visitor's beacon.
+    await asyncio.to_thread(parse_user_agent, "Mozilla/5.0 (warm-up)")
     signer = TokenSigner(secrets)
     buffer = StreamBuffer(redis.client, settings.ingest.stream)
     return Services(

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import redis
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from tests.pdfs import proposal
 from tracker.clickhouse import ClickHouse
@@ -45,7 +45,7 @@ class ThreadedServer:
     """uvicorn serving `app` on 127.0.0.1:<free port> from a thread with its own event loop
     (chDB allows one engine per process, so the app must live in the test process)."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
