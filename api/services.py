@@ -53,6 +53,7 @@ class Services:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.ingestor.close()
         await self.buffer.close()
         await self.redis.close()
         await asyncio.to_thread(self.clickhouse.close)

@@ -27,8 +27,10 @@ from functools import lru_cache
 from typing import Final
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from ua_parser import parse
 
+from ingest.coalesce import PipelineBatcher
 from ingest.keys import (
     LINK_VIEWERS_TTL_SECONDS,
     VIEWER_STATE_TTL_SECONDS,
@@ -246,11 +248,18 @@ class Enricher:
         self.steps = steps
         self._ip_key = ip_key
         self._touch = redis.register_script(_TOUCH_VIEWER)
+        # Concurrent beacons share pipelines instead of taking a connection each.
+        self._batcher = PipelineBatcher(redis)
 
     async def touch_viewer(
         self, *, keys: list[str], args: list[str | int]
     ) -> tuple[bytes, bytes, bytes]:
-        visit, fwd, bot = await self._touch(keys=keys, args=args)
+        def queue(pipe: Pipeline) -> object:
+            # The pipeline loads the script first if Redis lacks it.
+            pipe.scripts.add(self._touch)  # type: ignore[arg-type]
+            return pipe.evalsha(self._touch.sha, len(keys), *keys, *args)
+
+        visit, fwd, bot = await self._batcher.run(queue)
         return _as_bytes(visit), _as_bytes(fwd), _as_bytes(bot)
 
     def hash_ip(self, ip: str) -> str:
@@ -268,6 +277,9 @@ class Enricher:
             return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
         digest = hmac.new(self._ip_key, ip.encode(), hashlib.sha256).hexdigest()
         return digest[:16]
+
+    async def close(self) -> None:
+        await self._batcher.close()
 
     async def enrich(self, batch: EnrichBatch) -> list[Event]:
         for _name, step in self.steps:

@@ -6,6 +6,7 @@ token and never touches ClickHouse."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from tracker.errors import Gone, NotFound
+
+_SESSION_CACHE_SIZE = 50_000
 
 __all__ = ["LinkClaims", "TokenPurpose", "TokenSigner", "ViewerSessionClaims"]
 
@@ -62,6 +65,7 @@ class TokenSigner:
             raise ValueError("at least one secret is required")
         self._secrets = secrets
         self._viewer_max_age = viewer_session_max_age
+        self._sessions: dict[str, tuple[ViewerSessionClaims, float]] = {}
 
     def _plain(self, purpose: TokenPurpose) -> URLSafeSerializer:
         return URLSafeSerializer(self._secrets[::-1], salt=purpose.value)
@@ -87,14 +91,33 @@ class TokenSigner:
         return str(self._timed(TokenPurpose.VIEWER_SESSION).dumps(claims.to_list()))
 
     def read_viewer_session(self, token: str) -> ViewerSessionClaims:
+        """Every heartbeat of a viewer carries the same token, so verified tokens are
+        remembered (forged ones are not); expiry is still checked on every call."""
+        claims, issued_at = self._verified_session(token)
+        if time.time() - issued_at > self._viewer_max_age:
+            raise Gone("viewer session expired; reload the page", code="session_expired")
+        return claims
+
+    def _verified_session(self, token: str) -> tuple[ViewerSessionClaims, float]:
+        cached = self._sessions.get(token)
+        if cached is not None:
+            return cached
         try:
-            payload = self._timed(TokenPurpose.VIEWER_SESSION).loads(
-                token, max_age=self._viewer_max_age
+            payload, issued = self._timed(TokenPurpose.VIEWER_SESSION).loads(
+                token, max_age=self._viewer_max_age, return_timestamp=True
             )
         except SignatureExpired as exc:
             raise Gone("viewer session expired; reload the page", code="session_expired") from exc
         except BadSignature as exc:
             raise NotFound("unknown viewer session", code="session_not_found") from exc
+        claims = self._session_claims(payload)
+        if len(self._sessions) >= _SESSION_CACHE_SIZE:
+            self._sessions.pop(next(iter(self._sessions)))  # oldest first: dicts keep order
+        self._sessions[token] = (claims, issued.timestamp())
+        return claims, issued.timestamp()
+
+    @staticmethod
+    def _session_claims(payload: object) -> ViewerSessionClaims:
         if not (isinstance(payload, list) and len(payload) == 8):
             raise NotFound("unknown viewer session", code="session_not_found")
         tenant, link, document, version, opportunity, contact, viewer, pages = payload
