@@ -9,12 +9,25 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import documents, health, identify, keys, links, public
+from api import (
+    crm,
+    documents,
+    health,
+    identify,
+    keys,
+    links,
+    notifications,
+    public,
+    scores,
+    web,
+    webhooks,
+)
 from api.beacon import BeaconFastPath
 from api.errors import install_error_handlers
+from api.health_routes import router as health_router
 from api.metrics import metrics
 from api.services import Services, open_services
-from ingest import BatchListener, Writer
+from api.workers import make_dispatcher, make_scheduler, make_writer
 from tracker.config import Settings
 
 __all__ = ["create_app"]
@@ -27,6 +40,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     links.router,
     identify.router,
     public.router,
+    webhooks.router,
+    crm.router,
+    scores.router,
+    health_router,
+    web.router,
+    notifications.router,
 )
 
 log = logging.getLogger("dealsignal")
@@ -67,17 +86,6 @@ def create_app(
 
 def start_background(services: Services) -> None:
     """In-process loops for embedded mode, where only this process may open the store."""
-    writer = Writer(
-        services.settings,
-        services.redis.client,
-        services.clickhouse,
-        consumer="embedded",
-        listeners=batch_listeners(services),
-    )
-    services.spawn("writer", writer.run_forever(services.stop))
-
-
-def batch_listeners(services: Services) -> list[BatchListener]:
-    """What reacts to each batch of events landing in ClickHouse."""
-    del services
-    return []
+    services.spawn("writer", make_writer(services, "embedded").run_forever(services.stop))
+    services.spawn("webhooks", make_dispatcher(services).run_forever(services.stop))
+    services.spawn("scheduler", make_scheduler(services).run_forever(services.stop))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import socket
 from collections.abc import Iterator
@@ -13,9 +14,10 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from api.app import batch_listeners
+from api.demo import run_demo_sync
 from api.services import open_services
-from ingest import Writer
+from api.workers import make_dispatcher, make_scheduler, make_writer
+from scoring import calibrate as fit_weights
 from tracker.api_keys import create_api_key, list_api_keys, revoke_api_key
 from tracker.clickhouse import ClickHouse, apply_migrations, open_clickhouse, render_context
 from tracker.config import Settings
@@ -23,6 +25,7 @@ from tracker.errors import DealsignalError
 from tracker.links import find_link_for_operator
 from tracker.tenants import ensure_tenant, find_tenant
 from tracker.types import Scope
+from tracker.users import create_user
 from watermark import identify_pdf
 
 __all__ = ["app", "main"]
@@ -60,19 +63,37 @@ def _store(settings: Settings) -> Iterator[ClickHouse]:
         ch.close()
 
 
-def bootstrap_admin_key(settings: Settings) -> str | None:
-    """On the first embedded start, create the `demo` tenant and an admin key, saved to
-    `<data dir>/admin_key` (mode 600) so the operator can make further keys over HTTP."""
-    path = settings.data_dir / "admin_key"
-    if path.exists():
-        return None
+DEMO_EMAIL = "demo@dealsignal.local"
+
+
+def _write_secret(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    path.chmod(0o600)
+
+
+def bootstrap_embedded(settings: Settings) -> list[str]:
+    """On the first embedded start: the `demo` tenant, an admin API key (saved to
+    `<data dir>/admin_key`) and a person to sign in as (saved to `<data dir>/demo_login`),
+    both mode 600. Returns what to tell the operator."""
+    key_path, login_path = settings.data_dir / "admin_key", settings.data_dir / "demo_login"
+    if key_path.exists() and login_path.exists():
+        return []
+    told = []
     with _store(settings) as ch:
         tenant = ensure_tenant(ch, "demo")
-        _, plaintext = create_api_key(ch, tenant.tenant_id, Scope.ADMIN, "bootstrap")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(plaintext + "\n")
-    path.chmod(0o600)
-    return plaintext
+        if not key_path.exists():
+            _, plaintext = create_api_key(ch, tenant.tenant_id, Scope.ADMIN, "bootstrap")
+            _write_secret(key_path, plaintext)
+            told.append(f"admin API key (saved in {key_path}):\n{plaintext}")
+        if not login_path.exists():
+            password = secrets.token_urlsafe(12)
+            create_user(ch, tenant.tenant_id, DEMO_EMAIL, "Demo Admin", "admin", password)
+            _write_secret(login_path, f"{DEMO_EMAIL} {password}")
+            told.append(
+                f"sign in at /app/login as {DEMO_EMAIL} / {password} (saved in {login_path})"
+            )
+    return told
 
 
 @app.command()
@@ -87,12 +108,9 @@ def serve(
     if settings.embedded:
         if workers != 1:
             _fail("embedded mode runs one process; use server mode for several workers")
-        created = bootstrap_admin_key(settings)
-        if created:
-            typer.echo(
-                f"created tenant `demo` and an admin key (saved in "
-                f"{settings.data_dir / 'admin_key'}):\n{created}"
-            )
+        for line in bootstrap_embedded(settings):
+            typer.echo(line)
+        typer.echo("then, in another shell: .venv/bin/dealsignal demo")
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -117,24 +135,33 @@ def writer(
     asyncio.run(run_writer(settings, consumer))
 
 
-async def run_writer(settings: Settings, consumer: str) -> None:
+async def _serve_until_signal(settings: Settings, *loops: str, consumer: str = "") -> None:
     services = await open_services(settings)
-    stop = services.stop
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, services.stop.set)
+    runners = {
+        "writer": lambda: make_writer(services, consumer).run_forever(services.stop),
+        "webhooks": lambda: make_dispatcher(services).run_forever(services.stop),
+        "scheduler": lambda: make_scheduler(services).run_forever(services.stop),
+    }
     try:
-        batch_writer = Writer(
-            settings,
-            services.redis.client,
-            services.clickhouse,
-            consumer=consumer,
-            listeners=batch_listeners(services),
-        )
-        logging.getLogger("dealsignal").info("writer %s started", consumer)
-        await batch_writer.run_forever(stop)
+        logging.getLogger("dealsignal").info("running %s", ", ".join(loops))
+        await asyncio.gather(*(runners[name]() for name in loops))
     finally:
         await services.close()
+
+
+async def run_writer(settings: Settings, consumer: str) -> None:
+    await _serve_until_signal(settings, "writer", consumer=consumer)
+
+
+@app.command()
+def worker() -> None:
+    """Deliver webhooks and run the scheduled jobs (stall detection, briefings). Server
+    mode; safe to run several (deliveries are claimed, jobs are locked)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(_serve_until_signal(Settings(), "webhooks", "scheduler"))
 
 
 @app.command()
@@ -209,6 +236,70 @@ def identify(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> N
                 f"{link_id}: {link.recipient_name} <{link.recipient_email}> "
                 f"tenant {link.tenant_id} document {link.document_id}"
             )
+
+
+users_app = typer.Typer(help="People who sign in to the web app.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("create")
+def users_create(
+    tenant: str = typer.Option(..., help="tenant name (created if new)"),
+    email: str = typer.Option(...),
+    name: str = typer.Option(...),
+    role: str = typer.Option("rep", help="rep | manager | admin"),
+    manager: str = typer.Option("", help="the manager's email (reps)"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a person; they sign in at /app/login."""
+    with _store(Settings()) as ch:
+        found = ensure_tenant(ch, tenant)
+        try:
+            user = create_user(ch, found.tenant_id, email, name, role, password, manager)
+        except DealsignalError as exc:
+            _fail(exc.message)
+            return
+    typer.echo(f"created {user.email} ({role}) in tenant {found.name}")
+
+
+@app.command()
+def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
+    """Re-fit health and credibility weights from won/lost outcomes; keep them only if the
+    held-out Brier score improves."""
+    settings = Settings()
+    with _store(settings) as ch:
+        found = find_tenant(ch, tenant)
+        if found is None:
+            _fail(f"no tenant named {tenant!r}")
+            return
+        result = fit_weights(ch, found.tenant_id, settings)
+    for label, scores in (
+        ("CRM baseline", result.baseline),
+        ("before", result.before),
+        ("after", result.after),
+    ):
+        if scores is not None:
+            auc = "n/a" if scores.auc is None else f"{scores.auc:.3f}"
+            typer.echo(f"{label:>13}: held-out Brier {scores.brier:.4f}, AUC {auc}")
+    verdict = "stored as " + result.model_version if result.accepted else "not stored"
+    typer.echo(
+        f"{result.deals} deals, {result.train_rows} train / {result.test_rows} held-out "
+        f"rows; {verdict}: {result.reason}"
+    )
+
+
+@app.command()
+def demo(
+    base_url: str = typer.Option("", help="default: DEALSIGNAL_PUBLIC_BASE_URL"),
+    seed: int = typer.Option(7),
+) -> None:
+    """Replay a realistic deal through the running server's real endpoints and print who
+    read what and the engagement it produced (start `dealsignal serve` first)."""
+    settings = Settings()
+    key_path = settings.data_dir / "admin_key"
+    if not key_path.exists():
+        _fail(f"{key_path} not found: start the server once (make run) to create it")
+    run_demo_sync(base_url or settings.public_base_url, key_path.read_text().strip(), seed=seed)
 
 
 def main() -> None:

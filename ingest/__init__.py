@@ -6,6 +6,7 @@ The API layer builds one `Ingestor` (with a `StreamBuffer`) and calls
 
 from __future__ import annotations
 
+from ingest.alerts import make_alert_listener
 from ingest.analytics import MEANINGFUL_DWELL_MS, document_analytics
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
@@ -18,6 +19,7 @@ from ingest.model import (
     RawBeacon,
     RawEvent,
 )
+from ingest.notify import make_webhook_listener
 from ingest.service import Ingestor, beacon_event_id
 from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
 from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
@@ -46,6 +48,8 @@ __all__ = [
     "document_analytics",
     "ip_key_from_secret",
     "is_link_revoked",
+    "make_alert_listener",
+    "make_webhook_listener",
     "mark_link_revoked",
     "parse_beacon",
     "parse_user_agent",

@@ -1,6 +1,6 @@
 """Pixel, click and beacon traffic against a running dealsignal, then an exact count check.
 
-    locust -f load_tests/locustfile.py --headless -u 20 -r 20 -t 60s \
+    locust -f load_tests/locustfile.py --headless --stop-timeout 10 -u 20 -r 20 -t 60s \
         --host http://127.0.0.1:8000 --csv load_tests/results/run --exit-code-on-error 1
 
 Setup (test_start, over the REST API only): a key from DEALSIGNAL_API_KEY, or the embedded

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 import redis.asyncio as aioredis
 
 from tests.harness.clickhouse_http import ClickHouseHttpHarness
-from tracker.clickhouse import ClickHouse, apply_migrations, render_context
+from tracker.clickhouse import ClickHouse, RenderContext, apply_migrations
 from tracker.clickhouse.chdb_backend import ChdbClickHouse
 from tracker.clickhouse.server_backend import ServerClickHouse
 from tracker.config import Settings
@@ -39,13 +40,39 @@ def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("chdb")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def database() -> str:
+    """One database for the session, migrated once; every test starts from empty tables
+    (migrating a fresh database per test cost ~5 s of DDL each)."""
     return f"t_{uuid.uuid4().hex[:12]}"
+
+
+def empty_tables(ch: ClickHouse) -> None:
+    rows = ch.query(
+        "SELECT name FROM system.tables WHERE database = {db:String} "
+        "AND engine NOT LIKE '%View' AND name != 'schema_migrations'",
+        {"db": ch.database},
+    )
+    for row in rows:
+        ch.command(f"TRUNCATE TABLE {ch.database}.`{row['name']}`")
+
+
+@pytest.fixture(scope="session")
+def session_clickhouse(chdb_path: Path, database: str) -> Iterator[ClickHouse]:
+    """Keeps the process's chDB engine open for the whole session and the schema migrated."""
+    ch = ChdbClickHouse(chdb_path, database)
+    apply_migrations(ch, RenderContext(database))
+    yield ch
+    ch.command(f"DROP DATABASE IF EXISTS {database}")
+    ch.close()
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database: str, chdb_path: Path, redis_url: str) -> Settings:
+    # Nothing a previous test left in Redis (stream entries, caches) may leak into this one.
+    flusher = redis.Redis.from_url(redis_url)
+    flusher.flushdb()
+    flusher.close()
     return Settings(
         data_dir=tmp_path / "data",
         secret_keys=["test-secret-key"],
@@ -57,12 +84,9 @@ def settings(tmp_path: Path, database: str, chdb_path: Path, redis_url: str) -> 
 
 
 @pytest.fixture
-def clickhouse(settings: Settings, chdb_path: Path) -> Iterator[ClickHouse]:
-    ch = ChdbClickHouse(chdb_path, settings.clickhouse_database)
-    apply_migrations(ch, render_context(settings))
-    yield ch
-    ch.command(f"DROP DATABASE IF EXISTS {settings.clickhouse_database}")
-    ch.close()
+def clickhouse(session_clickhouse: ClickHouse, settings: Settings) -> ClickHouse:
+    empty_tables(session_clickhouse)
+    return session_clickhouse
 
 
 @pytest.fixture
@@ -83,22 +107,25 @@ def clickhouse_harness(clickhouse: ClickHouse) -> Iterator[ClickHouseHttpHarness
     harness.stop()
 
 
-@pytest.fixture(params=["chdb", "server"])
-def store(
-    request: pytest.FixtureRequest, clickhouse: ClickHouse, settings: Settings
-) -> Iterator[ClickHouse]:
-    """The same store tests on both backends: embedded chDB, and clickhouse-connect over
-    HTTP (through the harness) on its own database."""
-    if request.param == "chdb":
-        yield clickhouse
-        return
+@pytest.fixture(scope="session")
+def server_store(session_clickhouse: ClickHouse) -> Iterator[ClickHouse]:
+    """clickhouse-connect over HTTP (through the harness) on its own migrated database."""
     harness = ClickHouseHttpHarness().start()
-    database = f"{settings.clickhouse_database}_srv"
+    database = f"{session_clickhouse.database}_srv"
     server = ServerClickHouse(harness.url, database, compress=True)
-    apply_migrations(
-        server, render_context(settings.model_copy(update={"clickhouse_database": database}))
-    )
+    apply_migrations(server, RenderContext(database))
     yield server
     server.command(f"DROP DATABASE IF EXISTS {database}")
     server.close()
     harness.stop()
+
+
+@pytest.fixture(params=["chdb", "server"])
+def store(request: pytest.FixtureRequest, clickhouse: ClickHouse) -> ClickHouse:
+    """The same store tests on both backends: embedded chDB, and clickhouse-connect over
+    HTTP through the harness."""
+    if request.param == "chdb":
+        return clickhouse
+    server: ClickHouse = request.getfixturevalue("server_store")
+    empty_tables(server)
+    return server

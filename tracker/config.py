@@ -68,6 +68,83 @@ class ScoringSettings(BaseModel):
     glance_seconds: float = 2.0
     revisit_gap_hours: float = 24.0
     score_cache_seconds: int = 3600
+    # Engagement component weights (points out of 100; they must sum to 100).
+    weight_depth: float = 30.0
+    weight_breadth: float = 20.0
+    weight_decision_maker: float = 15.0
+    weight_revisit: float = 10.0
+    weight_pricing: float = 10.0
+    weight_download: float = 5.0
+    weight_meeting: float = 10.0
+    # Saturation targets: the amount of a signal that earns a component's full points.
+    breadth_target_people: float = 3.0
+    revisit_target: float = 2.0
+    pricing_share_target: float = 0.2
+    download_target: float = 1.0
+    meeting_target: float = 1.0
+    # Bands: value >= hot_threshold is hot, >= warm_threshold warm, else cold.
+    hot_threshold: float = 70.0
+    warm_threshold: float = 40.0
+    # Data sufficiency: below this much human dwell (and no meeting) a score is `low`.
+    sufficient_dwell_seconds: float = 60.0
+    # Scores pulled in bulk are computed this many opportunities per ClickHouse round.
+    bulk_batch_size: int = 1000
+    # The sync watermark handed to the CRM lags the sweep start by this much, covering
+    # events still in flight through the ingest buffer (overlap = harmless duplicates).
+    sync_overlap_seconds: int = 300
+    # Opportunity health (scoring.health): pillar weights (any scale, normalised) and bands:
+    # value >= health_blue_threshold is blue, >= health_yellow_threshold yellow, else red.
+    health_weight_commercial: float = 20.0
+    health_weight_cooperation: float = 15.0
+    health_weight_relationship: float = 40.0
+    health_weight_risk: float = 25.0
+    health_blue_threshold: float = 70.0
+    health_yellow_threshold: float = 45.0
+    # Stalls (scoring.stall): inactivity window, per-stage overrides, "ghosted" factor k on
+    # the tenant's median reply time (default reply time until enough replies are known),
+    # and the stage-age quantile (needs stall_min_samples finished stage stays).
+    stall_inactivity_hours: float = 48.0
+    stall_stage_inactivity_hours: dict[str, float] = Field(default_factory=dict)
+    stall_ghost_factor: float = 3.0
+    stall_default_reply_hours: float = 24.0
+    stall_stage_age_quantile: float = 0.75
+    stall_min_samples: int = 5
+    stall_interval_seconds: float = 900.0
+    # Forecast evidence chain (scoring.evidence): item weights (normalised to 100), the
+    # credibility threshold and the haircut applied below it.
+    evidence_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "decision_maker_engaged": 20.0,
+            "stakeholders_engaged": 15.0,
+            "proposal_depth": 15.0,
+            "customer_initiated_contact": 15.0,
+            "decision_maker_meeting": 15.0,
+            "proposal_revisions": 10.0,
+            "close_date_pushes": 5.0,
+            "stage_age": 5.0,
+        }
+    )
+    # The CRM's default probability per open stage: the baseline calibration must beat, and
+    # the probability of a historical snapshot whose CRM row was overwritten since.
+    stage_probabilities: dict[str, float] = Field(
+        default_factory=lambda: {
+            "prospecting": 10.0,
+            "qualification": 20.0,
+            "discovery": 35.0,
+            "proposal": 50.0,
+            "negotiation": 70.0,
+        }
+    )
+    credibility_threshold: float = 60.0
+    credibility_haircut: float = 0.7
+    forecast_simulations: int = 10_000
+    forecast_seed: int = 20_240_601
+    snapshot_interval_seconds: float = 86_400.0
+    # Calibration (scoring.calibration): minimum won+lost deals, L2 strength (C), held-out
+    # share of the newest deals.
+    calibration_min_outcomes: int = 40
+    calibration_c: float = 1.0
+    calibration_holdout: float = 0.3
 
 
 class WebhookSettings(BaseModel):
@@ -79,6 +156,20 @@ class WebhookSettings(BaseModel):
     first_retry_seconds: float = 1.0
     timeout_seconds: float = 10.0
     queue: str = "ds:webhooks"
+    # Cap of one backoff step (first_retry_seconds × 2^n, ±20 % jitter, then capped).
+    max_retry_seconds: float = 3600.0
+    # A claimed attempt not finished within this is handed to another dispatcher.
+    lease_seconds: float = 120.0
+    # Attempts claimed per dispatcher round, and sent concurrently.
+    batch_size: int = 100
+    concurrency: int = 20
+    # Idle dispatcher poll interval (it wakes earlier when a retry falls due).
+    poll_seconds: float = 0.5
+    # How long emitters and dispatchers cache a tenant's subscriptions.
+    subscription_cache_seconds: float = 5.0
+    # Emission dedupe (visit, event, link+viewer keys) lifetime.
+    dedupe_ttl_seconds: int = 30 * 86_400
+    max_subscriptions: int = 50
 
 
 class Settings(BaseSettings):

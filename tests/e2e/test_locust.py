@@ -88,6 +88,10 @@ def test_locust_run_accounts_for_every_accepted_event(
             "4",
             "-t",
             "10s",
+            # Let requests in flight at the time limit finish and be counted: an interrupted
+            # request the server accepted would land without its 2xx ever being seen.
+            "--stop-timeout",
+            "10",
             "--host",
             url,
             "--csv",

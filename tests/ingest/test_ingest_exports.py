@@ -28,6 +28,8 @@ EXPECTED = {
     "document_analytics",
     "ip_key_from_secret",
     "is_link_revoked",
+    "make_alert_listener",
+    "make_webhook_listener",
     "mark_link_revoked",
     "parse_beacon",
     "parse_user_agent",

@@ -184,3 +184,271 @@ AS SELECT
     uniqIfState(viewer_id, toUInt8(is_bot = 0 AND forwarded = 1 AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS forwarded_viewers
 FROM dealsignal.events
 GROUP BY tenant_id, document_id, link_id, day;
+
+-- 0004_crm sha256=bfe68e4bf219278659ae4e880a18465810e0d005aa94ad6f8d8e978c4e04bcbd
+CREATE TABLE IF NOT EXISTS dealsignal.opportunities 
+(
+    tenant_id String,
+    opportunity_id String,
+    account String,
+    amount Decimal(18, 4),
+    currency LowCardinality(String),
+    stage LowCardinality(String),
+    stage_entered_at Nullable(DateTime64(3, 'UTC')),
+    expected_close_date Nullable(Date),
+    probability UInt8,
+    forecast_category LowCardinality(String),
+    owner String,
+    manager String DEFAULT '',
+    account_employees Nullable(UInt32),
+    account_growth_pct Nullable(Float64),
+    payment_issues Nullable(UInt8),
+    support_escalations Nullable(UInt32),
+    product_lines UInt16 DEFAULT 0,
+    updated_at DateTime64(3, 'UTC'),
+    received_at DateTime64(3, 'UTC'),
+    deleted UInt8 DEFAULT 0,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, opportunity_id);
+CREATE TABLE IF NOT EXISTS dealsignal.contacts 
+(
+    tenant_id String,
+    opportunity_id String,
+    contact_id String,
+    name String,
+    email String,
+    role String DEFAULT '',
+    is_decision_maker UInt8 DEFAULT 0,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, opportunity_id, contact_id);
+CREATE TABLE IF NOT EXISTS dealsignal.activities 
+(
+    tenant_id String,
+    activity_id String,
+    opportunity_id String,
+    activity_type LowCardinality(String),
+    customer_initiated UInt8 DEFAULT 0,
+    occurred_at DateTime64(3, 'UTC'),
+    attendees Array(String),
+    from_stage LowCardinality(String) DEFAULT '',
+    to_stage LowCardinality(String) DEFAULT '',
+    old_close_date Nullable(Date),
+    new_close_date Nullable(Date),
+    subject String DEFAULT '',
+    updated_at DateTime64(3, 'UTC'),
+    received_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, opportunity_id, activity_id);
+CREATE TABLE IF NOT EXISTS dealsignal.outcomes 
+(
+    tenant_id String,
+    opportunity_id String,
+    outcome LowCardinality(String),
+    actual_amount Decimal(18, 4),
+    currency LowCardinality(String),
+    closed_at DateTime64(3, 'UTC'),
+    reason String DEFAULT '',
+    updated_at DateTime64(3, 'UTC'),
+    received_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, opportunity_id);
+
+-- 0005_webhooks sha256=b45d81a68bd4542374ec20140982fe9de452428cd591c037acb9c75753cf778f
+CREATE TABLE IF NOT EXISTS dealsignal.webhook_subscriptions 
+(
+    tenant_id String,
+    subscription_id String,
+    url String,
+    event_types Array(String),
+    description String DEFAULT '',
+    secret_sealed String,
+    created_at DateTime64(3, 'UTC'),
+    deleted UInt8 DEFAULT 0,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, subscription_id);
+CREATE TABLE IF NOT EXISTS dealsignal.delivery_log 
+(
+    tenant_id String,
+    channel LowCardinality(String),
+    target_id String,
+    delivery_id String,
+    event_id String,
+    event_type LowCardinality(String),
+    attempt UInt16,
+    status LowCardinality(String),
+    status_code UInt16,
+    error String,
+    duration_ms UInt32,
+    next_attempt_at Nullable(DateTime64(3, 'UTC')),
+    at DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (tenant_id, channel, target_id, at, delivery_id, attempt)
+TTL toDateTime(at) + INTERVAL 180 DAY;
+
+-- 0006_users sha256=ffbf3a4799f86b389d0d039370b37179c1403c7202f130d1e5ca02ffa10f5598
+CREATE TABLE IF NOT EXISTS dealsignal.users 
+(
+    tenant_id String,
+    email String,
+    name String,
+    role LowCardinality(String),
+    manager_email String DEFAULT '',
+    password_hash String,
+    created_at DateTime64(3, 'UTC'),
+    disabled UInt8 DEFAULT 0,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, email);
+
+-- 0007_health sha256=8c1436f31200ad134df67a36d2ccd1f3bffebe7c85ed9c644174a338d8e7ed0a
+CREATE TABLE IF NOT EXISTS dealsignal.tenant_settings 
+(
+    tenant_id String,
+    key LowCardinality(String),
+    value String,
+    updated_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, key);
+CREATE TABLE IF NOT EXISTS dealsignal.stalls 
+(
+    tenant_id String,
+    opportunity_id String,
+    episode_id String,
+    status LowCardinality(String),
+    rules Array(String),
+    summary String,
+    owner String,
+    manager String,
+    onset_at DateTime64(3, 'UTC'),
+    detected_at DateTime64(3, 'UTC'),
+    last_activity_at Nullable(DateTime64(3, 'UTC')),
+    cleared_at Nullable(DateTime64(3, 'UTC')),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, opportunity_id, episode_id);
+CREATE TABLE IF NOT EXISTS dealsignal.model_weights 
+(
+    tenant_id String,
+    model LowCardinality(String),
+    model_version String,
+    weights String,
+    metrics String,
+    created_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, model, model_version);
+CREATE TABLE IF NOT EXISTS dealsignal.forecast_snapshots 
+(
+    tenant_id String,
+    as_of Date,
+    opportunity_id String,
+    owner String,
+    manager String,
+    stage LowCardinality(String),
+    amount Float64,
+    crm_probability Float64,
+    calibrated_probability Float64,
+    credibility_index Float64,
+    health Float64,
+    band LowCardinality(String),
+    failing_evidence Array(String),
+    expected_close_date Nullable(Date),
+    model_version String,
+    created_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(as_of)
+ORDER BY (tenant_id, as_of, opportunity_id);
+
+-- 0008_notifications sha256=d2286a633e267e9487a73050e52a15c87ba794ba821f720c9a221c278c3b9028
+CREATE TABLE IF NOT EXISTS dealsignal.notify_channels 
+(
+    tenant_id String,
+    channel_id String,
+    kind LowCardinality(String),
+    owner String DEFAULT '',
+    name String DEFAULT '',
+    locale LowCardinality(String) DEFAULT '',
+    config_sealed String,
+    config_hint String DEFAULT '',
+    created_at DateTime64(3, 'UTC'),
+    deleted UInt8 DEFAULT 0,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, channel_id);
+CREATE TABLE IF NOT EXISTS dealsignal.notify_routes 
+(
+    tenant_id String,
+    rule_id String,
+    channel_id String,
+    event_types Array(String),
+    audiences Array(String),
+    created_at DateTime64(3, 'UTC'),
+    deleted UInt8 DEFAULT 0,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, rule_id);
+CREATE TABLE IF NOT EXISTS dealsignal.notify_preferences 
+(
+    tenant_id String,
+    email String,
+    time_zone String DEFAULT 'Asia/Shanghai',
+    quiet_start UInt16 DEFAULT 0,
+    quiet_end UInt16 DEFAULT 0,
+    locale LowCardinality(String) DEFAULT '',
+    briefing UInt8 DEFAULT 1,
+    updated_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, email);
+CREATE TABLE IF NOT EXISTS dealsignal.notify_mutes 
+(
+    tenant_id String,
+    email String,
+    opportunity_id String,
+    muted UInt8,
+    at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, email, opportunity_id);
+CREATE TABLE IF NOT EXISTS dealsignal.manager_todos 
+(
+    tenant_id String,
+    todo_id String,
+    manager String,
+    owner String,
+    opportunity_id String,
+    kind LowCardinality(String),
+    source_id String,
+    title String,
+    detail String,
+    status LowCardinality(String),
+    resolved_by String DEFAULT '',
+    created_at DateTime64(3, 'UTC'),
+    resolved_at Nullable(DateTime64(3, 'UTC')),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, todo_id);

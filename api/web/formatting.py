@@ -1,0 +1,72 @@
+"""Numbers, durations, dates and amounts as a person reads them, in their locale (Babel)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+from api.i18n import Translator
+
+__all__ = ["Formatter", "amount", "day", "duration", "moment", "number"]
+
+
+def duration(ms: int, translator: Translator) -> str:
+    """`1 h 2 min`, `3 min 5 s`, `12 s` (units from the catalog)."""
+    _ = translator.gettext
+    seconds = round(ms / 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    unit_h, unit_min, unit_s = _("h"), _("min"), _("s")
+    if hours:
+        return f"{hours} {unit_h} {minutes} {unit_min}"
+    if minutes:
+        return f"{minutes} {unit_min} {secs} {unit_s}"
+    return f"{secs} {unit_s}"
+
+
+def moment(value: datetime | None, translator: Translator) -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value, "short", tzinfo=value.tzinfo, locale=translator.locale)
+
+
+def day(value: date | None, translator: Translator) -> str:
+    return "—" if value is None else format_date(value, "medium", locale=translator.locale)
+
+
+def amount(value: Decimal | float | None, currency: str, translator: Translator) -> str:
+    if value is None:
+        return "—"
+    if not currency:
+        return str(format_decimal(value, locale=translator.locale))
+    return str(format_currency(value, currency, locale=translator.locale))
+
+
+def number(value: float, translator: Translator, *, digits: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(value, format=pattern, locale=translator.locale))
+
+
+class Formatter:
+    """The helpers bound to one translator, for templates (`fmt.duration(ms)`)."""
+
+    def __init__(self, translator: Translator) -> None:
+        self._t = translator
+
+    def duration(self, ms: int) -> str:
+        return duration(ms, self._t)
+
+    def moment(self, value: datetime | None) -> str:
+        return moment(value, self._t)
+
+    def day(self, value: date | None) -> str:
+        return day(value, self._t)
+
+    def amount(self, value: Decimal | float | None, currency: str) -> str:
+        return amount(value, currency, self._t)
+
+    def number(self, value: float, digits: int = 0) -> str:
+        return number(value, self._t, digits=digits)

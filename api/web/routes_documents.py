@@ -1,0 +1,194 @@
+"""Documents for people: list, upload (drag and drop with progress in the page's JS, a plain
+form without it), revisions, the pricing-page tag, links for several recipients at once,
+revoke, and a recipient's watermarked PDF. Reuses the REST API's upload, store and delivery
+functions; the uploader becomes the document's owner.
+
+    GET  /app                                  → /app/documents
+    GET  /app/documents                        list + upload form
+    POST /app/documents                        upload (JSON {location} for the page's JS)
+    GET  /app/documents/{id}                   versions, tags, links, forms
+    POST /app/documents/{id}/versions          a new revision
+    POST /app/documents/{id}/tags              pricing pages of the current version
+    POST /app/documents/{id}/links             one link per recipient line
+    POST /app/links/{link_id}/revoke           the viewer answers 410 from now on
+    GET  /app/links/{link_id}/pdf              the recipient's watermarked copy
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.delivery import link_urls, watermarked_copy
+from api.responses import pdf_response
+from api.services import ServicesDep
+from api.uploads import read_upload, store_pdf
+from api.web.access import visible_document, visible_documents, visible_link
+from api.web.auth import CurrentUser, PostingUser
+from api.web.recipients import link_options, parse_recipients
+from api.web.render import WebRoute, page
+from ingest import mark_link_revoked
+from tracker.documents import (
+    add_version,
+    create_document,
+    get_version,
+    list_versions,
+    set_page_tags,
+)
+from tracker.links import create_links, list_links, revoke_link
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/app", route_class=WebRoute, include_in_schema=False)
+
+PRICING = "pricing"
+
+
+def _done(request: Request, location: str) -> Response:
+    """The page's JS asks for JSON (it shows progress, then navigates); forms get a 303."""
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"location": location}, status_code=201)
+    return RedirectResponse(location, status_code=303)
+
+
+@router.get("")
+async def home() -> Response:
+    return RedirectResponse("/app/documents", status_code=303)
+
+
+@router.get("/documents")
+async def documents(request: Request, services: ServicesDep, viewer: CurrentUser) -> Response:
+    docs = await visible_documents(services, viewer)
+    return page(request, viewer, "web/documents.html", title="", documents=docs)
+
+
+@router.post("/documents")
+async def upload(
+    request: Request,
+    services: ServicesDep,
+    viewer: PostingUser,
+    title: Annotated[str, Form(min_length=1, max_length=300)],
+    file: Annotated[UploadFile | None, File()] = None,
+    opportunity_id: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    limits = services.settings.limits
+    data = await read_upload(file, limits)
+    new = await store_pdf(data, (file.filename if file else "") or "", None, limits, services.blobs)
+    doc, _ = await run_in_threadpool(
+        create_document,
+        services.clickhouse,
+        viewer.tenant_id,
+        title=title.strip(),
+        first_version=new,
+        opportunity_id=opportunity_id.strip(),
+        owner=viewer.user.email,
+    )
+    return _done(request, f"/app/documents/{doc.document_id}")
+
+
+@router.get("/documents/{document_id}")
+async def document(
+    request: Request, document_id: str, services: ServicesDep, viewer: CurrentUser
+) -> Response:
+    doc = await visible_document(services, viewer, document_id)
+    ch, tenant = services.clickhouse, viewer.tenant_id
+    versions = await run_in_threadpool(list_versions, ch, tenant, doc.document_id)
+    current = next(v for v in versions if v.version_id == doc.current_version_id)
+    links = await run_in_threadpool(list_links, ch, tenant, document_id=doc.document_id)
+    return page(
+        request,
+        viewer,
+        "web/document.html",
+        title=doc.title,
+        document=doc,
+        versions=list(reversed(versions)),
+        current=current,
+        pricing_pages=set(current.pages_tagged(PRICING)),
+        links=[(link, link_urls(services, link).url) for link in reversed(links)],
+        created=request.query_params.get("created", ""),
+    )
+
+
+@router.post("/documents/{document_id}/versions")
+async def new_version(
+    request: Request,
+    document_id: str,
+    services: ServicesDep,
+    viewer: PostingUser,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    doc = await visible_document(services, viewer, document_id)
+    limits = services.settings.limits
+    data = await read_upload(file, limits)
+    new = await store_pdf(data, (file.filename if file else "") or "", None, limits, services.blobs)
+    await run_in_threadpool(
+        add_version, services.clickhouse, viewer.tenant_id, doc.document_id, new
+    )
+    return _done(request, f"/app/documents/{doc.document_id}")
+
+
+@router.post("/documents/{document_id}/tags")
+async def tags(
+    request: Request, document_id: str, services: ServicesDep, viewer: PostingUser
+) -> Response:
+    doc = await visible_document(services, viewer, document_id)
+    ch, tenant = services.clickhouse, viewer.tenant_id
+    version = await run_in_threadpool(get_version, ch, tenant, doc.current_version_id)
+    form = await request.form()
+    chosen = {int(v) for v in form.getlist("pricing") if isinstance(v, str) and v.isdigit()}
+    updates = {
+        page: sorted({t for t in version.page_tags[page - 1] if t != PRICING} | {PRICING})
+        if page in chosen
+        else [t for t in version.page_tags[page - 1] if t != PRICING]
+        for page in range(1, version.pages + 1)
+    }
+    await run_in_threadpool(set_page_tags, ch, tenant, doc.document_id, version.version_id, updates)
+    return RedirectResponse(f"/app/documents/{doc.document_id}#tags", status_code=303)
+
+
+@router.post("/documents/{document_id}/links")
+async def new_links(
+    document_id: str,
+    services: ServicesDep,
+    viewer: PostingUser,
+    recipients: Annotated[str, Form(max_length=50_000)],
+    expires_in_days: Annotated[str, Form(max_length=5)] = "",
+    download_allowed: Annotated[str, Form(max_length=5)] = "",
+    locale: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    doc = await visible_document(services, viewer, document_id)
+    parsed = parse_recipients(recipients)
+    options = link_options(expires_in_days, bool(download_allowed), locale)
+    created = await run_in_threadpool(
+        create_links,
+        services.clickhouse,
+        viewer.tenant_id,
+        doc.document_id,
+        parsed,
+        options,
+        opportunity_id=doc.opportunity_id,
+        created_by=viewer.user.email,
+    )
+    return RedirectResponse(
+        f"/app/documents/{doc.document_id}?created={len(created)}#links", status_code=303
+    )
+
+
+@router.post("/links/{link_id}/revoke")
+async def revoke(link_id: str, services: ServicesDep, viewer: PostingUser) -> Response:
+    link, doc = await visible_link(services, viewer, link_id)
+    await run_in_threadpool(revoke_link, services.clickhouse, viewer.tenant_id, link.link_id)
+    await mark_link_revoked(services.redis.client, viewer.tenant_id, link.link_id)
+    return RedirectResponse(f"/app/documents/{doc.document_id}#links", status_code=303)
+
+
+@router.get("/links/{link_id}/pdf")
+async def recipient_pdf(link_id: str, services: ServicesDep, viewer: CurrentUser) -> Response:
+    link, doc = await visible_link(services, viewer, link_id)
+    version = await run_in_threadpool(
+        get_version, services.clickhouse, viewer.tenant_id, doc.current_version_id
+    )
+    return pdf_response(await watermarked_copy(services, link, version), version.filename)

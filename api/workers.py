@@ -1,0 +1,64 @@
+"""The background work of the service, assembled once for both shapes: embedded mode runs
+all of it inside `serve`; server mode runs `dealsignal writer` and `dealsignal worker`."""
+
+from __future__ import annotations
+
+from api.services import Services
+from ingest import BatchListener, Writer, make_alert_listener, make_webhook_listener
+from scoring import make_epoch_listener, snapshot_job, stall_job
+from tracker.notify import Notifier, briefing_job, notification_channels, pump_job, todo_job
+from tracker.scheduler import PeriodicJob, Scheduler
+from tracker.webhooks import WebhookDispatcher
+
+__all__ = ["batch_listeners", "jobs", "make_dispatcher", "make_scheduler", "make_writer"]
+
+
+def notifier(services: Services) -> Notifier:
+    return Notifier(services.settings, services.redis.client, services.clickhouse)
+
+
+def batch_listeners(services: Services) -> list[BatchListener]:
+    """What reacts to each batch of events landing in ClickHouse: score caches go stale,
+    subscribed webhooks fire, people are told of first views, downloads and forwards (all
+    idempotent: a batch may be seen twice)."""
+    settings, redis, ch = services.settings, services.redis.client, services.clickhouse
+    return [
+        make_epoch_listener(redis),
+        make_webhook_listener(settings, redis, ch),
+        make_alert_listener(settings, redis, ch, notifier=notifier(services)),
+    ]
+
+
+def make_writer(services: Services, consumer: str) -> Writer:
+    return Writer(
+        services.settings,
+        services.redis.client,
+        services.clickhouse,
+        consumer=consumer,
+        listeners=batch_listeners(services),
+    )
+
+
+def make_dispatcher(services: Services) -> WebhookDispatcher:
+    """Signed webhooks plus the people channels (WeCom, Feishu, Slack, email)."""
+    settings, redis, ch = services.settings, services.redis.client, services.clickhouse
+    return WebhookDispatcher(
+        settings, redis, ch, extra_channels=notification_channels(settings, redis, ch)
+    )
+
+
+def jobs(services: Services) -> list[PeriodicJob]:
+    """Periodic jobs; each runs in one process at a time however many schedulers run."""
+    ch, redis, settings = services.clickhouse, services.redis.client, services.settings
+    people = notifier(services)
+    return [
+        stall_job(ch, redis, settings, notifier=people),
+        snapshot_job(ch, redis, settings, notifier=people),
+        pump_job(people),
+        briefing_job(people, ch),
+        todo_job(ch),
+    ]
+
+
+def make_scheduler(services: Services) -> Scheduler:
+    return Scheduler(services.redis.client, jobs(services))

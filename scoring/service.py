@@ -1,0 +1,154 @@
+"""Scoring entry points: compute scores with ClickHouse aggregations (in a worker thread — the
+store clients are synchronous) and serve them through the epoch-keyed Redis cache."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+
+import redis.asyncio as aioredis
+from pydantic import BaseModel
+
+from scoring.cache import cache_key, read_cached, write_cached
+from scoring.engagement import score_signals
+from scoring.model import Score
+from scoring.repository import ScopeKind, ScoringQuery, fetch_signals_rows
+from scoring.signals import Signals, collect_signals
+from scoring.wording import label_of
+from tracker.clickhouse import ClickHouse
+from tracker.clock import utcnow
+from tracker.config import ScoringSettings
+from tracker.errors import NotFound
+from tracker.opportunities import opportunity_exists
+from tracker.score_epochs import current_epochs
+
+__all__ = [
+    "OpportunityEngagement",
+    "compute_scores",
+    "opportunity_engagement",
+    "opportunity_engagement_json",
+    "score_opportunities",
+]
+
+
+class OpportunityEngagement(BaseModel):
+    """The opportunity's score with the per-recipient (link) and per-document-version scores
+    it is made of."""
+
+    opportunity_id: str
+    score: Score
+    recipients: list[Score]
+    documents: list[Score]
+
+
+def compute_scores(
+    ch: ClickHouse, query: ScoringQuery, tuning: ScoringSettings
+) -> dict[str, Score]:
+    """Score every key of `query` (all keys with data when `query.keys` is None)."""
+    signals = collect_signals(fetch_signals_rows(ch, query, tuning))
+    keys = list(query.keys) if query.keys is not None else sorted(signals)
+    return {
+        key: score_signals(
+            found, query.scope, query.now, tuning, label=label_of(found, query.scope)
+        )
+        for key in keys
+        for found in [signals.get(key) or Signals(key)]
+    }
+
+
+def _details(
+    ch: ClickHouse, tenant_id: str, opportunity_id: str, now: datetime, tuning: ScoringSettings
+) -> OpportunityEngagement:
+    def scope(kind: ScopeKind, keys: Sequence[str] | None, within: str | None) -> list[Score]:
+        query = ScoringQuery(tenant_id, kind, keys, now, within_opportunity=within)
+        return list(compute_scores(ch, query, tuning).values())
+
+    return OpportunityEngagement(
+        opportunity_id=opportunity_id,
+        score=scope(ScopeKind.OPPORTUNITY, [opportunity_id], None)[0],
+        recipients=sorted(
+            scope(ScopeKind.RECIPIENT, None, opportunity_id), key=lambda r: (-r.value, r.key)
+        ),
+        documents=sorted(
+            scope(ScopeKind.DOCUMENT_VERSION, None, opportunity_id),
+            key=lambda d: (-d.value, d.key),
+        ),
+    )
+
+
+async def score_opportunities(
+    ch: ClickHouse,
+    redis: aioredis.Redis,
+    tuning: ScoringSettings,
+    tenant_id: str,
+    opportunity_ids: Sequence[str],
+    *,
+    now: datetime | None = None,
+) -> dict[str, Score]:
+    """Opportunity scores, from the cache where the epoch still matches; the misses are
+    computed together, `tuning.bulk_batch_size` opportunities per round."""
+    ids = list(dict.fromkeys(opportunity_ids))
+    epochs = await current_epochs(redis, tenant_id, ids)
+    keys = {o: cache_key("opportunity", tenant_id, o, epochs[o]) for o in ids}
+    found: dict[str, Score] = {}
+    for o, raw in zip(ids, await read_cached(redis, list(keys.values())), strict=True):
+        if raw is not None:
+            found[o] = Score.model_validate_json(raw)
+    misses = [o for o in ids if o not in found]
+    at = now or utcnow()
+    for start in range(0, len(misses), tuning.bulk_batch_size):
+        batch = misses[start : start + tuning.bulk_batch_size]
+        query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, at)
+        computed = await asyncio.to_thread(compute_scores, ch, query, tuning)
+        found.update(computed)
+        await write_cached(
+            redis,
+            {keys[o]: s.model_dump_json().encode() for o, s in computed.items()},
+            tuning.score_cache_seconds,
+        )
+    return {o: found[o] for o in ids}
+
+
+async def opportunity_engagement_json(
+    ch: ClickHouse,
+    redis: aioredis.Redis,
+    tuning: ScoringSettings,
+    tenant_id: str,
+    opportunity_id: str,
+    *,
+    now: datetime | None = None,
+) -> tuple[bytes, bool]:
+    """The opportunity's engagement with its recipients and documents as the JSON of an
+    `OpportunityEngagement` (served as stored: a cache hit costs no (de)serialisation), and
+    whether it came from the cache. NotFound unless the tenant knows the opportunity (a cache
+    entry, keyed by tenant, only exists for one it knew)."""
+    epoch = (await current_epochs(redis, tenant_id, [opportunity_id]))[opportunity_id]
+    key = cache_key("detail", tenant_id, opportunity_id, epoch)
+    raw = (await read_cached(redis, [key]))[0]
+    if raw is not None:
+        return raw, True
+    if not await asyncio.to_thread(opportunity_exists, ch, tenant_id, opportunity_id):
+        raise NotFound("unknown opportunity", code="opportunity_not_found")
+    detail = await asyncio.to_thread(
+        _details, ch, tenant_id, opportunity_id, now or utcnow(), tuning
+    )
+    payload = detail.model_dump_json().encode()
+    await write_cached(redis, {key: payload}, tuning.score_cache_seconds)
+    return payload, False
+
+
+async def opportunity_engagement(
+    ch: ClickHouse,
+    redis: aioredis.Redis,
+    tuning: ScoringSettings,
+    tenant_id: str,
+    opportunity_id: str,
+    *,
+    now: datetime | None = None,
+) -> tuple[OpportunityEngagement, bool]:
+    """`opportunity_engagement_json`, parsed."""
+    payload, cached = await opportunity_engagement_json(
+        ch, redis, tuning, tenant_id, opportunity_id, now=now
+    )
+    return OpportunityEngagement.model_validate_json(payload), cached

@@ -1,0 +1,60 @@
+"""`dealsignal demo` against the real app on uvicorn (127.0.0.1), writer in-process."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+import redis
+from rich.console import Console
+
+from api.app import create_app
+from api.demo import PRICING_PAGE, run_demo
+from tests.e2e.support import ThreadedServer
+from tracker.api_keys import create_api_key
+from tracker.clickhouse import ClickHouse
+from tracker.config import Settings
+from tracker.tenants import create_tenant
+from tracker.types import Scope
+
+
+@pytest.fixture
+def server(settings: Settings, clickhouse: ClickHouse, redis_url: str) -> Iterator[str]:
+    settings.ingest.batch_seconds = 0.2
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()  # no stream entries of earlier tests for this writer
+    client.close()
+    running = ThreadedServer(create_app(settings, run_background=True))
+    settings.public_base_url = running.url
+    running.start()
+    try:
+        yield running.url
+    finally:
+        running.stop()
+
+
+async def test_demo_replays_a_deal_over_http(server: str, clickhouse: ClickHouse) -> None:
+    tenant = create_tenant(clickhouse, "demo")
+    _, admin = create_api_key(clickhouse, tenant.tenant_id, Scope.ADMIN)
+    out = io.StringIO()
+    summary = await run_demo(
+        server, admin, progress=False, console=Console(file=out, width=160), timeout=30
+    )
+    assert [r.name for r in summary.recipients] == ["王总", "李娜", "陈静"]
+    cto, procurement, cfo = summary.recipients
+    for person in summary.recipients:
+        assert person.views >= 1 and person.dwell_ms > 0 and person.pages
+    # more time on pricing than anywhere else for the buyer who cares about price
+    assert max(procurement.pages, key=procurement.pages.__getitem__) == PRICING_PAGE
+    assert cto.pages[PRICING_PAGE] >= 150_000 and cto.downloads == 1
+    assert cto.forwarded_viewers == 1 and summary.forwarded_viewers == 1 and cto.views == 2
+    assert cfo.forwarded_viewers == 0 and procurement.downloads == 0
+    assert summary.bot_events >= 1 and summary.bot_reasons.get("bot_user_agent", 0) >= 1
+    # the unfurl is not a view: four human sessions, four views
+    assert sum(r.views for r in summary.recipients) == 4
+    score = summary.engagement["score"]
+    assert 0 < score["value"] <= 100 and score["band"] in {"hot", "warm", "cold"}
+    assert score["top_positive"]
+    text = out.getvalue()
+    assert "王总" in text and "Engagement" in text and "bot_user_agent" in text

@@ -1,0 +1,97 @@
+"""Health, forecast, stall and report endpoints over the real app, with tenant isolation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import bearer, make_key
+from tests.scoring.support import Events, add_document, add_link
+from tracker.activities import Activity, record_activities
+from tracker.clickhouse import ClickHouse
+from tracker.clock import utcnow
+from tracker.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.types import Scope
+
+
+def seed(ch: ClickHouse, tenant: str) -> None:
+    now = utcnow()
+    upsert_opportunities(ch, tenant, [Opportunity(
+        opportunity_id="opp_1", account="华为技术", amount=Decimal("100000"),
+        currency="CNY", stage="proposal", probability=50, forecast_category="commit",
+        owner="rep@x.cn", manager="boss@x.cn", updated_at=now - timedelta(days=10),
+        stage_entered_at=now - timedelta(days=10),
+        expected_close_date=now.date() + timedelta(days=5),
+        contacts=(Contact("c_wang", "王总", "w@x.cn", "CTO", True),),
+    )])  # fmt: skip
+    add_document(ch, tenant, "doc_1", "ver_1", title="报价单")
+    link = add_link(
+        ch, tenant, "lnk_1", "doc_1", "ver_1", "opp_1", contact_id="c_wang", name="王总"
+    )
+    events = Events()
+    events.read(link, now - timedelta(days=4), {1: 60_000, 2: 60_000, 3: 60_000})
+    events.insert(ch)
+    record_activities(ch, tenant, [
+        Activity("a1", "opp_1", "stage_change", now - timedelta(days=30), from_stage="discovery",
+                 to_stage="proposal"),
+        Activity("a2", "opp_1", "meeting", now - timedelta(days=4), attendees=("c_wang",)),
+        Activity("a3", "opp_1", "stage_change", now - timedelta(days=10), from_stage="negotiation",
+                 to_stage="proposal"),
+    ])  # fmt: skip
+
+
+def test_endpoints_answer_for_the_owner_tenant_only(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+    tenant, key = make_key(clickhouse, "Acme", Scope.CRM)
+    _, other = make_key(clickhouse, "Other", Scope.REPS)
+    seed(clickhouse, tenant)
+    h = client.get("/api/v1/opportunities/opp_1/health", headers=bearer(key))
+    assert h.status_code == 200, h.text
+    body = h.json()
+    assert set(body["pillars"]) == {"commercial", "cooperation", "relationship", "risk"}
+    assert body["band"] in {"blue", "yellow", "red"} and 0 <= body["value"] <= 100
+    assert body["model_version"] == "health-1.0" and body["scored_at"] and len(body["actions"]) == 3
+    f = client.get("/api/v1/opportunities/opp_1/forecast", headers=bearer(key)).json()
+    items = {i["code"]: i for i in f["evidence"]}
+    assert items["decision_maker_engaged"]["holds"] and items["decision_maker_meeting"][
+        "activity_ids"
+    ] == ["a2"]
+    assert items["proposal_depth"]["holds"] and items["proposal_depth"]["event_ids"]
+    assert f["crm_forecast"] == 50_000.0
+    assert f["adjusted_forecast"] == (35_000.0 if f["credibility_index"] < 60 else 50_000.0)
+    period = f"{date.today().year}"
+    roll = client.get(f"/api/v1/forecast?period={period}", headers=bearer(key)).json()
+    total = next(line for line in roll["lines"] if line["scope"] == "total")
+    assert total["open_deals"] == 1 and total["p10"] <= total["p50"] <= total["p90"]
+    assert {ln["key"] for ln in roll["lines"] if ln["scope"] == "rep"} == {"rep@x.cn"}
+    week = date.today().isocalendar()
+    report = client.get(f"/api/v1/reports/process-health?week={week.year}-W{week.week:02d}",
+                        headers=bearer(key))  # fmt: skip
+    assert report.status_code == 200, report.text
+    cal = client.get(f"/api/v1/reports/forecast-calibration?period={period}", headers=bearer(key))
+    assert cal.status_code == 200 and cal.json()["overall"]["deals"] == 0
+    assert client.get("/api/v1/stalls", headers=bearer(key)).json() == []
+
+    for path in ("health", "forecast"):
+        miss = client.get(f"/api/v1/opportunities/opp_1/{path}", headers=bearer(other))
+        assert miss.status_code == 404 and miss.json()["error"]["code"] == "opportunity_not_found"
+    empty = client.get(f"/api/v1/forecast?period={period}", headers=bearer(other)).json()
+    assert empty["lines"] == []
+    assert client.get("/api/v1/forecast?period=soon", headers=bearer(key)).status_code == 400
+    assert client.get("/api/v1/opportunities/opp_1/health").status_code == 401
+
+
+def test_tenant_settings_change_bands(client: TestClient, clickhouse: ClickHouse) -> None:
+    tenant, admin = make_key(clickhouse, "Acme", Scope.ADMIN)
+    seed(clickhouse, tenant)
+    before = client.get("/api/v1/opportunities/opp_1/health", headers=bearer(admin)).json()
+    bands = {"health_blue_threshold": 0.0, "health_yellow_threshold": 0.0}
+    put = client.put("/api/v1/settings/scoring", headers=bearer(admin), json=bands)
+    assert put.status_code == 200
+    after = client.get("/api/v1/opportunities/opp_1/health", headers=bearer(admin)).json()
+    assert after["band"] == "blue" and after["value"] == before["value"]
+    bad = client.put("/api/v1/settings/scoring", headers=bearer(admin), json={"nope": 1})
+    assert bad.status_code == 400

@@ -1,0 +1,50 @@
+"""`scoring`'s public surface is pinned, and it depends on `tracker` only."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import scoring
+
+EXPECTED = {
+    "MODEL_VERSION", "Band", "Component", "EngagedPerson", "EpochListener", "Factor",
+    "Freshness", "Notice", "OpportunityEngagement", "PageRead", "Score", "ScoreItem",
+    "ScoresPage", "ScopeKind", "ScoringQuery", "Sufficiency", "SufficiencyLevel", "SyncCursor",
+    "Timeline", "TimelineItem", "band_of", "build_timeline", "compute_scores",
+    "make_epoch_listener", "opportunities_in_batch", "opportunity_engagement",
+    "opportunity_engagement_json", "score_opportunities", "score_signals", "scores_page",
+    # the synthetic data generator
+    "SyntheticDataset", "generate_synthetic", "load_synthetic",
+    # opportunity health, stalls, forecast evidence and calibration
+    "CalibrationReport", "CalibrationResult", "EvidenceItem", "FitScores", "ForecastEvidence",
+    "ForecastRollup", "HealthBand", "HealthResult", "NextAction", "OpportunityFeatures",
+    "Pillar", "ProcessHealthReport", "RollupLine", "StallRun", "TenantScoring", "assess",
+    "calibrate", "detect_stall", "features_as_of", "forecast_calibration", "forecast_rollup",
+    "load_tenant_scoring", "opportunity_evidence", "opportunity_health", "parse_period",
+    "process_health", "record_snapshots", "run_stall_detection", "snapshot_job", "stall_job",
+}  # fmt: skip
+
+
+def test_public_names_are_pinned() -> None:
+    assert set(scoring.__all__) == EXPECTED
+    assert all(hasattr(scoring, name) for name in scoring.__all__)
+
+
+def test_scoring_imports_only_tracker_and_sql_stays_in_repositories() -> None:
+    root = Path(scoring.__file__).parent
+    for module in root.glob("*.py"):
+        source = module.read_text()
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                banned = {"api", "ingest", "watermark", "fastapi", "starlette"}
+                assert top not in banned, module
+        assert "__all__" in source, module
+        if not module.name.endswith("repository.py"):
+            assert "SELECT " not in source, module

@@ -1,0 +1,63 @@
+"""CRM stores on both backends (chDB, and clickhouse-connect through the HTTP harness)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from tracker.activities import Activity, list_activities, record_activities
+from tracker.clickhouse import ClickHouse
+from tracker.errors import NotFound
+from tracker.opportunities import (
+    Contact,
+    Opportunity,
+    get_opportunity,
+    opportunity_exists,
+    upsert_opportunities,
+)
+from tracker.outcomes import DealOutcome, get_outcome, record_outcomes
+
+T0 = datetime(2025, 2, 1, tzinfo=UTC)
+
+
+def opp(updated: datetime, stage: str, contacts: tuple[Contact, ...]) -> Opportunity:
+    return Opportunity("006-X", "华为技术", Decimal("99.5"), "CNY", stage, 30, "pipeline",
+                       "rep@seller.example", updated, contacts=contacts,
+                       expected_close_date=date(2025, 6, 30), payment_issues=True)  # fmt: skip
+
+
+def test_opportunity_upserts_keep_the_newest_with_its_contacts(store: ClickHouse) -> None:
+    wang = Contact("c1", "王总", "wang@x.example", "CTO", True)
+    li = Contact("c2", "李工", "li@x.example")
+    newer = opp(datetime(2025, 2, 3, tzinfo=UTC), "negotiation", (wang,))
+    older = opp(datetime(2025, 2, 2, tzinfo=UTC), "discovery", (wang, li))
+    upsert_opportunities(store, "ten_A", [newer])
+    upsert_opportunities(store, "ten_A", [older, newer])  # late stale copy, then a re-send
+    got = get_opportunity(store, "ten_A", "006-X")
+    assert got.stage == "negotiation" and got.account == "华为技术"
+    assert got.contacts == (wang,)
+    assert got.amount == Decimal("99.5") and got.payment_issues is True
+    assert got.expected_close_date == date(2025, 6, 30)
+    assert opportunity_exists(store, "ten_A", "006-X")
+    assert not opportunity_exists(store, "ten_B", "006-X")
+    with pytest.raises(NotFound):
+        get_opportunity(store, "ten_B", "006-X")
+
+
+def test_activities_and_outcomes_round_trip(store: ClickHouse) -> None:
+    meeting = Activity("m1", "006-X", "meeting", T0, attendees=("c1", "c2"), subject="方案评审")
+    record_activities(store, "ten_A", [meeting, meeting])
+    assert list_activities(store, "ten_A", "006-X") == [replace(meeting, updated_at=T0)]
+    assert list_activities(store, "ten_B", "006-X") == []
+    won = DealOutcome("006-X", "won", Decimal(1000), "CNY", T0)
+    lost_earlier = DealOutcome(
+        "006-X", "lost", Decimal(0), "CNY", T0, updated_at=datetime(2025, 1, 1, tzinfo=UTC)
+    )
+    record_outcomes(store, "ten_A", [won])
+    record_outcomes(store, "ten_A", [lost_earlier])
+    stored = get_outcome(store, "ten_A", "006-X")
+    assert stored is not None and stored.outcome == "won"
+    assert get_outcome(store, "ten_B", "006-X") is None

@@ -1,0 +1,117 @@
+"""Who sees what: a rep only their own documents and deals, a manager their team's, an admin
+the tenant's; another tenant's ids (and invisible ones) are 404 everywhere."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+
+from tests.pdfs import proposal
+from tests.web.conftest import People, create_links, csrf_of, sign_in, upload
+from tracker.clickhouse import ClickHouse
+from tracker.opportunities import Opportunity, upsert_opportunities
+
+
+def _opportunity(opportunity_id: str, owner: str, account: str) -> Opportunity:
+    return Opportunity(
+        opportunity_id=opportunity_id,
+        account=account,
+        amount=Decimal("120000"),
+        currency="USD",
+        stage="proposal",
+        probability=40,
+        forecast_category="pipeline",
+        owner=owner,
+        updated_at=datetime.now(UTC),
+    )
+
+
+def test_documents_and_links_are_visible_to_owner_team_manager_and_admin_only(
+    app_client: TestClient, people: People
+) -> None:
+    sign_in(app_client, people.rep_a)
+    doc = upload(app_client, "Alice's proposal", proposal(3))
+    page = create_links(app_client, doc, "Wang Wei, wang@buyer.example.com, CTO")
+    link_id = re.search(r"/app/links/(lnk_[0-9A-Z]+)/pdf", page)
+    assert link_id is not None
+    paths = [
+        f"/app/documents/{doc}",
+        f"/app/documents/{doc}/analytics",
+        f"/app/documents/{doc}/analytics/live",
+        f"/app/links/{link_id.group(1)}/pdf",
+    ]
+    for path in paths:
+        assert app_client.get(path).status_code == 200, path
+
+    for who, allowed in (
+        (people.manager, True),
+        (people.admin, True),
+        (people.rep_b, False),
+        (people.outsider, False),
+    ):
+        sign_in(app_client, who)
+        listing = app_client.get("/app/documents").text
+        assert ("Alice&#39;s proposal" in listing) is allowed, who
+        for path in paths:
+            status = app_client.get(path).status_code
+            assert status == (200 if allowed else 404), (who, path, status)
+        if not allowed:
+            revoke = app_client.post(
+                f"/app/links/{link_id.group(1)}/revoke", data={"csrf": csrf_of(app_client)}
+            )
+            assert revoke.status_code == 404
+            tags = app_client.post(
+                f"/app/documents/{doc}/tags", data={"csrf": csrf_of(app_client), "pricing": "3"}
+            )
+            assert tags.status_code == 404
+
+
+def test_deals_are_visible_to_owner_manager_and_admin_only(
+    app_client: TestClient, people: People, clickhouse: ClickHouse
+) -> None:
+    upsert_opportunities(
+        clickhouse,
+        people.tenant_id,
+        [
+            _opportunity("opp-alice", people.rep_a, "Alice Account Ltd"),
+            _opportunity("opp-bob", people.rep_b, "Bob Buyer GmbH"),
+        ],
+    )
+    upsert_opportunities(
+        clickhouse, people.other_tenant_id, [_opportunity("opp-eve", people.outsider, "Eve Co")]
+    )
+    expectations = {
+        people.rep_a: {"opp-alice"},
+        people.rep_b: {"opp-bob"},
+        people.manager: {"opp-alice"},  # Alice reports to the manager, Bob does not
+        people.admin: {"opp-alice", "opp-bob"},
+        people.outsider: {"opp-eve"},
+    }
+    accounts = {"opp-alice": "Alice Account Ltd", "opp-bob": "Bob Buyer GmbH", "opp-eve": "Eve Co"}
+    for who, visible in expectations.items():
+        sign_in(app_client, who)
+        listing = app_client.get("/app/deals")
+        assert listing.status_code == 200
+        for deal, account in accounts.items():
+            assert (account in listing.text) is (deal in visible), (who, deal)
+            status = app_client.get(f"/app/deals/{deal}").status_code
+            assert status == (200 if deal in visible else 404), (who, deal, status)
+
+
+def test_team_view_is_for_managers_and_admins(
+    app_client: TestClient, people: People, clickhouse: ClickHouse
+) -> None:
+    upsert_opportunities(
+        clickhouse, people.tenant_id, [_opportunity("opp-alice", people.rep_a, "Alice Ltd")]
+    )
+    sign_in(app_client, people.rep_a)
+    assert app_client.get("/app/team").status_code == 403
+    sign_in(app_client, people.manager)
+    team = app_client.get("/app/team")
+    assert team.status_code == 200
+    assert people.rep_a in team.text and people.rep_b not in team.text
+    assert "$48,000.00" in team.text  # the CRM forecast: 120 000 × 40 %
+    assert "not computed yet" in team.text  # adjusted forecast, stalls, red deals

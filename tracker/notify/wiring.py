@@ -1,0 +1,77 @@
+"""What the lead wires: the dispatcher's extra channels and the scheduler's jobs.
+
+WebhookDispatcher(settings, redis, ch, extra_channels=notification_channels(settings, redis, ch))
+Scheduler(redis, [..., pump_job(...), briefing_job(...), todo_job(...)])
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as aioredis
+
+from tracker.clickhouse import ClickHouse
+from tracker.config import Settings, resolve_secret_keys
+from tracker.notify.alerts import resolve_cleared_todos
+from tracker.notify.briefing import BriefingSource, run_briefings
+from tracker.notify.cache import ChannelCache
+from tracker.notify.model import ChannelKind
+from tracker.notify.outbox import Notifier
+from tracker.notify.senders import RobotChannel
+from tracker.notify.settings import NotifySettings, notify_settings
+from tracker.notify.smtp import EmailChannel
+from tracker.scheduler import PeriodicJob
+from tracker.stalls import tenants_with_opportunities
+from tracker.webhooks import Channel, SecretBox
+
+__all__ = ["briefing_job", "notification_channels", "pump_job", "todo_job"]
+
+
+def notification_channels(
+    settings: Settings,
+    redis: aioredis.Redis,
+    ch: ClickHouse,
+    *,
+    notify: NotifySettings | None = None,
+) -> list[Channel]:
+    """WeCom, Feishu, Slack and email senders for `WebhookDispatcher(extra_channels=…)`."""
+    del redis  # the dispatcher owns the queues
+    ns = notify or notify_settings(settings)
+    cache = ChannelCache(ch, ns.cache_seconds)
+    box = SecretBox(resolve_secret_keys(settings))
+    robots: list[Channel] = [
+        RobotChannel(kind, settings, cache, box)
+        for kind in (ChannelKind.WECOM, ChannelKind.FEISHU, ChannelKind.SLACK)
+    ]
+    return [*robots, EmailChannel(cache, box, timeout=ns.smtp_timeout_seconds)]
+
+
+def pump_job(notifier: Notifier, *, interval_seconds: float = 1.0) -> PeriodicJob:
+    """Moves due notices from the outbox to the channel queues (until none is due)."""
+
+    async def run() -> None:
+        while await notifier.pump_once() >= notifier.ns.outbox_batch:
+            await asyncio.sleep(0)
+
+    return PeriodicJob("notify-pump", interval_seconds, run, timeout_seconds=120.0)
+
+
+def briefing_job(
+    notifier: Notifier, ch: ClickHouse, *, source: BriefingSource | None = None
+) -> PeriodicJob:
+    async def run() -> int:
+        return await run_briefings(notifier, ch, source=source)
+
+    return PeriodicJob("notify-briefing", notifier.ns.briefing_interval_seconds, run)
+
+
+def todo_job(ch: ClickHouse, *, interval_seconds: float = 300.0) -> PeriodicJob:
+    """Resolves managers' stall to-dos once the stall has cleared."""
+
+    async def run() -> int:
+        done = 0
+        for tenant_id in await asyncio.to_thread(tenants_with_opportunities, ch):
+            done += await resolve_cleared_todos(ch, tenant_id)
+        return done
+
+    return PeriodicJob("notify-todos", interval_seconds, run)
