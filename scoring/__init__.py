@@ -19,7 +19,14 @@ from scoring.forecast import (
     record_snapshots,
     snapshot_job,
 )
-from scoring.health import HealthBand, HealthResult, TenantScoring, assess, load_tenant_scoring
+from scoring.health import (
+    Assessment,
+    HealthBand,
+    HealthResult,
+    TenantScoring,
+    assess,
+    load_tenant_scoring,
+)
 from scoring.listener import EpochListener, make_epoch_listener, opportunities_in_batch
 from scoring.model import (
     MODEL_VERSION,
@@ -53,6 +60,7 @@ from scoring.timeline import PageRead, Timeline, TimelineItem, build_timeline
 
 __all__ = [
     "MODEL_VERSION",
+    "Assessment",
     "Band",
     "CalibrationReport",
     "CalibrationResult",

@@ -1,21 +1,23 @@
-"""The numbers shown per deal, from `scoring`'s public surface only.
-
-Today `scoring` exports engagement (value, band, factors, people). Health band, stall flags,
-the credibility index, the adjusted forecast, the evidence chain and next actions are not
-exported yet: they are `None` here and the pages say "not computed yet" — never a number
-made up in the web layer. Wire them in `deal_rows` / the deal page when scoring exports them.
-"""
+"""The numbers shown per deal, from `scoring`'s public surface only: engagement (value,
+band, factors, people), health band with next actions, the evidence chain with its
+credibility index and adjusted forecast, and the open stall flag. A deal scoring could not
+assess (e.g. known only from its documents, not from the CRM) shows "not computed yet" —
+never a number made up in the web layer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Literal
 
 from api.services import Services
 from api.web.repository import OpportunityRow
-from scoring import Score, score_opportunities
+from scoring import Assessment, Score, assess, load_tenant_scoring, score_opportunities
+from tracker.clickhouse import ClickHouse
+from tracker.clock import utcnow
+from tracker.stalls import open_stalls
 
 __all__ = ["SORT_KEYS", "DealRow", "deal_rows", "filter_and_sort"]
 
@@ -26,11 +28,11 @@ SORT_KEYS: Final = ("account", "amount", "stage", "close", "engagement", "owner"
 class DealRow:
     deal: OpportunityRow
     engagement: Score | None
-    # Not exported by scoring yet (see the module docstring).
     health_band: str | None = None
     stalled: bool | None = None
     credibility: float | None = None
     adjusted_forecast: Decimal | None = None
+    assessment: Assessment | None = None
 
     @property
     def forecast(self) -> Decimal | None:
@@ -45,14 +47,44 @@ async def deal_rows(
     services: Services, tenant_id: str, deals: Sequence[OpportunityRow]
 ) -> list[DealRow]:
     ids = [d.opportunity_id for d in deals]
-    scores = (
-        await score_opportunities(
-            services.clickhouse, services.redis.client, services.settings.scoring, tenant_id, ids
-        )
-        if ids
-        else {}
+    if not ids:
+        return []
+    ch = services.clickhouse
+    scores = await score_opportunities(
+        ch, services.redis.client, services.settings.scoring, tenant_id, ids
     )
-    return [DealRow(d, scores.get(d.opportunity_id)) for d in deals]
+    assessed = await asyncio.to_thread(_assess, ch, services, tenant_id, ids)
+    stalls = await asyncio.to_thread(open_stalls, ch, tenant_id)
+    return [_row(d, scores.get(d.opportunity_id), assessed, stalls) for d in deals]
+
+
+def _assess(
+    ch: ClickHouse, services: Services, tenant_id: str, ids: list[str]
+) -> dict[str, Assessment]:
+    tuning = load_tenant_scoring(ch, tenant_id, services.settings.scoring)
+    now = utcnow()
+    return assess(ch, tuning, tenant_id, ids, now, now=now)
+
+
+def _row(
+    deal: OpportunityRow,
+    engagement: Score | None,
+    assessed: dict[str, Assessment],
+    stalls: Mapping[str, object],
+) -> DealRow:
+    found = assessed.get(deal.opportunity_id)
+    if found is None:
+        return DealRow(deal, engagement)
+    evidence = found.evidence
+    return DealRow(
+        deal,
+        engagement,
+        health_band=found.health.band.value,
+        stalled=deal.opportunity_id in stalls,
+        credibility=evidence.credibility_index,
+        adjusted_forecast=Decimal(str(round(evidence.adjusted_forecast, 2))),
+        assessment=found,
+    )
 
 
 def filter_and_sort(

@@ -19,7 +19,8 @@ EXPECTED = {
     # opportunity health, stalls, forecast evidence and calibration
     "CalibrationReport", "CalibrationResult", "EvidenceItem", "FitScores", "ForecastEvidence",
     "ForecastRollup", "HealthBand", "HealthResult", "NextAction", "OpportunityFeatures",
-    "Pillar", "ProcessHealthReport", "RollupLine", "StallRun", "TenantScoring", "assess",
+    "Assessment", "Pillar", "ProcessHealthReport", "RollupLine", "StallRun", "TenantScoring",
+    "assess",
     "calibrate", "detect_stall", "features_as_of", "forecast_calibration", "forecast_rollup",
     "load_tenant_scoring", "opportunity_evidence", "opportunity_health", "parse_period",
     "process_health", "record_snapshots", "run_stall_detection", "snapshot_job", "stall_job",

@@ -115,3 +115,20 @@ def test_team_view_is_for_managers_and_admins(
     assert people.rep_a in team.text and people.rep_b not in team.text
     assert "$48,000.00" in team.text  # the CRM forecast: 120 000 × 40 %
     assert "not computed yet" in team.text  # adjusted forecast, stalls, red deals
+
+
+def test_a_crm_deal_shows_health_evidence_and_next_actions(
+    app_client: TestClient, people: People, clickhouse: ClickHouse
+) -> None:
+    upsert_opportunities(
+        clickhouse, people.tenant_id, [_opportunity("opp-scored", people.rep_a, "华为技术")]
+    )
+    sign_in(app_client, people.rep_a)
+    page = app_client.get("/app/deals/opp-scored").text
+    assert "Credibility index" in page and "not computed yet" not in page.split("Timeline")[0]
+    evidence_rows = re.findall(r"<td>(?:yes|no)</td>", page)
+    assert len(evidence_rows) == 8  # the eight evidence items, each holding or not
+    actions = page.split('id="actions-heading"')[1].split("</ol>")[0]
+    assert actions.count("<li>") == 3
+    listing = app_client.get("/app/deals").text
+    assert any(band in listing for band in ("blue", "yellow", "red"))
