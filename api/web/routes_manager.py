@@ -1,8 +1,10 @@
 """The manager's view of their team (an admin's: the whole tenant).
 
-GET /app/team   per rep: deals, pipeline and the CRM forecast (amount × probability) next
-                to the adjusted forecast; stalled and red deals. Adjusted forecast, stall
-                and health come from scoring and show "not computed yet" until exported.
+GET  /app/team                     per rep: deals, pipeline, the CRM forecast (amount ×
+                                   probability) next to the evidence-adjusted forecast;
+                                   stalled and red deals; the manager's open to-dos
+POST /app/todos/{todo_id}/resolve  close a to-do (stall alerts also close themselves when
+                                   the deal moves again)
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.services import ServicesDep
 from api.web.access import visible_deals
-from api.web.auth import CurrentUser
+from api.web.auth import CurrentUser, PostingUser
 from api.web.deals import DealRow, deal_rows
 from api.web.render import WebRoute, page
-from tracker.errors import Forbidden
+from tracker.errors import Forbidden, NotFound
+from tracker.notify import get_todo, list_todos, resolve_todo
 from tracker.users import Role, User, list_users
 
 __all__ = ["RepSummary", "router"]
@@ -35,6 +38,7 @@ class RepSummary:
     deals: int = 0
     pipeline: dict[str, Decimal] = field(default_factory=dict)  # per currency
     forecast: dict[str, Decimal] = field(default_factory=dict)
+    adjusted: dict[str, Decimal] = field(default_factory=dict)
     rows: list[DealRow] = field(default_factory=list)
 
 
@@ -53,6 +57,9 @@ def _summaries(members: list[User], rows: list[DealRow]) -> list[RepSummary]:
         if (forecast := row.forecast) is not None:
             current = summary.forecast.get(row.deal.currency, Decimal(0))
             summary.forecast[row.deal.currency] = current + forecast
+        if row.adjusted_forecast is not None:
+            current = summary.adjusted.get(row.deal.currency, Decimal(0))
+            summary.adjusted[row.deal.currency] = current + row.adjusted_forecast
     return sorted(totals.values(), key=lambda s: (-s.deals, s.email))
 
 
@@ -63,6 +70,12 @@ async def team(request: Request, services: ServicesDep, viewer: CurrentUser) -> 
     users = await run_in_threadpool(list_users, services.clickhouse, viewer.tenant_id)
     members = [u for u in users if viewer.may_see(u.email)]
     rows = await deal_rows(services, viewer.tenant_id, await visible_deals(services, viewer))
+    todos = await run_in_threadpool(
+        list_todos,
+        services.clickhouse,
+        viewer.tenant_id,
+        manager=None if viewer.user.role is Role.ADMIN else viewer.user.email,
+    )
     return page(
         request,
         viewer,
@@ -70,4 +83,18 @@ async def team(request: Request, services: ServicesDep, viewer: CurrentUser) -> 
         title="",
         summaries=_summaries(members, rows),
         members=members,
+        stalled=[r for r in rows if r.stalled],
+        red=[r for r in rows if r.health_band == "red"],
+        todos=todos,
     )
+
+
+@router.post("/todos/{todo_id}/resolve")
+async def resolve(todo_id: str, services: ServicesDep, viewer: PostingUser) -> Response:
+    todo = await run_in_threadpool(get_todo, services.clickhouse, viewer.tenant_id, todo_id)
+    if viewer.user.role is not Role.ADMIN and todo.manager != viewer.user.email:
+        raise NotFound("unknown to-do", code="todo_not_found")
+    await run_in_threadpool(
+        resolve_todo, services.clickhouse, viewer.tenant_id, todo_id, viewer.user.email
+    )
+    return RedirectResponse("/app/team#todos", status_code=303)

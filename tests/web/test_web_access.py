@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from tests.pdfs import proposal
 from tests.web.conftest import People, create_links, csrf_of, sign_in, upload
 from tracker.clickhouse import ClickHouse
+from tracker.notify import ManagerTodo, TodoStatus
+from tracker.notify.todo_store import create_todo_once
 from tracker.opportunities import Opportunity, upsert_opportunities
 
 
@@ -114,7 +116,8 @@ def test_team_view_is_for_managers_and_admins(
     assert team.status_code == 200
     assert people.rep_a in team.text and people.rep_b not in team.text
     assert "$48,000.00" in team.text  # the CRM forecast: 120 000 × 40 %
-    assert "not computed yet" in team.text  # adjusted forecast, stalls, red deals
+    assert "not computed yet" not in team.text  # CRM deals are assessed by scoring
+    assert "No stalled deals." in team.text
 
 
 def test_a_crm_deal_shows_health_evidence_and_next_actions(
@@ -132,3 +135,37 @@ def test_a_crm_deal_shows_health_evidence_and_next_actions(
     assert actions.count("<li>") == 3
     listing = app_client.get("/app/deals").text
     assert any(band in listing for band in ("blue", "yellow", "red"))
+
+
+def test_the_manager_sees_and_resolves_a_stall_to_do(
+    app_client: TestClient, people: People, clickhouse: ClickHouse
+) -> None:
+    todo = ManagerTodo(
+        tenant_id=people.tenant_id,
+        todo_id="todo-1",
+        manager=people.manager,
+        owner=people.rep_a,
+        opportunity_id="opp-alice",
+        kind="stall",
+        source_id="episode-1",
+        title="商机停滞：华为技术",
+        detail="48 小时没有任何互动",
+        status=TodoStatus.OPEN,
+        resolved_by="",
+        created_at=datetime.now(UTC),
+    )
+    assert create_todo_once(clickhouse, todo)
+    sign_in(app_client, people.rep_b)
+    assert app_client.post(
+        "/app/todos/todo-1/resolve", data={"csrf": csrf_of(app_client, "/app/documents")}
+    ).status_code in (403, 404)
+    sign_in(app_client, people.manager)
+    team = app_client.get("/app/team").text
+    assert "商机停滞：华为技术" in team
+    done = app_client.post(
+        "/app/todos/todo-1/resolve",
+        data={"csrf": csrf_of(app_client, "/app/team")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert "商机停滞：华为技术" not in app_client.get("/app/team").text
