@@ -23,12 +23,15 @@ async def authenticate(request: Request, services: ServicesDep) -> Principal:
     return await run_in_threadpool(services.authenticator.authenticate, credential.strip())
 
 
-def require(scope: Scope) -> object:
+def require(*scopes: Scope) -> object:
+    """A key with any of `scopes` (admin keys have them all)."""
+
     async def dependency(
         principal: Annotated[Principal, Depends(authenticate)],
     ) -> Principal:
-        if not principal.allows(scope):
-            raise Forbidden(f"this key lacks the `{scope.value}` scope", code="insufficient_scope")
+        if not any(principal.allows(scope) for scope in scopes):
+            names = " or ".join(f"`{scope.value}`" for scope in scopes)
+            raise Forbidden(f"this key needs the {names} scope", code="insufficient_scope")
         return principal
 
     return Depends(dependency)
@@ -37,3 +40,5 @@ def require(scope: Scope) -> object:
 RepsPrincipal = Annotated[Principal, require(Scope.REPS)]
 CrmPrincipal = Annotated[Principal, require(Scope.CRM)]
 AdminPrincipal = Annotated[Principal, require(Scope.ADMIN)]
+# Read access to scores and deal analytics: the CRM's sync and the reps' tools alike.
+ReaderPrincipal = Annotated[Principal, require(Scope.CRM, Scope.REPS)]

@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import AwareDatetime, BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import AdminPrincipal, authenticate
+from api.auth import AdminPrincipal, ReaderPrincipal
 from api.services import ServicesDep
 from scoring import (
     CalibrationReport,
@@ -34,26 +34,17 @@ from scoring import (
     opportunity_health,
     process_health,
 )
-from tracker.api_keys import Principal
 from tracker.config import ScoringSettings
 from tracker.crm import CRM_ID_PATTERN
-from tracker.errors import BadRequest, Forbidden
+from tracker.errors import BadRequest
 from tracker.stalls import StallStatus, list_stalls
 from tracker.tenant_settings import get_tenant_settings, put_tenant_settings
-from tracker.types import Scope
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 
 
-async def _crm_or_reps(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-    if not (principal.allows(Scope.CRM) or principal.allows(Scope.REPS)):
-        raise Forbidden("this key needs the `crm` or `reps` scope", code="insufficient_scope")
-    return principal
-
-
-Reader = Annotated[Principal, Depends(_crm_or_reps)]
 OpportunityPath = Annotated[str, Path(pattern=CRM_ID_PATTERN)]
 PeriodQuery = Annotated[str, Query(max_length=10, description="YYYY, YYYY-Qn, YYYY-MM or YYYY-Www")]
 AsOf = Annotated[AwareDatetime | None, Query(description="point in time (default now)")]
@@ -61,7 +52,10 @@ AsOf = Annotated[AwareDatetime | None, Query(description="point in time (default
 
 @router.get("/opportunities/{opportunity_id}/health")
 async def health(
-    opportunity_id: OpportunityPath, principal: Reader, services: ServicesDep, as_of: AsOf = None
+    opportunity_id: OpportunityPath,
+    principal: ReaderPrincipal,
+    services: ServicesDep,
+    as_of: AsOf = None,
 ) -> HealthResult:
     return await opportunity_health(
         services.clickhouse, services.settings, principal.tenant_id, opportunity_id, as_of=as_of
@@ -70,7 +64,10 @@ async def health(
 
 @router.get("/opportunities/{opportunity_id}/forecast")
 async def forecast_evidence(
-    opportunity_id: OpportunityPath, principal: Reader, services: ServicesDep, as_of: AsOf = None
+    opportunity_id: OpportunityPath,
+    principal: ReaderPrincipal,
+    services: ServicesDep,
+    as_of: AsOf = None,
 ) -> ForecastEvidence:
     return await opportunity_evidence(
         services.clickhouse, services.settings, principal.tenant_id, opportunity_id, as_of=as_of
@@ -79,7 +76,7 @@ async def forecast_evidence(
 
 @router.get("/forecast")
 async def forecast(
-    principal: Reader,
+    principal: ReaderPrincipal,
     services: ServicesDep,
     period: PeriodQuery,
     owner: Annotated[
@@ -107,7 +104,7 @@ class StallOut(BaseModel):
 
 @router.get("/stalls")
 async def stalls(
-    principal: Reader,
+    principal: ReaderPrincipal,
     services: ServicesDep,
     status: Literal["open", "cleared", "all"] = "open",
     owner: Annotated[str | None, Query(max_length=254)] = None,
@@ -126,14 +123,14 @@ async def stalls(
 
 @router.get("/reports/forecast-calibration")
 async def calibration_report(
-    principal: Reader, services: ServicesDep, period: PeriodQuery
+    principal: ReaderPrincipal, services: ServicesDep, period: PeriodQuery
 ) -> CalibrationReport:
     return await forecast_calibration(services.clickhouse, principal.tenant_id, period)
 
 
 @router.get("/reports/process-health")
 async def process_health_report(
-    principal: Reader,
+    principal: ReaderPrincipal,
     services: ServicesDep,
     week: Annotated[str, Query(pattern=r"^\d{4}-W\d{2}$")],
 ) -> ProcessHealthReport:

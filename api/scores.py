@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import CrmPrincipal, authenticate
+from api.auth import CrmPrincipal, ReaderPrincipal
 from api.services import ServicesDep
 from scoring import (
     OpportunityEngagement,
@@ -25,30 +25,20 @@ from scoring import (
     opportunity_engagement_json,
     scores_page,
 )
-from tracker.api_keys import Principal
 from tracker.crm import CRM_ID_PATTERN
-from tracker.errors import Forbidden
-from tracker.types import Scope
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["scores"])
 
 
-async def _crm_or_reps(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-    if not (principal.allows(Scope.CRM) or principal.allows(Scope.REPS)):
-        raise Forbidden("this key needs the `crm` or `reps` scope", code="insufficient_scope")
-    return principal
-
-
-CrmOrRepsPrincipal = Annotated[Principal, Depends(_crm_or_reps)]
 OpportunityPath = Annotated[str, Path(pattern=CRM_ID_PATTERN)]
 
 
 @router.get("/opportunities/{opportunity_id}/engagement", response_model=OpportunityEngagement)
 async def engagement(
     opportunity_id: OpportunityPath,
-    principal: CrmOrRepsPrincipal,
+    principal: ReaderPrincipal,
     services: ServicesDep,
 ) -> Response:
     payload, cached = await opportunity_engagement_json(
@@ -90,7 +80,7 @@ async def scores(
 @router.get("/opportunities/{opportunity_id}/timeline")
 async def timeline(
     opportunity_id: OpportunityPath,
-    principal: CrmOrRepsPrincipal,
+    principal: ReaderPrincipal,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Timeline:
