@@ -19,6 +19,9 @@ PREFIXES = {
     "viewer": "vwr",
     "visit": "vis",
     "event": "evt",
+    "webhook": "whk",
+    "webhook_event": "whe",
+    "delivery": "dlv",
 }
 
 

@@ -44,9 +44,13 @@ class DeliveryStatus(StrEnum):
     DROPPED = "dropped"  # the target was deleted before the attempt
 
 
+_KINDS = {"whk": "webhook", "whe": "webhook_event", "dlv": "delivery"}
+
+
 def new_webhook_id(prefix: str) -> str:
-    """A sortable id in the `tracker.ids` scheme with a webhook prefix (`whk`, `whe`, `dlv`)."""
-    return f"{prefix}_{new_id('event').partition('_')[2]}"
+    """A sortable `tracker.ids` id for a subscription (`whk`), event (`whe`) or delivery
+    (`dlv`)."""
+    return new_id(_KINDS[prefix])
 
 
 @dataclass(frozen=True)
