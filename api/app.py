@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api import (
     crm,
     documents,
+    gates,
     health,
     identify,
     keys,
@@ -40,6 +41,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     links.router,
     identify.router,
     public.router,
+    gates.router,
     webhooks.router,
     crm.router,
     scores.router,
