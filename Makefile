@@ -17,6 +17,9 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 ## Install and start the service on the embedded default (chDB + private Redis, ./data).
+## Loopback is allow-listed for outbound robots/webhooks so `dealsignal demo` can show its
+## WeCom alert on a local receiver; production keeps the default (private addresses refused).
+run: export DEALSIGNAL_WEBHOOKS__ALLOW_PRIVATE ?= ["127.0.0.1/32"]
 run: $(STAMP)
 	@echo "dealsignal on http://127.0.0.1:8000 (docs at /docs); data under ./data"
 	$(BIN)/dealsignal serve --host 127.0.0.1 --port 8000

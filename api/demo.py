@@ -36,6 +36,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from api.demo_stall import StallScene, run_stall_scene
+
 __all__ = ["DemoSummary", "RecipientSummary", "proposal_pdf", "run_demo", "run_demo_sync"]
 
 TITLE: Final = "《2027 年度合作方案》"
@@ -109,6 +111,7 @@ class DemoSummary:
     forwarded_viewers: int
     engagement: dict[str, Any]
     beacons_sent: int
+    stall: StallScene | None = None
 
 
 @dataclass(frozen=True)
@@ -370,6 +373,7 @@ async def run_demo(
         engagement = await _json(
             await http.get(f"/api/v1/opportunities/{opp_id}/engagement", headers=_bearer(crm))
         )
+        stall = await run_stall_scene(http, admin_key, crm, f"{opp_id}-STALLED")
     summary = DemoSummary(
         opp_id,
         doc_id,
@@ -380,12 +384,18 @@ async def run_demo(
         totals["forwarded_viewers"],
         engagement,
         beacons,
+        stall,
     )
     print_summary(console, summary)
     return summary
 
 
 def print_summary(console: Console, s: DemoSummary) -> None:
+    print_tables(console, s)
+    print_stall(console, s.stall)
+
+
+def print_tables(console: Console, s: DemoSummary) -> None:
     readers = Table(title=f"Who read what — {s.title} ({s.document_id})")
     for column in (
         "recipient",
@@ -424,6 +434,24 @@ def print_summary(console: Console, s: DemoSummary) -> None:
     negative = "\n".join(f"{f['contribution']:.0f} {f['summary']}" for f in score["top_negative"])
     table.add_row(f"{score['value']:.0f}", score["band"], positive or "—", negative or "—")
     console.print(table)
+
+
+def print_stall(console: Console, scene: StallScene | None) -> None:
+    if scene is None:
+        return
+    if scene.skipped:
+        console.print(
+            f"[yellow]Stalled-deal alert skipped:[/] {scene.skipped} — let the server "
+            "reach the local robot with DEALSIGNAL_WEBHOOKS__ALLOW_PRIVATE='[\"127.0.0.1/32\"]'"
+        )
+        return
+    console.print(f"\n[bold]Stalled deal {scene.opportunity_id}[/]: what the WeCom group robot got")
+    for message in scene.wecom_messages:
+        console.print(message.get("markdown", {}).get("content", message), markup=False)
+    for todo in scene.todos:
+        console.print(
+            f"Manager to-do for {todo['manager']}: {todo['title']} — {todo['detail']}", markup=False
+        )
 
 
 def run_demo_sync(

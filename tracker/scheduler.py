@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from tracker.errors import Conflict, NotFound
+
 __all__ = ["PeriodicJob", "Scheduler"]
 
 log = logging.getLogger("dealsignal.scheduler")
@@ -50,6 +52,24 @@ class Scheduler:
             if await self._run_if_due(job):
                 ran.append(job.name)
         return ran
+
+    async def run_now(self, name: str) -> object:
+        """Run one job at once, whatever its interval (an operator's "run it now"), still
+        under its lock; raises Conflict while another process runs it."""
+        job = next((j for j in self.jobs if j.name == name), None)
+        if job is None:
+            raise NotFound(f"no job named {name!r}", code="job_not_found")
+        lock_key = f"ds:job:{job.name}:lock"
+        if not await self.redis.set(
+            lock_key, self.identity, nx=True, px=int(job.timeout_seconds * 1000)
+        ):
+            raise Conflict(f"{name} is running elsewhere; try again shortly", code="job_running")
+        try:
+            result = await job.run()
+            await self.redis.set(f"ds:job:{job.name}:last", str(time.time()))
+            return result
+        finally:
+            await self.redis.eval(_RELEASE, 1, lock_key, self.identity)  # type: ignore[misc]
 
     async def _run_if_due(self, job: PeriodicJob) -> bool:
         last_key, lock_key = f"ds:job:{job.name}:last", f"ds:job:{job.name}:lock"

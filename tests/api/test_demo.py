@@ -22,6 +22,7 @@ from tracker.types import Scope
 @pytest.fixture
 def server(settings: Settings, clickhouse: ClickHouse, redis_url: str) -> Iterator[str]:
     settings.ingest.batch_seconds = 0.2
+    settings.webhooks.allow_private = ["127.0.0.1/32"]  # the demo's local WeCom robot
     client = redis.Redis.from_url(redis_url)
     client.flushdb()  # no stream entries of earlier tests for this writer
     client.close()
@@ -58,3 +59,11 @@ async def test_demo_replays_a_deal_over_http(server: str, clickhouse: ClickHouse
     assert score["top_positive"]
     text = out.getvalue()
     assert "王总" in text and "Engagement" in text and "bot_user_agent" in text
+    # the stalled deal: one WeCom markdown message to the local robot, one manager to-do
+    stall = summary.stall
+    assert stall is not None and not stall.skipped
+    assert len(stall.wecom_messages) == 1
+    message = stall.wecom_messages[0]
+    assert message["msgtype"] == "markdown" and "远航物流集团" in message["markdown"]["content"]
+    assert [t["manager"] for t in stall.todos] == ["li.jingli@dealsignal-demo.example.cn"]
+    assert "Manager to-do" in text
