@@ -61,7 +61,9 @@ def create_app(
     """Build the app. `run_background` starts the writer and scheduler loops in-process
     (default: on in embedded mode, where only one process may open the store)."""
     settings = settings or Settings()
-    background = settings.embedded if run_background is None else run_background
+    background = run_background
+    if background is None:
+        background = settings.embedded if settings.background is None else settings.background
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -206,6 +206,11 @@ def main() -> None:
     parser.add_argument("--events-per-opp", type=int, default=112)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--api-only",
+        action="store_true",
+        help="serve without the in-process writer/scheduler loops (the server-mode API shape)",
+    )
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="ds-bench-scores-"))
     settings = Settings(data_dir=data, secret_keys=["bench-secret"])
@@ -247,6 +252,8 @@ def main() -> None:
         "DEALSIGNAL_SECRET_KEYS": "bench-secret",
     }
     env.pop("DEALSIGNAL_REDIS_URL", None)
+    if args.api_only:  # the production shape: API workers without the writer/scheduler loops
+        env["DEALSIGNAL_BACKGROUND"] = "false"
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--port", str(port),
          "--log-level", "warning", "--no-access-log"],
@@ -263,7 +270,10 @@ def main() -> None:
             time.sleep(0.1)
         sample = ids[:: max(len(ids) // args.requests, 1)][: args.requests]
         paths = [f"/api/v1/opportunities/{o}/engagement" for o in sample]
-        print(f"(b) score pull over HTTP (uvicorn, 1 worker), concurrency {args.concurrency}")
+        shape = "API only" if args.api_only else "embedded: API + writer + scheduler"
+        print(
+            f"(b) score pull over HTTP (uvicorn, 1 worker, {shape}), concurrency {args.concurrency}"
+        )
         for label in ("engagement uncached (first touch)", "engagement cached"):
             t0 = time.perf_counter()
             lat, cache = asyncio.run(_load(base, key, paths, args.concurrency))

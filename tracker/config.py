@@ -196,6 +196,10 @@ class Settings(BaseSettings):
     event_ttl_days: int = 730
 
     redis_url: str | None = None
+    # Run the writer, webhook dispatcher and scheduler inside `serve`. Unset: yes in embedded
+    # mode (the only process that may open the store), no in server mode (separate
+    # `dealsignal writer` / `worker`). False gives an API-only process (benchmarks).
+    background: bool | None = None
 
     limits: Limits = Field(default_factory=Limits)
     ingest: IngestSettings = Field(default_factory=IngestSettings)

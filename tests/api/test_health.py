@@ -35,3 +35,11 @@ def test_readyz_names_redis_when_the_private_server_stops(
 def test_openapi_is_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     assert "/readyz" in client.get("/openapi.json").json()["paths"]
+
+
+def test_background_loops_follow_the_setting(settings: Settings, clickhouse: ClickHouse) -> None:
+    for background, expected in ((False, []), (True, ["writer", "webhooks", "scheduler"])):
+        shaped = settings.model_copy(update={"background": background})
+        with TestClient(create_app(shaped)) as client:
+            services = client.app.state.services  # type: ignore[attr-defined]
+            assert [task.get_name() for task in services.background] == expected
