@@ -20,7 +20,10 @@ async def authenticate(request: Request, services: ServicesDep) -> Principal:
     scheme, _, credential = header.partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():
         raise Unauthenticated("send `Authorization: Bearer <api key>`", code="missing_api_key")
-    return await run_in_threadpool(services.authenticator.authenticate, credential.strip())
+    presented, authenticator = credential.strip(), services.authenticator
+    if authenticator.needs_store(presented):
+        return await run_in_threadpool(authenticator.authenticate, presented)
+    return authenticator.authenticate(presented)
 
 
 def require(*scopes: Scope) -> object:

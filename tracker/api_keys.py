@@ -144,17 +144,30 @@ class ApiKeyAuthenticator:
         with self._lock:
             self._cache.pop(key_id, None)
 
-    def _lookup(self, key_id: str) -> tuple[ApiKey, str] | None:
-        now = time.monotonic()
+    def _fresh(self, key_id: str) -> tuple[bool, tuple[ApiKey, str] | None]:
         with self._lock:
             hit = self._cache.get(key_id)
-        if hit and now - hit[0] < self._ttl:
-            return hit[1]
+        if hit and time.monotonic() - hit[0] < self._ttl:
+            return True, hit[1]
+        return False, None
+
+    def _lookup(self, key_id: str) -> tuple[ApiKey, str] | None:
+        fresh, entry = self._fresh(key_id)
+        if fresh:
+            return entry
+        now = time.monotonic()
         found = _rows(self._ch, "key_id = {key_id:String}", {"key_id": key_id})
         entry = found[0] if found else None
         with self._lock:
             self._cache[key_id] = (now, entry)
         return entry
+
+    def needs_store(self, presented: str) -> bool:
+        """False when `authenticate` can answer from memory, so a caller on an event loop
+        can skip the thread hop that a ClickHouse read would need."""
+        if not presented.startswith(_PREFIX):
+            return False  # refused without any lookup
+        return not self._fresh(presented[len(_PREFIX) :].partition(".")[0])[0]
 
     def authenticate(self, presented: str) -> Principal:
         if not presented.startswith(_PREFIX) or "." not in presented:
