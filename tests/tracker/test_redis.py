@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,3 +60,31 @@ def test_a_second_private_server_on_the_same_dir_is_refused(tmp_path: Path) -> N
             second.start(timeout=3)
     finally:
         first.stop()
+
+
+def test_private_server_dies_with_a_killed_owner(tmp_path: Path) -> None:
+    """SIGKILL of the service must not leave an orphan redis-server on the data dir."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from tracker.redis_server import PrivateRedisServer\n"
+        "server = PrivateRedisServer(Path(sys.argv[1]))\n"
+        "server.start()\n"
+        "print(server._process.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert owner.stdout is not None
+    redis_pid = int(owner.stdout.readline())
+    os.kill(owner.pid, signal.SIGKILL)
+    owner.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{redis_pid}").exists():
+        status = Path(f"/proc/{redis_pid}/status").read_text(errors="replace")
+        if "State:\tZ" in status:  # exited, waiting to be reaped by init
+            break
+        time.sleep(0.1)
+    alive = Path(f"/proc/{redis_pid}/status")
+    assert not alive.exists() or "State:\tZ" in alive.read_text(errors="replace")
