@@ -7,7 +7,7 @@ The API layer builds one `Ingestor` (with a `StreamBuffer`) and calls
 from __future__ import annotations
 
 from ingest.alerts import make_alert_listener
-from ingest.analytics import MEANINGFUL_DWELL_MS, document_analytics
+from ingest.analytics import MEANINGFUL_DWELL_MS, document_analytics, link_analytics
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
 from ingest.keys import is_link_revoked, mark_link_revoked
@@ -48,6 +48,7 @@ __all__ = [
     "document_analytics",
     "ip_key_from_secret",
     "is_link_revoked",
+    "link_analytics",
     "make_alert_listener",
     "make_webhook_listener",
     "mark_link_revoked",

@@ -18,13 +18,22 @@ from typing import Any, Final
 
 from tracker.clickhouse import ClickHouse
 
-__all__ = ["MEANINGFUL_DWELL_MS", "document_analytics"]
+__all__ = ["MEANINGFUL_DWELL_MS", "document_analytics", "link_analytics"]
 
 MEANINGFUL_DWELL_MS: Final = 5_000
 
 _SCOPE: Final = (
     "tenant_id = {tenant_id:String} AND document_id = {document_id:String} "
     "AND ({link_id:String} = '' OR link_id = {link_id:String})"
+)
+
+
+_TOTALS: Final = (
+    "toUInt64(sum(views)) AS views, toUInt64(sum(clicks)) AS clicks, "
+    "toUInt64(sum(pixel_opens)) AS pixel_opens, toUInt64(sum(downloads)) AS downloads, "
+    "toUInt64(sum(dwell_ms)) AS dwell_ms, toUInt64(sum(bot_events)) AS bot_events, "
+    "uniqIfMerge(visits) AS visits, uniqIfMerge(viewers) AS viewers, "
+    "uniqIfMerge(forwarded_viewers) AS forwarded_viewers"
 )
 
 
@@ -50,25 +59,64 @@ def document_analytics(
         "GROUP BY page ORDER BY page",
         params,
     )
-    totals = ch.query(
-        f"SELECT toUInt64(sum(views)) AS views, toUInt64(sum(clicks)) AS clicks, "
-        f"toUInt64(sum(pixel_opens)) AS pixel_opens, toUInt64(sum(downloads)) AS downloads, "
-        f"toUInt64(sum(dwell_ms)) AS dwell_ms, toUInt64(sum(bot_events)) AS bot_events, "
-        f"uniqIfMerge(visits) AS visits, uniqIfMerge(viewers) AS viewers, "
-        f"uniqIfMerge(forwarded_viewers) AS forwarded_viewers "
-        f"FROM {db}.link_activity_daily WHERE {_SCOPE}",
-        params,
-    )[0]
+    totals = ch.query(f"SELECT {_TOTALS} FROM {db}.link_activity_daily WHERE {_SCOPE}", params)[0]
     bots = ch.query(
         f"SELECT bot_reason, count() AS events FROM {db}.events "
         f"WHERE {_SCOPE} AND is_bot = 1 GROUP BY bot_reason ORDER BY bot_reason",
         params,
     )
+    return _summary(tenant_id, document_id, link_id, pages, totals, bots, _page_count(ch, params))
+
+
+def link_analytics(ch: ClickHouse, tenant_id: str, document_id: str) -> dict[str, dict[str, Any]]:
+    """`document_analytics` of every link of the document that has activity, in three
+    grouped queries instead of three per link (the web app renders all recipients at once)."""
+    db = ch.database
+    params = {"tenant_id": tenant_id, "document_id": document_id, "link_id": "", "version_id": ""}
+    pages = ch.query(
+        f"SELECT link_id, page, toUInt64(sum(dwell_ms)) AS dwell_ms, "
+        f"uniqMerge(viewers) AS viewers FROM {db}.page_dwell_daily WHERE {_SCOPE} "
+        "GROUP BY link_id, page ORDER BY link_id, page",
+        params,
+    )
+    totals = ch.query(
+        f"SELECT link_id, {_TOTALS} FROM {db}.link_activity_daily WHERE {_SCOPE} GROUP BY link_id",
+        params,
+    )
+    bots = ch.query(
+        f"SELECT link_id, bot_reason, count() AS events FROM {db}.events "
+        f"WHERE {_SCOPE} AND is_bot = 1 GROUP BY link_id, bot_reason ORDER BY bot_reason",
+        params,
+    )
+    page_count = _page_count(ch, params)
+    return {
+        row["link_id"]: _summary(
+            tenant_id,
+            document_id,
+            row["link_id"],
+            [r for r in pages if r["link_id"] == row["link_id"]],
+            row,
+            [r for r in bots if r["link_id"] == row["link_id"]],
+            page_count,
+        )
+        for row in totals
+    }
+
+
+def _summary(
+    tenant_id: str,
+    document_id: str,
+    link_id: str | None,
+    pages: list[dict[str, Any]],
+    totals: dict[str, Any],
+    bots: list[dict[str, Any]],
+    version_pages: int,
+) -> dict[str, Any]:
     page_rows = [
         {"page": int(r["page"]), "dwell_ms": int(r["dwell_ms"]), "viewers": int(r["viewers"])}
         for r in pages
     ]
-    page_count = _page_count(ch, params) or max((r["page"] for r in page_rows), default=0)
+    page_count = version_pages or max((r["page"] for r in page_rows), default=0)
     engaged = sum(1 for r in page_rows if r["dwell_ms"] >= MEANINGFUL_DWELL_MS)
     return {
         "tenant_id": tenant_id,

@@ -16,7 +16,7 @@ from api.i18n import Translator
 from api.web.charts import BarChart, HeatStrip, bar_chart, heat_strip
 from api.web.formatting import duration
 from api.web.repository import VisitRow, viewers, visits
-from ingest import document_analytics
+from ingest import document_analytics, link_analytics
 from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
 from tracker.documents import Document
@@ -77,9 +77,10 @@ def analytics_view(
         last = last_by_link.get(row["link_id"])
         last_by_link[row["link_id"]] = row["last_at"] if last is None else max(last, row["last_at"])
     recipients = []
+    per_link = link_analytics(ch, tenant, doc.document_id)
     for link_id, last_at in sorted(last_by_link.items(), key=lambda kv: kv[1], reverse=True):
-        if link_id in links:
-            stats = document_analytics(ch, tenant, doc.document_id, link_id)
+        if link_id in links and link_id in per_link:
+            stats = per_link[link_id]
             live = now - last_at <= live_window
             recipients.append(RecipientRow(links[link_id], stats, last_at, live))
     total_dwell = _per_page(totals, pages)

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from ingest import EventContext, Ingestor, RequestMeta, Writer, document_analytics
+from ingest import (
+    EventContext,
+    Ingestor,
+    RequestMeta,
+    Writer,
+    document_analytics,
+    link_analytics,
+)
 from tests.ingest.support import HUMAN, drain, dwell
 from tracker.clickhouse import ClickHouse
 from tracker.types import EventType
@@ -104,6 +111,10 @@ async def test_document_analytics_from_rollups(
     assert document_analytics(clickhouse, "ten_C", "doc_1")["pages"] == []
     only_link_2 = document_analytics(clickhouse, "ten_A", "doc_1", link_id="lnk_2")
     assert only_link_2["pages"] == [] and only_link_2["views"] == 0
+    # the batched per-link read says exactly what the per-link read says
+    per_link = link_analytics(clickhouse, "ten_A", "doc_1")
+    assert per_link == {"lnk_1": document_analytics(clickhouse, "ten_A", "doc_1", link_id="lnk_1")}
+    assert link_analytics(clickhouse, "ten_C", "doc_1") == {}
 
 
 async def test_rollups_ignore_a_repeated_dedupe_token(clickhouse: ClickHouse) -> None:

@@ -28,6 +28,7 @@ EXPECTED = {
     "document_analytics",
     "ip_key_from_secret",
     "is_link_revoked",
+    "link_analytics",
     "make_alert_listener",
     "make_webhook_listener",
     "mark_link_revoked",
