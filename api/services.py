@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -53,10 +54,10 @@ class Services:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await self.ingestor.close()
         await self.buffer.close()
         await self.redis.close()
         await asyncio.to_thread(self.clickhouse.close)
+        gc.unfreeze()
 
 
 async def open_services(settings: Settings, *, migrate: bool = True) -> Services:
@@ -79,7 +80,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
     await asyncio.to_thread(parse_user_agent, "Mozilla/5.0 (warm-up)")
     signer = TokenSigner(secrets)
     buffer = StreamBuffer(redis.client, settings.ingest.stream)
-    return Services(
+    services = Services(
         settings=settings,
         clickhouse=clickhouse,
         redis=redis,
@@ -91,6 +92,17 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
             settings, redis.client, signer, buffer, ip_key=ip_key_from_secret(secrets[0])
         ),
     )
+    _freeze_startup_heap()
+    return services
+
+
+def _freeze_startup_heap() -> None:
+    """Move everything alive after start-up (modules, routes, schemas, compiled regexes:
+    ~240k objects) out of the collector's reach. Without this every full collection walks
+    them all — ~100 ms with the event loop stopped, several times a second under load, since
+    the objects of in-flight requests keep getting promoted. `Services.close` undoes it."""
+    gc.collect()
+    gc.freeze()
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:
@@ -98,7 +110,8 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         log.error("background loop %s crashed", task.get_name(), exc_info=task.exception())
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain `def` dependency in the thread pool, a hop per request.
     services: Services = request.app.state.services
     return services
 

@@ -6,7 +6,7 @@ entry; (b) a writer dies between the ClickHouse insert and `XACK`, so the entrie
 delivered again. The protocol, per batch of stream entries:
 
 1. **Manifest.** The batch gets a deterministic id (hash of its sorted entry ids) and a
-   ClickHouse dedupe token. In one MULTI: `ds:man:{id}` = {entries, token} and
+   ClickHouse dedupe token. In one Lua script (atomic): `ds:man:{id}` = {entries, token} and
    `ds:em:{entry}` = id for every entry. Nothing is claimed before the manifest exists, so a
    crash before this point just means the entries are read again as a fresh batch.
 2. **Claims.** `SET ds:evt:{event_id} {manifest} NX EX 2d` per distinct event id (first
@@ -56,6 +56,24 @@ __all__ = [
 
 _EVENT_ID = 0  # column index of event_id in a row
 
+# Manifests and claims are one script call each instead of one command per entry or event:
+# per-command packing and reply handling in redis-py was most of the writer's time.
+_CREATE_MANIFEST = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[2], 'EX', ARGV[3]) end
+return #KEYS
+"""
+# 1 where the claim is (now or already) the manifest's, 0 where another manifest holds it.
+_CLAIM = """
+local mine = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, ARGV[1], 'NX', 'EX', ARGV[2]) or redis.call('GET', key) == ARGV[1]
+  then mine[i] = 1 else mine[i] = 0 end
+end
+return mine
+"""
+_CLAIM_CHUNK = 5000  # keys per script call, so one call never blocks Redis for long
+
 
 def entry_sort_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
@@ -88,11 +106,11 @@ async def new_manifest(
     digest = hashlib.blake2b("\n".join(entry_ids).encode(), digest_size=12).hexdigest()
     manifest = Manifest(f"m_{digest}", f"{stream}:{digest}", entry_ids, rows)
     body = orjson.dumps({"token": manifest.token, "entries": entry_ids})
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(manifest_key(manifest.manifest_id), body, ex=MANIFEST_TTL_SECONDS)
-        for entry in entry_ids:
-            pipe.set(entry_manifest_key(entry), manifest.manifest_id, ex=MANIFEST_TTL_SECONDS)
-        await pipe.execute()
+    keys = [manifest_key(manifest.manifest_id), *(entry_manifest_key(e) for e in entry_ids)]
+    # A script runs atomically: the manifest and all its pointers exist, or none do.
+    await redis.register_script(_CREATE_MANIFEST)(
+        keys=keys, args=[body, manifest.manifest_id, MANIFEST_TTL_SECONDS]
+    )
     return manifest
 
 
@@ -112,16 +130,17 @@ async def claim_rows(redis: aioredis.Redis, manifest: Manifest) -> list[list[Any
     ids = list(first)
     if not ids:
         return []
-    async with redis.pipeline(transaction=False) as pipe:
-        for event_id in ids:
-            pipe.set(claim_key(event_id), manifest.manifest_id, nx=True, ex=CLAIM_TTL_SECONDS)
-        won = await pipe.execute()
-    contested = [event_id for event_id, ok in zip(ids, won, strict=True) if not ok]
-    lost: set[str] = set()
-    if contested:
-        owners = await redis.mget([claim_key(event_id) for event_id in contested])
-        mine = manifest.manifest_id.encode()
-        lost = {e for e, owner in zip(contested, owners, strict=True) if owner != mine}
+    claim = redis.register_script(_CLAIM)
+    mine: list[int] = []
+    for lo in range(0, len(ids), _CLAIM_CHUNK):
+        chunk = ids[lo : lo + _CLAIM_CHUNK]
+        mine.extend(
+            await claim(
+                keys=[claim_key(e) for e in chunk],
+                args=[manifest.manifest_id, CLAIM_TTL_SECONDS],
+            )
+        )
+    lost = {event_id for event_id, held in zip(ids, mine, strict=True) if not held}
     total = sum(len(rows) for rows in manifest.rows.values())
     dropped = total - len(ids) + len(lost)
     if dropped:

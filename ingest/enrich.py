@@ -6,14 +6,11 @@
     ip            HMAC-SHA256 of the IP with a per-deployment key, truncated (`ip_mode=hash`,
                   default); `truncate` keeps the /24 (IPv4) or /48 (IPv6); `raw` keeps it
     bot_verdict   request layers, scanner timing, in-page signals (see `ingest.verdict`)
-    visit         one Lua call per request: visit id (activity within `visit_gap_seconds`
-                  continues the visit), forwarded flag (a viewer id new to a link that already
-                  had another viewer), and a sticky headless flag for the rest of the session.
-                  Flagged events never open visits or mark forwards — a Slackbot unfurl must
-                  not make the real recipient look "forwarded".
     count         per-type accepted and per-reason flagged counters
 
-`link_revoked` is set by the writer (from the `ds:revoked` set), not here.
+Visits and forwards are assigned by the writer (`ingest.visits`), in stream order: state
+costs a Redis round trip, which the writer pays once per batch instead of once per request.
+`link_revoked` is set by the writer too (from the `ds:revoked` set).
 """
 
 from __future__ import annotations
@@ -27,22 +24,12 @@ from functools import lru_cache
 from typing import Final
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import Pipeline
 from ua_parser import parse
 
-from ingest.coalesce import PipelineBatcher
-from ingest.keys import (
-    LINK_VIEWERS_TTL_SECONDS,
-    VIEWER_STATE_TTL_SECONDS,
-    link_viewers_key,
-    redis_errors,
-    viewer_state_key,
-)
 from ingest.metrics import EVENTS_ACCEPTED, EVENTS_FLAGGED
 from ingest.model import Event, HeadlessSignals
 from ingest.verdict import RequestMeta, request_verdict, scanner_verdict, signals_verdict
 from tracker.config import Settings
-from tracker.ids import new_id
 from tracker.tokens import ViewerSessionClaims
 from tracker.types import BotReason, EventType
 
@@ -97,35 +84,6 @@ class EnrichBatch:
 
 Step = Callable[["Enricher", EnrichBatch], Awaitable[None]]
 
-_TOUCH_VIEWER: Final = """
-local bot = ARGV[7]
-if bot == '' then
-  bot = redis.call('HGET', KEYS[1], 'bot') or ''
-else
-  redis.call('HSET', KEYS[1], 'bot', bot)
-end
-if bot ~= '' then
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-  return {'', '0', bot}
-end
-local now = tonumber(ARGV[1])
-local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '-1')
-local visit = redis.call('HGET', KEYS[1], 'visit')
-if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then
-  visit = ARGV[3]
-  redis.call('HSET', KEYS[1], 'visit', visit)
-end
-if now > last then redis.call('HSET', KEYS[1], 'last', ARGV[1]) end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-local fwd = redis.call('HGET', KEYS[2], ARGV[4])
-if not fwd then
-  if redis.call('HLEN', KEYS[2]) > 0 then fwd = '1' else fwd = '0' end
-  redis.call('HSET', KEYS[2], ARGV[4], fwd)
-end
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-return {visit, fwd, ''}
-"""
-
 
 def ip_key_from_secret(secret: str) -> bytes:
     """Per-deployment IP-hashing key derived from the signing secret."""
@@ -165,12 +123,16 @@ async def _ip(enricher: Enricher, batch: EnrichBatch) -> None:
         event.ip_hash = value
 
 
+# Only server-side clicks and pixel opens can be link-scanner hits (see `scanner_verdict`).
+_SCANNED: Final = frozenset({EventType.LINK_CLICK.value, EventType.PIXEL_OPEN.value})
+
+
 async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
     ctx = batch.context
     for index, event in enumerate(batch.events):
         kind = EventType(event.event_type)
         event.flag(request_verdict(batch.request, kind))
-        if not event.is_bot:
+        if not event.is_bot and event.event_type in _SCANNED:
             reason = await scanner_verdict(
                 enricher.redis,
                 event_type=kind,
@@ -184,41 +146,19 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
             event.flag(signals_verdict(batch.signals[index]))
 
 
-async def _visit(enricher: Enricher, batch: EnrichBatch) -> None:
-    ctx = batch.context
-    human = [e for e in batch.events if not e.is_bot or e.bot_reason == BotReason.HEADLESS]
-    if not ctx.viewer_id or not human:
-        return
-    headless = BotReason.HEADLESS.value if any(e.is_bot for e in human) else ""
-    with redis_errors("visit tracking"):
-        visit, fwd, bot = await enricher.touch_viewer(
-            keys=[
-                viewer_state_key(ctx.tenant_id, ctx.link_id, ctx.viewer_id),
-                link_viewers_key(ctx.tenant_id, ctx.link_id),
-            ],
-            args=[
-                batch.now_ms,
-                enricher.settings.ingest.visit_gap_seconds * 1000,
-                new_id("visit", now_ms=batch.now_ms),
-                ctx.viewer_id,
-                VIEWER_STATE_TTL_SECONDS,
-                LINK_VIEWERS_TTL_SECONDS,
-                headless,
-            ],
-        )
-    sticky = BotReason(bot.decode()) if bot else BotReason.NONE
-    for event in human:
-        event.flag(sticky)
-        if not event.is_bot:
-            event.visit_id = visit.decode()
-            event.forwarded = int(fwd)
+# Bound children: `Counter.labels()` takes a lock and hashes its labels on every call.
+_ACCEPTED: Final = {kind.value: EVENTS_ACCEPTED.labels(event_type=kind.value) for kind in EventType}
+_FLAGGED: Final = {reason.value: EVENTS_FLAGGED.labels(reason=reason.value) for reason in BotReason}
 
 
 async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
+    kinds: dict[str, int] = {}
     for event in batch.events:
-        EVENTS_ACCEPTED.labels(event_type=event.event_type).inc()
+        kinds[event.event_type] = kinds.get(event.event_type, 0) + 1
         if event.is_bot:
-            EVENTS_FLAGGED.labels(reason=event.bot_reason).inc()
+            _FLAGGED[event.bot_reason].inc()
+    for kind, count in kinds.items():
+        _ACCEPTED[kind].inc(count)
 
 
 STEPS: Final[tuple[tuple[str, Step], ...]] = (
@@ -227,7 +167,6 @@ STEPS: Final[tuple[tuple[str, Step], ...]] = (
     ("user_agent", _user_agent),
     ("ip", _ip),
     ("bot_verdict", _bot_verdict),
-    ("visit", _visit),
     ("count", _count),
 )
 
@@ -247,20 +186,6 @@ class Enricher:
         self.redis = redis
         self.steps = steps
         self._ip_key = ip_key
-        self._touch = redis.register_script(_TOUCH_VIEWER)
-        # Concurrent beacons share pipelines instead of taking a connection each.
-        self._batcher = PipelineBatcher(redis)
-
-    async def touch_viewer(
-        self, *, keys: list[str], args: list[str | int]
-    ) -> tuple[bytes, bytes, bytes]:
-        def queue(pipe: Pipeline) -> object:
-            # The pipeline loads the script first if Redis lacks it.
-            pipe.scripts.add(self._touch)  # type: ignore[arg-type]
-            return pipe.evalsha(self._touch.sha, len(keys), *keys, *args)
-
-        visit, fwd, bot = await self._batcher.run(queue)
-        return _as_bytes(visit), _as_bytes(fwd), _as_bytes(bot)
 
     def hash_ip(self, ip: str) -> str:
         if not ip:
@@ -278,16 +203,7 @@ class Enricher:
         digest = hmac.new(self._ip_key, ip.encode(), hashlib.sha256).hexdigest()
         return digest[:16]
 
-    async def close(self) -> None:
-        await self._batcher.close()
-
     async def enrich(self, batch: EnrichBatch) -> list[Event]:
         for _name, step in self.steps:
             await step(self, batch)
         return batch.events
-
-
-def _as_bytes(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode()

@@ -106,9 +106,6 @@ class Ingestor:
         (written,) = await self._enqueue(batch)
         return written
 
-    async def close(self) -> None:
-        await self.enricher.close()
-
     async def _enqueue(self, batch: EnrichBatch) -> list[Event]:
         events = await self.enricher.enrich(batch)
         await self.stream.add(encode_entry(events))

@@ -8,8 +8,9 @@ One `run_once()` is one batch:
    events or `batch_seconds` after the first entry.
 2. Poison entries — unparseable, or redelivered more than `max_deliveries` times without
    belonging to a manifest — go to the dead-letter stream with the reason, then are acked.
-3. Manifest, claims, insert (with backoff while ClickHouse is down; never ack before the
-   insert succeeded), finalize — see `ingest.dedupe` for the protocol.
+3. Manifest, visits and forwards (`ingest.visits`, in stream order), claims, insert (with
+   backoff while ClickHouse is down; never ack before the insert succeeded), finalize — see
+   `ingest.dedupe` for the protocol.
 
 `run_forever(stop)` loops `run_once()` until `stop` is set; `dealsignal writer` runs it.
 """
@@ -38,6 +39,7 @@ from ingest.dedupe import (
 from ingest.keys import REVOKED_LINKS, redis_errors, revoked_member
 from ingest.metrics import BATCH_ROWS, DEAD_LETTERS, EVENTS_WRITTEN, INSERT_SECONDS, STREAM_LAG
 from ingest.model import EVENT_COLUMNS, PoisonEntry, decode_entry
+from ingest.visits import VisitAssigner
 from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable, RedisUnavailable
@@ -121,6 +123,7 @@ class Writer:
         self.consumer = consumer or socket.gethostname()
         self.max_backoff = max_backoff
         self._ingest = settings.ingest
+        self._visits = VisitAssigner(redis, settings.ingest)
         self._group_ready = False
         self._stop: asyncio.Event | None = None
 
@@ -268,6 +271,7 @@ class Writer:
         return True
 
     async def _write(self, manifest: Manifest) -> int:
+        await self._visits.assign(manifest.entry_ids, manifest.rows)
         rows = await claim_rows(self.redis, manifest)
         if rows:
             await self._flag_revoked(rows)
