@@ -18,6 +18,7 @@ from ingest.model import (
     HeadlessSignals,
     RawBeacon,
     RawEvent,
+    events_table,
 )
 from ingest.notify import make_webhook_listener
 from ingest.service import Ingestor, beacon_event_id
@@ -46,6 +47,7 @@ __all__ = [
     "WriterStopped",
     "beacon_event_id",
     "document_analytics",
+    "events_table",
     "ip_key_from_secret",
     "is_link_revoked",
     "link_analytics",

@@ -32,6 +32,7 @@ from operator import attrgetter
 from typing import Any, Final
 
 import orjson
+import pyarrow as pa
 
 from tracker.types import BotReason, EventType
 
@@ -46,6 +47,7 @@ __all__ = [
     "RawEvent",
     "decode_entry",
     "encode_entry",
+    "events_table",
     "row_is_valid",
 ]
 
@@ -163,6 +165,27 @@ _COLUMN_BOUNDS: Final[tuple[int | None, ...]] = tuple(
     _INT_BOUNDS.get(name) for name in EVENT_COLUMNS
 )
 _MAX_LEN: Final = 4096
+
+_ARROW_TYPES: Final = {
+    "page": pa.uint16(),
+    "dwell_ms": pa.uint32(),
+    "seq": pa.uint32(),
+    "client_ts": pa.timestamp("ms", tz="UTC"),
+    "received_at": pa.timestamp("ms", tz="UTC"),
+    "is_bot": pa.uint8(),
+    "forwarded": pa.uint8(),
+    "link_revoked": pa.uint8(),
+}
+
+
+def events_table(rows: list[list[Any]]) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in EVENT_COLUMNS]
+    return pa.table(
+        {
+            name: pa.array(values, _ARROW_TYPES.get(name, pa.string()))
+            for name, values in zip(EVENT_COLUMNS, columns, strict=True)
+        }
+    )
 
 
 def row_is_valid(row: object) -> bool:

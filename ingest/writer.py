@@ -38,13 +38,13 @@ from ingest.dedupe import (
 )
 from ingest.keys import REVOKED_LINKS, redis_errors, revoked_member
 from ingest.metrics import BATCH_ROWS, DEAD_LETTERS, EVENTS_WRITTEN, INSERT_SECONDS, STREAM_LAG
-from ingest.model import EVENT_COLUMNS, PoisonEntry, decode_entry
+from ingest.model import EVENT_COLUMNS, PoisonEntry, decode_entry, events_table
 from ingest.visits import VisitAssigner
 from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable, RedisUnavailable
 
-__all__ = ["BatchListener", "BatchResult", "Writer", "WriterStopped", "events_table"]
+__all__ = ["BatchListener", "BatchResult", "Writer", "WriterStopped"]
 
 # Called with each inserted batch (the events table's columns) — webhooks, score caches.
 BatchListener = Callable[[pa.Table], Awaitable[None]]
@@ -52,16 +52,6 @@ BatchListener = Callable[[pa.Table], Awaitable[None]]
 Entry = tuple[str, dict[bytes, bytes] | None]
 
 _READ_COUNT: Final = 500
-_ARROW_TYPES: Final = {
-    "page": pa.uint16(),
-    "dwell_ms": pa.uint32(),
-    "seq": pa.uint32(),
-    "client_ts": pa.timestamp("ms", tz="UTC"),
-    "received_at": pa.timestamp("ms", tz="UTC"),
-    "is_bot": pa.uint8(),
-    "forwarded": pa.uint8(),
-    "link_revoked": pa.uint8(),
-}
 _LINK_REVOKED: Final = EVENT_COLUMNS.index("link_revoked")
 _TENANT: Final = EVENT_COLUMNS.index("tenant_id")
 _LINK: Final = EVENT_COLUMNS.index("link_id")
@@ -84,16 +74,6 @@ class BatchResult:
             f"BatchResult(entries={self.entries}, rows_written={self.rows_written}, "
             f"dead_letters={self.dead_letters})"
         )
-
-
-def events_table(rows: list[list[Any]]) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in EVENT_COLUMNS]
-    return pa.table(
-        {
-            name: pa.array(values, _ARROW_TYPES.get(name, pa.string()))
-            for name, values in zip(EVENT_COLUMNS, columns, strict=True)
-        }
-    )
 
 
 def _decode_id(value: bytes | str) -> str:

@@ -118,7 +118,7 @@ async def test_document_analytics_from_rollups(
 
 
 async def test_rollups_ignore_a_repeated_dedupe_token(clickhouse: ClickHouse) -> None:
-    from ingest.writer import events_table
+    from ingest import events_table
 
     row = [
         "evt_1",

@@ -26,6 +26,7 @@ EXPECTED = {
     "WriterStopped",
     "beacon_event_id",
     "document_analytics",
+    "events_table",
     "ip_key_from_secret",
     "is_link_revoked",
     "link_analytics",

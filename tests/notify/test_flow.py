@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from ingest import Event, make_alert_listener
-from ingest.writer import events_table
+from ingest import Event, events_table, make_alert_listener
 from tests.notify.conftest import MANAGER, OPP, REP, Rig, RobotReceiver, slow_slack
 from tests.notify.test_channels import episode
 from tracker.clickhouse import ClickHouse

@@ -9,8 +9,7 @@ import orjson
 import pyarrow as pa
 import redis.asyncio as aioredis
 
-from ingest import Event, Ingestor, StreamBuffer, Writer, make_webhook_listener
-from ingest.writer import events_table
+from ingest import Event, Ingestor, StreamBuffer, Writer, events_table, make_webhook_listener
 from tests.ingest.support import HUMAN, beacon, drain, dwell
 from tests.webhooks.conftest import SubscribeFn
 from tracker.clickhouse import ClickHouse
