@@ -313,10 +313,16 @@ def snapshot_job(
     """Daily forecast snapshots (and `health.changed` webhooks) for every tenant."""
     emitter = WebhookEmitter(settings, redis, ch)
 
+    async def for_tenant(tenant_id: str) -> int:
+        return await record_snapshots(ch, emitter, settings, tenant_id, notifier=notifier)
+
     async def run() -> int:
         tenants = await asyncio.to_thread(tenants_with_opportunities, ch)
-        return sum(
-            [await record_snapshots(ch, emitter, settings, t, notifier=notifier) for t in tenants]
-        )
+        return sum([await for_tenant(t) for t in tenants])
 
-    return PeriodicJob("forecast-snapshots", settings.scoring.snapshot_interval_seconds, run)
+    return PeriodicJob(
+        "forecast-snapshots",
+        settings.scoring.snapshot_interval_seconds,
+        run,
+        for_tenant=for_tenant,
+    )

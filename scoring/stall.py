@@ -221,11 +221,15 @@ def stall_job(
     """The scheduled stall detection over every tenant with opportunities."""
     sender = emitter or WebhookEmitter(settings, redis, ch)
 
+    async def for_tenant(tenant_id: str) -> StallRun:
+        return await run_stall_detection(
+            ch, sender, settings, tenant_id, now=clock(), notifier=notifier
+        )
+
     async def run() -> dict[str, StallRun]:
         tenants = await asyncio.to_thread(tenants_with_opportunities, ch)
-        return {
-            t: await run_stall_detection(ch, sender, settings, t, now=clock(), notifier=notifier)
-            for t in tenants
-        }
+        return {t: await for_tenant(t) for t in tenants}
 
-    return PeriodicJob("stalls", settings.scoring.stall_interval_seconds, run)
+    return PeriodicJob(
+        "stalls", settings.scoring.stall_interval_seconds, run, for_tenant=for_tenant
+    )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from tracker.errors import Conflict, NotFound
+from tracker.errors import BadRequest, Conflict, NotFound
 
 __all__ = ["PeriodicJob", "Scheduler"]
 
@@ -36,6 +36,9 @@ class PeriodicJob:
     run: Callable[[], Awaitable[object]]
     # Longest a run may take before another process may assume it died.
     timeout_seconds: float = 300.0
+    # The same work for one tenant (an admin's "run it now" must not act for other tenants);
+    # None: the job cannot be run for one tenant.
+    for_tenant: Callable[[str], Awaitable[object]] | None = None
 
 
 class Scheduler:
@@ -53,18 +56,23 @@ class Scheduler:
                 ran.append(job.name)
         return ran
 
-    async def run_now(self, name: str) -> object:
+    async def run_now(self, name: str, *, tenant_id: str | None = None) -> object:
         """Run one job at once, whatever its interval (an operator's "run it now"), still
-        under its lock; raises Conflict while another process runs it."""
+        under its lock; raises Conflict while another process runs it. With `tenant_id`,
+        only that tenant's share runs, and the job's schedule for everyone is unchanged."""
         job = next((j for j in self.jobs if j.name == name), None)
         if job is None:
             raise NotFound(f"no job named {name!r}", code="job_not_found")
+        if tenant_id is not None and job.for_tenant is None:
+            raise BadRequest(f"{name} cannot run for one tenant", code="job_not_tenant_scoped")
         lock_key = f"ds:job:{job.name}:lock"
         if not await self.redis.set(
             lock_key, self.identity, nx=True, px=int(job.timeout_seconds * 1000)
         ):
             raise Conflict(f"{name} is running elsewhere; try again shortly", code="job_running")
         try:
+            if tenant_id is not None and job.for_tenant is not None:
+                return await job.for_tenant(tenant_id)
             result = await job.run()
             await self.redis.set(f"ds:job:{job.name}:last", str(time.time()))
             return result

@@ -95,3 +95,24 @@ def test_tenant_settings_change_bands(client: TestClient, clickhouse: ClickHouse
     assert after["band"] == "blue" and after["value"] == before["value"]
     bad = client.put("/api/v1/settings/scoring", headers=bearer(admin), json={"nope": 1})
     assert bad.status_code == 400
+
+
+def test_an_admin_runs_a_job_for_their_own_tenant_only(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+    tenant, admin = make_key(clickhouse, "Acme", Scope.ADMIN)
+    other, other_admin = make_key(clickhouse, "Other", Scope.ADMIN)
+    seed(clickhouse, tenant)
+    seed(clickhouse, other)  # stalled too: last activity four days ago
+    jobs = client.get("/api/v1/jobs", headers=bearer(admin)).json()
+    assert "stalls" in {job["name"] for job in jobs}
+    ran = client.post("/api/v1/jobs/stalls/run", headers=bearer(admin))
+    assert ran.status_code == 200, ran.text
+    assert [
+        s["opportunity_id"] for s in client.get("/api/v1/stalls", headers=bearer(admin)).json()
+    ] == ["opp_1"]
+    assert client.get("/api/v1/stalls", headers=bearer(other_admin)).json() == []
+    missing = client.post("/api/v1/jobs/nope/run", headers=bearer(admin))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "job_not_found"
+    _, reps = make_key(clickhouse, "Acme reps", Scope.REPS)
+    assert client.post("/api/v1/jobs/stalls/run", headers=bearer(reps)).status_code == 403

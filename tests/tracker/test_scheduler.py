@@ -5,6 +5,7 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
+from tracker.errors import BadRequest
 from tracker.scheduler import PeriodicJob, Scheduler
 
 
@@ -37,3 +38,27 @@ async def test_a_failing_job_releases_its_lock(redis_client: aioredis.Redis) -> 
         await scheduler.run_due()
     assert await redis_client.get("ds:job:flaky:lock") is None
     assert await scheduler.run_due() == ["flaky"] and attempts == 2
+
+
+async def test_run_now_for_one_tenant_leaves_the_schedule_alone(
+    redis_client: aioredis.Redis,
+) -> None:
+    ran: list[str] = []
+
+    async def everyone() -> None:
+        ran.append("*")
+
+    async def one(tenant_id: str) -> None:
+        ran.append(tenant_id)
+
+    scheduler = Scheduler(
+        redis_client,
+        [PeriodicJob("stalls", 60, everyone, for_tenant=one), PeriodicJob("pump", 60, everyone)],
+    )
+    await scheduler.run_now("stalls", tenant_id="ten_A")
+    assert ran == ["ten_A"]
+    assert await redis_client.get("ds:job:stalls:last") is None  # still due for everyone
+    assert await scheduler.run_due() == ["stalls", "pump"] and ran == ["ten_A", "*", "*"]
+    with pytest.raises(BadRequest) as refused:
+        await scheduler.run_now("pump", tenant_id="ten_A")
+    assert refused.value.code == "job_not_tenant_scoped"

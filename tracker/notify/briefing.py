@@ -14,7 +14,7 @@ vs the 7 before; actions from downloads, reader count, silence and the close dat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,13 +108,17 @@ async def run_briefings(
     *,
     source: BriefingSource | None = None,
     now: datetime | None = None,
+    tenant_ids: Collection[str] | None = None,
 ) -> int:
-    """Queue today's briefing for every rep past their local briefing hour; the number
-    queued now (reps already briefed today are skipped by the dedupe key)."""
+    """Queue today's briefing for every rep (of `tenant_ids`, default all tenants) past their
+    local briefing hour; the number queued now (reps already briefed today are skipped by
+    the dedupe key)."""
     ns = notifier.ns
     moment = now or utcnow()
     queued = 0
-    for tenant_id in await asyncio.to_thread(tenants_with_opportunities, ch):
+    if tenant_ids is None:
+        tenant_ids = await asyncio.to_thread(tenants_with_opportunities, ch)
+    for tenant_id in tenant_ids:
         owners = await asyncio.to_thread(briefing_owners, ch, tenant_id)
         prefs = await asyncio.to_thread(list_preferences, ch, tenant_id, owners)
         names = await asyncio.to_thread(people, ch, tenant_id, owners)

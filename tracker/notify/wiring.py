@@ -53,7 +53,15 @@ def pump_job(notifier: Notifier, *, interval_seconds: float = 1.0) -> PeriodicJo
         while await notifier.pump_once() >= notifier.ns.outbox_batch:
             await asyncio.sleep(0)
 
-    return PeriodicJob("notify-pump", interval_seconds, run, timeout_seconds=120.0)
+    async def for_tenant(tenant_id: str) -> None:
+        # Plumbing, not a tenant's work: it only hands on notices that are already due
+        # (every tenant's, as its next scheduled second would), and reads no tenant's data.
+        del tenant_id
+        await run()
+
+    return PeriodicJob(
+        "notify-pump", interval_seconds, run, timeout_seconds=120.0, for_tenant=for_tenant
+    )
 
 
 def briefing_job(
@@ -62,16 +70,24 @@ def briefing_job(
     async def run() -> int:
         return await run_briefings(notifier, ch, source=source)
 
-    return PeriodicJob("notify-briefing", notifier.ns.briefing_interval_seconds, run)
+    async def for_tenant(tenant_id: str) -> int:
+        return await run_briefings(notifier, ch, source=source, tenant_ids=[tenant_id])
+
+    return PeriodicJob(
+        "notify-briefing", notifier.ns.briefing_interval_seconds, run, for_tenant=for_tenant
+    )
 
 
 def todo_job(ch: ClickHouse, *, interval_seconds: float = 300.0) -> PeriodicJob:
     """Resolves managers' stall to-dos once the stall has cleared."""
 
+    async def for_tenant(tenant_id: str) -> int:
+        return await resolve_cleared_todos(ch, tenant_id)
+
     async def run() -> int:
         done = 0
         for tenant_id in await asyncio.to_thread(tenants_with_opportunities, ch):
-            done += await resolve_cleared_todos(ch, tenant_id)
+            done += await for_tenant(tenant_id)
         return done
 
-    return PeriodicJob("notify-todos", interval_seconds, run)
+    return PeriodicJob("notify-todos", interval_seconds, run, for_tenant=for_tenant)
