@@ -13,6 +13,7 @@ from api.auth import RepsPrincipal
 from api.services import ServicesDep
 from api.uploads import read_upload, store_pdf
 from ingest import document_analytics
+from tracker.clickhouse import ClickHouse
 from tracker.documents import (
     Document,
     DocumentVersion,
@@ -23,6 +24,9 @@ from tracker.documents import (
     list_versions,
     set_page_tags,
 )
+from tracker.errors import NotFound
+from tracker.opportunities import get_opportunity
+from tracker.users import normalise_email
 
 __all__ = ["router"]
 
@@ -84,6 +88,27 @@ class TagsIn(BaseModel):
 
 TitleField = Annotated[str, Form(min_length=1, max_length=300)]
 OptionalId = Annotated[str, Form(max_length=100)]
+OwnerField = Annotated[
+    str,
+    Form(
+        max_length=254,
+        description="the owning rep's email (they see the document in /app); "
+        "default: the CRM owner of `opportunity_id`",
+    ),
+]
+
+
+def _owner(ch: ClickHouse, tenant_id: str, owner: str, opportunity_id: str) -> str:
+    """The document's owner: as given, else the opportunity's CRM owner, else nobody (only
+    admins see an unowned document in /app)."""
+    if owner:
+        return normalise_email(owner)
+    if opportunity_id:
+        try:
+            return get_opportunity(ch, tenant_id, opportunity_id).owner.strip().lower()
+        except NotFound:  # links may name opportunities the CRM has not pushed yet
+            return ""
+    return ""
 
 
 @router.post("", status_code=201, summary="Upload a proposal or quote PDF")
@@ -93,9 +118,13 @@ async def upload_document(
     title: TitleField,
     file: Annotated[UploadFile | None, File(description="the PDF")] = None,
     opportunity_id: OptionalId = "",
+    owner: OwnerField = "",
     page_tags: Annotated[str | None, Form(description='JSON, e.g. {"5": ["pricing"]}')] = None,
 ) -> DocumentOut:
     limits = services.settings.limits
+    owner = await run_in_threadpool(
+        _owner, services.clickhouse, principal.tenant_id, owner, opportunity_id
+    )
     data = await read_upload(file, limits)
     new = await store_pdf(
         data, (file.filename if file else "") or "", page_tags, limits, services.blobs
@@ -107,6 +136,7 @@ async def upload_document(
         title=title,
         first_version=new,
         opportunity_id=opportunity_id,
+        owner=owner,
     )
     return DocumentOut.of(doc, [version])
 

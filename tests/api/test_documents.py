@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,7 +10,9 @@ from pypdf import PdfReader
 from tests.api.conftest import bearer, make_key
 from tests.pdfs import encrypted, proposal, with_javascript
 from tracker.clickhouse import ClickHouse
+from tracker.clock import utcnow
 from tracker.config import Settings
+from tracker.opportunities import Opportunity, upsert_opportunities
 from tracker.types import Scope
 
 
@@ -141,3 +144,23 @@ def test_other_tenants_documents_are_404(client: TestClient, clickhouse: ClickHo
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "document_not_found"
     assert client.get("/api/v1/documents", headers=bearer(key_b)).json() == []
+
+
+def test_owner_is_given_or_taken_from_the_crm_opportunity(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+    tenant, key = make_key(clickhouse, "acme", Scope.REPS)
+    upsert_opportunities(clickhouse, tenant, [Opportunity(
+        "opp-7", "华为技术", Decimal(1000), "CNY", "proposal", 40, "pipeline",
+        "Li.Lei@Seller.example", utcnow())])  # fmt: skip
+    given = _upload(client, key, proposal(2), owner=" Wang.Fang@Seller.example ")
+    crm = _upload(client, key, proposal(2), opportunity_id="opp-7")
+    unknown = _upload(client, key, proposal(2), opportunity_id="opp-not-pushed-yet")
+    assert given.json()["owner"] == "wang.fang@seller.example"
+    assert crm.json()["owner"] == "li.lei@seller.example"
+    assert unknown.json()["owner"] == ""
+    before = _stored_rows(clickhouse)
+    bad = _upload(client, key, proposal(2), owner="not an email")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid_email"
+    assert _stored_rows(clickhouse) == before
