@@ -18,6 +18,8 @@ from api import (
     jobs,
     keys,
     links,
+    mute_link,
+    notification_people,
     notifications,
     public,
     scores,
@@ -50,6 +52,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     health_router,
     web.router,
     notifications.router,
+    notification_people.router,
+    mute_link.router,
 )
 
 log = logging.getLogger("dealsignal")
