@@ -10,7 +10,8 @@ import redis
 from rich.console import Console
 
 from api.app import create_app
-from api.demo import PRICING_PAGE, run_demo
+from api.demo import run_demo
+from api.demo_proposal import PRICING_PAGE
 from tests.e2e.support import ThreadedServer
 from tracker.api_keys import create_api_key
 from tracker.clickhouse import ClickHouse
