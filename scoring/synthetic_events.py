@@ -1,6 +1,7 @@
 """Viewing behaviour of the synthetic deals, vectorised with numpy and streamed as Arrow
 tables of the `events` table, one chunk of links at a time (each chunk has its own seeded
-generator, so chunks are reproducible in any order).
+generator, so chunks are reproducible in any order). The columns and their Arrow encoding
+are `scoring.synthetic_event_table`.
 
 Per link, intensity follows the deal's hidden quality q: P(opened) ≈ 0.25 + 0.65·q (more for
 decision-makers), visits 1 + Poisson(0.2 + 2·q), read depth ≈ 0.15 + 0.7·q of the pages,
@@ -20,79 +21,33 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from scoring.synthetic_arrow import COLUMNS, EVENT_COLUMNS
 from scoring.synthetic_deals import DAY_MS
+from scoring.synthetic_event_table import (
+    BOT_SLOT,
+    CLICK,
+    DOWNLOAD,
+    DWELL,
+    END,
+    I64,
+    PIXEL,
+    START,
+    EventParts,
+    event_table,
+    part,
+)
 
 __all__ = ["EventSource"]
 
-I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
-_TYPES: Final = ("link_click", "pixel_open", "view_start", "page_dwell", "visit_end", "download")
-_CLICK, _PIXEL, _START, _DWELL, _END, _DOWNLOAD = range(6)
-_REASONS: Final = ("none", "scanner_timing", "bot_user_agent", "headless")
-_UA: Final = (
-    ("Chrome", "Windows", "Other"),
-    ("Edge", "Windows", "Other"),
-    ("Safari", "Mac OS X", "Mac"),
-    ("WeChat", "iOS", "iPhone"),
-    ("Chrome Mobile", "Android", "Generic Smartphone"),
-    ("Chrome", "Mac OS X", "Mac"),
-    ("Other", "Other", "Other"),  # scanners
-    ("Slackbot", "Other", "Spider"),
-    ("HeadlessChrome", "Linux", "Other"),
-)
 _HEARTBEAT_MS: Final = 10_000
-_BOT_SLOT: Final = 100  # viewer slots ≥ this are bots; −1 = no viewer (pixel)
 
 
 def _within(counts: I64) -> I64:
     """0..n−1 inside each group of a `np.repeat(…, counts)` expansion."""
     starts = np.cumsum(counts) - counts
     return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
-
-
-@dataclass
-class _Parts:
-    """Column arrays of one chunk's events before the Arrow build (all the same length)."""
-
-    link: I64
-    kind: I64
-    page: I64
-    dwell: I64
-    seq: I64
-    at: I64
-    slot: I64
-    visit: I64  # −1 = no visit
-    reason: I64
-    forwarded: I64
-
-    @staticmethod
-    def concat(parts: list[_Parts]) -> _Parts:
-        names = _Parts.__dataclass_fields__
-        return _Parts(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
-
-    def where(self, mask: npt.NDArray[np.bool_]) -> _Parts:
-        return _Parts(**{n: getattr(self, n)[mask] for n in _Parts.__dataclass_fields__})
-
-
-def _part(link: I64, kind: int, at: I64, slot: I64 | int, reason: int = 0, **kw: I64) -> _Parts:
-    n = len(link)
-    zeros = np.zeros(n, np.int64)
-    return _Parts(
-        link=link,
-        kind=np.full(n, kind, np.int64),
-        page=kw.get("page", zeros),
-        dwell=kw.get("dwell", zeros),
-        seq=kw.get("seq", zeros),
-        at=at,
-        slot=np.broadcast_to(np.asarray(slot, np.int64), (n,)).copy(),
-        visit=kw.get("visit", np.full(n, -1, np.int64)),
-        reason=np.full(n, reason, np.int64),
-        forwarded=kw.get("forwarded", zeros),
-    )
 
 
 @dataclass
@@ -119,14 +74,22 @@ class EventSource:
         rng = np.random.default_rng([self.seed, 1, number])
         link = np.arange(lo, hi, dtype=np.int64)
         parts = [*self._humans(rng, link), *self._bots(rng, link)]
-        events = _Parts.concat(parts)
+        events = EventParts.concat(parts)
         end = self.deal_end[self.links["link_deal"][events.link]]
         events = events.where(
             (events.at < end) & (events.at >= self.links["link_sent"][events.link])
         )
-        return self._table(rng, number, events)
+        return event_table(
+            rng,
+            number,
+            events,
+            seed=self.seed,
+            links=self.links,
+            link_strings=self.link_strings,
+            version_ids=self.version_ids,
+        )
 
-    def _humans(self, rng: np.random.Generator, link: I64) -> list[_Parts]:
+    def _humans(self, rng: np.random.Generator, link: I64) -> list[EventParts]:
         n, lk = len(link), self.links
         q = self.deal_quality[lk["link_deal"][link]]
         sent, end = lk["link_sent"][link], self.deal_end[lk["link_deal"][link]]
@@ -202,18 +165,18 @@ class EventSource:
         vis_slot, vis_fwd = v_slot[vis_viewer], (v_slot[vis_viewer] > 0).astype(np.int64)
         g = link[vis_link]
         out = [
-            _part(
+            part(
                 g,
-                _START,
+                START,
                 start,
                 vis_slot,
                 page=np.ones(len(k), np.int64),
                 visit=np.arange(len(k)),
                 forwarded=vis_fwd,
             ),
-            _part(
+            part(
                 g[hb_visit],
-                _DWELL,
+                DWELL,
                 hb_at,
                 vis_slot[hb_visit],
                 page=pp[hb_pair],
@@ -226,9 +189,9 @@ class EventSource:
         ends = rng.random(len(k)) < 0.7
         last_page = np.where(jump, pricing, k)
         out.append(
-            _part(
+            part(
                 g[ends],
-                _END,
+                END,
                 last_at[ends] + 500,
                 vis_slot[ends],
                 page=last_page[ends],
@@ -239,9 +202,9 @@ class EventSource:
         )
         clicks = (vis_j == 0) & (rng.random(len(k)) < 0.85)
         out.append(
-            _part(
+            part(
                 g[clicks],
-                _CLICK,
+                CLICK,
                 start[clicks] - 2000,
                 vis_slot[clicks],
                 visit=np.flatnonzero(clicks),
@@ -255,13 +218,13 @@ class EventSource:
         picked = (first_visit + (rng.random(len(own_visits)) * own_visits).astype(np.int64))[
             downloads[opened]
         ]
-        out.append(_part(g[picked], _DOWNLOAD, last_at[picked] + 300, 0, visit=picked))
+        out.append(part(g[picked], DOWNLOAD, last_at[picked] + 300, 0, visit=picked))
         pixels = rng.random(n) < 0.3 + 0.4 * q
         pixel_at = sent + 5_000 + rng.exponential(4 * 3_600_000, n).astype(np.int64)
-        out.append(_part(link[pixels], _PIXEL, pixel_at[pixels], -1))
+        out.append(part(link[pixels], PIXEL, pixel_at[pixels], -1))
         return out
 
-    def _bots(self, rng: np.random.Generator, link: I64) -> list[_Parts]:
+    def _bots(self, rng: np.random.Generator, link: I64) -> list[EventParts]:
         n, sent = len(link), self.links["link_sent"][link]
         scan = rng.random(n) < 0.3
         slack = rng.random(n) < 0.08
@@ -272,95 +235,29 @@ class EventSource:
             np.arange(1, 4)[None, :], self.links["doc_pages"][self.links["link_doc"][hl]][:, None]
         )
         return [
-            _part(
+            part(
                 link[scan],
-                _CLICK,
+                CLICK,
                 sent[scan] + rng.integers(1_000, 8_000, int(scan.sum())),
-                _BOT_SLOT,
+                BOT_SLOT,
                 1,
             ),
-            _part(
+            part(
                 link[slack],
-                _CLICK,
+                CLICK,
                 sent[slack] + rng.integers(60_000, 3_600_000, int(slack.sum())),
-                _BOT_SLOT + 1,
+                BOT_SLOT + 1,
                 2,
             ),
-            _part(hl, _START, h_at, _BOT_SLOT + 2, 3, page=np.ones(len(hl), np.int64)),
-            _part(
+            part(hl, START, h_at, BOT_SLOT + 2, 3, page=np.ones(len(hl), np.int64)),
+            part(
                 np.repeat(hl, 3),
-                _DWELL,
+                DWELL,
                 np.repeat(h_at, 3) + np.tile([10_000, 20_000, 30_000], len(hl)),
-                _BOT_SLOT + 2,
+                BOT_SLOT + 2,
                 3,
                 page=pages.ravel(),
                 dwell=np.full(3 * len(hl), 10_000, np.int64),
                 seq=np.tile([1, 2, 3], len(hl)),
             ),
         ]
-
-    def _table(self, rng: np.random.Generator, number: int, e: _Parts) -> pa.Table:
-        lk, s = self.links, self.seed
-        link = pa.array(e.link)
-        doc = lk["link_doc"][e.link]
-        revision = sum(
-            (e.at >= lk["version_ms"][doc, r]).astype(np.int64)
-            for r in range(1, lk["version_ms"].shape[1])
-        )
-        slot_s = pc.cast(pa.array(e.slot), pa.string())
-        viewer = pc.binary_join_element_wise(
-            f"vwr_syn{s}_", pc.cast(link, pa.string()), "_", slot_s, ""
-        )
-        viewer = pc.if_else(pa.array(e.slot < 0), "", viewer)
-        visit = pc.binary_join_element_wise(
-            f"vis_syn{s}_{number}_", pc.cast(pa.array(e.visit), pa.string()), ""
-        )
-        visit = pc.if_else(pa.array(e.visit < 0), "", visit)
-        ua = np.where(
-            e.slot >= _BOT_SLOT,
-            6 + e.slot - _BOT_SLOT,
-            (e.link * 7 + np.maximum(e.slot, 0) * 3) % 6,
-        )
-        n = len(e.link)
-        columns = {
-            "event_id": pc.binary_join_element_wise(
-                f"evt_syn{s}_{number:05d}_",
-                pc.utf8_lpad(pc.cast(pa.array(np.arange(n)), pa.string()), 8, "0"),
-                "",
-            ),
-            "tenant_id": self.link_strings["tenant"].take(link),
-            "event_type": pa.array(np.array(_TYPES, object)[e.kind], pa.string()),
-            "document_id": self.link_strings["document"].take(link),
-            "version_id": self.version_ids.take(
-                pa.array(doc * lk["version_ms"].shape[1] + revision)
-            ),
-            "link_id": self.link_strings["link"].take(link),
-            "opportunity_id": self.link_strings["opp"].take(link),
-            "contact_id": self.link_strings["contact"].take(link),
-            "viewer_id": viewer,
-            "visit_id": visit,
-            "page": e.page,
-            "dwell_ms": e.dwell,
-            "seq": e.seq,
-            "client_ts": e.at,
-            "received_at": e.at + rng.integers(20, 800, n),
-            "ua_browser": pa.array(np.array([u[0] for u in _UA], object)[ua], pa.string()),
-            "ua_os": pa.array(np.array([u[1] for u in _UA], object)[ua], pa.string()),
-            "ua_device": pa.array(np.array([u[2] for u in _UA], object)[ua], pa.string()),
-            "ip_hash": pc.cast(
-                pa.array((e.link * 2_654_435_761 + np.maximum(e.slot, 0) * 40_503) % 2**32),
-                pa.string(),
-            ),
-            "is_bot": (e.reason > 0).astype(np.uint8),
-            "bot_reason": pa.array(np.array(_REASONS, object)[e.reason], pa.string()),
-            "forwarded": e.forwarded,
-            "link_revoked": np.zeros(n, np.uint8),
-            "props": pa.nulls(n, pa.string()).fill_null(""),
-        }
-        types = COLUMNS["events"]
-        return pa.table(
-            {
-                name: pa.array(columns[name], types[name]) if name in types else columns[name]
-                for name in EVENT_COLUMNS
-            }
-        )
