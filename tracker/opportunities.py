@@ -3,7 +3,8 @@
 Upserts are idempotent and order-proof: the row version is the CRM's `updated_at` in
 microseconds, so the same payload twice is one row and an older payload arriving late loses.
 Contacts carry their opportunity payload's version; the current contacts are those whose
-version equals the opportunity's (see migration 0004)."""
+version equals the opportunity's (see migration 0004). `list_opportunities` is the short
+listing (`OpportunityRow`) the web app's deal lists show, documents' opportunities included."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from tracker.errors import NotFound
 __all__ = [
     "Contact",
     "Opportunity",
+    "OpportunityRow",
     "get_opportunity",
+    "list_opportunities",
     "opportunity_exists",
     "upsert_opportunities",
     "version_of",
@@ -177,3 +180,60 @@ def opportunity_exists(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> b
         {"tenant_id": tenant_id, "opportunity_id": opportunity_id},
     )
     return bool(rows)
+
+
+@dataclass(frozen=True)
+class OpportunityRow:
+    """One line of an opportunity list; `in_crm` False: only documents name it."""
+
+    opportunity_id: str
+    account: str
+    amount: Decimal | None
+    currency: str
+    stage: str
+    probability: int | None
+    owner: str
+    manager: str
+    expected_close_date: date | None
+    in_crm: bool
+
+
+def list_opportunities(
+    ch: ClickHouse, tenant_id: str, owners: frozenset[str] | None, *, limit: int = 5000
+) -> list[OpportunityRow]:
+    """Opportunities owned or managed by one of `owners` (None: the whole tenant), by id, then
+    the ids only their documents name (not pushed by the CRM yet; `in_crm` False, owner the
+    document's). Emails never contain commas (tracker.users)."""
+    params: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "owners": ",".join(sorted(owners or ())),
+        "all": 1 if owners is None else 0,
+        "limit": limit,
+    }
+    mine = "({all:UInt8} = 1 OR has(splitByChar(',', {owners:String}), lower(%s)))"
+    crm = ch.query(
+        "SELECT opportunity_id, account, amount, currency, stage, probability, owner, manager, "
+        f"expected_close_date FROM {ch.database}.opportunities FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND deleted = 0 "
+        f"AND ({mine % 'owner'} OR {mine % 'manager'}) "
+        "ORDER BY opportunity_id LIMIT {limit:UInt32}",
+        params,
+    )
+    found = [OpportunityRow(**r, in_crm=True) for r in crm]
+    known = {o.opportunity_id for o in found}
+    docs = ch.query(
+        "SELECT opportunity_id, any(owner) AS doc_owner "
+        f"FROM {ch.database}.documents FINAL WHERE tenant_id = {{tenant_id:String}} "
+        f"AND deleted = 0 AND opportunity_id != '' AND {mine % 'owner'} "
+        "AND opportunity_id NOT IN ("
+        f"SELECT opportunity_id FROM {ch.database}.opportunities FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND deleted = 0) "
+        "GROUP BY opportunity_id ORDER BY opportunity_id LIMIT {limit:UInt32}",
+        params,
+    )
+    found += [
+        OpportunityRow(r["opportunity_id"], "", None, "", "", None, r["doc_owner"], "", None, False)
+        for r in docs
+        if r["opportunity_id"] not in known
+    ]
+    return found

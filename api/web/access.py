@@ -8,10 +8,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.services import Services
 from api.web.auth import Viewer
-from api.web.repository import OpportunityRow, opportunities
 from tracker.documents import Document, get_document, list_documents
 from tracker.errors import NotFound
 from tracker.links import Link, get_link
+from tracker.opportunities import OpportunityRow, list_opportunities
 
 __all__ = ["visible_deal", "visible_deals", "visible_document", "visible_documents", "visible_link"]
 
@@ -37,7 +37,7 @@ async def visible_link(services: Services, viewer: Viewer, link_id: str) -> tupl
 
 async def visible_deals(services: Services, viewer: Viewer) -> list[OpportunityRow]:
     return await run_in_threadpool(
-        opportunities, services.clickhouse, viewer.tenant_id, viewer.owners
+        list_opportunities, services.clickhouse, viewer.tenant_id, viewer.owners
     )
 
 

@@ -1,28 +1,25 @@
 """Read queries the web app needs that the stores do not offer yet (every query scoped by
-tenant; owners filtered in SQL).
+tenant).
 
   visits         human visits of a document or an opportunity: start, last activity,
                  active dwell, pages read, forwarded, downloads — newest first
   viewers        per (link, viewer) of a document: first/last seen, dwell, visits,
                  forwarded — the "who read it" list incl. forwarded people
-  opportunities  CRM opportunities owned (or managed) by the given owners, plus ids that
-                 only visible documents name (not pushed by the CRM yet)
 
-TODO(lead): `opportunities` belongs in tracker/opportunities.py as `list_opportunities`
-and the document/viewer reads in ingest/analytics.py; they live here only because this
-package may not edit those modules.
+The opportunity list lives in tracker.opportunities (`list_opportunities`).
+TODO(lead): the document/viewer reads belong in ingest/analytics.py; they live here only
+because this package may not edit that module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, Final, Literal
 
 from tracker.clickhouse import ClickHouse
 
-__all__ = ["OpportunityRow", "VisitRow", "opportunities", "viewers", "visits"]
+__all__ = ["VisitRow", "viewers", "visits"]
 
 _HUMAN: Final = "is_bot = 0 AND visit_id != ''"
 
@@ -39,20 +36,6 @@ class VisitRow:
     pages: int
     forwarded: bool
     downloads: int
-
-
-@dataclass(frozen=True)
-class OpportunityRow:
-    opportunity_id: str
-    account: str
-    amount: Decimal | None
-    currency: str
-    stage: str
-    probability: int | None
-    owner: str
-    manager: str
-    expected_close_date: date | None
-    in_crm: bool
 
 
 def visits(
@@ -113,42 +96,3 @@ def viewers(ch: ClickHouse, tenant_id: str, document_id: str) -> list[dict[str, 
         }
         for r in rows
     ]
-
-
-def opportunities(
-    ch: ClickHouse, tenant_id: str, owners: frozenset[str] | None, *, limit: int = 5000
-) -> list[OpportunityRow]:
-    """`owners` None: the whole tenant. Emails never contain commas (tracker.users)."""
-    params: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "owners": ",".join(sorted(owners or ())),
-        "all": 1 if owners is None else 0,
-        "limit": limit,
-    }
-    mine = "({all:UInt8} = 1 OR has(splitByChar(',', {owners:String}), lower(%s)))"
-    crm = ch.query(
-        "SELECT opportunity_id, account, amount, currency, stage, probability, owner, manager, "
-        f"expected_close_date FROM {ch.database}.opportunities FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND deleted = 0 "
-        f"AND ({mine % 'owner'} OR {mine % 'manager'}) "
-        "ORDER BY opportunity_id LIMIT {limit:UInt32}",
-        params,
-    )
-    found = [OpportunityRow(**r, in_crm=True) for r in crm]
-    known = {o.opportunity_id for o in found}
-    docs = ch.query(
-        "SELECT opportunity_id, any(owner) AS doc_owner "
-        f"FROM {ch.database}.documents FINAL WHERE tenant_id = {{tenant_id:String}} "
-        f"AND deleted = 0 AND opportunity_id != '' AND {mine % 'owner'} "
-        "AND opportunity_id NOT IN ("
-        f"SELECT opportunity_id FROM {ch.database}.opportunities FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND deleted = 0) "
-        "GROUP BY opportunity_id ORDER BY opportunity_id LIMIT {limit:UInt32}",
-        params,
-    )
-    found += [
-        OpportunityRow(r["opportunity_id"], "", None, "", "", None, r["doc_owner"], "", None, False)
-        for r in docs
-        if r["opportunity_id"] not in known
-    ]
-    return found
