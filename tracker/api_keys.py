@@ -139,6 +139,9 @@ class ApiKeyAuthenticator:
         self._ttl = ttl
         self._cache: dict[str, tuple[float, tuple[ApiKey, str] | None]] = {}
         self._lock = threading.Lock()
+        # One store read at a time: when an entry expires under load, every request holding
+        # that key misses at once; the first reads, the rest wait and find it fresh.
+        self._reading = threading.Lock()
 
     def invalidate(self, key_id: str) -> None:
         with self._lock:
@@ -155,12 +158,16 @@ class ApiKeyAuthenticator:
         fresh, entry = self._fresh(key_id)
         if fresh:
             return entry
-        now = time.monotonic()
-        found = _rows(self._ch, "key_id = {key_id:String}", {"key_id": key_id})
-        entry = found[0] if found else None
-        with self._lock:
-            self._cache[key_id] = (now, entry)
-        return entry
+        with self._reading:
+            fresh, entry = self._fresh(key_id)
+            if fresh:
+                return entry
+            now = time.monotonic()
+            found = _rows(self._ch, "key_id = {key_id:String}", {"key_id": key_id})
+            entry = found[0] if found else None
+            with self._lock:
+                self._cache[key_id] = (now, entry)
+            return entry
 
     def needs_store(self, presented: str) -> bool:
         """False when `authenticate` can answer from memory, so a caller on an event loop

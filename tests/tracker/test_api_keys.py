@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pytest
 
 from tracker.api_keys import ApiKeyAuthenticator, create_api_key, list_api_keys, revoke_api_key
 from tracker.clickhouse import ClickHouse
+from tracker.clickhouse.interface import Row
 from tracker.errors import NotFound, Unauthenticated
 from tracker.tenants import create_tenant, ensure_tenant, get_tenant
 from tracker.types import Scope
@@ -71,3 +76,26 @@ def test_tenant_a_cannot_list_or_revoke_tenant_b_keys(store: ClickHouse) -> None
 def test_ensure_tenant_is_idempotent_by_name(store: ClickHouse) -> None:
     first = ensure_tenant(store, "王总的公司")
     assert ensure_tenant(store, "王总的公司").tenant_id == first.tenant_id
+
+
+class CountingStore:
+    """The real store, counting its queries."""
+
+    def __init__(self, store: ClickHouse) -> None:
+        self.store, self.database, self.queries = store, store.database, 0
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self.queries += 1
+        return self.store.query(sql, params)
+
+
+def test_concurrent_misses_on_one_key_read_the_store_once(store: ClickHouse) -> None:
+    tenant = create_tenant(store, "acme")
+    _, plaintext = create_api_key(store, tenant.tenant_id, Scope.CRM)
+    counting = CountingStore(store)
+    auth = ApiKeyAuthenticator(counting)  # type: ignore[arg-type]
+    assert auth.needs_store(plaintext)
+    with ThreadPoolExecutor(8) as pool:
+        principals = list(pool.map(lambda _: auth.authenticate(plaintext), range(32)))
+    assert {p.tenant_id for p in principals} == {tenant.tenant_id}
+    assert counting.queries == 1 and not auth.needs_store(plaintext)
