@@ -10,7 +10,7 @@ from datetime import datetime
 import redis.asyncio as aioredis
 from pydantic import BaseModel
 
-from scoring.cache import cache_key, read_cached, write_cached
+from scoring.cache import cache_key, read_cached, read_current, write_cached
 from scoring.engagement import score_signals
 from scoring.model import Score
 from scoring.repository import ScopeKind, ScoringQuery, fetch_signals_rows
@@ -123,11 +123,10 @@ async def opportunity_engagement_json(
     `OpportunityEngagement` (served as stored: a cache hit costs no (de)serialisation), and
     whether it came from the cache. NotFound unless the tenant knows the opportunity (a cache
     entry, keyed by tenant, only exists for one it knew)."""
-    epoch = (await current_epochs(redis, tenant_id, [opportunity_id]))[opportunity_id]
-    key = cache_key("detail", tenant_id, opportunity_id, epoch)
-    raw = (await read_cached(redis, [key]))[0]
+    epoch, raw = await read_current(redis, "detail", tenant_id, opportunity_id)
     if raw is not None:
         return raw, True
+    key = cache_key("detail", tenant_id, opportunity_id, epoch)
     if not await asyncio.to_thread(opportunity_exists, ch, tenant_id, opportunity_id):
         raise NotFound("unknown opportunity", code="opportunity_not_found")
     detail = await asyncio.to_thread(

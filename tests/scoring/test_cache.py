@@ -1,0 +1,23 @@
+"""The epoch-keyed score cache, on the real Redis."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+from scoring.cache import cache_key, read_cached, read_current, write_cached
+from tracker.score_epochs import bump_epochs
+
+
+async def test_read_current_follows_the_epoch(redis_client: aioredis.Redis) -> None:
+    assert await read_current(redis_client, "detail", "ten_A", "opp-1") == (0, None)
+    await write_cached(redis_client, {cache_key("detail", "ten_A", "opp-1", 0): b"v0"}, 60)
+    assert await read_current(redis_client, "detail", "ten_A", "opp-1") == (0, b"v0")
+    # another kind, tenant or opportunity never sees it
+    assert await read_current(redis_client, "opportunity", "ten_A", "opp-1") == (0, None)
+    assert await read_current(redis_client, "detail", "ten_B", "opp-1") == (0, None)
+    assert await read_current(redis_client, "detail", "ten_A", "opp-10") == (0, None)
+    await bump_epochs(redis_client, "ten_A", ["opp-1"])
+    assert await read_current(redis_client, "detail", "ten_A", "opp-1") == (1, None)
+    await write_cached(redis_client, {cache_key("detail", "ten_A", "opp-1", 1): b"v1"}, 60)
+    assert await read_current(redis_client, "detail", "ten_A", "opp-1") == (1, b"v1")
+    assert await read_cached(redis_client, [cache_key("detail", "ten_A", "opp-1", 0)]) == [b"v0"]
