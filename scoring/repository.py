@@ -241,13 +241,19 @@ def fetch_signals_rows(
         "wpm": float(tuning.words_per_minute),
         "gap_ms": int(tuning.revisit_gap_hours * 3_600_000),
     }
+    # About one opportunity, each query reads a few granules: the parallel pipeline costs more
+    # to set up than it saves (an engagement detail: ~280 -> ~240 ms on 10k opportunities).
+    single = q.within_opportunity is not None or (
+        q.scope is ScopeKind.OPPORTUNITY and q.keys is not None and len(q.keys) == 1
+    )
+    tail = " SETTINGS max_threads = 1" if single else ""
     rows = {
-        "pages": ch.query(_pages_sql(ch, q), params),
-        "people": ch.query(_people_sql(ch, q), params),
-        "visits": ch.query(_visits_sql(ch, q), params),
-        "events": ch.query(_events_sql(ch, q), params),
+        "pages": ch.query(_pages_sql(ch, q) + tail, params),
+        "people": ch.query(_people_sql(ch, q) + tail, params),
+        "visits": ch.query(_visits_sql(ch, q) + tail, params),
+        "events": ch.query(_events_sql(ch, q) + tail, params),
         "activities": [],
     }
     if q.scope is ScopeKind.OPPORTUNITY:
-        rows["activities"] = ch.query(_activities_sql(ch, q), params)
+        rows["activities"] = ch.query(_activities_sql(ch, q) + tail, params)
     return rows
