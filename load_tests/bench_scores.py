@@ -1,7 +1,8 @@
 """Engagement scoring at scale, measured in one run.
 
-    python load_tests/bench_scores.py [--opportunities 10000] [--events-per-opp 110]
-                                      [--requests 2000] [--concurrency 20]
+    python load_tests/bench_scores.py [--opportunities 10000] [--events-per-opp 112]
+                                      [--requests 2000] [--concurrency 20] [--seconds 10]
+                                      [--api-only]
 
 1. Fill an embedded store (chDB in a temp data dir) with N opportunities (3 contacts each, one
    10-page document with a pricing page, 3 recipient links) and ≥ 1M events (views, 10 s
@@ -10,8 +11,16 @@
 2. (a) Time to score every opportunity: one round of ClickHouse aggregations over the whole
    tenant, then the bulk-sync path (batches of 1 000 ids).
 3. (b) Start the real app (uvicorn subprocess, embedded mode, its private Redis) and measure
-   score-pull latency with httpx at the given concurrency: `/opportunities/{id}/engagement`
-   uncached (first touch of each id) and cached, and `/scores` pages (limit 1000).
+   `/opportunities/{id}/engagement`:
+   - uncached: the first touch of `--requests` ids, httpx at the given concurrency (the
+     server's ClickHouse work dominates, so a Python client is fine here);
+   - cached: wrk (C, 1 thread, fixed connections = the concurrency, a Lua script cycling
+     through the same ids and counting `X-Score-Cache: hit`) for `--seconds`; percentiles
+     from wrk's own histogram. A Python client on the same 2 cores would measure itself.
+     Then the same at about half that rate (each connection waits an exponential think time
+     between requests): a closed loop with pauses, not an open loop — wrk2 would be needed
+     for that — but it shows the latency when the server is not saturated;
+   - `/scores` pages (limit 1000), httpx.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -192,6 +202,80 @@ async def _load(
     return latencies, cache
 
 
+# Cycles through the paths (one per line of PATHS_FILE), each connection from its own offset;
+# counts cache hits, misses and non-200 answers; prints one parseable line from done().
+WRK_LUA = r"""
+local paths = {}
+for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
+local auth = "Bearer %(key)s"
+local think_ms = %(think_ms)f
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads)
+  threads[#threads + 1] = thread
+end
+function init(args)
+  n = tid * 7919
+  hits, misses, bad = 0, 0, 0
+end
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1], {["Authorization"] = auth})
+end
+function delay()
+  if think_ms <= 0 then return 0 end
+  return -math.log(1 - math.random()) * think_ms
+end
+function response(status, headers, body)
+  if status ~= 200 then bad = bad + 1
+  elseif headers["x-score-cache"] == "hit" or headers["X-Score-Cache"] == "hit" then
+    hits = hits + 1
+  else misses = misses + 1 end
+end
+function done(summary, latency, requests)
+  local h, m, b = 0, 0, 0
+  for _, t in ipairs(threads) do
+    h, m, b = h + t:get("hits"), m + t:get("misses"), b + t:get("bad")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    "WRK requests=%%d duration_us=%%d p50=%%d p90=%%d p99=%%d p999=%%d max=%%d mean=%%.0f " ..
+    "hits=%%d misses=%%d non200=%%d socket_errors=%%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9), latency.max, latency.mean, h, m, b,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _wrk(
+    base: str, key: str, paths: list[str], connections: int, seconds: int, think_ms: float = 0
+) -> dict[str, float]:
+    """One wrk run; latencies in µs as wrk reports them."""
+    with tempfile.TemporaryDirectory(prefix="ds-bench-wrk-") as tmp:
+        listing, script = Path(tmp) / "paths.txt", Path(tmp) / "pull.lua"
+        listing.write_text("\n".join(paths) + "\n")
+        script.write_text(WRK_LUA % {"paths": listing, "key": key, "think_ms": think_ms})
+        out = subprocess.run(
+            ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script),
+             base],
+            capture_output=True, text=True, check=True, timeout=seconds + 60,
+        ).stdout  # fmt: skip
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
+
+
+def _report_wrk(name: str, r: dict[str, float]) -> None:
+    ms = {q: r[q] / 1000 for q in ("p50", "p90", "p99", "p999", "max")}
+    print(
+        f"  {name:<34} n={int(r['requests']):6d}  p50={ms['p50']:6.1f} ms  p90={ms['p90']:6.1f} ms"
+        f"  p99={ms['p99']:6.1f} ms  p99.9={ms['p999']:6.1f} ms  max={ms['max']:6.1f} ms"
+        f"  {r['requests'] / (r['duration_us'] / 1e6):7.1f} req/s"
+        f"  hit={int(r['hits'])} miss={int(r['misses'])} non-200={int(r['non200'])}"
+        f" socket-errors={int(r['socket_errors'])}"
+    )
+
+
 def _report(name: str, latencies: list[float], wall: float, extra: str = "") -> None:
     print(
         f"  {name:<34} n={len(latencies):5d}  p50={_pct(latencies, 0.5):8.1f} ms  "
@@ -206,12 +290,15 @@ def main() -> None:
     parser.add_argument("--events-per-opp", type=int, default=112)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10, help="each wrk run")
     parser.add_argument(
         "--api-only",
         action="store_true",
         help="serve without the in-process writer/scheduler loops (the server-mode API shape)",
     )
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found (the cached-pull load tool): apt-get install -y wrk")
     data = Path(tempfile.mkdtemp(prefix="ds-bench-scores-"))
     settings = Settings(data_dir=data, secret_keys=["bench-secret"])
     now = datetime.now(UTC)
@@ -271,13 +358,19 @@ def main() -> None:
         sample = ids[:: max(len(ids) // args.requests, 1)][: args.requests]
         paths = [f"/api/v1/opportunities/{o}/engagement" for o in sample]
         shape = "API only" if args.api_only else "embedded: API + writer + scheduler"
-        print(
-            f"(b) score pull over HTTP (uvicorn, 1 worker, {shape}), concurrency {args.concurrency}"
-        )
-        for label in ("engagement uncached (first touch)", "engagement cached"):
-            t0 = time.perf_counter()
-            lat, cache = asyncio.run(_load(base, key, paths, args.concurrency))
-            _report(label, lat, time.perf_counter() - t0, str(cache))
+        c = args.concurrency
+        print(f"(b) score pull over HTTP (uvicorn, 1 worker, {shape}), concurrency {c}")
+        t0 = time.perf_counter()
+        lat, cache = asyncio.run(_load(base, key, paths, c))
+        _report(f"engagement uncached, httpx c={c}", lat, time.perf_counter() - t0, str(cache))
+        _wrk(base, key, paths, c, 2)  # warm-up
+        full = _wrk(base, key, paths, c, args.seconds)
+        _report_wrk(f"engagement cached, wrk c={c}", full)
+        half = full["requests"] / (full["duration_us"] / 1e6) / 2
+        paced = _wrk(base, key, paths, c, args.seconds, think_ms=1000 * c / half)
+        _report_wrk("cached, ~half rate (think time)", paced)
+        print(f"  cached runs cycle through the {len(paths)} ids above; wrk -t1 -c{c} "
+              f"-d{args.seconds}s, latency from wrk's histogram")  # fmt: skip
         pages: list[str] = []
         cursor = ""
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
