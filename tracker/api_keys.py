@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -33,6 +34,11 @@ __all__ = [
 ]
 
 _PREFIX = "ds_"
+# Shape of `new_id("api_key")`: anything else is refused before any lookup.
+_KEY_ID = re.compile(r"key_[0-9A-HJKMNP-TV-Z]{26}")
+# Remembered keys (found or not): enough for every real key of a deployment many times over,
+# while made-up key ids cannot grow the process without bound.
+_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,9 @@ class ApiKeyAuthenticator:
             found = _rows(self._ch, "key_id = {key_id:String}", {"key_id": key_id})
             entry = found[0] if found else None
             with self._lock:
+                self._cache.pop(key_id, None)
+                if len(self._cache) >= _CACHE_SIZE:
+                    del self._cache[next(iter(self._cache))]  # the longest-cached entry
                 self._cache[key_id] = (now, entry)
             return entry
 
@@ -174,13 +183,14 @@ class ApiKeyAuthenticator:
         can skip the thread hop that a ClickHouse read would need."""
         if not presented.startswith(_PREFIX):
             return False  # refused without any lookup
-        return not self._fresh(presented[len(_PREFIX) :].partition(".")[0])[0]
+        key_id = presented[len(_PREFIX) :].partition(".")[0]
+        return _KEY_ID.fullmatch(key_id) is not None and not self._fresh(key_id)[0]
 
     def authenticate(self, presented: str) -> Principal:
         if not presented.startswith(_PREFIX) or "." not in presented:
             raise Unauthenticated("malformed API key", code="malformed_api_key")
         key_id, _, secret = presented[len(_PREFIX) :].partition(".")
-        if not key_id or not secret:
+        if not _KEY_ID.fullmatch(key_id) or not secret:
             raise Unauthenticated("malformed API key", code="malformed_api_key")
         entry = self._lookup(key_id)
         if entry is None or not hmac.compare_digest(entry[1], _hash(secret)):

@@ -22,7 +22,8 @@ def test_valid_admin_key_lists_its_tenants_keys(client: TestClient, clickhouse: 
         ({}, "missing_api_key"),
         ({"Authorization": "Basic abc"}, "missing_api_key"),
         ({"Authorization": "Bearer nonsense"}, "malformed_api_key"),
-        ({"Authorization": "Bearer ds_key_01XYZ.unknownsecret"}, "invalid_api_key"),
+        ({"Authorization": "Bearer ds_key_01XYZ.unknownsecret"}, "malformed_api_key"),
+        ({"Authorization": f"Bearer ds_key_01JD{'0' * 22}.unknownsecret"}, "invalid_api_key"),
     ],
 )
 def test_missing_malformed_and_unknown_keys_get_401_json(

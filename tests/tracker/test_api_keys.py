@@ -34,7 +34,8 @@ def test_key_resolves_its_tenant_and_only_the_hash_is_stored(store: ClickHouse) 
     [
         ("not-a-key", "malformed_api_key"),
         ("ds_", "malformed_api_key"),
-        ("ds_key_0000.secret", "invalid_api_key"),
+        ("ds_key_0000.secret", "malformed_api_key"),  # not the shape of a key id
+        ("ds_key_01JD" + "0" * 22 + ".secret", "invalid_api_key"),
     ],
 )
 def test_unknown_and_malformed_keys_are_refused(
@@ -99,3 +100,18 @@ def test_concurrent_misses_on_one_key_read_the_store_once(store: ClickHouse) -> 
         principals = list(pool.map(lambda _: auth.authenticate(plaintext), range(32)))
     assert {p.tenant_id for p in principals} == {tenant.tenant_id}
     assert counting.queries == 1 and not auth.needs_store(plaintext)
+
+
+def test_made_up_key_ids_cannot_grow_the_cache_without_bound(
+    store: ClickHouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tracker.api_keys._CACHE_SIZE", 3)
+    tenant = create_tenant(store, "acme")
+    _, real = create_api_key(store, tenant.tenant_id, Scope.CRM)
+    auth = ApiKeyAuthenticator(store)
+    for n in range(10):
+        with pytest.raises(Unauthenticated):
+            auth.authenticate(f"ds_key_01JD{n:022d}.secret")
+    assert len(auth._cache) == 3  # the three latest, not ten
+    assert auth.authenticate(real).tenant_id == tenant.tenant_id
+    assert len(auth._cache) == 3
