@@ -150,10 +150,18 @@ async def put_scoring_settings(
     principal: AdminPrincipal, services: ServicesDep, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Replace the tenant's overrides (health weights and bands, stall windows, evidence
-    weights, …); unknown names are refused."""
+    weights, …); unknown names and deployment settings (cache lifetimes, batch sizes, job
+    intervals, simulation counts) are refused."""
     unknown = sorted(set(body) - set(ScoringSettings.model_fields))
     if unknown:
         raise BadRequest("unknown scoring settings", code="unknown_setting", unknown=unknown)
+    reserved = sorted(set(body) & ScoringSettings.DEPLOYMENT_ONLY)
+    if reserved:
+        raise BadRequest(
+            "these settings belong to the deployment (DEALSIGNAL_SCORING__…), not a tenant",
+            code="deployment_setting",
+            reserved=reserved,
+        )
     try:
         ScoringSettings.model_validate({**services.settings.scoring.model_dump(), **body})
     except ValueError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.services import Services
 from ingest import BatchListener, Writer, make_alert_listener, make_webhook_listener
-from scoring import make_epoch_listener, snapshot_job, stall_job
+from scoring import make_epoch_listener, snapshot_job, stall_job, warm_job
 from tracker.notify import Notifier, briefing_job, notification_channels, pump_job, todo_job
 from tracker.scheduler import PeriodicJob, Scheduler
 from tracker.webhooks import WebhookDispatcher
@@ -57,6 +57,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
         pump_job(people),
         briefing_job(people, ch),
         todo_job(ch),
+        warm_job(ch, redis, settings.scoring),
     ]
 
 

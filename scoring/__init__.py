@@ -57,6 +57,7 @@ from scoring.synthetic import SyntheticDataset
 from scoring.synthetic import generate as generate_synthetic
 from scoring.synthetic import load as load_synthetic
 from scoring.timeline import PageRead, Timeline, TimelineItem, build_timeline
+from scoring.warm import warm_job, warm_scores
 
 __all__ = [
     "MODEL_VERSION",
@@ -123,4 +124,6 @@ __all__ = [
     "scores_page",
     "snapshot_job",
     "stall_job",
+    "warm_job",
+    "warm_scores",
 ]

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel
 
 from scoring.cache import cache_key, read_cached, read_current, write_cached
+from scoring.cache import watch as watch_detail
 from scoring.engagement import score_signals
 from scoring.model import Score
 from scoring.repository import ScopeKind, ScoringQuery, fetch_signals_rows
@@ -118,12 +119,14 @@ async def opportunity_engagement_json(
     opportunity_id: str,
     *,
     now: datetime | None = None,
+    watch: bool = True,
 ) -> tuple[bytes, bool]:
     """The opportunity's engagement with its recipients and documents as the JSON of an
     `OpportunityEngagement` (served as stored: a cache hit costs no (de)serialisation), and
     whether it came from the cache. NotFound unless the tenant knows the opportunity (a cache
-    entry, keyed by tenant, only exists for one it knew)."""
-    epoch, raw = await read_current(redis, "detail", tenant_id, opportunity_id)
+    entry, keyed by tenant, only exists for one it knew). `watch`: count this as a pull, so
+    the warmer keeps the detail fresh (the warmer itself passes False)."""
+    epoch, raw = await read_current(redis, "detail", tenant_id, opportunity_id, watch=watch)
     if raw is not None:
         return raw, True
     key = cache_key("detail", tenant_id, opportunity_id, epoch)
@@ -134,6 +137,8 @@ async def opportunity_engagement_json(
     )
     payload = detail.model_dump_json().encode()
     await write_cached(redis, {key: payload}, tuning.score_cache_seconds)
+    if watch:
+        await watch_detail(redis, tenant_id, opportunity_id)
     return payload, False
 
 

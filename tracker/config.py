@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,6 +61,23 @@ class IngestSettings(BaseModel):
 class ScoringSettings(BaseModel):
     """Engagement, health, stall and forecast tuning (weights are per-tenant overridable)."""
 
+    # What a deployment pays for (cache lifetimes, batch sizes, job intervals, simulation
+    # counts): the operator's to set, never a tenant's override.
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {
+            "score_cache_seconds",
+            "bulk_batch_size",
+            "sync_overlap_seconds",
+            "stall_interval_seconds",
+            "snapshot_interval_seconds",
+            "forecast_simulations",
+            "warm_delay_seconds",
+            "warm_batch",
+            "warm_interval_seconds",
+            "warm_watch_days",
+        }
+    )
+
     document_half_life_days: float = 7.0
     meeting_half_life_days: float = 14.0
     words_per_minute: int = 238
@@ -89,6 +106,16 @@ class ScoringSettings(BaseModel):
     sufficient_dwell_seconds: float = 60.0
     # Scores pulled in bulk are computed this many opportunities per ClickHouse round.
     bulk_batch_size: int = 1000
+    # Score warmer (scoring.warm): an opportunity whose epoch was bumped is recomputed into
+    # the cache once it has been dirty this long (a burst of heartbeats costs one
+    # recomputation), at most `warm_batch` opportunities per run, every
+    # `warm_interval_seconds`; the costly engagement detail only for opportunities whose
+    # detail was pulled in the last `warm_watch_days`. warm_batch = 0 turns it off (scores
+    # are then computed on the first pull after a change).
+    warm_delay_seconds: float = 10.0
+    warm_batch: int = Field(default=50, ge=0, le=10_000)
+    warm_interval_seconds: float = 2.0
+    warm_watch_days: float = 7.0
     # The sync watermark handed to the CRM lags the sweep start by this much, covering
     # events still in flight through the ingest buffer (overlap = harmless duplicates).
     sync_overlap_seconds: int = 300

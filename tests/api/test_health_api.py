@@ -95,6 +95,11 @@ def test_tenant_settings_change_bands(client: TestClient, clickhouse: ClickHouse
     assert after["band"] == "blue" and after["value"] == before["value"]
     bad = client.put("/api/v1/settings/scoring", headers=bearer(admin), json={"nope": 1})
     assert bad.status_code == 400
+    costly = {"forecast_simulations": 10_000_000, "warm_batch": 10_000}
+    refused = client.put("/api/v1/settings/scoring", headers=bearer(admin), json=costly)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "deployment_setting"
+    assert refused.json()["error"]["details"]["reserved"] == sorted(costly)
 
 
 def test_an_admin_runs_a_job_for_their_own_tenant_only(

@@ -11,7 +11,7 @@ import pyarrow as pa
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
-from scoring import make_epoch_listener
+from scoring import make_epoch_listener, warm_scores
 from tests.api.conftest import bearer, make_key
 from tests.scoring.support import Events, LinkRef, add_document, add_link
 from tracker.activities import Activity, record_activities
@@ -85,6 +85,53 @@ def test_engagement_is_cached_until_a_new_event_arrives(
     assert third.headers["x-score-cache"] == "miss"
     assert third.json()["score"]["value"] > body["score"]["value"]
     assert len(third.json()["score"]["people"]) == 2
+
+
+def warm(clickhouse: ClickHouse, redis_url: str, settings: Settings, delay: float) -> object:
+    """One run of the score warmer (the `score-warm` job) with the given delay."""
+    tuning = settings.scoring.model_copy(update={"warm_delay_seconds": delay})
+
+    async def go() -> tuple[int, int]:
+        redis = aioredis.Redis.from_url(redis_url)
+        try:
+            return await warm_scores(clickhouse, redis, tuning)
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(go())
+
+
+def test_the_warmer_recomputes_changed_scores_before_the_crm_asks(
+    client: TestClient, clickhouse: ClickHouse, redis_url: str, settings: Settings
+) -> None:
+    tenant, key = make_key(clickhouse, "华南区", Scope.CRM)
+    link = deal(clickhouse, tenant)
+    events = Events()
+    events.read(link, now() - timedelta(hours=2), {1: 60_000})
+    bump(events.insert(clickhouse), redis_url)
+    assert warm(clickhouse, redis_url, settings, delay=3600) == (0, 0)  # not dirty long enough
+    # Rescored for the bulk pull; the detail waits until someone pulls it one by one.
+    assert warm(clickhouse, redis_url, settings, delay=0) == (1, 0)
+    assert warm(clickhouse, redis_url, settings, delay=0) == (0, 0)  # taken: nothing left
+    page = client.get("/api/v1/scores", headers=bearer(key)).json()
+    assert [i["opportunity_id"] for i in page["items"]] == ["opp-1"]
+    url = "/api/v1/opportunities/opp-1/engagement"
+    first = client.get(url, headers=bearer(key))
+    assert first.headers["x-score-cache"] == "miss"
+    assert (page["items"][0]["value"], page["items"][0]["band"]) == (
+        first.json()["score"]["value"],
+        first.json()["score"]["band"],
+    )
+    # A new reader bumps the epoch; the detail is watched now, so the warmer redoes it.
+    events.read(link, now() - timedelta(minutes=5), FULL, viewer="vwr-2", forwarded=True)
+    bump(events.insert(clickhouse), redis_url)
+    assert warm(clickhouse, redis_url, settings, delay=0) == (1, 1)
+    again = client.get(url, headers=bearer(key))
+    assert again.headers["x-score-cache"] == "hit"
+    assert len(again.json()["score"]["people"]) == 2
+    _, other_key = make_key(clickhouse, "华北区", Scope.CRM)
+    missing = client.get(url, headers=bearer(other_key))
+    assert missing.status_code == 404  # warmed entries are the tenant's own
 
 
 def test_engagement_and_timeline_tenant_isolation_and_scopes(

@@ -24,6 +24,7 @@ EXPECTED = {
     "calibrate", "detect_stall", "features_as_of", "forecast_calibration", "forecast_rollup",
     "load_tenant_scoring", "opportunity_evidence", "opportunity_health", "parse_period",
     "process_health", "record_snapshots", "run_stall_detection", "snapshot_job", "stall_job",
+    "warm_job", "warm_scores",
 }  # fmt: skip
 
 

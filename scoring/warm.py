@@ -1,0 +1,84 @@
+"""The score warmer: recompute what a change made stale before the CRM asks for it.
+
+A bump (events batch, CRM push) makes an opportunity's cached scores unreachable; without the
+warmer the next pull pays the ClickHouse work (a few hundred ms for the engagement detail).
+Every `warm_interval_seconds` this job takes the opportunities dirty for at least
+`warm_delay_seconds` (`tracker.score_epochs.take_dirty`, at most `warm_batch`), scores
+them together at the opportunity level (one round, as the bulk pull does: cheap) and
+recomputes the engagement detail (a few hundred ms each) of those whose detail someone
+pulled within `warm_watch_days` (`scoring.cache.watched_since`) — a bulk CRM push bumps
+thousands of opportunities nobody will open one by one. Entries are written at the epoch
+read *before* computing, so they are never fresher-labelled than their data; a bump during
+the run leaves the opportunity dirty again for the next one.
+
+A failure for one opportunity is logged and put back as dirty; the others still warm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+
+import redis.asyncio as aioredis
+
+from scoring.cache import watched_since
+from scoring.service import opportunity_engagement_json, score_opportunities
+from tracker.clickhouse import ClickHouse
+from tracker.config import ScoringSettings
+from tracker.errors import DealsignalError
+from tracker.scheduler import PeriodicJob
+from tracker.score_epochs import mark_dirty, take_dirty
+
+__all__ = ["warm_job", "warm_scores"]
+
+log = logging.getLogger("dealsignal.scoring.warm")
+
+
+async def warm_scores(
+    ch: ClickHouse, redis: aioredis.Redis, tuning: ScoringSettings
+) -> tuple[int, int]:
+    """One run; returns (opportunities rescored, engagement details recomputed)."""
+    if tuning.warm_batch <= 0:
+        return 0, 0
+    taken = await take_dirty(redis, dirty_for=tuning.warm_delay_seconds, limit=tuning.warm_batch)
+    by_tenant: dict[str, list[str]] = defaultdict(list)
+    for tenant_id, opportunity_id in taken:
+        by_tenant[tenant_id].append(opportunity_id)
+    for tenant_id, opportunity_ids in by_tenant.items():
+        await score_opportunities(ch, redis, tuning, tenant_id, opportunity_ids)
+    since = time.time() - tuning.warm_watch_days * 86_400
+    watched = await watched_since(redis, taken, since)
+    warmed = 0
+    for (tenant_id, opportunity_id), pulled in zip(taken, watched, strict=True):
+        if pulled:
+            warmed += await _warm_detail(ch, redis, tuning, tenant_id, opportunity_id)
+    return len(taken), warmed
+
+
+async def _warm_detail(
+    ch: ClickHouse,
+    redis: aioredis.Redis,
+    tuning: ScoringSettings,
+    tenant_id: str,
+    opportunity_id: str,
+) -> int:
+    try:
+        await opportunity_engagement_json(ch, redis, tuning, tenant_id, opportunity_id, watch=False)
+    except DealsignalError as exc:  # unknown to the tenant now, or a store outage
+        if exc.status >= 500:
+            await mark_dirty(redis, tenant_id, [opportunity_id])
+        log.warning("score warmer skipped %s/%s: %s", tenant_id, opportunity_id, exc.code)
+        return 0
+    await asyncio.sleep(0)  # let a busy event loop (embedded mode) serve between details
+    return 1
+
+
+def warm_job(ch: ClickHouse, redis: aioredis.Redis, tuning: ScoringSettings) -> PeriodicJob:
+    """Deployment plumbing over all tenants' dirty scores: not runnable for one tenant."""
+
+    async def run() -> tuple[int, int]:
+        return await warm_scores(ch, redis, tuning)
+
+    return PeriodicJob("score-warm", tuning.warm_interval_seconds, run, timeout_seconds=120.0)
