@@ -36,9 +36,11 @@ __all__ = [
 _PREFIX = "ds_"
 # Shape of `new_id("api_key")`: anything else is refused before any lookup.
 _KEY_ID = re.compile(r"key_[0-9A-HJKMNP-TV-Z]{26}")
-# Remembered keys (found or not): enough for every real key of a deployment many times over,
-# while made-up key ids cannot grow the process without bound.
+# Remembered keys: enough for every real key of a deployment many times over.
 _CACHE_SIZE = 10_000
+# Remembered misses, kept apart (and fewer) so made-up key ids can neither grow the process
+# without bound nor evict a real key.
+_MISSING_SIZE = 1_000
 
 
 @dataclass(frozen=True)
@@ -143,40 +145,66 @@ class ApiKeyAuthenticator:
     def __init__(self, ch: ClickHouse, ttl: float = 10.0) -> None:
         self._ch = ch
         self._ttl = ttl
-        self._cache: dict[str, tuple[float, tuple[ApiKey, str] | None]] = {}
+        # key id → (cached at, row); misses (made-up or mistyped ids) → cached at.
+        self._found: dict[str, tuple[float, tuple[ApiKey, str]]] = {}
+        self._missing: dict[str, float] = {}
         self._lock = threading.Lock()
-        # One store read at a time: when an entry expires under load, every request holding
-        # that key misses at once; the first reads, the rest wait and find it fresh.
-        self._reading = threading.Lock()
+        # Single flight per key id: when an entry expires under load, every request holding
+        # that key misses at once; the first reads, the rest wait for it and find it fresh.
+        # Reads of different keys never wait for each other.
+        self._reads: dict[str, threading.Lock] = {}
 
     def invalidate(self, key_id: str) -> None:
         with self._lock:
-            self._cache.pop(key_id, None)
+            self._found.pop(key_id, None)
+            self._missing.pop(key_id, None)
 
     def _fresh(self, key_id: str) -> tuple[bool, tuple[ApiKey, str] | None]:
+        now = time.monotonic()
         with self._lock:
-            hit = self._cache.get(key_id)
-        if hit and time.monotonic() - hit[0] < self._ttl:
-            return True, hit[1]
+            found = self._found.get(key_id)
+            missed = self._missing.get(key_id)
+        if found and now - found[0] < self._ttl:
+            return True, found[1]
+        if missed is not None and now - missed < self._ttl:
+            return True, None
         return False, None
+
+    def _remember(self, key_id: str, at: float, entry: tuple[ApiKey, str] | None) -> None:
+        with self._lock:
+            self._found.pop(key_id, None)
+            self._missing.pop(key_id, None)
+            if entry is None:
+                if len(self._missing) >= _MISSING_SIZE:
+                    del self._missing[next(iter(self._missing))]  # the longest-cached miss
+                self._missing[key_id] = at
+            else:
+                if len(self._found) >= _CACHE_SIZE:
+                    del self._found[next(iter(self._found))]  # the longest-cached key
+                self._found[key_id] = (at, entry)
 
     def _lookup(self, key_id: str) -> tuple[ApiKey, str] | None:
         fresh, entry = self._fresh(key_id)
         if fresh:
             return entry
-        with self._reading:
-            fresh, entry = self._fresh(key_id)
-            if fresh:
+        with self._lock:
+            flight = self._reads.setdefault(key_id, threading.Lock())
+        try:
+            with flight:
+                fresh, entry = self._fresh(key_id)
+                if fresh:
+                    return entry
+                now = time.monotonic()
+                found = _rows(self._ch, "key_id = {key_id:String}", {"key_id": key_id})
+                entry = found[0] if found else None
+                self._remember(key_id, now, entry)
                 return entry
-            now = time.monotonic()
-            found = _rows(self._ch, "key_id = {key_id:String}", {"key_id": key_id})
-            entry = found[0] if found else None
+        finally:
+            # Done: the next miss of this key starts a new flight; requests already waiting
+            # on this one find the entry fresh when their turn comes.
             with self._lock:
-                self._cache.pop(key_id, None)
-                if len(self._cache) >= _CACHE_SIZE:
-                    del self._cache[next(iter(self._cache))]  # the longest-cached entry
-                self._cache[key_id] = (now, entry)
-            return entry
+                if self._reads.get(key_id) is flight:
+                    del self._reads[key_id]
 
     def needs_store(self, presented: str) -> bool:
         """False when `authenticate` can answer from memory, so a caller on an event loop

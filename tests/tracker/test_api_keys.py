@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -105,13 +106,65 @@ def test_concurrent_misses_on_one_key_read_the_store_once(store: ClickHouse) -> 
 def test_made_up_key_ids_cannot_grow_the_cache_without_bound(
     store: ClickHouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tracker.api_keys._CACHE_SIZE", 3)
+    monkeypatch.setattr("tracker.api_keys._MISSING_SIZE", 3)
     tenant = create_tenant(store, "acme")
     _, real = create_api_key(store, tenant.tenant_id, Scope.CRM)
     auth = ApiKeyAuthenticator(store)
     for n in range(10):
         with pytest.raises(Unauthenticated):
             auth.authenticate(f"ds_key_01JD{n:022d}.secret")
-    assert len(auth._cache) == 3  # the three latest, not ten
+    assert len(auth._missing) == 3  # the three latest, not ten
     assert auth.authenticate(real).tenant_id == tenant.tenant_id
-    assert len(auth._cache) == 3
+    assert len(auth._missing) == 3 and len(auth._found) == 1
+
+
+def test_made_up_key_ids_never_evict_a_real_key(
+    store: ClickHouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tracker.api_keys._CACHE_SIZE", 3)
+    monkeypatch.setattr("tracker.api_keys._MISSING_SIZE", 3, raising=False)
+    tenant = create_tenant(store, "acme")
+    _, real = create_api_key(store, tenant.tenant_id, Scope.CRM)
+    counting = CountingStore(store)
+    auth = ApiKeyAuthenticator(counting)  # type: ignore[arg-type]
+    auth.authenticate(real)
+    for n in range(10):
+        with pytest.raises(Unauthenticated):
+            auth.authenticate(f"ds_key_01JD{n:022d}.secret")
+    assert not auth.needs_store(real)
+    queries = counting.queries
+    assert auth.authenticate(real).tenant_id == tenant.tenant_id
+    assert counting.queries == queries  # still cached
+
+
+class StallingStore(CountingStore):
+    """The real store, whose read of one key id blocks until released."""
+
+    def __init__(self, store: ClickHouse, slow_key_id: str) -> None:
+        super().__init__(store)
+        self.slow_key_id = slow_key_id
+        self.reading, self.release = threading.Event(), threading.Event()
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        if params and params.get("key_id") == self.slow_key_id:
+            self.reading.set()
+            self.release.wait(10)
+        return super().query(sql, params)
+
+
+def test_a_slow_read_of_one_key_does_not_hold_up_another(store: ClickHouse) -> None:
+    tenant = create_tenant(store, "acme")
+    slow_key, slow = create_api_key(store, tenant.tenant_id, Scope.CRM)
+    _, fast = create_api_key(store, tenant.tenant_id, Scope.CRM)
+    stalling = StallingStore(store, slow_key.key_id)
+    auth = ApiKeyAuthenticator(stalling)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            stalled = pool.submit(auth.authenticate, slow)
+            assert stalling.reading.wait(5)
+            other = pool.submit(auth.authenticate, fast)
+            assert other.result(timeout=5).tenant_id == tenant.tenant_id
+            assert not stalled.done()
+        finally:
+            stalling.release.set()
+        assert stalled.result(timeout=5).key_id == slow_key.key_id
