@@ -38,7 +38,7 @@ from tracker.config import ScoringSettings
 from tracker.crm import CRM_ID_PATTERN
 from tracker.errors import BadRequest
 from tracker.stalls import StallStatus, list_stalls
-from tracker.tenant_settings import get_tenant_settings, put_tenant_settings
+from tracker.tenant_settings import put_tenant_settings, scoring_overrides
 
 __all__ = ["router"]
 
@@ -139,10 +139,9 @@ async def process_health_report(
 
 @router.get("/settings/scoring")
 async def scoring_settings(principal: AdminPrincipal, services: ServicesDep) -> dict[str, Any]:
-    """The tenant's overrides of the scoring defaults."""
-    return await run_in_threadpool(
-        get_tenant_settings, services.clickhouse, principal.tenant_id, "scoring"
-    )
+    """The tenant's overrides of the scoring defaults (those in force: never a deployment
+    setting)."""
+    return await run_in_threadpool(scoring_overrides, services.clickhouse, principal.tenant_id)
 
 
 @router.put("/settings/scoring")

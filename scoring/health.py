@@ -29,7 +29,7 @@ from scoring.service import compute_scores
 from scoring.snapshots import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
 from tracker.clickhouse import ClickHouse
 from tracker.config import ScoringSettings
-from tracker.tenant_settings import active_model, get_tenant_settings
+from tracker.tenant_settings import active_model, scoring_overrides
 
 __all__ = [
     "DEFAULT_MODEL_VERSION",
@@ -97,7 +97,7 @@ class TenantScoring:
 
 
 def load_tenant_scoring(ch: ClickHouse, tenant_id: str, base: ScoringSettings) -> TenantScoring:
-    overrides = get_tenant_settings(ch, tenant_id, "scoring")
+    overrides = scoring_overrides(ch, tenant_id)
     tuning = ScoringSettings.model_validate({**base.model_dump(), **overrides})
     model = active_model(ch, tenant_id, HEALTH_MODEL)
     if model is None:

@@ -2,7 +2,8 @@
 
 `tenant_settings`: one JSON object per (tenant, key); the newest version wins. Key `scoring`
 holds overrides of `ScoringSettings` fields (health weights and bands, stall windows,
-evidence weights, …) that apply to that tenant only.
+evidence weights, …) that apply to that tenant only; deployment settings
+(`ScoringSettings.DEPLOYMENT_ONLY`) stored there are never applied.
 
 `model_weights`: every accepted calibration fit is a new `model_version` row; the newest per
 (tenant, model) is active."""
@@ -19,6 +20,7 @@ import pyarrow as pa
 
 from tracker.clickhouse import ClickHouse
 from tracker.clock import TS, utcnow, version_now
+from tracker.config import ScoringSettings
 
 __all__ = [
     "ModelWeights",
@@ -26,6 +28,7 @@ __all__ = [
     "get_tenant_settings",
     "put_tenant_settings",
     "save_model",
+    "scoring_overrides",
 ]
 
 
@@ -38,6 +41,13 @@ def get_tenant_settings(ch: ClickHouse, tenant_id: str, key: str) -> dict[str, A
     raw = rows[0]["value"] if rows else ""
     loaded = orjson.loads(raw) if raw else {}
     return dict(loaded) if isinstance(loaded, dict) else {}
+
+
+def scoring_overrides(ch: ClickHouse, tenant_id: str) -> dict[str, Any]:
+    """The tenant's `scoring` overrides, less deployment settings: the API refuses them, but
+    a document stored before it did (or written around it) may still hold some."""
+    stored = get_tenant_settings(ch, tenant_id, "scoring")
+    return {k: v for k, v in stored.items() if k not in ScoringSettings.DEPLOYMENT_ONLY}
 
 
 def put_tenant_settings(ch: ClickHouse, tenant_id: str, key: str, value: Mapping[str, Any]) -> None:

@@ -13,6 +13,7 @@ from tracker.activities import Activity, record_activities
 from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
 from tracker.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.tenant_settings import put_tenant_settings
 from tracker.types import Scope
 
 
@@ -100,6 +101,16 @@ def test_tenant_settings_change_bands(client: TestClient, clickhouse: ClickHouse
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "deployment_setting"
     assert refused.json()["error"]["details"]["reserved"] == sorted(costly)
+
+
+def test_stored_deployment_settings_are_not_shown(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+    tenant, admin = make_key(clickhouse, "Acme", Scope.ADMIN)
+    stored = {"forecast_simulations": 10_000_000, "health_blue_threshold": 0.0}
+    put_tenant_settings(clickhouse, tenant, "scoring", stored)  # around the API's refusal
+    shown = client.get("/api/v1/settings/scoring", headers=bearer(admin))
+    assert shown.status_code == 200 and shown.json() == {"health_blue_threshold": 0.0}
 
 
 def test_an_admin_runs_a_job_for_their_own_tenant_only(

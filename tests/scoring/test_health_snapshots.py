@@ -12,6 +12,7 @@ from tracker.activities import Activity, record_activities
 from tracker.clickhouse import ClickHouse
 from tracker.config import ScoringSettings
 from tracker.opportunities import Contact, upsert_opportunities
+from tracker.tenant_settings import put_tenant_settings
 
 T = "ten_A"
 TUNING = ScoringSettings()
@@ -94,3 +95,15 @@ def test_tenant_isolation_of_features(clickhouse: ClickHouse) -> None:
     build(clickhouse)
     assert features_as_of(clickhouse, "ten_B", None, NOW, TUNING) == {}
     assert features_as_of(clickhouse, "ten_B", ["opp_1"], NOW, TUNING) == {}
+
+
+def test_stored_deployment_settings_are_not_applied_to_a_tenant(clickhouse: ClickHouse) -> None:
+    # Written around the API (or before it refused deployment settings).
+    overrides = {"forecast_simulations": 10_000_000, "warm_batch": 10_000}
+    put_tenant_settings(clickhouse, T, "scoring", {**overrides, "health_blue_threshold": 80.0})
+    tuning = load_tenant_scoring(clickhouse, T, TUNING).tuning
+    assert tuning.health_blue_threshold == 80.0
+    assert (tuning.forecast_simulations, tuning.warm_batch) == (
+        TUNING.forecast_simulations,
+        TUNING.warm_batch,
+    )
