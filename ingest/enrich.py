@@ -8,9 +8,9 @@
     bot_verdict   request layers, scanner timing, in-page signals (see `ingest.verdict`)
     count         per-type accepted and per-reason flagged counters
 
-Visits and forwards are assigned by the writer (`ingest.visits`), in stream order: state
-costs a Redis round trip, which the writer pays once per batch instead of once per request.
-`link_revoked` is set by the writer too (from the `ds:revoked` set).
+Visits and forwards are decided by the script that appends the request's entry to the
+stream (`ingest.visits`), in arrival order and in the same command; `link_revoked` is set by
+the writer (from the `ds:revoked` set).
 """
 
 from __future__ import annotations

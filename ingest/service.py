@@ -23,6 +23,7 @@ from ingest.enrich import EnrichBatch, Enricher, EventContext
 from ingest.model import Event, RawEvent, encode_entry
 from ingest.validate import validate_beacon
 from ingest.verdict import RequestMeta
+from ingest.visits import visit_touch
 from tracker.config import Settings
 from tracker.ids import new_id
 from tracker.tokens import TokenSigner
@@ -108,7 +109,8 @@ class Ingestor:
 
     async def _enqueue(self, batch: EnrichBatch) -> list[Event]:
         events = await self.enricher.enrich(batch)
-        await self.stream.add(encode_entry(events))
+        touch = visit_touch(events, batch.now_ms, self.settings.ingest.visit_gap_seconds)
+        await self.stream.add(encode_entry(events), touch)
         return events
 
 

@@ -1,152 +1,139 @@
-"""Visits and forwards, assigned by the writer in stream order.
+"""Visits and forwards, decided atomically with the stream entry.
 
-The API answers a beacon once its entry is in the stream; who the events belong to in time
-(visit) and whether the viewer is new to a link that already had someone (forwarded) is
-state, and state costs a Redis round trip. Doing it here costs one Lua call per writer
-batch instead of one per request on the hot path.
+Who the events of a request belong to in time (visit) and whether the viewer is new to a
+link that already had someone (forwarded) is state, and the answer depends on arrival order.
+So it is decided where arrival order is defined — in Redis, by the same script call that
+appends the request's entry to the stream (`_XADD_TOUCHED`, replacing the plain `XADD`, so
+a beacon still costs one command in its coalesced pipeline). The answer travels *in* the
+entry (field `a`), and the writer applies it to the rows (`decode_touched`): however many
+writers there are, in whatever order they take entries, and however often a batch is
+replayed, every row gets the answer given when it arrived.
 
-Per entry (one request, one viewer), the script `_TOUCH_VIEWERS`:
+Per request with a viewer id and at least one human row, the script:
 
 - continues the viewer's current visit when its last activity is within
-  `visit_gap_seconds`, otherwise opens a new one;
+  `visit_gap_seconds`, otherwise opens a new one (the candidate id the API drew);
 - marks the viewer forwarded when the link already had another viewer;
 - makes a headless verdict sticky for the rest of the viewer's session.
 
 Flagged rows (other than headless, which the script may spread) never open visits or mark
-forwards — a Slackbot unfurl must not make the real recipient look "forwarded". The candidate
-visit id is derived from the stream entry, so a replayed batch opens the same visit again.
-Entries are processed in stream order; a late entry (reclaimed after a newer one) joins the
-current visit rather than opening one in the past.
+forwards — a Slackbot unfurl must not make the real recipient look "forwarded".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
-
-import redis.asyncio as aioredis
 
 from ingest.keys import (
     LINK_VIEWERS_TTL_SECONDS,
     VIEWER_STATE_TTL_SECONDS,
     link_viewers_key,
-    redis_errors,
     viewer_state_key,
 )
-from ingest.model import EVENT_COLUMNS
-from tracker.config import IngestSettings
-from tracker.ids import derived_id
+from ingest.model import EVENT_COLUMNS, Event, PoisonEntry, decode_entry
+from tracker.ids import new_id
 from tracker.types import BotReason
 
-__all__ = ["VisitAssigner"]
+__all__ = ["XADD_TOUCHED", "VisitTouch", "decode_touched", "visit_touch"]
 
-# One call per batch: KEYS are (viewer state, link viewers) per entry; ARGV[1..3] the gap and
-# TTLs, then (now, candidate visit id, viewer id, headless flag) per entry. Returns
-# (visit, forwarded, sticky bot reason) per entry.
-_TOUCH_VIEWERS: Final = """
-local gap = tonumber(ARGV[1])
-local out = {}
-for e = 0, #KEYS / 2 - 1 do
-  local state, viewers = KEYS[2 * e + 1], KEYS[2 * e + 2]
-  local at = 4 + 4 * e
-  local now_text, candidate, viewer, bot = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  if bot == '' then
-    bot = redis.call('HGET', state, 'bot') or ''
-  else
-    redis.call('HSET', state, 'bot', bot)
-  end
-  local visit, fwd = '', '0'
-  if bot == '' then
-    local now = tonumber(now_text)
-    local last = tonumber(redis.call('HGET', state, 'last') or '-1')
-    visit = redis.call('HGET', state, 'visit')
-    if (not visit) or last < 0 or now - last > gap then
-      visit = candidate
-      redis.call('HSET', state, 'visit', visit)
-    end
-    if now > last then redis.call('HSET', state, 'last', now_text) end
-    fwd = redis.call('HGET', viewers, viewer)
-    if not fwd then
-      if redis.call('HLEN', viewers) > 0 then fwd = '1' else fwd = '0' end
-      redis.call('HSET', viewers, viewer, fwd)
-    end
-    redis.call('EXPIRE', viewers, ARGV[3])
-  end
-  redis.call('EXPIRE', state, ARGV[2])
-  out[#out + 1] = visit
-  out[#out + 1] = fwd
-  out[#out + 1] = bot
+# KEYS: viewer state, link viewers, stream. ARGV: now ms, gap ms, candidate visit id, viewer
+# id, the two TTLs, headless flag ('' or the reason), then the entry's fields as name/value
+# pairs. Returns the new entry's id.
+XADD_TOUCHED: Final = """
+local bot = ARGV[7]
+local visit, fwd = '', '0'
+if bot == '' then
+  bot = redis.call('HGET', KEYS[1], 'bot') or ''
+else
+  redis.call('HSET', KEYS[1], 'bot', bot)
 end
-return out
+if bot == '' then
+  local now = tonumber(ARGV[1])
+  local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '-1')
+  visit = redis.call('HGET', KEYS[1], 'visit')
+  if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then
+    visit = ARGV[3]
+    redis.call('HSET', KEYS[1], 'visit', visit)
+  end
+  if now > last then redis.call('HSET', KEYS[1], 'last', ARGV[1]) end
+  fwd = redis.call('HGET', KEYS[2], ARGV[4])
+  if not fwd then
+    if redis.call('HLEN', KEYS[2]) > 0 then fwd = '1' else fwd = '0' end
+    redis.call('HSET', KEYS[2], ARGV[4], fwd)
+  end
+  redis.call('EXPIRE', KEYS[2], ARGV[6])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+local fields = {}
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+fields[#fields + 1] = 'a'
+fields[#fields + 1] = visit .. '\\31' .. fwd .. '\\31' .. bot
+return redis.call('XADD', KEYS[3], '*', unpack(fields))
 """
 
 _COL: Final = {name: index for index, name in enumerate(EVENT_COLUMNS)}
-_TENANT, _LINK, _VIEWER = _COL["tenant_id"], _COL["link_id"], _COL["viewer_id"]
-_VISIT, _RECEIVED, _FORWARDED = _COL["visit_id"], _COL["received_at"], _COL["forwarded"]
+_VIEWER, _VISIT, _FORWARDED = _COL["viewer_id"], _COL["visit_id"], _COL["forwarded"]
 _IS_BOT, _REASON = _COL["is_bot"], _COL["bot_reason"]
 _HEADLESS: Final = BotReason.HEADLESS.value
+_SEPARATOR: Final = b"\x1f"
+_REASONS: Final = frozenset(reason.value for reason in BotReason)
 
 
-def _human(row: list[Any]) -> bool:
-    return bool(row[_VIEWER]) and (not row[_IS_BOT] or row[_REASON] == _HEADLESS)
+@dataclass(frozen=True, slots=True)
+class VisitTouch:
+    """The state keys and arguments of one request's `XADD_TOUCHED` call."""
+
+    keys: tuple[str, str]
+    args: tuple[int | str, ...]
 
 
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+def _human_event(event: Event) -> bool:
+    return bool(event.viewer_id) and (not event.is_bot or event.bot_reason == _HEADLESS)
 
 
-class VisitAssigner:
-    """Fills `visit_id` and `forwarded` (and sticky headless flags) into stream rows."""
-
-    def __init__(self, redis: aioredis.Redis, settings: IngestSettings) -> None:
-        self._gap_ms = settings.visit_gap_seconds * 1000
-        self._touch = redis.register_script(_TOUCH_VIEWERS)
-
-    async def assign(
-        self, entry_ids: Sequence[str], rows_by_entry: Mapping[str, list[list[Any]]]
-    ) -> None:
-        """Mutates the rows of each entry, entries taken in the given (stream) order."""
-        touched: list[list[list[Any]]] = []
-        keys: list[str] = []
-        args: list[str | int] = [self._gap_ms, VIEWER_STATE_TTL_SECONDS, LINK_VIEWERS_TTL_SECONDS]
-        for entry_id in entry_ids:
-            human = [row for row in rows_by_entry.get(entry_id, ()) if _human(row)]
-            if human:
-                keys.extend(_keys(human[0]))
-                args.extend(_args(entry_id, human))
-                touched.append(human)
-        if not touched:
-            return
-        with redis_errors("visit tracking"):
-            replies = await self._touch(keys=keys, args=args)
-        for index, human in enumerate(touched):
-            visit, fwd, bot = (_text(value) for value in replies[3 * index : 3 * index + 3])
-            _apply(human, visit, fwd == "1", bot)
-
-
-def _keys(row: list[Any]) -> tuple[str, str]:
-    return (
-        viewer_state_key(row[_TENANT], row[_LINK], row[_VIEWER]),
-        link_viewers_key(row[_TENANT], row[_LINK]),
-    )
-
-
-def _args(entry_id: str, human: list[list[Any]]) -> tuple[int, str, str, str]:
+def visit_touch(events: Sequence[Event], now_ms: int, gap_seconds: int) -> VisitTouch | None:
+    """What the script needs for this request, or None when nothing in it can open a visit
+    (no viewer id, or only bots): then a plain `XADD` will do."""
+    human = [event for event in events if _human_event(event)]
+    if not human:
+        return None
     first = human[0]
-    received = max(row[_RECEIVED] for row in human)
-    headless = _HEADLESS if any(row[_IS_BOT] for row in human) else ""
-    material = f"{entry_id}\x1f{first[_TENANT]}\x1f{first[_LINK]}\x1f{first[_VIEWER]}"
-    return (
-        received,
-        derived_id("visit", now_ms=received, material=material),
-        first[_VIEWER],
-        headless,
+    return VisitTouch(
+        keys=(
+            viewer_state_key(first.tenant_id, first.link_id, first.viewer_id),
+            link_viewers_key(first.tenant_id, first.link_id),
+        ),
+        args=(
+            now_ms,
+            gap_seconds * 1000,
+            new_id("visit", now_ms=now_ms),
+            first.viewer_id,
+            VIEWER_STATE_TTL_SECONDS,
+            LINK_VIEWERS_TTL_SECONDS,
+            _HEADLESS if any(event.is_bot for event in human) else "",
+        ),
     )
 
 
-def _apply(human: list[list[Any]], visit: str, forwarded: bool, bot: str) -> None:
-    for row in human:
+def decode_touched(fields: dict[bytes, bytes]) -> list[list[Any]]:
+    """An entry's rows with its visit answer applied; raises `PoisonEntry`."""
+    rows = decode_entry(fields)
+    answer = fields.get(b"a")
+    if answer is None:
+        return rows
+    parts = answer.split(_SEPARATOR)
+    if len(parts) != 3 or parts[1] not in (b"0", b"1") or len(parts[0]) > 64:
+        raise PoisonEntry("bad_visit_answer")
+    visit, forwarded, bot = parts[0].decode(), parts[1] == b"1", parts[2].decode()
+    if bot and bot not in _REASONS:
+        raise PoisonEntry("bad_visit_answer")
+    for row in rows:
+        if not row[_VIEWER] or (row[_IS_BOT] and row[_REASON] != _HEADLESS):
+            continue
         if bot and not row[_IS_BOT]:
             row[_IS_BOT], row[_REASON] = 1, bot
         if not row[_IS_BOT]:
             row[_VISIT], row[_FORWARDED] = visit, int(forwarded)
+    return rows

@@ -8,9 +8,9 @@ One `run_once()` is one batch:
    events or `batch_seconds` after the first entry.
 2. Poison entries — unparseable, or redelivered more than `max_deliveries` times without
    belonging to a manifest — go to the dead-letter stream with the reason, then are acked.
-3. Manifest, visits and forwards (`ingest.visits`, in stream order), claims, insert (with
-   backoff while ClickHouse is down; never ack before the insert succeeded), finalize — see
-   `ingest.dedupe` for the protocol.
+3. Manifest, claims, insert (with backoff while ClickHouse is down; never ack before the
+   insert succeeded), finalize — see `ingest.dedupe` for the protocol. Visit ids and
+   forwarded flags come with each entry (`ingest.visits.decode_touched`).
 
 `run_forever(stop)` loops `run_once()` until `stop` is set; `dealsignal writer` runs it.
 """
@@ -38,8 +38,8 @@ from ingest.dedupe import (
 )
 from ingest.keys import REVOKED_LINKS, redis_errors, revoked_member
 from ingest.metrics import BATCH_ROWS, DEAD_LETTERS, EVENTS_WRITTEN, INSERT_SECONDS, STREAM_LAG
-from ingest.model import EVENT_COLUMNS, PoisonEntry, decode_entry, events_table
-from ingest.visits import VisitAssigner
+from ingest.model import EVENT_COLUMNS, PoisonEntry, events_table
+from ingest.visits import decode_touched
 from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable, RedisUnavailable
@@ -103,7 +103,6 @@ class Writer:
         self.consumer = consumer or socket.gethostname()
         self.max_backoff = max_backoff
         self._ingest = settings.ingest
-        self._visits = VisitAssigner(redis, settings.ingest)
         self._group_ready = False
         self._stop: asyncio.Event | None = None
 
@@ -215,7 +214,7 @@ class Writer:
                     and deliveries.get(entry_id, 0) > self._ingest.max_deliveries
                 ):
                     raise PoisonEntry("max_deliveries")
-                rows[entry_id] = decode_entry(fields)
+                rows[entry_id] = decode_touched(fields)
             except PoisonEntry as poison:
                 await self._dead_letter(entry_id, fields, poison.reason)
                 result.dead_letters += 1
@@ -245,13 +244,12 @@ class Writer:
             if not hits:
                 return False
             try:
-                manifest.rows[entry_id] = decode_entry(hits[0][1])
+                manifest.rows[entry_id] = decode_touched(hits[0][1])
             except PoisonEntry:
                 return False
         return True
 
     async def _write(self, manifest: Manifest) -> int:
-        await self._visits.assign(manifest.entry_ids, manifest.rows)
         rows = await claim_rows(self.redis, manifest)
         if rows:
             await self._flag_revoked(rows)

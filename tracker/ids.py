@@ -3,11 +3,10 @@ base32, so ids sort by creation time and carry their kind in the prefix."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 
-__all__ = ["PREFIXES", "derived_id", "new_id"]
+__all__ = ["PREFIXES", "new_id"]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -38,10 +37,3 @@ def new_id(kind: str, *, now_ms: int | None = None) -> str:
     prefix = PREFIXES[kind]
     millis = now_ms if now_ms is not None else time.time_ns() // 1_000_000
     return f"{prefix}_{_encode(millis, 10)}{_encode(secrets.randbits(80), 16)}"
-
-
-def derived_id(kind: str, *, now_ms: int, material: str) -> str:
-    """Like `new_id`, but the 80 random bits come from hashing `material`: the same input
-    always yields the same id (a replayed batch reopens the same visit)."""
-    digest = int.from_bytes(hashlib.blake2b(material.encode(), digest_size=10).digest())
-    return f"{PREFIXES[kind]}_{_encode(now_ms, 10)}{_encode(digest, 16)}"

@@ -1,113 +1,138 @@
-"""Writer-side visit and forward assignment (`ingest.visits`) on the real Redis."""
+"""Visits and forwards decided with the stream entry (`ingest.visits`), on the real Redis:
+the answer is given in arrival order and travels in the entry, so the order in which
+writers take entries, and replays, cannot change it."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 
-from ingest import Event
-from ingest.visits import VisitAssigner
+from ingest import Event, StreamBuffer
+from ingest.model import PoisonEntry, encode_entry
+from ingest.visits import decode_touched, visit_touch
 from tracker.config import Settings
 from tracker.types import BotReason
 
 
-def row(
-    viewer: str, at_ms: int, link: str = "lnk_1", reason: BotReason = BotReason.NONE
-) -> list[Any]:
-    event = Event("evt_x", "ten_A", "page_dwell", "doc_1", "ver_1", link, "", "", viewer, page=1)
-    event.received_at = at_ms
-    event.flag(reason)
-    return event.to_row()
+def event(viewer: str, link: str = "lnk_1", reason: BotReason = BotReason.NONE) -> Event:
+    made = Event("evt_x", "ten_A", "page_dwell", "doc_1", "ver_1", link, "", "", viewer, page=1)
+    made.flag(reason)
+    return made
 
 
-class Rows:
-    """One stream entry per call, assigned through the real `VisitAssigner`."""
+class Arrivals:
+    """Requests appended through the real `StreamBuffer`, one entry each."""
 
     def __init__(self, settings: Settings, redis_client: aioredis.Redis) -> None:
-        self.assigner = VisitAssigner(redis_client, settings.ingest)
-        self.entries = 0
+        self.redis = redis_client
+        self.stream = settings.ingest.stream
+        self.gap = settings.ingest.visit_gap_seconds
+        self.buffer = StreamBuffer(redis_client, self.stream)
 
-    async def entry(self, *rows: list[Any]) -> dict[str, Any]:
-        self.entries += 1
-        entry_id = f"{1_700_000_000_000 + self.entries}-0"
-        await self.assigner.assign([entry_id], {entry_id: list(rows)})
-        return dict(zip(Event.__dataclass_fields__, rows[0], strict=True))
+    async def arrive(self, at_ms: int, *events: Event) -> str:
+        return await self.buffer.add(
+            encode_entry(list(events)), visit_touch(events, at_ms, self.gap)
+        )
 
-    async def batch(self, *entries: list[Any]) -> list[dict[str, Any]]:
-        ids = [f"{1_800_000_000_000 + i}-0" for i in range(len(entries))]
-        await self.assigner.assign(ids, {e: [r] for e, r in zip(ids, entries, strict=True)})
-        return [dict(zip(Event.__dataclass_fields__, r, strict=True)) for r in entries]
+    async def rows(self, entry_id: str) -> list[dict[str, Any]]:
+        ((_, fields),) = await self.redis.xrange(self.stream, entry_id, entry_id)
+        return [
+            dict(zip(Event.__dataclass_fields__, row, strict=True))
+            for row in decode_touched(fields)
+        ]
+
+    async def row(self, entry_id: str) -> dict[str, Any]:
+        return (await self.rows(entry_id))[0]
 
 
 async def test_visit_continues_within_gap_and_splits_after(
     settings: Settings, redis_client: aioredis.Redis
 ) -> None:
-    rows = Rows(settings, redis_client)
+    arrivals = Arrivals(settings, redis_client)
     gap = settings.ingest.visit_gap_seconds * 1000
     t0 = int(time.time() * 1000)
-    first = await rows.entry(row("vwr_1", t0))
-    same = await rows.entry(row("vwr_1", t0 + gap - 1))
-    still = await rows.entry(row("vwr_1", t0 + 2 * gap - 2))  # gap measured from last activity
-    split = await rows.entry(row("vwr_1", t0 + 3 * gap))
+    entries = [
+        await arrivals.arrive(at, event("vwr_1"))
+        for at in (t0, t0 + gap - 1, t0 + 2 * gap - 2, t0 + 3 * gap)  # gap from last activity
+    ]
+    first, same, still, split = [await arrivals.row(e) for e in entries]
     assert first["visit_id"].startswith("vis_")
     assert first["visit_id"] == same["visit_id"] == still["visit_id"]
     assert split["visit_id"] != first["visit_id"]
 
 
-async def test_entries_of_one_batch_are_taken_in_stream_order(
-    settings: Settings, redis_client: aioredis.Redis
-) -> None:
-    t0 = int(time.time() * 1000)
-    gap = settings.ingest.visit_gap_seconds * 1000
-    first, same, split = await Rows(settings, redis_client).batch(
-        row("vwr_9", t0), row("vwr_9", t0 + 1000), row("vwr_9", t0 + 1000 + gap + 1)
-    )
-    assert first["visit_id"] == same["visit_id"] != split["visit_id"]
-
-
 async def test_forwarded_for_a_second_viewer(
     settings: Settings, redis_client: aioredis.Redis
 ) -> None:
-    rows = Rows(settings, redis_client)
+    arrivals = Arrivals(settings, redis_client)
     now = int(time.time() * 1000)
-    original = await rows.entry(row("vwr_1", now))
-    again = await rows.entry(row("vwr_1", now + 1000))
-    colleague = await rows.entry(row("vwr_2", now + 2000))
-    other_link = await rows.entry(row("vwr_2", now + 3000, link="lnk_2"))
-    assert (original["forwarded"], again["forwarded"], colleague["forwarded"]) == (0, 0, 1)
-    assert other_link["forwarded"] == 0
+    original = await arrivals.arrive(now, event("vwr_1"))
+    again = await arrivals.arrive(now + 1000, event("vwr_1"))
+    colleague = await arrivals.arrive(now + 2000, event("vwr_2"))
+    other_link = await arrivals.arrive(now + 3000, event("vwr_2", link="lnk_2"))
+    flags = [(await arrivals.row(e))["forwarded"] for e in (original, again, colleague)]
+    assert flags == [0, 0, 1]
+    assert (await arrivals.row(other_link))["forwarded"] == 0
 
 
 async def test_bots_neither_open_visits_nor_mark_forwards(
     settings: Settings, redis_client: aioredis.Redis
 ) -> None:
-    rows = Rows(settings, redis_client)
+    arrivals = Arrivals(settings, redis_client)
     now = int(time.time() * 1000)
-    bot = await rows.entry(row("vwr_bot", now, reason=BotReason.BOT_USER_AGENT))
-    person = await rows.entry(row("vwr_1", now + 1))
-    assert (bot["is_bot"], bot["visit_id"], bot["forwarded"]) == (1, "", 0)
-    assert person["forwarded"] == 0 and person["visit_id"]
+    bot = await arrivals.arrive(now, event("vwr_bot", reason=BotReason.BOT_USER_AGENT))
+    person = await arrivals.arrive(now + 1, event("vwr_1"))
+    assert {k: (await arrivals.row(bot))[k] for k in ("is_bot", "visit_id", "forwarded")} == {
+        "is_bot": 1,
+        "visit_id": "",
+        "forwarded": 0,
+    }
+    assert (await arrivals.row(person))["forwarded"] == 0
+    assert (await arrivals.row(person))["visit_id"]
 
 
 async def test_headless_sticks_to_the_viewer_session(
     settings: Settings, redis_client: aioredis.Redis
 ) -> None:
-    rows = Rows(settings, redis_client)
+    arrivals = Arrivals(settings, redis_client)
     now = int(time.time() * 1000)
-    await rows.entry(row("vwr_h", now, reason=BotReason.HEADLESS))
-    later = await rows.entry(row("vwr_h", now + 5000))
+    await arrivals.arrive(now, event("vwr_h", reason=BotReason.HEADLESS))
+    later = await arrivals.row(await arrivals.arrive(now + 5000, event("vwr_h")))
     assert (later["is_bot"], later["bot_reason"], later["visit_id"]) == (1, "headless", "")
 
 
-async def test_a_replayed_entry_gets_the_same_visit(
+async def test_the_answer_is_fixed_at_arrival_whatever_the_writers_do(
     settings: Settings, redis_client: aioredis.Redis
 ) -> None:
-    assigner = VisitAssigner(redis_client, settings.ingest)
-    now = int(time.time() * 1000)
-    first, replay = row("vwr_r", now), row("vwr_r", now)
-    await assigner.assign(["1-0"], {"1-0": [first]})
-    await redis_client.flushdb()  # the viewer state is gone (e.g. expired): a fresh visit
-    await assigner.assign(["1-0"], {"1-0": [replay]})
-    assert first == replay
+    """The review's scenario: recipient R opens, a forwardee F opens 5 s later, R comes back
+    20 minutes later. Decoded in reverse order, and twice, every row keeps its answer."""
+    arrivals = Arrivals(settings, redis_client)
+    t0 = int(time.time() * 1000)
+    entries = [
+        await arrivals.arrive(t0, event("vwr_R")),
+        await arrivals.arrive(t0 + 5_000, event("vwr_F")),
+        await arrivals.arrive(t0 + 1_200_000, event("vwr_R")),
+    ]
+    in_order = [await arrivals.row(e) for e in entries]
+    reversed_replayed = [await arrivals.row(e) for e in reversed(entries * 2)][::-1][:3]
+    assert in_order == reversed_replayed
+    r_first, forwardee, r_back = in_order
+    assert (r_first["forwarded"], forwardee["forwarded"], r_back["forwarded"]) == (0, 1, 0)
+    assert r_first["visit_id"] != r_back["visit_id"]  # two visits, 20 minutes apart
+
+
+async def test_requests_without_a_person_take_a_plain_xadd() -> None:
+    assert visit_touch([event("")], 0, 600) is None  # e.g. a pixel open: no viewer id
+    assert visit_touch([event("vwr_1", reason=BotReason.BOT_USER_AGENT)], 0, 600) is None
+
+
+def test_a_malformed_answer_makes_the_entry_poison() -> None:
+    fields = encode_entry([event("vwr_1")])
+    for answer in (b"x", b"vis_1\x1f2\x1f", b"vis_1\x1f0\x1fnot_a_reason"):
+        with pytest.raises(PoisonEntry) as caught:
+            decode_touched({**fields, b"a": answer})
+        assert caught.value.reason == "bad_visit_answer"
+    assert decode_touched({**fields, b"a": b"vis_1\x1f1\x1f"})[0][9] == "vis_1"
