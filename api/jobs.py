@@ -1,8 +1,11 @@
 """Admins' "run it now" for the scheduled jobs: stall detection, forecast snapshots,
-notification pump, briefings, to-do clean-up — for the admin's own tenant only (an admin of
-one tenant never triggers work for another; the schedule for everyone is unchanged). Same
-job, same lock as the scheduler, so it never runs twice at once. Operators run a job for
-every tenant from the scheduler itself."""
+briefings, to-do clean-up — for the admin's own tenant only (an admin of one tenant never
+triggers work for another; the schedule for everyone is unchanged). Same job, same lock as
+the scheduler, so it never runs twice at once (409 `job_running`); at most once per job and
+tenant per cooldown (30 s by default; 429 `job_cooldown`), so a loop of them cannot crowd
+out the run for everyone. Jobs that cannot be split by tenant (the notification pump, the
+score warmer) are 400 `job_not_tenant_scoped`. Operators run a job for every tenant from the
+scheduler itself."""
 
 from __future__ import annotations
 

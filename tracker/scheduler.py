@@ -1,13 +1,18 @@
 """Periodic jobs (stall detection, briefings, retention) that are safe to run in several
 processes at once: each run of a job takes a Redis lock named after the job, so two
 schedulers never run the same job concurrently, and a job that ran recently (by any
-process) is not run again before its interval has passed."""
+process) is not run again before its interval has passed.
+
+A run for one tenant (an admin's "run it now") takes the same lock, so it is held to one
+per job and tenant every `tenant_cooldown_seconds`: a tenant calling it in a loop cannot
+keep the lock from the run for everyone."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from tracker.errors import BadRequest, Conflict, NotFound
+from tracker.errors import BadRequest, Conflict, NotFound, RateLimited
 
 __all__ = ["PeriodicJob", "Scheduler"]
 
@@ -39,6 +44,8 @@ class PeriodicJob:
     # The same work for one tenant (an admin's "run it now" must not act for other tenants);
     # None: the job cannot be run for one tenant.
     for_tenant: Callable[[str], Awaitable[object]] | None = None
+    # Least time between two runs for one tenant (0: no limit).
+    tenant_cooldown_seconds: float = 30.0
 
 
 class Scheduler:
@@ -59,16 +66,21 @@ class Scheduler:
     async def run_now(self, name: str, *, tenant_id: str | None = None) -> object:
         """Run one job at once, whatever its interval (an operator's "run it now"), still
         under its lock; raises Conflict while another process runs it. With `tenant_id`,
-        only that tenant's share runs, and the job's schedule for everyone is unchanged."""
+        only that tenant's share runs, at most once per the job's tenant cooldown
+        (RateLimited `job_cooldown` within it), and the job's schedule for everyone is
+        unchanged."""
         job = next((j for j in self.jobs if j.name == name), None)
         if job is None:
             raise NotFound(f"no job named {name!r}", code="job_not_found")
         if tenant_id is not None and job.for_tenant is None:
             raise BadRequest(f"{name} cannot run for one tenant", code="job_not_tenant_scoped")
+        cooldown = None if tenant_id is None else await self._start_cooldown(job, tenant_id)
         lock_key = f"ds:job:{job.name}:lock"
         if not await self.redis.set(
             lock_key, self.identity, nx=True, px=int(job.timeout_seconds * 1000)
         ):
+            if cooldown is not None:  # nothing ran: the tenant may try again shortly
+                await self.redis.eval(_RELEASE, 1, *cooldown)  # type: ignore[misc]
             raise Conflict(f"{name} is running elsewhere; try again shortly", code="job_running")
         try:
             if tenant_id is not None and job.for_tenant is not None:
@@ -78,6 +90,22 @@ class Scheduler:
             return result
         finally:
             await self.redis.eval(_RELEASE, 1, lock_key, self.identity)  # type: ignore[misc]
+
+    async def _start_cooldown(self, job: PeriodicJob, tenant_id: str) -> tuple[str, str] | None:
+        """Mark a run of `job` for `tenant_id` as started; return its (key, token), or raise
+        RateLimited while the previous one's cooldown lasts."""
+        if job.tenant_cooldown_seconds <= 0:
+            return None
+        key, token = f"ds:job:{job.name}:tenant:{tenant_id}:cooldown", uuid.uuid4().hex
+        ms = max(int(job.tenant_cooldown_seconds * 1000), 1)
+        if await self.redis.set(key, token, nx=True, px=ms):
+            return key, token
+        wait = max(math.ceil(await self.redis.pttl(key) / 1000), 1)
+        raise RateLimited(
+            f"{job.name} ran for this tenant moments ago; try again in {wait} s",
+            code="job_cooldown",
+            retry_after_seconds=wait,
+        )
 
     async def _run_if_due(self, job: PeriodicJob) -> bool:
         last_key, lock_key = f"ds:job:{job.name}:last", f"ds:job:{job.name}:lock"

@@ -132,3 +132,16 @@ def test_an_admin_runs_a_job_for_their_own_tenant_only(
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "job_not_found"
     _, reps = make_key(clickhouse, "Acme reps", Scope.REPS)
     assert client.post("/api/v1/jobs/stalls/run", headers=bearer(reps)).status_code == 403
+
+
+def test_an_admin_cannot_run_a_job_in_a_loop_or_for_every_tenant(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+    _, admin = make_key(clickhouse, "Acme", Scope.ADMIN)
+    _, other_admin = make_key(clickhouse, "Other", Scope.ADMIN)
+    assert client.post("/api/v1/jobs/stalls/run", headers=bearer(admin)).status_code == 200
+    again = client.post("/api/v1/jobs/stalls/run", headers=bearer(admin))
+    assert again.status_code == 429 and again.json()["error"]["code"] == "job_cooldown"
+    assert client.post("/api/v1/jobs/stalls/run", headers=bearer(other_admin)).status_code == 200
+    pump = client.post("/api/v1/jobs/notify-pump/run", headers=bearer(admin))
+    assert pump.status_code == 400 and pump.json()["error"]["code"] == "job_not_tenant_scoped"

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
-from tracker.errors import BadRequest
+from tracker.errors import BadRequest, Conflict, RateLimited
 from tracker.scheduler import PeriodicJob, Scheduler
 
 
@@ -62,3 +62,47 @@ async def test_run_now_for_one_tenant_leaves_the_schedule_alone(
     with pytest.raises(BadRequest) as refused:
         await scheduler.run_now("pump", tenant_id="ten_A")
     assert refused.value.code == "job_not_tenant_scoped"
+
+
+async def test_run_now_for_one_tenant_is_held_to_a_cooldown(redis_client: aioredis.Redis) -> None:
+    ran: list[str] = []
+
+    async def everyone() -> None:
+        ran.append("*")
+
+    async def one(tenant_id: str) -> None:
+        ran.append(tenant_id)
+
+    scheduler = Scheduler(redis_client, [PeriodicJob("stalls", 60, everyone, for_tenant=one)])
+    await scheduler.run_now("stalls", tenant_id="ten_A")
+    for _ in range(5):  # an admin's loop: refused, without touching the job's lock
+        with pytest.raises(RateLimited) as refused:
+            await scheduler.run_now("stalls", tenant_id="ten_A")
+        assert refused.value.code == "job_cooldown"
+        assert 1 <= refused.value.details["retry_after_seconds"] <= 30
+    ttl = await redis_client.pttl("ds:job:stalls:tenant:ten_A:cooldown")
+    assert 25_000 < ttl <= 30_000
+    await scheduler.run_now("stalls", tenant_id="ten_B")  # another tenant's own cooldown
+    assert await scheduler.run_due() == ["stalls"]  # the run for everyone is not crowded out
+    await scheduler.run_now("stalls")  # nor is an operator's
+    assert ran == ["ten_A", "ten_B", "*", "*"]
+
+
+async def test_a_tenant_run_refused_as_running_elsewhere_leaves_no_cooldown(
+    redis_client: aioredis.Redis,
+) -> None:
+    ran: list[str] = []
+
+    async def everyone() -> None:
+        ran.append("*")
+
+    async def one(tenant_id: str) -> None:
+        ran.append(tenant_id)
+
+    scheduler = Scheduler(redis_client, [PeriodicJob("stalls", 60, everyone, for_tenant=one)])
+    await redis_client.set("ds:job:stalls:lock", "another process")
+    with pytest.raises(Conflict):
+        await scheduler.run_now("stalls", tenant_id="ten_A")
+    await redis_client.delete("ds:job:stalls:lock")
+    await scheduler.run_now("stalls", tenant_id="ten_A")
+    assert ran == ["ten_A"]

@@ -47,21 +47,14 @@ def notification_channels(
 
 
 def pump_job(notifier: Notifier, *, interval_seconds: float = 1.0) -> PeriodicJob:
-    """Moves due notices from the outbox to the channel queues (until none is due)."""
+    """Moves due notices from the outbox to the channel queues (until none is due). Never
+    run for one tenant: it moves every tenant's notices (and is due every few seconds)."""
 
     async def run() -> None:
         while await notifier.pump_once() >= notifier.ns.outbox_batch:
             await asyncio.sleep(0)
 
-    async def for_tenant(tenant_id: str) -> None:
-        # Plumbing, not a tenant's work: it only hands on notices that are already due
-        # (every tenant's, as its next scheduled second would), and reads no tenant's data.
-        del tenant_id
-        await run()
-
-    return PeriodicJob(
-        "notify-pump", interval_seconds, run, timeout_seconds=120.0, for_tenant=for_tenant
-    )
+    return PeriodicJob("notify-pump", interval_seconds, run, timeout_seconds=120.0)
 
 
 def briefing_job(
