@@ -11,7 +11,9 @@ thousands of opportunities nobody will open one by one. Entries are written at t
 read *before* computing, so they are never fresher-labelled than their data; a bump during
 the run leaves the opportunity dirty again for the next one.
 
-A failure for one opportunity is logged and put back as dirty; the others still warm.
+What a run took but did not finish (a store failure, the per-run time budget
+`warm_budget_seconds`, which keeps the shared scheduler's other jobs on time) goes back on
+the dirty list for the next run.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from scoring.cache import watched_since
 from scoring.service import opportunity_engagement_json, score_opportunities
 from tracker.clickhouse import ClickHouse
 from tracker.config import ScoringSettings
-from tracker.errors import DealsignalError
+from tracker.errors import NotFound, RedisUnavailable
 from tracker.scheduler import PeriodicJob
-from tracker.score_epochs import mark_dirty, take_dirty
+from tracker.score_epochs import clear_dirty, mark_dirty, take_dirty
 
 __all__ = ["warm_job", "warm_scores"]
 
@@ -39,21 +41,31 @@ log = logging.getLogger("dealsignal.scoring.warm")
 async def warm_scores(
     ch: ClickHouse, redis: aioredis.Redis, tuning: ScoringSettings
 ) -> tuple[int, int]:
-    """One run; returns (opportunities rescored, engagement details recomputed)."""
+    """One run; returns (opportunities rescored, engagement details recomputed). Whatever
+    it took but did not finish — a store failure, a kill, the time budget — goes back on
+    the dirty list."""
     if tuning.warm_batch <= 0:
+        await clear_dirty(redis)  # nobody will take them: keep the list from growing
         return 0, 0
     taken = await take_dirty(redis, dirty_for=tuning.warm_delay_seconds, limit=tuning.warm_batch)
-    by_tenant: dict[str, list[str]] = defaultdict(list)
-    for tenant_id, opportunity_id in taken:
-        by_tenant[tenant_id].append(opportunity_id)
-    for tenant_id, opportunity_ids in by_tenant.items():
-        await score_opportunities(ch, redis, tuning, tenant_id, opportunity_ids)
-    since = time.time() - tuning.warm_watch_days * 86_400
-    watched = await watched_since(redis, taken, since)
+    left = list(taken)
     warmed = 0
-    for (tenant_id, opportunity_id), pulled in zip(taken, watched, strict=True):
-        if pulled:
-            warmed += await _warm_detail(ch, redis, tuning, tenant_id, opportunity_id)
+    try:
+        by_tenant: dict[str, list[str]] = defaultdict(list)
+        for tenant_id, opportunity_id in taken:
+            by_tenant[tenant_id].append(opportunity_id)
+        for tenant_id, opportunity_ids in by_tenant.items():
+            await score_opportunities(ch, redis, tuning, tenant_id, opportunity_ids)
+        since = time.time() - tuning.warm_watch_days * 86_400
+        watched = await watched_since(redis, taken, since)
+        left = [pair for pair, pulled in zip(taken, watched, strict=True) if pulled]
+        # Other jobs share the scheduler: a long list is finished by the next runs.
+        deadline = time.monotonic() + tuning.warm_budget_seconds
+        while left and time.monotonic() < deadline:
+            warmed += await _warm_detail(ch, redis, tuning, *left[0])
+            left.pop(0)
+    finally:
+        await _put_back(redis, left)
     return len(taken), warmed
 
 
@@ -66,13 +78,22 @@ async def _warm_detail(
 ) -> int:
     try:
         await opportunity_engagement_json(ch, redis, tuning, tenant_id, opportunity_id, watch=False)
-    except DealsignalError as exc:  # unknown to the tenant now, or a store outage
-        if exc.status >= 500:
-            await mark_dirty(redis, tenant_id, [opportunity_id])
-        log.warning("score warmer skipped %s/%s: %s", tenant_id, opportunity_id, exc.code)
+    except NotFound:  # no longer known to the tenant; a store outage propagates
+        log.info("score warmer: %s/%s is unknown now", tenant_id, opportunity_id)
         return 0
     await asyncio.sleep(0)  # let a busy event loop (embedded mode) serve between details
     return 1
+
+
+async def _put_back(redis: aioredis.Redis, pairs: list[tuple[str, str]]) -> None:
+    by_tenant: dict[str, list[str]] = defaultdict(list)
+    for tenant_id, opportunity_id in pairs:
+        by_tenant[tenant_id].append(opportunity_id)
+    try:
+        for tenant_id, opportunity_ids in by_tenant.items():
+            await mark_dirty(redis, tenant_id, opportunity_ids)
+    except RedisUnavailable as exc:  # best effort: the next bump marks them again
+        log.warning("score warmer could not put %d opportunities back: %s", len(pairs), exc)
 
 
 def warm_job(ch: ClickHouse, redis: aioredis.Redis, tuning: ScoringSettings) -> PeriodicJob:

@@ -75,6 +75,7 @@ class ScoringSettings(BaseModel):
             "warm_batch",
             "warm_interval_seconds",
             "warm_watch_days",
+            "warm_budget_seconds",
         }
     )
 
@@ -113,9 +114,10 @@ class ScoringSettings(BaseModel):
     # detail was pulled in the last `warm_watch_days`. warm_batch = 0 turns it off (scores
     # are then computed on the first pull after a change).
     warm_delay_seconds: float = 10.0
-    warm_batch: int = Field(default=50, ge=0, le=10_000)
+    warm_batch: int = Field(default=50, ge=0, le=1_000)
     warm_interval_seconds: float = 2.0
     warm_watch_days: float = 7.0
+    warm_budget_seconds: float = 1.5  # per run, so the scheduler's other jobs stay on time
     # The sync watermark handed to the CRM lags the sweep start by this much, covering
     # events still in flight through the ingest buffer (overlap = harmless duplicates).
     sync_overlap_seconds: int = 300

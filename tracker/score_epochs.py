@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 DIRTY_KEY = "ds:score-dirty"
+# Beyond this many dirty opportunities the oldest are dropped (they are then computed on
+# their next pull): a warmer that cannot keep up must not grow Redis without bound.
+MAX_DIRTY = 100_000
 _SEPARATOR = "\x1f"
 
 
@@ -88,15 +91,24 @@ async def mark_dirty(redis: aioredis.Redis, tenant_id: str, opportunity_ids: Ite
         raise RedisUnavailable(f"cannot mark scores dirty: {exc}") from exc
 
 
+async def clear_dirty(redis: aioredis.Redis) -> None:
+    """Forget every dirty mark (the warmer is turned off)."""
+    try:
+        await redis.delete(DIRTY_KEY)
+    except (RedisError, OSError) as exc:
+        raise RedisUnavailable(f"cannot clear dirty scores: {exc}") from exc
+
+
 async def take_dirty(
     redis: aioredis.Redis, *, dirty_for: float, limit: int
 ) -> list[tuple[str, str]]:
     """Remove and return up to `limit` (tenant, opportunity) pairs dirty for at least
-    `dirty_for` seconds, oldest first. Taking is one script call, so two warmers never take
-    the same pair; a pair bumped again after being taken is dirty anew."""
+    `dirty_for` seconds, oldest first (`limit` ≤ a few thousand: Lua's unpack). Taking is
+    one script call, so two warmers never take the same pair; a pair bumped again after
+    being taken is dirty anew."""
     try:
         taken: list[bytes | str] = await redis.register_script(_TAKE)(
-            keys=[DIRTY_KEY], args=[time.time() - dirty_for, limit]
+            keys=[DIRTY_KEY], args=[time.time() - dirty_for, limit, MAX_DIRTY]
         )
     except (RedisError, OSError) as exc:
         raise RedisUnavailable(f"cannot read dirty scores: {exc}") from exc
@@ -109,6 +121,7 @@ async def take_dirty(
 
 
 _TAKE = """
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -1 - tonumber(ARGV[3]))
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
 if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
