@@ -50,11 +50,10 @@ class BeaconFastPath:
 
 
 async def beacon(services: Services, scope: Scope, receive: Receive, send: Send) -> None:
-    headers = {
-        name.decode("latin-1"): value.decode("latin-1")
-        for name, value in scope["headers"]
-        if name in _WANTED
-    }
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in _WANTED:  # the first of repeated headers wins, as in Starlette
+            headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     client = scope.get("client")
     try:
         body = await _bounded_body(receive, headers, services.settings.limits.max_beacon_bytes)
@@ -73,7 +72,9 @@ async def beacon(services: Services, scope: Scope, receive: Receive, send: Send)
 
 async def _bounded_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
     declared = headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and not (declared.isascii() and declared.isdigit()):
+        raise InvalidBeacon("Content-Length is not a number", code="bad_content_length")
+    if declared is not None and int(declared) > limit:
         raise InvalidBeacon(f"body larger than {limit} bytes", code="body_too_large")
     chunks, size, more = [], 0, True
     while more:
