@@ -42,22 +42,18 @@ __all__ = ["XADD_TOUCHED", "VisitTouch", "decode_touched", "visit_touch"]
 # id, the two TTLs, headless flag ('' or the reason), then the entry's fields as name/value
 # pairs. Returns the new entry's id.
 XADD_TOUCHED: Final = """
-local bot = ARGV[7]
-local visit, fwd = '', '0'
-if bot == '' then
-  bot = redis.call('HGET', KEYS[1], 'bot') or ''
+local state = redis.call('HMGET', KEYS[1], 'bot', 'last', 'visit')
+local bot, visit, fwd = ARGV[7], '', '0'
+if bot == '' then bot = state[1] or '' end
+if bot ~= '' then
+  if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'bot', bot) end
 else
-  redis.call('HSET', KEYS[1], 'bot', bot)
-end
-if bot == '' then
-  local now = tonumber(ARGV[1])
-  local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '-1')
-  visit = redis.call('HGET', KEYS[1], 'visit')
-  if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then
-    visit = ARGV[3]
-    redis.call('HSET', KEYS[1], 'visit', visit)
-  end
-  if now > last then redis.call('HSET', KEYS[1], 'last', ARGV[1]) end
+  local now, last = tonumber(ARGV[1]), tonumber(state[2] or '-1')
+  visit = state[3]
+  if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then visit = ARGV[3] end
+  local latest = state[2]
+  if now > last then latest = ARGV[1] end
+  redis.call('HSET', KEYS[1], 'visit', visit, 'last', latest)
   fwd = redis.call('HGET', KEYS[2], ARGV[4])
   if not fwd then
     if redis.call('HLEN', KEYS[2]) > 0 then fwd = '1' else fwd = '0' end
