@@ -1,13 +1,15 @@
 """The routing table: no two routes can answer the same request, so the order of `ROUTERS`
 only decides how fast a route is found (FastAPI tries included routers in turn), never
-which one answers."""
+which one answers; and no REST route answers without an API key."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from itertools import combinations
 
 from fastapi import APIRouter
+from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from api.app import ROUTERS
@@ -51,3 +53,17 @@ def test_no_two_routes_answer_the_same_request() -> None:
 def test_the_overlap_check_can_fail() -> None:
     assert _overlap("/api/v1/links/{link_id}", "/api/v1/links/revoked")
     assert _overlap("/o/{token}.gif", "/o/abc.gif") and not _overlap("/o/{token}.gif", "/o/x")
+
+
+def test_every_api_route_refuses_a_request_without_a_key(client: TestClient) -> None:
+    checked = 0
+    for path, methods in (r for router in ROUTERS for r in _routes(router)):
+        if not path.startswith("/api/v1/"):
+            continue
+        url = re.sub(r"\{[^}]+\}", "opp-1", path)
+        for method in sorted(methods - {"HEAD"}):
+            response = client.request(method, url)
+            assert response.status_code == 401, (method, path, response.status_code)
+            assert response.json()["error"]["code"] == "missing_api_key"
+            checked += 1
+    assert checked > 40
