@@ -7,6 +7,7 @@ from __future__ import annotations
 from scoring.actions import NextAction
 from scoring.calibration import CalibrationResult, FitScores, calibrate
 from scoring.calibration_report import CalibrationReport, forecast_calibration
+from scoring.daily_snapshots import record_snapshots, snapshot_job
 from scoring.engagement import band_of, score_signals
 from scoring.evidence import EvidenceItem, ForecastEvidence
 from scoring.forecast import (
@@ -16,8 +17,6 @@ from scoring.forecast import (
     opportunity_evidence,
     opportunity_health,
     parse_period,
-    record_snapshots,
-    snapshot_job,
 )
 from scoring.health import (
     Assessment,

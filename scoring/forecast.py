@@ -1,13 +1,12 @@
-"""Health, evidence and forecast services for the API and the scheduler.
+"""Health, evidence and forecast services for the API.
 
     opportunity_health / opportunity_evidence   one opportunity, now (or as of a moment)
     forecast_rollup      open deals expected to close in a period plus deals already won
                          in it, per rep, team (manager) and in total, per currency, with
                          P10/P50/P90 of won revenue from a seeded Monte Carlo where each open
                          deal is won with its calibrated probability
-    record_snapshots     today's forecast snapshot of every open deal (calibration input),
-                         emitting `health.changed` when a deal's band moved; `snapshot_job`
-                         schedules it
+
+Daily forecast snapshots (the calibration input) live in `scoring.daily_snapshots`.
 
 Periods: `2025` · `2025-Q1` · `2025-03` · `2025-W10` (ISO week)."""
 
@@ -18,7 +17,6 @@ import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-import redis.asyncio as aioredis
 from pydantic import BaseModel
 
 from scoring.evidence import ForecastEvidence
@@ -28,16 +26,7 @@ from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
 from tracker.config import Settings
 from tracker.errors import BadRequest, NotFound
-from tracker.forecast_snapshots import (
-    ForecastSnapshot,
-    latest_bands,
-    won_in_period,
-    write_snapshots,
-)
-from tracker.notify import Notifier, notify_health_red
-from tracker.scheduler import PeriodicJob
-from tracker.stalls import tenants_with_opportunities
-from tracker.webhooks import WebhookEmitter
+from tracker.forecast_snapshots import won_in_period
 
 __all__ = [
     "ForecastRollup",
@@ -46,9 +35,6 @@ __all__ = [
     "opportunity_evidence",
     "opportunity_health",
     "parse_period",
-    "record_snapshots",
-    "snapshot_assessments",
-    "snapshot_job",
 ]
 
 
@@ -223,106 +209,3 @@ async def forecast_rollup(
     ch: ClickHouse, settings: Settings, tenant_id: str, period: str, *, owner: str | None = None
 ) -> ForecastRollup:
     return await asyncio.to_thread(_rollup, ch, settings, tenant_id, period, owner)
-
-
-def _snapshot(a: Assessment, day: date) -> ForecastSnapshot:
-    f, e, h = a.features, a.evidence, a.health
-    return ForecastSnapshot(
-        as_of=day,
-        opportunity_id=f.opportunity_id,
-        owner=f.owner,
-        manager=f.manager,
-        stage=f.stage,
-        amount=f.amount,
-        crm_probability=e.probability,
-        calibrated_probability=e.calibrated_probability,
-        credibility_index=e.credibility_index,
-        health=h.value,
-        band=h.band.value,
-        failing_evidence=tuple(i.code for i in e.evidence if not i.holds),
-        expected_close_date=f.expected_close_date,
-        model_version=e.model_version,
-    )
-
-
-def snapshot_assessments(
-    ch: ClickHouse, settings: Settings, tenant_id: str, as_of: datetime, *, live: bool
-) -> list[Assessment]:
-    """Open deals assessed as of `as_of` (historical ones without the live engagement score)."""
-    scoring = load_tenant_scoring(ch, tenant_id, settings.scoring)
-    found = assess(
-        ch, scoring, tenant_id, None, as_of, now=utcnow(), with_engagement=live, open_only=True
-    )
-    return list(found.values())
-
-
-async def record_snapshots(
-    ch: ClickHouse,
-    emitter: WebhookEmitter | None,
-    settings: Settings,
-    tenant_id: str,
-    *,
-    as_of: datetime | None = None,
-    notifier: Notifier | None = None,
-) -> int:
-    """Write the forecast snapshot of every open deal as of `as_of` (default now); for a live
-    run, emit `health.changed` for deals whose band differs from their previous snapshot (and
-    tell the rep and manager, given a notifier, when it turned red)."""
-    at = as_of or utcnow()
-    live = as_of is None
-    found = await asyncio.to_thread(snapshot_assessments, ch, settings, tenant_id, at, live=live)
-    day = at.date()
-    if live and emitter is not None:
-        before = await asyncio.to_thread(latest_bands, ch, tenant_id, day)
-        for a in found:
-            prev, band = before.get(a.health.opportunity_id), a.health.band.value
-            if prev is not None and prev != band:
-                f = a.features
-                data = {
-                    "opportunity_id": f.opportunity_id,
-                    "previous_band": prev,
-                    "band": band,
-                    "value": a.health.value,
-                    "owner": f.owner,
-                    "manager": f.manager,
-                    "actions": [x.text for x in a.health.actions],
-                }
-                key = f"{a.health.opportunity_id}:{day}:{prev}->{band}"
-                await emitter.emit(tenant_id, "health.changed", data, dedupe_key=key)
-                if notifier is not None and band == "red":
-                    await notify_health_red(
-                        notifier,
-                        tenant_id,
-                        f.opportunity_id,
-                        value=a.health.value,
-                        previous_band=prev,
-                        reasons=[x.text for x in a.health.actions],
-                        change_id=key,
-                    )
-    await asyncio.to_thread(write_snapshots, ch, tenant_id, [_snapshot(a, day) for a in found])
-    return len(found)
-
-
-def snapshot_job(
-    ch: ClickHouse,
-    redis: aioredis.Redis,
-    settings: Settings,
-    *,
-    notifier: Notifier | None = None,
-) -> PeriodicJob:
-    """Daily forecast snapshots (and `health.changed` webhooks) for every tenant."""
-    emitter = WebhookEmitter(settings, redis, ch)
-
-    async def for_tenant(tenant_id: str) -> int:
-        return await record_snapshots(ch, emitter, settings, tenant_id, notifier=notifier)
-
-    async def run() -> int:
-        tenants = await asyncio.to_thread(tenants_with_opportunities, ch)
-        return sum([await for_tenant(t) for t in tenants])
-
-    return PeriodicJob(
-        "forecast-snapshots",
-        settings.scoring.snapshot_interval_seconds,
-        run,
-        for_tenant=for_tenant,
-    )
