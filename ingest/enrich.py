@@ -1,4 +1,5 @@
-"""Enrichment: an ordered list of named steps turning validated events into `events` rows.
+"""Enrichment: an ordered list of named steps completing a request's `Entry` (the columns its
+rows share once, then per event what differs; see `ingest.model`).
 
     received_at   server time (epoch ms), one value per request
     viewer        viewer id from the signed viewer session / cookie (never from the body)
@@ -21,13 +22,14 @@ import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 import redis.asyncio as aioredis
 from ua_parser import parse
 
+from ingest.entry import OWN_COLUMNS, SHARED_COLUMNS, Entry
 from ingest.metrics import EVENTS_ACCEPTED, EVENTS_FLAGGED
-from ingest.model import Event, HeadlessSignals
+from ingest.model import HeadlessSignals
 from ingest.verdict import RequestMeta, request_verdict, scanner_verdict, signals_verdict
 from tracker.config import Settings
 from tracker.tokens import ViewerSessionClaims
@@ -77,7 +79,7 @@ class EnrichBatch:
 
     context: EventContext
     request: RequestMeta
-    events: list[Event]
+    entry: Entry
     now_ms: int
     signals: list[HeadlessSignals | None] = field(default_factory=list)
 
@@ -101,38 +103,50 @@ def parse_user_agent(user_agent: str) -> tuple[str, str, str]:
     return (browser, os_family, device)
 
 
+_RECEIVED_AT, _VIEWER, _BROWSER, _OS, _DEVICE, _IP = (
+    SHARED_COLUMNS.index(name)
+    for name in ("received_at", "viewer_id", "ua_browser", "ua_os", "ua_device", "ip_hash")
+)
+_TYPE, _IS_BOT, _REASON = (
+    OWN_COLUMNS.index(name) for name in ("event_type", "is_bot", "bot_reason")
+)
+_KINDS: Final = {kind.value: kind for kind in EventType}
+
+
 async def _received_at(enricher: Enricher, batch: EnrichBatch) -> None:
-    for event in batch.events:
-        event.received_at = batch.now_ms
+    batch.entry.shared[_RECEIVED_AT] = batch.now_ms
 
 
 async def _viewer(enricher: Enricher, batch: EnrichBatch) -> None:
-    for event in batch.events:
-        event.viewer_id = batch.context.viewer_id
+    batch.entry.shared[_VIEWER] = batch.context.viewer_id
 
 
 async def _user_agent(enricher: Enricher, batch: EnrichBatch) -> None:
+    shared = batch.entry.shared
     browser, os_family, device = parse_user_agent(batch.request.user_agent)
-    for event in batch.events:
-        event.ua_browser, event.ua_os, event.ua_device = browser, os_family, device
+    shared[_BROWSER], shared[_OS], shared[_DEVICE] = browser, os_family, device
 
 
 async def _ip(enricher: Enricher, batch: EnrichBatch) -> None:
-    value = enricher.hash_ip(batch.request.ip)
-    for event in batch.events:
-        event.ip_hash = value
+    batch.entry.shared[_IP] = enricher.hash_ip(batch.request.ip)
 
 
 # Only server-side clicks and pixel opens can be link-scanner hits (see `scanner_verdict`).
 _SCANNED: Final = frozenset({EventType.LINK_CLICK.value, EventType.PIXEL_OPEN.value})
 
 
+def _flag(own: list[Any], reason: BotReason) -> None:
+    """Mark as automated; the first reason found wins."""
+    if reason is not BotReason.NONE and not own[_IS_BOT]:
+        own[_IS_BOT], own[_REASON] = 1, reason.value
+
+
 async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
     ctx = batch.context
-    for index, event in enumerate(batch.events):
-        kind = EventType(event.event_type)
-        event.flag(request_verdict(batch.request, kind))
-        if not event.is_bot and event.event_type in _SCANNED:
+    for index, own in enumerate(batch.entry.events):
+        kind = _KINDS[own[_TYPE]]
+        _flag(own, request_verdict(batch.request, kind))
+        if not own[_IS_BOT] and own[_TYPE] in _SCANNED:
             reason = await scanner_verdict(
                 enricher.redis,
                 event_type=kind,
@@ -141,9 +155,9 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
                 link_sent_at_ms=ctx.link_sent_at_ms,
                 now_ms=batch.now_ms,
             )
-            event.flag(reason)
+            _flag(own, reason)
         if index < len(batch.signals):
-            event.flag(signals_verdict(batch.signals[index]))
+            _flag(own, signals_verdict(batch.signals[index]))
 
 
 # Bound children: `Counter.labels()` takes a lock and hashes its labels on every call.
@@ -153,10 +167,10 @@ _FLAGGED: Final = {reason.value: EVENTS_FLAGGED.labels(reason=reason.value) for 
 
 async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
     kinds: dict[str, int] = {}
-    for event in batch.events:
-        kinds[event.event_type] = kinds.get(event.event_type, 0) + 1
-        if event.is_bot:
-            _FLAGGED[event.bot_reason].inc()
+    for own in batch.entry.events:
+        kinds[own[_TYPE]] = kinds.get(own[_TYPE], 0) + 1
+        if own[_IS_BOT]:
+            _FLAGGED[own[_REASON]].inc()
     for kind, count in kinds.items():
         _ACCEPTED[kind].inc(count)
 
@@ -172,7 +186,7 @@ STEPS: Final[tuple[tuple[str, Step], ...]] = (
 
 
 class Enricher:
-    """Runs `STEPS` in order over the events of one request."""
+    """Runs `STEPS` in order over the entry of one request."""
 
     def __init__(
         self,
@@ -203,7 +217,7 @@ class Enricher:
         digest = hmac.new(self._ip_key, ip.encode(), hashlib.sha256).hexdigest()
         return digest[:16]
 
-    async def enrich(self, batch: EnrichBatch) -> list[Event]:
+    async def enrich(self, batch: EnrichBatch) -> Entry:
         for _name, step in self.steps:
             await step(self, batch)
-        return batch.events
+        return batch.entry

@@ -21,8 +21,8 @@ Wire format (`POST /e`, body ≤ `limits.max_beacon_bytes`, `application/json` f
 Unknown keys anywhere are rejected. `link_click`, `pixel_open` and `download` are server-side
 events (the API builds them); a beacon may not carry them.
 
-The enriched `Event` mirrors the `events` table column for column; `Event.to_row()` is the
-compact list form carried in the Redis stream (timestamps as epoch milliseconds).
+The enriched `Event` mirrors the `events` table column for column (timestamps as epoch
+milliseconds); `ingest.entry` is how a request's rows travel in the Redis stream.
 """
 
 from __future__ import annotations
@@ -31,22 +31,18 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Final
 
-import orjson
 import pyarrow as pa
 
 from tracker.types import BotReason, EventType
 
 __all__ = [
     "BEACON_EVENT_TYPES",
-    "ENTRY_VERSION",
     "EVENT_COLUMNS",
     "Event",
     "HeadlessSignals",
     "PoisonEntry",
     "RawBeacon",
     "RawEvent",
-    "decode_entry",
-    "encode_entry",
     "events_table",
     "row_is_valid",
 ]
@@ -201,33 +197,9 @@ def row_is_valid(row: object) -> bool:
     return True
 
 
-#: Stream entry layout: {b"v": ENTRY_VERSION, b"e": orjson([row, …])}, one entry per request.
-ENTRY_VERSION: Final = b"1"
-
-
 class PoisonEntry(ValueError):
     """A stream entry the writer cannot turn into rows; `reason` goes to the dead letter."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def encode_entry(events: list[Event]) -> dict[bytes, bytes]:
-    # orjson writes the attrgetter tuples as JSON arrays: no per-event list copy.
-    return {b"v": ENTRY_VERSION, b"e": orjson.dumps([_ROW(event) for event in events])}
-
-
-def decode_entry(fields: dict[bytes, bytes]) -> list[list[Any]]:
-    """Rows of one entry, shape-checked; raises `PoisonEntry`."""
-    if fields.get(b"v") != ENTRY_VERSION:
-        raise PoisonEntry("unknown_entry_version")
-    try:
-        rows = orjson.loads(fields.get(b"e", b""))
-    except orjson.JSONDecodeError as exc:
-        raise PoisonEntry("unparseable") from exc
-    if not isinstance(rows, list) or not rows:
-        raise PoisonEntry("no_rows")
-    if not all(row_is_valid(row) for row in rows):
-        raise PoisonEntry("bad_row")
-    return rows

@@ -13,21 +13,22 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import orjson
 import redis.asyncio as aioredis
 
 from ingest.buffer import EventStream
 from ingest.enrich import EnrichBatch, Enricher, EventContext
-from ingest.model import Event, RawEvent, encode_entry
+from ingest.entry import Entry
+from ingest.model import RawEvent
 from ingest.validate import validate_beacon
 from ingest.verdict import RequestMeta
 from ingest.visits import visit_touch
 from tracker.config import Settings
 from tracker.ids import new_id
 from tracker.tokens import TokenSigner
-from tracker.types import EventType
+from tracker.types import BotReason, EventType
 
 __all__ = ["Ingestor", "beacon_event_id"]
 
@@ -61,18 +62,18 @@ class Ingestor:
 
     async def accept_beacon(
         self, body: bytes, *, content_type: str | None, request: RequestMeta
-    ) -> list[Event]:
+    ) -> Entry:
         """Validate and enqueue a viewer beacon; raises `InvalidBeacon` (400) or
-        `RedisUnavailable` (503). Returns the enqueued rows."""
+        `RedisUnavailable` (503). Returns the enqueued entry (`Entry.rows()`: its rows)."""
         beacon = validate_beacon(
             body, content_type=content_type, settings=self.settings, signer=self.signer
         )
         context = EventContext.from_claims(beacon.claims)
-        events = [_from_raw(context, raw) for raw in beacon.events]
+        entry = Entry(_shared(context), [_own(context, raw) for raw in beacon.events])
         batch = EnrichBatch(
             context=context,
             request=request,
-            events=events,
+            entry=entry,
             now_ms=_now_ms(),
             signals=[raw.signals for raw in beacon.events],
         )
@@ -86,52 +87,68 @@ class Ingestor:
         request: RequestMeta,
         page: int = 0,
         props: Mapping[str, Any] | None = None,
-    ) -> Event:
-        """Enqueue a link click, pixel open or download; raises `RedisUnavailable`."""
+    ) -> Entry:
+        """Enqueue a link click, pixel open or download; raises `RedisUnavailable`. Returns
+        the enqueued entry (one event)."""
         now = _now_ms()
-        event = Event(
-            event_id=_server_event_id(now),
-            tenant_id=context.tenant_id,
-            event_type=event_type.value,
-            document_id=context.document_id,
-            version_id=context.version_id,
-            link_id=context.link_id,
-            opportunity_id=context.opportunity_id,
-            contact_id=context.contact_id,
-            viewer_id=context.viewer_id,
-            page=page,
-            client_ts=now,
-            props=orjson.dumps(dict(props)).decode() if props else "",
-        )
-        batch = EnrichBatch(context=context, request=request, events=[event], now_ms=now)
-        (written,) = await self._enqueue(batch)
-        return written
+        own = [
+            _server_event_id(now),
+            event_type.value,
+            page,
+            0,  # dwell_ms
+            0,  # seq
+            now,  # client_ts
+            0,
+            _NOT_BOT,
+            orjson.dumps(dict(props)).decode() if props else "",
+        ]
+        entry = Entry(_shared(context), [own])
+        batch = EnrichBatch(context=context, request=request, entry=entry, now_ms=now)
+        return await self._enqueue(batch)
 
-    async def _enqueue(self, batch: EnrichBatch) -> list[Event]:
-        events = await self.enricher.enrich(batch)
-        touch = visit_touch(events, batch.now_ms, self.settings.ingest.visit_gap_seconds)
-        await self.stream.add(encode_entry(events), touch)
-        return events
+    async def _enqueue(self, batch: EnrichBatch) -> Entry:
+        entry = await self.enricher.enrich(batch)
+        touch = visit_touch(entry, batch.now_ms, self.settings.ingest.visit_gap_seconds)
+        await self.stream.add(entry.encode(), touch)
+        return entry
+
+
+_NOT_BOT: Final = BotReason.NONE.value
 
 
 def _server_event_id(now_ms: int) -> str:
     return new_id("event", now_ms=now_ms)
 
 
-def _from_raw(context: EventContext, raw: RawEvent) -> Event:
-    return Event(
-        event_id=beacon_event_id(context, raw.client_id),
-        tenant_id=context.tenant_id,
-        event_type=raw.type.value,
-        document_id=context.document_id,
-        version_id=context.version_id,
-        link_id=context.link_id,
-        opportunity_id=context.opportunity_id,
-        contact_id=context.contact_id,
-        viewer_id=context.viewer_id,
-        page=raw.page,
-        dwell_ms=raw.dwell_ms,
-        seq=raw.seq,
-        client_ts=raw.client_ts_ms,
-        props=orjson.dumps(raw.signals.to_props()).decode() if raw.signals else "",
-    )
+def _shared(context: EventContext) -> list[Any]:
+    """`SHARED_COLUMNS` in order; received_at, the UA families and the IP hash are the
+    enricher's."""
+    return [
+        context.tenant_id,
+        context.link_id,
+        context.document_id,
+        context.version_id,
+        context.opportunity_id,
+        context.contact_id,
+        context.viewer_id,
+        0,
+        "",
+        "",
+        "",
+        "",
+    ]
+
+
+def _own(context: EventContext, raw: RawEvent) -> list[Any]:
+    """`OWN_COLUMNS` of a beacon event, not yet flagged."""
+    return [
+        beacon_event_id(context, raw.client_id),
+        raw.type.value,
+        raw.page,
+        raw.dwell_ms,
+        raw.seq,
+        raw.client_ts_ms,
+        0,
+        _NOT_BOT,
+        orjson.dumps(raw.signals.to_props()).decode() if raw.signals else "",
+    ]

@@ -22,17 +22,17 @@ forwards — a Slackbot unfurl must not make the real recipient look "forwarded"
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ingest.entry import OWN_COLUMNS, SHARED_COLUMNS, Entry, decode_entry
 from ingest.keys import (
     LINK_VIEWERS_TTL_SECONDS,
     VIEWER_STATE_TTL_SECONDS,
     link_viewers_key,
     viewer_state_key,
 )
-from ingest.model import EVENT_COLUMNS, Event, PoisonEntry, decode_entry
+from ingest.model import EVENT_COLUMNS, PoisonEntry
 from tracker.ids import new_id
 from tracker.types import BotReason
 
@@ -75,6 +75,10 @@ _IS_BOT, _REASON = _COL["is_bot"], _COL["bot_reason"]
 _HEADLESS: Final = BotReason.HEADLESS.value
 _SEPARATOR: Final = b"\x1f"
 _REASONS: Final = frozenset(reason.value for reason in BotReason)
+_SHARED_TENANT, _SHARED_LINK, _SHARED_VIEWER = (
+    SHARED_COLUMNS.index(name) for name in ("tenant_id", "link_id", "viewer_id")
+)
+_OWN_IS_BOT, _OWN_REASON = OWN_COLUMNS.index("is_bot"), OWN_COLUMNS.index("bot_reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,30 +89,25 @@ class VisitTouch:
     args: tuple[int | str, ...]
 
 
-def _human_event(event: Event) -> bool:
-    return bool(event.viewer_id) and (not event.is_bot or event.bot_reason == _HEADLESS)
-
-
-def visit_touch(events: Sequence[Event], now_ms: int, gap_seconds: int) -> VisitTouch | None:
+def visit_touch(entry: Entry, now_ms: int, gap_seconds: int) -> VisitTouch | None:
     """What the script needs for this request, or None when nothing in it can open a visit
     (no viewer id, or only bots): then a plain `XADD` will do."""
-    human = [event for event in events if _human_event(event)]
+    tenant, link, viewer = (entry.shared[i] for i in (_SHARED_TENANT, _SHARED_LINK, _SHARED_VIEWER))
+    if not viewer:
+        return None
+    human = [own for own in entry.events if not own[_OWN_IS_BOT] or own[_OWN_REASON] == _HEADLESS]
     if not human:
         return None
-    first = human[0]
     return VisitTouch(
-        keys=(
-            viewer_state_key(first.tenant_id, first.link_id, first.viewer_id),
-            link_viewers_key(first.tenant_id, first.link_id),
-        ),
+        keys=(viewer_state_key(tenant, link, viewer), link_viewers_key(tenant, link)),
         args=(
             now_ms,
             gap_seconds * 1000,
             new_id("visit", now_ms=now_ms),
-            first.viewer_id,
+            viewer,
             VIEWER_STATE_TTL_SECONDS,
             LINK_VIEWERS_TTL_SECONDS,
-            _HEADLESS if any(event.is_bot for event in human) else "",
+            _HEADLESS if any(own[_OWN_IS_BOT] for own in human) else "",
         ),
     )
 

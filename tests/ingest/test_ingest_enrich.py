@@ -6,6 +6,7 @@ import redis.asyncio as aioredis
 
 from ingest import Enricher, Event, EventContext, RequestMeta, ip_key_from_secret
 from ingest.enrich import EnrichBatch
+from ingest.entry import Entry
 from tests.ingest.support import HUMAN
 from tracker.config import Settings
 from tracker.types import BotReason
@@ -22,8 +23,9 @@ def event(kind: str = "page_dwell") -> Event:
 async def run(
     enricher: Enricher, context: EventContext, now_ms: int, request: RequestMeta = HUMAN
 ) -> Event:
-    (out,) = await enricher.enrich(EnrichBatch(context, request, [event()], now_ms))
-    return out
+    entry = await enricher.enrich(EnrichBatch(context, request, Entry.of([event()]), now_ms))
+    (row,) = entry.rows()
+    return Event.from_row(row)
 
 
 async def test_request_fields_and_verdicts(

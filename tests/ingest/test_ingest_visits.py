@@ -11,7 +11,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from ingest import Event, StreamBuffer
-from ingest.model import PoisonEntry, encode_entry
+from ingest.entry import Entry, encode_entry
+from ingest.model import PoisonEntry
 from ingest.visits import decode_touched, visit_touch
 from tracker.config import Settings
 from tracker.types import BotReason
@@ -33,9 +34,8 @@ class Arrivals:
         self.buffer = StreamBuffer(redis_client, self.stream)
 
     async def arrive(self, at_ms: int, *events: Event) -> str:
-        return await self.buffer.add(
-            encode_entry(list(events)), visit_touch(events, at_ms, self.gap)
-        )
+        entry = Entry.of(events)
+        return await self.buffer.add(entry.encode(), visit_touch(entry, at_ms, self.gap))
 
     async def rows(self, entry_id: str) -> list[dict[str, Any]]:
         ((_, fields),) = await self.redis.xrange(self.stream, entry_id, entry_id)
@@ -125,12 +125,15 @@ async def test_the_answer_is_fixed_at_arrival_whatever_the_writers_do(
 
 
 async def test_requests_without_a_person_take_a_plain_xadd() -> None:
-    assert visit_touch([event("")], 0, 600) is None  # e.g. a pixel open: no viewer id
-    assert visit_touch([event("vwr_1", reason=BotReason.BOT_USER_AGENT)], 0, 600) is None
+    assert visit_touch(Entry.of([event("")]), 0, 600) is None  # e.g. a pixel open: no viewer
+    bot = Entry.of([event("vwr_1", reason=BotReason.BOT_USER_AGENT)])
+    assert visit_touch(bot, 0, 600) is None
 
 
-def test_a_malformed_answer_makes_the_entry_poison() -> None:
-    fields = encode_entry([event("vwr_1")])
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_a_malformed_answer_makes_the_entry_poison(version: str) -> None:
+    events = [event("vwr_1")]
+    fields = encode_entry(events) if version == "v1" else Entry.of(events).encode()
     for answer in (b"x", b"vis_1\x1f2\x1f", b"vis_1\x1f0\x1fnot_a_reason"):
         with pytest.raises(PoisonEntry) as caught:
             decode_touched({**fields, b"a": answer})
