@@ -25,7 +25,7 @@ from typing import Any
 from tracker.clickhouse import ClickHouse
 from tracker.config import ScoringSettings
 
-__all__ = ["ScopeKind", "ScoringQuery", "fetch_signals_rows"]
+__all__ = ["ScopeKind", "ScoringQuery", "fetch_detail_rows", "fetch_signals_rows"]
 
 _KEYS = "(SELECT arrayJoin(splitByChar(',', {keys:String})))"
 _AGE = "greatest(dateDiff('millisecond', {ts}, now_ts), 0)"
@@ -49,6 +49,30 @@ class ScoringQuery:
     keys: Sequence[str] | None  # None: every key of the tenant
     now: datetime
     within_opportunity: str | None = None
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """How the events rows become keys: one scope's column (`k`), or — for an engagement
+    detail — every scope at once, each row ARRAY JOINed once per scope (`scope`, `k`), so
+    one query (one plan, one scan) aggregates all three groupings."""
+
+    source: str  # after FROM {db}.events
+    select: str  # the key columns of the innermost SELECT
+    where: str  # appended to the events filter
+    by: str  # the key columns every later stage groups by
+
+    @staticmethod
+    def of(q: ScoringQuery) -> _Keys:
+        return _Keys("", f"{q.scope.value} AS k", "", "k")
+
+
+_ALL_SCOPES = _Keys(
+    " ARRAY JOIN [" + ", ".join(f"('{s.value}', {s.value})" for s in ScopeKind) + "] AS sk",
+    "sk.1 AS scope, sk.2 AS k",
+    " AND sk.2 != ''",
+    "scope, k",
+)
 
 
 def _documents(ch: ClickHouse, q: ScoringQuery) -> str:
@@ -171,40 +195,42 @@ def _people_sql(ch: ClickHouse, q: ScoringQuery) -> str:
     )
 
 
-def _visits_sql(ch: ClickHouse, q: ScoringQuery) -> str:
+def _visits_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     cond = "i > 1 AND dateDiff('millisecond', v[i - 1].2, v[i].1) >= {gap_ms:Int64}"
     decay = f"exp2(-{_AGE.format(ts='v[i].1')} / {{doc_hl_ms:Float64}})"
     visits = (
-        f"SELECT {q.scope.value} AS k, {_PERSON} AS person, visit_id, "
+        f"SELECT {g.select}, {_PERSON} AS person, visit_id, "
         "min(received_at) AS vs, max(received_at) AS ve "
-        f"FROM {ch.database}.events WHERE {_prefilter(ch, q)} AND is_bot = 0 AND visit_id != '' "
+        f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} "
+        "AND is_bot = 0 AND visit_id != '' "
         "AND event_type IN ('view_start', 'page_dwell', 'visit_end') "
-        "GROUP BY k, person, visit_id"
+        f"GROUP BY {g.by}, person, visit_id"
     )
     per_person = (
-        "SELECT k, arraySort(x -> x.1, groupArray((vs, ve))) AS v, "
+        f"SELECT {g.by}, arraySort(x -> x.1, groupArray((vs, ve))) AS v, "
         f"arrayCount(i -> {cond}, arrayEnumerate(v)) AS rv, "
         f"arraySum(arrayMap(i -> if({cond}, {decay}, 0), arrayEnumerate(v))) AS rvd "
-        f"FROM ({visits}) GROUP BY k, person"
+        f"FROM ({visits}) GROUP BY {g.by}, person"
     )
     return (
         f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts "
-        "SELECT k, toUInt64(sum(rv)) AS revisits, sum(rvd) AS revisits_decayed, "
-        f"toUInt64(sum(length(v))) AS visits FROM ({per_person}) GROUP BY k"
+        f"SELECT {g.by}, toUInt64(sum(rv)) AS revisits, sum(rvd) AS revisits_decayed, "
+        f"toUInt64(sum(length(v))) AS visits FROM ({per_person}) GROUP BY {g.by}"
     )
 
 
-def _events_sql(ch: ClickHouse, q: ScoringQuery) -> str:
+def _events_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     human = "is_bot = 0"
     download = f"{human} AND event_type = 'download'"
     return (
         f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts "
-        f"SELECT {q.scope.value} AS k, countIf({download}) AS downloads, "
+        f"SELECT {g.select}, countIf({download}) AS downloads, "
         f"sumIf(exp2(-{_AGE.format(ts='received_at')} / {{doc_hl_ms:Float64}}), {download}) "
         f"AS downloads_decayed, countIf({human}) AS human_events, "
         "countIf(is_bot = 1) AS bot_events, "
         f"maxIf(received_at, {human}) AS last_event_at, max(received_at) AS last_received_at "
-        f"FROM {ch.database}.events WHERE {_prefilter(ch, q)} GROUP BY k"
+        f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} "
+        f"GROUP BY {g.by}"
     )
 
 
@@ -222,14 +248,9 @@ def _activities_sql(ch: ClickHouse, q: ScoringQuery) -> str:
     )
 
 
-def fetch_signals_rows(
-    ch: ClickHouse, q: ScoringQuery, tuning: ScoringSettings
-) -> dict[str, list[dict[str, Any]]]:
-    """Run the aggregation queries for every key of `q`; rows grouped by query name."""
-    if q.keys is not None and not q.keys:
-        return {"pages": [], "people": [], "visits": [], "events": [], "activities": []}
+def _params(q: ScoringQuery, tuning: ScoringSettings) -> dict[str, Any]:
     day_ms = 86_400_000.0
-    params: dict[str, Any] = {
+    return {
         "tenant_id": q.tenant_id,
         "keys": ",".join(q.keys or ()),
         "within": q.within_opportunity or "",
@@ -241,19 +262,67 @@ def fetch_signals_rows(
         "wpm": float(tuning.words_per_minute),
         "gap_ms": int(tuning.revisit_gap_hours * 3_600_000),
     }
+
+
+def fetch_signals_rows(
+    ch: ClickHouse, q: ScoringQuery, tuning: ScoringSettings
+) -> dict[str, list[dict[str, Any]]]:
+    """Run the aggregation queries for every key of `q`; rows grouped by query name."""
+    if q.keys is not None and not q.keys:
+        return {"pages": [], "people": [], "visits": [], "events": [], "activities": []}
+    params = _params(q, tuning)
     # About one opportunity, each query reads a few granules: the parallel pipeline costs more
     # to set up than it saves (an engagement detail: ~280 -> ~240 ms on 10k opportunities).
     single = q.within_opportunity is not None or (
         q.scope is ScopeKind.OPPORTUNITY and q.keys is not None and len(q.keys) == 1
     )
     tail = " SETTINGS max_threads = 1" if single else ""
+    g = _Keys.of(q)
     rows = {
         "pages": ch.query(_pages_sql(ch, q) + tail, params),
         "people": ch.query(_people_sql(ch, q) + tail, params),
-        "visits": ch.query(_visits_sql(ch, q) + tail, params),
-        "events": ch.query(_events_sql(ch, q) + tail, params),
+        "visits": ch.query(_visits_sql(ch, q, g) + tail, params),
+        "events": ch.query(_events_sql(ch, q, g) + tail, params),
         "activities": [],
     }
     if q.scope is ScopeKind.OPPORTUNITY:
         rows["activities"] = ch.query(_activities_sql(ch, q) + tail, params)
     return rows
+
+
+def fetch_detail_rows(
+    ch: ClickHouse, tenant_id: str, opportunity_id: str, now: datetime, tuning: ScoringSettings
+) -> dict[ScopeKind, dict[str, list[dict[str, Any]]]]:
+    """`fetch_signals_rows` of the opportunity itself, of its recipient links and of its
+    document versions (both within the opportunity), with the per-key queries (visits,
+    events) run once for all three scopes: grouped by (scope, key), every row counted once
+    per scope, so each scope aggregates the rows of its own query (a per-key float sum may
+    add its terms in another order). Pages and people stay one query per scope: their rows
+    come in ClickHouse's GROUP BY order, which decides ties downstream (which of equally
+    fresh people are named first, which of equally read versions is the best)."""
+    tail = " SETTINGS max_threads = 1"
+    opportunity = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, [opportunity_id], now)
+    out: dict[ScopeKind, dict[str, list[dict[str, Any]]]] = {}
+    for kind in ScopeKind:
+        q = opportunity
+        if kind is not ScopeKind.OPPORTUNITY:
+            q = ScoringQuery(tenant_id, kind, None, now, within_opportunity=opportunity_id)
+        params = _params(q, tuning)
+        out[kind] = {
+            "pages": ch.query(_pages_sql(ch, q) + tail, params),
+            "people": ch.query(_people_sql(ch, q) + tail, params),
+            "visits": [],
+            "events": [],
+            "activities": [],
+        }
+    params = _params(opportunity, tuning)
+    for name, sql in (
+        ("visits", _visits_sql(ch, opportunity, _ALL_SCOPES)),
+        ("events", _events_sql(ch, opportunity, _ALL_SCOPES)),
+    ):
+        for r in ch.query(sql + tail, params):
+            out[ScopeKind(r.pop("scope"))][name].append(r)
+    out[ScopeKind.OPPORTUNITY]["activities"] = ch.query(
+        _activities_sql(ch, opportunity) + tail, params
+    )
+    return out

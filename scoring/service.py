@@ -14,7 +14,12 @@ from scoring.cache import cache_key, read_cached, read_current, write_cached
 from scoring.cache import watch as watch_detail
 from scoring.engagement import score_signals
 from scoring.model import Score
-from scoring.repository import ScopeKind, ScoringQuery, fetch_signals_rows
+from scoring.repository import (
+    ScopeKind,
+    ScoringQuery,
+    fetch_detail_rows,
+    fetch_signals_rows,
+)
 from scoring.signals import Signals, collect_signals
 from scoring.wording import label_of
 from tracker.clickhouse import ClickHouse
@@ -43,38 +48,44 @@ class OpportunityEngagement(BaseModel):
     documents: list[Score]
 
 
+def _scores(
+    signals: dict[str, Signals],
+    keys: Sequence[str] | None,
+    scope: ScopeKind,
+    now: datetime,
+    tuning: ScoringSettings,
+) -> dict[str, Score]:
+    return {
+        key: score_signals(found, scope, now, tuning, label=label_of(found, scope))
+        for key in (list(keys) if keys is not None else sorted(signals))
+        for found in [signals.get(key) or Signals(key)]
+    }
+
+
 def compute_scores(
     ch: ClickHouse, query: ScoringQuery, tuning: ScoringSettings
 ) -> dict[str, Score]:
     """Score every key of `query` (all keys with data when `query.keys` is None)."""
     signals = collect_signals(fetch_signals_rows(ch, query, tuning))
-    keys = list(query.keys) if query.keys is not None else sorted(signals)
-    return {
-        key: score_signals(
-            found, query.scope, query.now, tuning, label=label_of(found, query.scope)
-        )
-        for key in keys
-        for found in [signals.get(key) or Signals(key)]
-    }
+    return _scores(signals, query.keys, query.scope, query.now, tuning)
 
 
 def _details(
     ch: ClickHouse, tenant_id: str, opportunity_id: str, now: datetime, tuning: ScoringSettings
 ) -> OpportunityEngagement:
-    def scope(kind: ScopeKind, keys: Sequence[str] | None, within: str | None) -> list[Score]:
-        query = ScoringQuery(tenant_id, kind, keys, now, within_opportunity=within)
-        return list(compute_scores(ch, query, tuning).values())
+    """One set of queries for the three scopes (`fetch_detail_rows`); each scope scored as
+    `compute_scores` would: the opportunity, and every recipient link and document version
+    with data within it."""
+    rows = fetch_detail_rows(ch, tenant_id, opportunity_id, now, tuning)
+
+    def scope(kind: ScopeKind, keys: Sequence[str] | None = None) -> list[Score]:
+        return list(_scores(collect_signals(rows[kind]), keys, kind, now, tuning).values())
 
     return OpportunityEngagement(
         opportunity_id=opportunity_id,
-        score=scope(ScopeKind.OPPORTUNITY, [opportunity_id], None)[0],
-        recipients=sorted(
-            scope(ScopeKind.RECIPIENT, None, opportunity_id), key=lambda r: (-r.value, r.key)
-        ),
-        documents=sorted(
-            scope(ScopeKind.DOCUMENT_VERSION, None, opportunity_id),
-            key=lambda d: (-d.value, d.key),
-        ),
+        score=scope(ScopeKind.OPPORTUNITY, [opportunity_id])[0],
+        recipients=sorted(scope(ScopeKind.RECIPIENT), key=lambda r: (-r.value, r.key)),
+        documents=sorted(scope(ScopeKind.DOCUMENT_VERSION), key=lambda d: (-d.value, d.key)),
     )
 
 
