@@ -144,4 +144,10 @@ def collect_signals(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Signals]
         s = of(r["k"])
         s.meetings, s.meetings_decayed = int(r["meetings"]), float(r["meetings_decayed"])
         s.last_activity_at = real_time(r["last_activity_at"])
+    for s in found.values():
+        # ClickHouse returns GROUP BY rows in no defined order, and every later ranking is a
+        # stable sort: a fixed order here decides ties (equally fresh people, equally read
+        # versions) the same way on every engine, version and query shape.
+        s.versions.sort(key=lambda v: v.version_id)
+        s.people.sort(key=lambda p: p.person)
     return found
