@@ -60,18 +60,29 @@ class _Keys:
     source: str  # after FROM {db}.events
     select: str  # the key columns of the innermost SELECT
     where: str  # appended to the events filter
-    by: str  # the key columns every later stage groups by
+    cols: tuple[str, ...]  # the key columns every later stage groups by
 
     @staticmethod
     def of(q: ScoringQuery) -> _Keys:
-        return _Keys("", f"{q.scope.value} AS k", "", "k")
+        return _Keys("", f"{q.scope.value} AS k", "", ("k",))
+
+    def by(self, alias: str = "") -> str:
+        return ", ".join(f"{alias}{c}" for c in self.cols)
+
+    def carry(self, alias: str) -> str:
+        return ", ".join(f"{alias}.{c} AS {c}" for c in self.cols)
+
+    def opportunity(self) -> str:
+        """The key columns of a row keyed by its opportunity (meetings)."""
+        scope = "'opportunity_id' AS scope, " if "scope" in self.cols else ""
+        return f"{scope}opportunity_id AS k"
 
 
 _ALL_SCOPES = _Keys(
     " ARRAY JOIN [" + ", ".join(f"('{s.value}', {s.value})" for s in ScopeKind) + "] AS sk",
     "sk.1 AS scope, sk.2 AS k",
     " AND sk.2 != ''",
-    "scope, k",
+    ("scope", "k"),
 )
 
 
@@ -108,19 +119,19 @@ def _prefilter(ch: ClickHouse, q: ScoringQuery) -> str:
     return where
 
 
-def _reads(ch: ClickHouse, q: ScoringQuery) -> str:
+def _reads(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     return (
-        f"SELECT {q.scope.value} AS k, version_id, page, visit_id, any(opportunity_id) AS opp, "
+        f"SELECT {g.select}, version_id, page, visit_id, any(opportunity_id) AS opp, "
         f"any(link_id) AS link, any({_PERSON}) AS person, "
         "any(if(forwarded = 0, contact_id, '')) AS contact, max(forwarded) AS fwd, "
         "toUInt64(sum(dwell_ms)) AS read_ms, max(received_at) AS at "
-        f"FROM {ch.database}.events WHERE {_prefilter(ch, q)} AND is_bot = 0 "
+        f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} AND is_bot = 0 "
         "AND event_type = 'page_dwell' AND page > 0 "
-        "GROUP BY k, version_id, page, visit_id HAVING read_ms >= {glance_ms:UInt64}"
+        f"GROUP BY {g.by()}, version_id, page, visit_id HAVING read_ms >= {{glance_ms:UInt64}}"
     )
 
 
-def _pages_sql(ch: ClickHouse, q: ScoringQuery) -> str:
+def _pages_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     db = ch.database
     versions = (
         "SELECT v.version_id AS version_id, v.pages AS pages, v.page_words AS page_words, "
@@ -131,7 +142,7 @@ def _pages_sql(ch: ClickHouse, q: ScoringQuery) -> str:
         f"WHERE v.tenant_id = {{tenant_id:String}} AND v.document_id IN ({_documents(ch, q)})"
     )
     per_page = (
-        "SELECT r.k AS k, r.version_id AS version_id, r.page AS page, "
+        f"SELECT {g.carry('r')}, r.version_id AS version_id, r.page AS page, "
         f"sum(r.read_ms * exp2(-{_AGE.format(ts='r.at')} / {{doc_hl_ms:Float64}})) AS dd, "
         "sum(r.read_ms) AS dr, max(r.at) AS last_at, any(v.pages) AS npages, "
         "any(v.version_id != '') AS known, any(v.revision) AS revision, any(v.title) AS title, "
@@ -139,28 +150,28 @@ def _pages_sql(ch: ClickHouse, q: ScoringQuery) -> str:
         "AS need, has(any(v.page_tags)[r.page], 'pricing') AS pricing, "
         "arrayExists(t -> has(t, 'pricing'), any(v.page_tags)) AS has_pricing "
         "FROM reads AS r LEFT JOIN versions AS v ON v.version_id = r.version_id "
-        "GROUP BY k, version_id, page"
+        f"GROUP BY {g.by()}, version_id, page"
     )
     return (
         f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts, "
-        f"reads AS ({_reads(ch, q)}), versions AS ({versions}) "
-        "SELECT k, version_id, any(title) AS title, any(revision) AS revision, "
+        f"reads AS ({_reads(ch, q, g)}), versions AS ({versions}) "
+        f"SELECT {g.by()}, version_id, any(title) AS title, any(revision) AS revision, "
         "any(known) AS known, greatest(any(npages), max(page)) AS pages, "
         "sum(least(dd / need, 1)) / pages AS depth, sum(least(dr / need, 1)) / pages AS depth_raw, "
         "toUInt64(sum(dr)) AS dwell_ms, toUInt64(sumIf(dr, pricing)) AS pricing_ms, "
         "maxIf(last_at, pricing) AS pricing_last_at, any(has_pricing) AS has_pricing, "
         "max(last_at) AS last_read_at "
-        f"FROM ({per_page}) GROUP BY k, version_id"
+        f"FROM ({per_page}) GROUP BY {g.by()}, version_id"
     )
 
 
-def _people_sql(ch: ClickHouse, q: ScoringQuery) -> str:
+def _people_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     db = ch.database
     meetings = ""
     if q.scope is ScopeKind.OPPORTUNITY:
         opp_filter = "1" if q.keys is None else f"opportunity_id IN {_KEYS}"
         meetings = (
-            "UNION ALL SELECT opportunity_id AS k, concat('c:', attendee) AS person, "
+            f"UNION ALL SELECT {g.opportunity()}, concat('c:', attendee) AS person, "
             "opportunity_id AS opp, '' AS link, attendee AS contact, 0 AS fwd, "
             "toDateTime64(0, 3, 'UTC') AS read_at, occurred_at AS meet_at "
             f"FROM {db}.activities FINAL ARRAY JOIN attendees AS attendee "
@@ -179,19 +190,19 @@ def _people_sql(ch: ClickHouse, q: ScoringQuery) -> str:
     )
     return (
         f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts, "
-        f"reads AS ({_reads(ch, q)}) "
-        "SELECT p.k AS k, p.person AS person, any(p.opp) AS opportunity_id, "
+        f"reads AS ({_reads(ch, q, g)}) "
+        f"SELECT {g.carry('p')}, p.person AS person, any(p.opp) AS opportunity_id, "
         "any(p.contact) AS contact_id, max(p.fwd) AS forwarded, max(p.read_at) AS last_read_at, "
         "max(p.meet_at) AS last_meeting_at, any(c.name) AS contact_name, "
         "any(c.email) AS contact_email, max(c.is_decision_maker) AS is_decision_maker, "
         "argMax(l.recipient_name, p.read_at) AS link_name, "
         "argMax(l.recipient_email, p.read_at) AS link_email "
-        "FROM (SELECT k, person, opp, link, contact, fwd, at AS read_at, "
+        f"FROM (SELECT {g.by()}, person, opp, link, contact, fwd, at AS read_at, "
         f"toDateTime64(0, 3, 'UTC') AS meet_at FROM reads {meetings}) AS p "
         f"LEFT JOIN ({contacts}) AS c "
         "ON c.opportunity_id = p.opp AND c.contact_id = p.contact "
         f"LEFT JOIN ({links}) AS l ON l.link_id = p.link "
-        "GROUP BY k, person"
+        f"GROUP BY {g.by()}, person"
     )
 
 
@@ -204,18 +215,18 @@ def _visits_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} "
         "AND is_bot = 0 AND visit_id != '' "
         "AND event_type IN ('view_start', 'page_dwell', 'visit_end') "
-        f"GROUP BY {g.by}, person, visit_id"
+        f"GROUP BY {g.by()}, person, visit_id"
     )
     per_person = (
-        f"SELECT {g.by}, arraySort(x -> x.1, groupArray((vs, ve))) AS v, "
+        f"SELECT {g.by()}, arraySort(x -> x.1, groupArray((vs, ve))) AS v, "
         f"arrayCount(i -> {cond}, arrayEnumerate(v)) AS rv, "
         f"arraySum(arrayMap(i -> if({cond}, {decay}, 0), arrayEnumerate(v))) AS rvd "
-        f"FROM ({visits}) GROUP BY {g.by}, person"
+        f"FROM ({visits}) GROUP BY {g.by()}, person"
     )
     return (
         f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts "
-        f"SELECT {g.by}, toUInt64(sum(rv)) AS revisits, sum(rvd) AS revisits_decayed, "
-        f"toUInt64(sum(length(v))) AS visits FROM ({per_person}) GROUP BY {g.by}"
+        f"SELECT {g.by()}, toUInt64(sum(rv)) AS revisits, sum(rvd) AS revisits_decayed, "
+        f"toUInt64(sum(length(v))) AS visits FROM ({per_person}) GROUP BY {g.by()}"
     )
 
 
@@ -230,7 +241,7 @@ def _events_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         "countIf(is_bot = 1) AS bot_events, "
         f"maxIf(received_at, {human}) AS last_event_at, max(received_at) AS last_received_at "
         f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} "
-        f"GROUP BY {g.by}"
+        f"GROUP BY {g.by()}"
     )
 
 
@@ -264,23 +275,12 @@ def _params(q: ScoringQuery, tuning: ScoringSettings) -> dict[str, Any]:
     }
 
 
-def fetch_signals_rows(
-    ch: ClickHouse, q: ScoringQuery, tuning: ScoringSettings
+def _run(
+    ch: ClickHouse, q: ScoringQuery, g: _Keys, params: dict[str, Any], tail: str
 ) -> dict[str, list[dict[str, Any]]]:
-    """Run the aggregation queries for every key of `q`; rows grouped by query name."""
-    if q.keys is not None and not q.keys:
-        return {"pages": [], "people": [], "visits": [], "events": [], "activities": []}
-    params = _params(q, tuning)
-    # About one opportunity, each query reads a few granules: the parallel pipeline costs more
-    # to set up than it saves (an engagement detail: ~280 -> ~240 ms on 10k opportunities).
-    single = q.within_opportunity is not None or (
-        q.scope is ScopeKind.OPPORTUNITY and q.keys is not None and len(q.keys) == 1
-    )
-    tail = " SETTINGS max_threads = 1" if single else ""
-    g = _Keys.of(q)
     rows = {
-        "pages": ch.query(_pages_sql(ch, q) + tail, params),
-        "people": ch.query(_people_sql(ch, q) + tail, params),
+        "pages": ch.query(_pages_sql(ch, q, g) + tail, params),
+        "people": ch.query(_people_sql(ch, q, g) + tail, params),
         "visits": ch.query(_visits_sql(ch, q, g) + tail, params),
         "events": ch.query(_events_sql(ch, q, g) + tail, params),
         "activities": [],
@@ -290,39 +290,34 @@ def fetch_signals_rows(
     return rows
 
 
+def fetch_signals_rows(
+    ch: ClickHouse, q: ScoringQuery, tuning: ScoringSettings
+) -> dict[str, list[dict[str, Any]]]:
+    """Run the aggregation queries for every key of `q`; rows grouped by query name."""
+    if q.keys is not None and not q.keys:
+        return {"pages": [], "people": [], "visits": [], "events": [], "activities": []}
+    # About one opportunity, each query reads a few granules: the parallel pipeline costs more
+    # to set up than it saves (an engagement detail: ~280 -> ~240 ms on 10k opportunities).
+    single = q.within_opportunity is not None or (
+        q.scope is ScopeKind.OPPORTUNITY and q.keys is not None and len(q.keys) == 1
+    )
+    tail = " SETTINGS max_threads = 1" if single else ""
+    return _run(ch, q, _Keys.of(q), _params(q, tuning), tail)
+
+
 def fetch_detail_rows(
     ch: ClickHouse, tenant_id: str, opportunity_id: str, now: datetime, tuning: ScoringSettings
 ) -> dict[ScopeKind, dict[str, list[dict[str, Any]]]]:
     """`fetch_signals_rows` of the opportunity itself, of its recipient links and of its
-    document versions (both within the opportunity), with the per-key queries (visits,
-    events) run once for all three scopes: grouped by (scope, key), every row counted once
-    per scope, so each scope aggregates the rows of its own query (a per-key float sum may
-    add its terms in another order). Pages and people stay one query per scope: their rows
-    come in ClickHouse's GROUP BY order, which decides ties downstream (which of equally
-    fresh people are named first, which of equally read versions is the best)."""
-    tail = " SETTINGS max_threads = 1"
-    opportunity = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, [opportunity_id], now)
-    out: dict[ScopeKind, dict[str, list[dict[str, Any]]]] = {}
-    for kind in ScopeKind:
-        q = opportunity
-        if kind is not ScopeKind.OPPORTUNITY:
-            q = ScoringQuery(tenant_id, kind, None, now, within_opportunity=opportunity_id)
-        params = _params(q, tuning)
-        out[kind] = {
-            "pages": ch.query(_pages_sql(ch, q) + tail, params),
-            "people": ch.query(_people_sql(ch, q) + tail, params),
-            "visits": [],
-            "events": [],
-            "activities": [],
-        }
-    params = _params(opportunity, tuning)
-    for name, sql in (
-        ("visits", _visits_sql(ch, opportunity, _ALL_SCOPES)),
-        ("events", _events_sql(ch, opportunity, _ALL_SCOPES)),
-    ):
-        for r in ch.query(sql + tail, params):
-            out[ScopeKind(r.pop("scope"))][name].append(r)
-    out[ScopeKind.OPPORTUNITY]["activities"] = ch.query(
-        _activities_sql(ch, opportunity) + tail, params
-    )
+    document versions (both within the opportunity) in one set of queries: each events query
+    groups by (scope, key), every row counted once per scope — the rows and the ClickHouse
+    arithmetic of each scope are those of its own query, for a third of the query plans."""
+    q = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, [opportunity_id], now)
+    rows = _run(ch, q, _ALL_SCOPES, _params(q, tuning), " SETTINGS max_threads = 1")
+    out: dict[ScopeKind, dict[str, list[dict[str, Any]]]] = {
+        s: {name: [] for name in rows} for s in ScopeKind
+    }
+    for name, found in rows.items():
+        for r in found:
+            out[ScopeKind(r.pop("scope", ScopeKind.OPPORTUNITY.value))][name].append(r)
     return out
