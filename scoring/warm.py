@@ -51,10 +51,7 @@ async def warm_scores(
     left = list(taken)
     warmed = 0
     try:
-        by_tenant: dict[str, list[str]] = defaultdict(list)
-        for tenant_id, opportunity_id in taken:
-            by_tenant[tenant_id].append(opportunity_id)
-        for tenant_id, opportunity_ids in by_tenant.items():
+        for tenant_id, opportunity_ids in _by_tenant(taken).items():
             await score_opportunities(ch, redis, tuning, tenant_id, opportunity_ids)
         since = time.time() - tuning.warm_watch_days * 86_400
         watched = await watched_since(redis, taken, since)
@@ -85,12 +82,16 @@ async def _warm_detail(
     return 1
 
 
-async def _put_back(redis: aioredis.Redis, pairs: list[tuple[str, str]]) -> None:
-    by_tenant: dict[str, list[str]] = defaultdict(list)
+def _by_tenant(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
     for tenant_id, opportunity_id in pairs:
-        by_tenant[tenant_id].append(opportunity_id)
+        grouped[tenant_id].append(opportunity_id)
+    return grouped
+
+
+async def _put_back(redis: aioredis.Redis, pairs: list[tuple[str, str]]) -> None:
     try:
-        for tenant_id, opportunity_ids in by_tenant.items():
+        for tenant_id, opportunity_ids in _by_tenant(pairs).items():
             await mark_dirty(redis, tenant_id, opportunity_ids)
     except RedisUnavailable as exc:  # best effort: the next bump marks them again
         log.warning("score warmer could not put %d opportunities back: %s", len(pairs), exc)
