@@ -8,9 +8,9 @@ Sits above `ingest` and `scoring`, which import nothing of it; `api.workers` wir
 
 from __future__ import annotations
 
-from outbound.notify.batch_listener import make_alert_listener
+from outbound.alert_listener import make_alert_listener
 from outbound.scoring_reactions import scoring_listener, stall_payload
-from outbound.webhooks.batch_listener import make_webhook_listener
+from outbound.webhook_listener import make_webhook_listener
 from outbound.wiring import briefing_job, notification_channels, pump_job, todo_job
 
 __all__ = [

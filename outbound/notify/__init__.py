@@ -24,7 +24,7 @@ from outbound.notify.briefing import (
     run_briefings,
 )
 from outbound.notify.formats import feishu_sign
-from outbound.notify.messages import LOCALES, Message, render
+from outbound.notify.messages import LOCALES, Message
 from outbound.notify.model import (
     Audience,
     ChannelConfig,
@@ -39,6 +39,7 @@ from outbound.notify.model import (
 from outbound.notify.outbox import Notifier, read_mute_token
 from outbound.notify.preferences import check_time_zone, parse_hhmm, quiet_until
 from outbound.notify.rates import RateLimiter
+from outbound.notify.rendering import render
 from outbound.notify.routing import DEFAULT_AUDIENCES, Route, plan_routes
 from outbound.notify.service import create_channel, create_rule, delete_channel, delete_rule
 from outbound.notify.settings import NotifySettings, RateLimit, notify_settings

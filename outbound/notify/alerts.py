@@ -1,7 +1,7 @@
 """What the rest of the service calls to notify people.
 
 - `notify_link_event(...)`: first real view (delayed, with read time), download, forward
-  (called by `outbound.notify.batch_listener` for each human event, deduped like the
+  (called by `outbound.alert_listener` for each human event, deduped like the
   webhook events).
 - `notify_stall(...)`: a stall alert to the rep and manager plus one manager to-do; the same
   episode twice (or from two schedulers) is one message per channel and one to-do.

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-__all__ = ["LOCALES", "Line", "Message", "render", "text", "when"]
+__all__ = ["LOCALES", "Line", "Message", "duration", "local_date", "text", "when"]
 
 LOCALES: Final = ("zh_CN", "en")
 
@@ -174,43 +174,3 @@ def when(locale: str, at: datetime, now: datetime) -> str:
 
 def local_date(at: datetime, zone: ZoneInfo) -> str:
     return at.astimezone(zone).strftime("%Y-%m-%d")
-
-
-def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
-    """Title and lines for one event's facts (see `outbound.notify.events` for the keys)."""
-    from outbound.notify.briefing_text import briefing_message
-
-    loc = locale if locale in LOCALES else "en"
-    f = {k: str(v) for k, v in facts.items() if isinstance(v, str | int | float)}
-    lines: list[Line] = []
-    if event == "document.viewed":
-        title = text(loc, "viewed", recipient=f["recipient_name"], document=f["document_title"])
-        span = duration(loc, float(f.get("read_seconds", 0)))
-        value = text(loc, "read_value", duration=span, pages=f.get("read_pages", 0))
-        lines.append(Line(value, text(loc, "read_time")))
-    elif event == "link.downloaded":
-        title = text(loc, "downloaded", recipient=f["recipient_name"], document=f["document_title"])
-    elif event == "link.forwarded":
-        title = text(loc, "forwarded", document=f["document_title"])
-        lines.append(Line(f["recipient_name"], text(loc, "forwarded_from")))
-    elif event == "opportunity.stalled":
-        title = text(loc, "stalled", account=f["account"])
-        lines.append(Line(f.get("owner_name", ""), text(loc, "owner")))
-        if f.get("summary"):
-            lines.append(Line(str(f["summary"]), text(loc, "reason")))
-        if f.get("manager_name"):
-            lines.append(Line(text(loc, "todo_added", manager=f["manager_name"])))
-    elif event == "health.red":
-        title = text(loc, "health_red", account=f["account"])
-        previous = text(loc, f"band.{f.get('previous_band', 'yellow')}")
-        value = text(loc, "health_value_fmt", value=f.get("value", ""), previous=previous)
-        lines.append(Line(value, text(loc, "health_value")))
-        for reason in facts.get("reasons", [])[:3]:
-            lines.append(Line(str(reason), text(loc, "reason")))
-    elif event == "briefing.daily":
-        return briefing_message(loc, facts)
-    else:
-        raise ValueError(f"unknown notification event {event!r}")
-    if f.get("account") and event.startswith(("document", "link")):
-        lines.append(Line(str(f["account"]), text(loc, "account")))
-    return Message(title=title, lines=lines, locale=loc)

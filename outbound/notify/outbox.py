@@ -28,10 +28,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 import outbound.notify.facts_store as facts
 from outbound.notify.cache import ChannelCache
 from outbound.notify.formats import email_parts, feishu_body, slack_body, wecom_body
-from outbound.notify.messages import LOCALES, Message, render, text
+from outbound.notify.messages import LOCALES, Message, text
 from outbound.notify.model import Audience, ChannelConfig, ChannelKind, Notice
 from outbound.notify.preferences import quiet_until
 from outbound.notify.rates import RateLimiter
+from outbound.notify.rendering import render
 from outbound.notify.routing import plan_routes
 from outbound.notify.settings import NotifySettings, notify_settings
 from outbound.notify.store import list_channels, list_preferences, list_rules, muted_by
