@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from ingest import Ingestor, StreamBuffer, ip_key_from_secret, parse_user_agent
+from scoring import TenantScoringCache
 from tracker.api_keys import ApiKeyAuthenticator
 from tracker.config import Settings, resolve_secret_keys
 from tracker.stores import (
@@ -42,6 +43,7 @@ class Services:
     blobs: FileBlobStore
     buffer: StreamBuffer
     ingestor: Ingestor
+    scoring: TenantScoringCache
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -97,6 +99,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
         ingestor=Ingestor(
             settings, redis.client, signer, buffer, ip_key=ip_key_from_secret(secrets[0])
         ),
+        scoring=TenantScoringCache(settings.scoring),
     )
     _freeze_startup_heap()
     return services

@@ -67,7 +67,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
         pump_job(people),
         briefing_job(people, ch),
         todo_job(ch),
-        warm_job(ch, redis, settings.scoring),
+        warm_job(ch, redis, settings.scoring.warm, services.scoring),
     ]
 
 

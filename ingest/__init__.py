@@ -6,7 +6,7 @@ The API layer builds one `Ingestor` (with a `StreamBuffer`) and calls
 
 from __future__ import annotations
 
-from ingest.analytics import MEANINGFUL_DWELL_MS, document_analytics, link_analytics
+from ingest.analytics import document_analytics, link_analytics
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
 from ingest.model import (
@@ -22,12 +22,12 @@ from ingest.revocations import is_link_revoked, mark_link_revoked
 from ingest.service import Ingestor, beacon_event_id
 from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
 from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
+from ingest.visit_log import VisitRow, document_viewers, recent_visits
 from ingest.writer import BatchListener, BatchResult, Writer, WriterStopped
 
 __all__ = [
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
-    "MEANINGFUL_DWELL_MS",
     "BatchListener",
     "BatchResult",
     "Enricher",
@@ -41,10 +41,12 @@ __all__ = [
     "RequestMeta",
     "StreamBuffer",
     "ValidBeacon",
+    "VisitRow",
     "Writer",
     "WriterStopped",
     "beacon_event_id",
     "document_analytics",
+    "document_viewers",
     "events_table",
     "ip_key_from_secret",
     "is_link_revoked",
@@ -52,6 +54,7 @@ __all__ = [
     "mark_link_revoked",
     "parse_beacon",
     "parse_user_agent",
+    "recent_visits",
     "request_verdict",
     "signals_verdict",
     "user_agent_verdict",

@@ -2,10 +2,12 @@
 
 Definitions:
   dwell / viewers per page   human `page_dwell` only (bots never reach the rollup)
-  completion_pct             share of the document's pages with at least
-                             `MEANINGFUL_DWELL_MS` of active dwell (5 s, the scoring floor),
-                             over the version's page count (current version unless one is
-                             given; the highest page seen when the version is unknown)
+  read_pages                 distinct pages read
+  completion_pct             share of the document's pages read (`tracker.reading`: a
+                             (visit, page) with at least `read_seconds` of human active
+                             dwell — the definition scores use), over the version's page
+                             count (current version unless one is given; the highest page
+                             seen when the version is unknown)
   views                      human `view_start` events (a view needs the viewer's JS)
   visits / viewers           distinct visit / viewer ids of human viewer-JS events
   forwarded_viewers          viewers first seen on a link that already had another viewer
@@ -16,11 +18,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
+from tracker.scoring_settings import ReadingSettings
 from tracker.stores import ClickHouse
 
-__all__ = ["MEANINGFUL_DWELL_MS", "document_analytics", "link_analytics"]
-
-MEANINGFUL_DWELL_MS: Final = 5_000
+__all__ = ["document_analytics", "link_analytics"]
 
 _SCOPE: Final = (
     "tenant_id = {tenant_id:String} AND document_id = {document_id:String} "
@@ -37,10 +39,24 @@ _TOTALS: Final = (
 )
 
 
+def _read_pages_sql(db: str, by_link: bool) -> str:
+    """Distinct pages read (`tracker.reading`) in scope, per link when `by_link`."""
+    link = "link_id, " if by_link else ""
+    return (
+        f"SELECT {link}uniqExact(page) AS read_pages FROM (SELECT {link}visit_id, page, "
+        f"sum(dwell_ms) AS ms FROM {db}.events WHERE {_SCOPE} AND {HUMAN} "
+        "AND event_type = 'page_dwell' AND page > 0 "
+        "AND ({version_id:String} = '' OR version_id = {version_id:String}) "
+        f"GROUP BY {link}visit_id, page HAVING ms >= {READ_MS_PARAM})"
+        + (" GROUP BY link_id" if by_link else "")
+    )
+
+
 def document_analytics(
     ch: ClickHouse,
     tenant_id: str,
     document_id: str,
+    reading: ReadingSettings,
     link_id: str | None = None,
     *,
     version_id: str | None = None,
@@ -51,6 +67,7 @@ def document_analytics(
         "document_id": document_id,
         "link_id": link_id or "",
         "version_id": version_id or "",
+        "read_ms": read_threshold_ms(reading),
     }
     pages = ch.query(
         f"SELECT page, toUInt64(sum(dwell_ms)) AS dwell_ms, uniqMerge(viewers) AS viewers "
@@ -62,17 +79,29 @@ def document_analytics(
     totals = ch.query(f"SELECT {_TOTALS} FROM {db}.link_activity_daily WHERE {_SCOPE}", params)[0]
     bots = ch.query(
         f"SELECT bot_reason, count() AS events FROM {db}.events "
-        f"WHERE {_SCOPE} AND is_bot = 1 GROUP BY bot_reason ORDER BY bot_reason",
+        f"WHERE {_SCOPE} AND NOT ({HUMAN}) GROUP BY bot_reason ORDER BY bot_reason",
         params,
     )
-    return _summary(tenant_id, document_id, link_id, pages, totals, bots, _page_count(ch, params))
+    read = ch.query(_read_pages_sql(db, by_link=False), params)
+    read_pages = int(read[0]["read_pages"]) if read else 0
+    return _summary(
+        tenant_id, document_id, link_id, pages, totals, bots, _page_count(ch, params), read_pages
+    )
 
 
-def link_analytics(ch: ClickHouse, tenant_id: str, document_id: str) -> dict[str, dict[str, Any]]:
-    """`document_analytics` of every link of the document that has activity, in three
-    grouped queries instead of three per link (the web app renders all recipients at once)."""
+def link_analytics(
+    ch: ClickHouse, tenant_id: str, document_id: str, reading: ReadingSettings
+) -> dict[str, dict[str, Any]]:
+    """`document_analytics` of every link of the document that has activity, in grouped
+    queries instead of a set per link (the web app renders all recipients at once)."""
     db = ch.database
-    params = {"tenant_id": tenant_id, "document_id": document_id, "link_id": "", "version_id": ""}
+    params = {
+        "tenant_id": tenant_id,
+        "document_id": document_id,
+        "link_id": "",
+        "version_id": "",
+        "read_ms": read_threshold_ms(reading),
+    }
     pages = ch.query(
         f"SELECT link_id, page, toUInt64(sum(dwell_ms)) AS dwell_ms, "
         f"uniqMerge(viewers) AS viewers FROM {db}.page_dwell_daily WHERE {_SCOPE} "
@@ -85,10 +114,11 @@ def link_analytics(ch: ClickHouse, tenant_id: str, document_id: str) -> dict[str
     )
     bots = ch.query(
         f"SELECT link_id, bot_reason, count() AS events FROM {db}.events "
-        f"WHERE {_SCOPE} AND is_bot = 1 GROUP BY link_id, bot_reason ORDER BY bot_reason",
+        f"WHERE {_SCOPE} AND NOT ({HUMAN}) GROUP BY link_id, bot_reason ORDER BY bot_reason",
         params,
     )
     page_count = _page_count(ch, params)
+    read = {r["link_id"]: int(r["read_pages"]) for r in ch.query(_read_pages_sql(db, True), params)}
     return {
         row["link_id"]: _summary(
             tenant_id,
@@ -98,6 +128,7 @@ def link_analytics(ch: ClickHouse, tenant_id: str, document_id: str) -> dict[str
             row,
             [r for r in bots if r["link_id"] == row["link_id"]],
             page_count,
+            read.get(row["link_id"], 0),
         )
         for row in totals
     }
@@ -111,19 +142,21 @@ def _summary(
     totals: dict[str, Any],
     bots: list[dict[str, Any]],
     version_pages: int,
+    read_pages: int,
 ) -> dict[str, Any]:
     page_rows = [
         {"page": int(r["page"]), "dwell_ms": int(r["dwell_ms"]), "viewers": int(r["viewers"])}
         for r in pages
     ]
     page_count = version_pages or max((r["page"] for r in page_rows), default=0)
-    engaged = sum(1 for r in page_rows if r["dwell_ms"] >= MEANINGFUL_DWELL_MS)
+    engaged = min(read_pages, page_count)
     return {
         "tenant_id": tenant_id,
         "document_id": document_id,
         "link_id": link_id,
         "page_count": page_count,
         "pages": page_rows,
+        "read_pages": engaged,
         "completion_pct": round(100.0 * engaged / page_count, 1) if page_count else 0.0,
         "dwell_ms": int(totals["dwell_ms"] or 0),
         "views": int(totals["views"] or 0),
@@ -138,7 +171,7 @@ def _summary(
     }
 
 
-def _page_count(ch: ClickHouse, params: dict[str, str]) -> int:
+def _page_count(ch: ClickHouse, params: dict[str, Any]) -> int:
     rows = ch.query(
         f"SELECT v.pages AS pages FROM {ch.database}.document_versions AS v FINAL "
         "WHERE v.tenant_id = {tenant_id:String} AND v.document_id = {document_id:String} "

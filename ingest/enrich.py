@@ -27,7 +27,7 @@ from typing import Any, Final
 import redis.asyncio as aioredis
 from ua_parser import parse
 
-from ingest.entry import OWN_COLUMNS, SHARED_COLUMNS, Entry
+from ingest.entry import OWN, SHARED, Entry
 from ingest.metrics import EVENTS_ACCEPTED, EVENTS_FLAGGED
 from ingest.model import HeadlessSignals
 from ingest.verdict import RequestMeta, request_verdict, scanner_verdict, signals_verdict
@@ -103,32 +103,29 @@ def parse_user_agent(user_agent: str) -> tuple[str, str, str]:
     return (browser, os_family, device)
 
 
-_RECEIVED_AT, _VIEWER, _BROWSER, _OS, _DEVICE, _IP = (
-    SHARED_COLUMNS.index(name)
-    for name in ("received_at", "viewer_id", "ua_browser", "ua_os", "ua_device", "ip_hash")
-)
-_TYPE, _IS_BOT, _REASON = (
-    OWN_COLUMNS.index(name) for name in ("event_type", "is_bot", "bot_reason")
-)
 _KINDS: Final = {kind.value: kind for kind in EventType}
 
 
 async def _received_at(enricher: Enricher, batch: EnrichBatch) -> None:
-    batch.entry.shared[_RECEIVED_AT] = batch.now_ms
+    batch.entry.shared[SHARED.received_at] = batch.now_ms
 
 
 async def _viewer(enricher: Enricher, batch: EnrichBatch) -> None:
-    batch.entry.shared[_VIEWER] = batch.context.viewer_id
+    batch.entry.shared[SHARED.viewer_id] = batch.context.viewer_id
 
 
 async def _user_agent(enricher: Enricher, batch: EnrichBatch) -> None:
     shared = batch.entry.shared
     browser, os_family, device = parse_user_agent(batch.request.user_agent)
-    shared[_BROWSER], shared[_OS], shared[_DEVICE] = browser, os_family, device
+    shared[SHARED.ua_browser], shared[SHARED.ua_os], shared[SHARED.ua_device] = (
+        browser,
+        os_family,
+        device,
+    )
 
 
 async def _ip(enricher: Enricher, batch: EnrichBatch) -> None:
-    batch.entry.shared[_IP] = enricher.hash_ip(batch.request.ip)
+    batch.entry.shared[SHARED.ip_hash] = enricher.hash_ip(batch.request.ip)
 
 
 # Only server-side clicks and pixel opens can be link-scanner hits (see `scanner_verdict`).
@@ -137,16 +134,16 @@ _SCANNED: Final = frozenset({EventType.LINK_CLICK.value, EventType.PIXEL_OPEN.va
 
 def _flag(own: list[Any], reason: BotReason) -> None:
     """Mark as automated; the first reason found wins."""
-    if reason is not BotReason.NONE and not own[_IS_BOT]:
-        own[_IS_BOT], own[_REASON] = 1, reason.value
+    if reason is not BotReason.NONE and not own[OWN.is_bot]:
+        own[OWN.is_bot], own[OWN.bot_reason] = 1, reason.value
 
 
 async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
     ctx = batch.context
     for index, own in enumerate(batch.entry.events):
-        kind = _KINDS[own[_TYPE]]
+        kind = _KINDS[own[OWN.event_type]]
         _flag(own, request_verdict(batch.request, kind))
-        if not own[_IS_BOT] and own[_TYPE] in _SCANNED:
+        if not own[OWN.is_bot] and own[OWN.event_type] in _SCANNED:
             reason = await scanner_verdict(
                 enricher.redis,
                 event_type=kind,
@@ -168,9 +165,9 @@ _FLAGGED: Final = {reason.value: EVENTS_FLAGGED.labels(reason=reason.value) for 
 async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
     kinds: dict[str, int] = {}
     for own in batch.entry.events:
-        kinds[own[_TYPE]] = kinds.get(own[_TYPE], 0) + 1
-        if own[_IS_BOT]:
-            _FLAGGED[own[_REASON]].inc()
+        kinds[own[OWN.event_type]] = kinds.get(own[OWN.event_type], 0) + 1
+        if own[OWN.is_bot]:
+            _FLAGGED[own[OWN.bot_reason]].inc()
     for kind, count in kinds.items():
         _ACCEPTED[kind].inc(count)
 

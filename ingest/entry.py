@@ -1,11 +1,14 @@
 """The Redis stream entry: how one request's rows travel from the API to the writer.
 
-Version 2 (what the API writes, `Entry.encode()`): the columns every row of a request shares
-once, then per event only the columns that differ — less to build and encode per beacon on
-the API; the writer's `decode_entry` expands it to full rows. Version 1 (full rows,
-`encode_entry`) is still decoded, so entries already in a stream during an upgrade are
-written. Both are shape-checked row by row (`row_is_valid`); a malformed entry raises
-`PoisonEntry` with the reason the writer's dead letter carries.
+Version 2 (`Entry.encode()`): the columns every row of a request shares once, then per event
+only the columns that differ — less to build and encode per beacon on the API; the writer's
+`decode_entry` expands it to full rows, shape-checked row by row (`row_is_valid`); a
+malformed entry raises `PoisonEntry` with the reason the writer's dead letter carries.
+(Version 1, full rows, was never written by a released API and is no longer read: it is an
+`unknown_entry_version` dead letter.)
+
+The columns are addressed by name: `entry.shared[SHARED.viewer_id]`, `own[OWN.is_bot]`,
+`row[ROW.link_id]` — index tuples built once from the column lists.
 """
 
 from __future__ import annotations
@@ -13,53 +16,65 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
-from typing import Any, Final
+from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import orjson
 
 from ingest.model import EVENT_COLUMNS, Event, PoisonEntry, row_is_valid
 
 __all__ = [
-    "ENTRY_VERSION",
     "ENTRY_VERSION_COMPACT",
+    "OWN",
     "OWN_COLUMNS",
+    "SHARED",
     "SHARED_COLUMNS",
     "Entry",
     "decode_entry",
-    "encode_entry",
 ]
 
-#: Entry v1 (still decoded): {b"v": b"1", b"e": orjson([row, …])}, one entry per request.
-ENTRY_VERSION: Final = b"1"
-#: Entry v2 (what the API writes): {b"v": b"2", b"c": orjson([shared, …]), b"e": orjson([[own,
+#: Entry v2: {b"v": b"2", b"c": orjson([shared, …]), b"e": orjson([[own,
 #: …], …])} — `SHARED_COLUMNS` once, `OWN_COLUMNS` per event. The columns in neither (visit,
 #: forwarded, link_revoked) are the writer's and start at their `Event` defaults.
 ENTRY_VERSION_COMPACT: Final = b"2"
-SHARED_COLUMNS: Final[tuple[str, ...]] = (
-    "tenant_id",
-    "link_id",
-    "document_id",
-    "version_id",
-    "opportunity_id",
-    "contact_id",
-    "viewer_id",
-    "received_at",
-    "ua_browser",
-    "ua_os",
-    "ua_device",
-    "ip_hash",
-)
-OWN_COLUMNS: Final[tuple[str, ...]] = (
-    "event_id",
-    "event_type",
-    "page",
-    "dwell_ms",
-    "seq",
-    "client_ts",
-    "is_bot",
-    "bot_reason",
-    "props",
-)
+T = TypeVar("T")
+
+
+class SharedColumns(NamedTuple, Generic[T]):
+    """The columns every row of one request shares, in entry order."""
+
+    tenant_id: T
+    link_id: T
+    document_id: T
+    version_id: T
+    opportunity_id: T
+    contact_id: T
+    viewer_id: T
+    received_at: T
+    ua_browser: T
+    ua_os: T
+    ua_device: T
+    ip_hash: T
+
+
+class OwnColumns(NamedTuple, Generic[T]):
+    """The columns each event of a request has of its own, in entry order."""
+
+    event_id: T
+    event_type: T
+    page: T
+    dwell_ms: T
+    seq: T
+    client_ts: T
+    is_bot: T
+    bot_reason: T
+    props: T
+
+
+SHARED_COLUMNS: Final[tuple[str, ...]] = SharedColumns._fields
+OWN_COLUMNS: Final[tuple[str, ...]] = OwnColumns._fields
+#: Where each column sits: `entry.shared[SHARED.viewer_id]`, `own[OWN.is_bot]`.
+SHARED: Final = SharedColumns[int](*range(len(SHARED_COLUMNS)))
+OWN: Final = OwnColumns[int](*range(len(OWN_COLUMNS)))
 _UNSENT: Final = tuple(c for c in EVENT_COLUMNS if c not in SHARED_COLUMNS + OWN_COLUMNS)
 _UNSENT_VALUES: Final = [Event.__dataclass_fields__[c].default for c in _UNSENT]
 # A full row = this getter over own + shared + unsent values.
@@ -68,7 +83,6 @@ _SPREAD: Final = itemgetter(
 )
 _SHARED_OF: Final = attrgetter(*SHARED_COLUMNS)
 _OWN_OF: Final = attrgetter(*OWN_COLUMNS)
-_ROW: Final = attrgetter(*EVENT_COLUMNS)
 _UNSENT_OF: Final = attrgetter(*_UNSENT)
 
 
@@ -101,12 +115,6 @@ class Entry:
         return [list(_SPREAD(own + tail)) for own in self.events]
 
 
-def encode_entry(events: list[Event]) -> dict[bytes, bytes]:
-    """Entry v1 (full rows); the API writes `Entry.encode()` (v2)."""
-    # orjson writes the attrgetter tuples as JSON arrays: no per-event list copy.
-    return {b"v": ENTRY_VERSION, b"e": orjson.dumps([_ROW(event) for event in events])}
-
-
 def _load(data: bytes | None) -> Any:
     try:
         return orjson.loads(data or b"")
@@ -115,20 +123,18 @@ def _load(data: bytes | None) -> Any:
 
 
 def decode_entry(fields: dict[bytes, bytes]) -> list[list[Any]]:
-    """Rows of one entry (v1 or v2), shape-checked; raises `PoisonEntry`."""
-    version = fields.get(b"v")
-    if version not in (ENTRY_VERSION, ENTRY_VERSION_COMPACT):
+    """Rows of one entry, shape-checked; raises `PoisonEntry`."""
+    if fields.get(b"v") != ENTRY_VERSION_COMPACT:
         raise PoisonEntry("unknown_entry_version")
-    rows = _load(fields.get(b"e"))
-    if not isinstance(rows, list) or not rows:
+    events = _load(fields.get(b"e"))
+    if not isinstance(events, list) or not events:
         raise PoisonEntry("no_rows")
-    if version == ENTRY_VERSION_COMPACT:
-        shared = _load(fields.get(b"c"))
-        if not isinstance(shared, list) or len(shared) != len(SHARED_COLUMNS):
-            raise PoisonEntry("bad_shared_columns")
-        if not all(isinstance(own, list) and len(own) == len(OWN_COLUMNS) for own in rows):
-            raise PoisonEntry("bad_row")
-        rows = Entry(shared, rows).rows()
+    shared = _load(fields.get(b"c"))
+    if not isinstance(shared, list) or len(shared) != len(SHARED_COLUMNS):
+        raise PoisonEntry("bad_shared_columns")
+    if not all(isinstance(own, list) and len(own) == len(OWN_COLUMNS) for own in events):
+        raise PoisonEntry("bad_row")
+    rows = Entry(shared, events).rows()
     if not all(row_is_valid(row) for row in rows):
         raise PoisonEntry("bad_row")
     checked: list[list[Any]] = rows

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, Final
+from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import pyarrow as pa
 
@@ -38,7 +38,9 @@ from tracker.types import BotReason, EventType
 __all__ = [
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
+    "ROW",
     "Event",
+    "EventColumns",
     "HeadlessSignals",
     "PoisonEntry",
     "RawBeacon",
@@ -144,6 +146,46 @@ class Event:
 
 
 EVENT_COLUMNS: Final[tuple[str, ...]] = tuple(Event.__dataclass_fields__)
+
+
+T = TypeVar("T")
+
+
+class EventColumns(NamedTuple, Generic[T]):
+    """The events table's columns, in order: `EventColumns[int]` is where each sits in a
+    row (`ROW`); `Event` is the same row as a dataclass (an import-time check keeps the two
+    in step)."""
+
+    event_id: T
+    tenant_id: T
+    event_type: T
+    document_id: T
+    version_id: T
+    link_id: T
+    opportunity_id: T
+    contact_id: T
+    viewer_id: T
+    visit_id: T
+    page: T
+    dwell_ms: T
+    seq: T
+    client_ts: T
+    received_at: T
+    ua_browser: T
+    ua_os: T
+    ua_device: T
+    ip_hash: T
+    is_bot: T
+    bot_reason: T
+    forwarded: T
+    link_revoked: T
+    props: T
+
+
+if EventColumns._fields != EVENT_COLUMNS:
+    raise ImportError("EventColumns and Event list different columns")
+#: Where each column sits in a row: `row[ROW.tenant_id]`.
+ROW: Final = EventColumns[int](*range(len(EVENT_COLUMNS)))
 _ROW: Final = attrgetter(*EVENT_COLUMNS)
 
 # Upper bound (exclusive) of each integer column; string columns are bounded by _MAX_LEN.

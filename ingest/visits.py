@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ingest.entry import OWN_COLUMNS, SHARED_COLUMNS, Entry, decode_entry
-from ingest.model import EVENT_COLUMNS, PoisonEntry
+from ingest.entry import OWN, SHARED, Entry, decode_entry
+from ingest.model import ROW, PoisonEntry
 from tracker import redis_keys
 from tracker.ids import new_id
 from tracker.types import BotReason
@@ -64,16 +64,9 @@ fields[#fields + 1] = visit .. '\\31' .. fwd .. '\\31' .. bot
 return redis.call('XADD', KEYS[3], '*', unpack(fields))
 """
 
-_COL: Final = {name: index for index, name in enumerate(EVENT_COLUMNS)}
-_VIEWER, _VISIT, _FORWARDED = _COL["viewer_id"], _COL["visit_id"], _COL["forwarded"]
-_IS_BOT, _REASON = _COL["is_bot"], _COL["bot_reason"]
 _HEADLESS: Final = BotReason.HEADLESS.value
 _SEPARATOR: Final = b"\x1f"
 _REASONS: Final = frozenset(reason.value for reason in BotReason)
-_SHARED_TENANT, _SHARED_LINK, _SHARED_VIEWER = (
-    SHARED_COLUMNS.index(name) for name in ("tenant_id", "link_id", "viewer_id")
-)
-_OWN_IS_BOT, _OWN_REASON = OWN_COLUMNS.index("is_bot"), OWN_COLUMNS.index("bot_reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +80,15 @@ class VisitTouch:
 def visit_touch(entry: Entry, now_ms: int, gap_seconds: int) -> VisitTouch | None:
     """What the script needs for this request, or None when nothing in it can open a visit
     (no viewer id, or only bots): then a plain `XADD` will do."""
-    tenant, link, viewer = (entry.shared[i] for i in (_SHARED_TENANT, _SHARED_LINK, _SHARED_VIEWER))
+    shared = entry.shared
+    tenant, link, viewer = (
+        shared[SHARED.tenant_id],
+        shared[SHARED.link_id],
+        shared[SHARED.viewer_id],
+    )
     if not viewer:
         return None
-    human = [own for own in entry.events if not own[_OWN_IS_BOT] or own[_OWN_REASON] == _HEADLESS]
+    human = [own for own in entry.events if not own[OWN.is_bot] or own[OWN.bot_reason] == _HEADLESS]
     if not human:
         return None
     return VisitTouch(
@@ -102,7 +100,7 @@ def visit_touch(entry: Entry, now_ms: int, gap_seconds: int) -> VisitTouch | Non
             viewer,
             redis_keys.VIEWER_STATE_TTL_SECONDS,
             redis_keys.LINK_VIEWERS_TTL_SECONDS,
-            _HEADLESS if any(own[_OWN_IS_BOT] for own in human) else "",
+            _HEADLESS if any(own[OWN.is_bot] for own in human) else "",
         ),
     )
 
@@ -120,10 +118,10 @@ def decode_touched(fields: dict[bytes, bytes]) -> list[list[Any]]:
     if bot and bot not in _REASONS:
         raise PoisonEntry("bad_visit_answer")
     for row in rows:
-        if not row[_VIEWER] or (row[_IS_BOT] and row[_REASON] != _HEADLESS):
+        if not row[ROW.viewer_id] or (row[ROW.is_bot] and row[ROW.bot_reason] != _HEADLESS):
             continue
-        if bot and not row[_IS_BOT]:
-            row[_IS_BOT], row[_REASON] = 1, bot
-        if not row[_IS_BOT]:
-            row[_VISIT], row[_FORWARDED] = visit, int(forwarded)
+        if bot and not row[ROW.is_bot]:
+            row[ROW.is_bot], row[ROW.bot_reason] = 1, bot
+        if not row[ROW.is_bot]:
+            row[ROW.visit_id], row[ROW.forwarded] = visit, int(forwarded)
     return rows

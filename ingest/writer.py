@@ -38,7 +38,7 @@ from ingest.dedupe import (
     new_manifest,
 )
 from ingest.metrics import BATCH_ROWS, DEAD_LETTERS, EVENTS_WRITTEN, INSERT_SECONDS, STREAM_LAG
-from ingest.model import EVENT_COLUMNS, PoisonEntry, events_table
+from ingest.model import ROW, PoisonEntry, events_table
 from ingest.visits import decode_touched
 from tracker import redis_keys
 from tracker.config import Settings
@@ -55,9 +55,6 @@ BatchListener = Callable[[pa.Table], Awaitable[None]]
 Entry = tuple[str, dict[bytes, bytes] | None]
 
 _READ_COUNT: Final = 500
-_LINK_REVOKED: Final = EVENT_COLUMNS.index("link_revoked")
-_TENANT: Final = EVENT_COLUMNS.index("tenant_id")
-_LINK: Final = EVENT_COLUMNS.index("link_id")
 
 
 class WriterStopped(Exception):
@@ -289,13 +286,15 @@ class Writer:
         await finalize_manifest(self.redis, self._ingest.stream, self._ingest.group, manifest)
 
     async def _flag_revoked(self, rows: list[list[Any]]) -> None:
-        members = list({redis_keys.revoked_member(row[_TENANT], row[_LINK]) for row in rows})
+        members = list(
+            {redis_keys.revoked_member(row[ROW.tenant_id], row[ROW.link_id]) for row in rows}
+        )
         hits = await self.redis.smismember(redis_keys.REVOKED_LINKS, members)  # type: ignore[arg-type]
         revoked = {m for m, hit in zip(members, hits, strict=True) if hit}
         if revoked:
             for row in rows:
-                if redis_keys.revoked_member(row[_TENANT], row[_LINK]) in revoked:
-                    row[_LINK_REVOKED] = 1
+                if redis_keys.revoked_member(row[ROW.tenant_id], row[ROW.link_id]) in revoked:
+                    row[ROW.link_revoked] = 1
 
     async def _insert(self, table: pa.Table, token: str) -> None:
         """Insert, retrying with capped exponential backoff while ClickHouse is down."""

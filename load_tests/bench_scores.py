@@ -318,8 +318,8 @@ def main() -> None:
     whole = time.perf_counter() - started
     ids = sorted(everything)
     started = time.perf_counter()
-    for lo in range(0, len(ids), tuning.bulk_batch_size):
-        batch = ids[lo : lo + tuning.bulk_batch_size]
+    for lo in range(0, len(ids), tuning.engagement.bulk_batch_size):
+        batch = ids[lo : lo + tuning.engagement.bulk_batch_size]
         compute_scores(ch, ScoringQuery(tenant, ScopeKind.OPPORTUNITY, batch, now), tuning)
     batched = time.perf_counter() - started
     bands: dict[str, int] = {}
@@ -327,7 +327,7 @@ def main() -> None:
         bands[s.band.value] = bands.get(s.band.value, 0) + 1
     print("(a) scoring all opportunities")
     print(f"  one round over the tenant:         {len(everything)} scored in {whole:.2f} s")
-    print(f"  batches of {tuning.bulk_batch_size} ids (bulk sync path): "
+    print(f"  batches of {tuning.engagement.bulk_batch_size} ids (bulk sync path): "
           f"{len(ids)} scored in {batched:.2f} s")  # fmt: skip
     print(f"  bands: {dict(sorted(bands.items()))}")
     ch.close()

@@ -1,4 +1,5 @@
-"""What the lead wires: the dispatcher's extra channels and the scheduler's jobs.
+"""What `api.workers` wires from outbound: the dispatcher's extra channels and the
+scheduler's notification jobs.
 
 WebhookDispatcher(settings, redis, ch, extra_channels=notification_channels(settings, redis, ch))
 Scheduler(redis, [..., pump_job(...), briefing_job(...), todo_job(...)])
@@ -16,11 +17,11 @@ from outbound.notify.cache import ChannelCache
 from outbound.notify.model import ChannelKind
 from outbound.notify.outbox import Notifier
 from outbound.notify.senders import RobotChannel
-from outbound.notify.settings import NotifySettings, notify_settings
 from outbound.notify.smtp import EmailChannel
 from outbound.webhooks import Channel, SecretBox
 from tracker.config import Settings, resolve_secret_keys
 from tracker.crm import tenants_with_opportunities
+from tracker.notify_settings import NotifySettings
 from tracker.scheduler import PeriodicJob
 from tracker.stores import ClickHouse
 
@@ -36,7 +37,7 @@ def notification_channels(
 ) -> list[Channel]:
     """WeCom, Feishu, Slack and email senders for `WebhookDispatcher(extra_channels=…)`."""
     del redis  # the dispatcher owns the queues
-    ns = notify or notify_settings(settings)
+    ns = notify or settings.notify
     cache = ChannelCache(ch, ns.cache_seconds)
     box = SecretBox(resolve_secret_keys(settings))
     robots: list[Channel] = [

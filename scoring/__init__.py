@@ -28,14 +28,7 @@ from scoring.forecast.rollup import (
     parse_period,
 )
 from scoring.health.actions import NextAction
-from scoring.health.assess import (
-    Assessment,
-    HealthBand,
-    HealthResult,
-    TenantScoring,
-    assess,
-    load_tenant_scoring,
-)
+from scoring.health.assess import Assessment, HealthBand, HealthResult, assess
 from scoring.health.calibration import CalibrationResult, FitScores, calibrate
 from scoring.health.features import OpportunityFeatures, features_as_of
 from scoring.health.pillars import Pillar
@@ -66,6 +59,7 @@ from scoring.stall.store import StallEpisode, StallStatus, list_stalls, open_sta
 from scoring.synthetic.dataset import SyntheticDataset
 from scoring.synthetic.dataset import generate as generate_synthetic
 from scoring.synthetic.dataset import load as load_synthetic
+from scoring.tenant import TenantScoring, TenantScoringCache, load_tenant_scoring
 from scoring.timeline import PageRead, Timeline, TimelineItem, build_timeline
 
 __all__ = [
@@ -112,6 +106,7 @@ __all__ = [
     "SyncCursor",
     "SyntheticDataset",
     "TenantScoring",
+    "TenantScoringCache",
     "Timeline",
     "TimelineItem",
     "assess",

@@ -14,6 +14,8 @@ from scoring.timeline_repository import timeline_downloads, timeline_visits
 from tracker.config import ScoringSettings
 from tracker.crm import Activity, get_opportunity, list_activities, opportunity_exists
 from tracker.errors import NotFound
+from tracker.reading import is_read
+from tracker.scoring_settings import ReadingSettings
 from tracker.stores import ClickHouse
 
 __all__ = ["PageRead", "Timeline", "TimelineItem", "build_timeline"]
@@ -107,14 +109,14 @@ def _pair(entry: Any) -> tuple[int, int]:
     return int(page), int(dwell)
 
 
-def _visit_item(row: dict[str, Any], glance_ms: float) -> TimelineItem:
+def _visit_item(row: dict[str, Any], reading: ReadingSettings) -> TimelineItem:
     tags = row["page_tags"] or []
     pages = [
         PageRead(
             page=int(page),
             seconds=round(dwell / 1000.0, 1),
             tags=list(tags[page - 1]) if page <= len(tags) else [],
-            glance=dwell < glance_ms,
+            glance=not is_read(dwell, reading),
         )
         for page, dwell in map(_pair, row["pages"])
     ]
@@ -198,9 +200,8 @@ def build_timeline(
     """Up to `limit` items of each kind, merged newest first and cut to `limit`."""
     if not opportunity_exists(ch, tenant_id, opportunity_id):
         raise NotFound("unknown opportunity", code="opportunity_not_found")
-    glance_ms = tuning.glance_seconds * 1000
     visits = timeline_visits(ch, tenant_id, opportunity_id, limit)
-    items = [_visit_item(r, glance_ms) for r in visits]
+    items = [_visit_item(r, tuning.reading) for r in visits]
     items += [_download_item(r) for r in timeline_downloads(ch, tenant_id, opportunity_id, limit)]
     try:
         contacts = get_opportunity(ch, tenant_id, opportunity_id).contacts

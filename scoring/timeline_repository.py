@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.reading import HUMAN
 from tracker.stores import ClickHouse
 
 __all__ = ["timeline_downloads", "timeline_visits"]
@@ -28,7 +29,7 @@ def _scope(db: str) -> str:
         "tenant_id = {tenant_id:String} AND opportunity_id = {opportunity_id:String} "
         f"AND document_id IN (SELECT document_id FROM {db}.links "
         "WHERE tenant_id = {tenant_id:String} AND opportunity_id = {opportunity_id:String}) "
-        "AND is_bot = 0"
+        f"AND {HUMAN}"
     )
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tracker.errors import ConfigurationError
+from tracker.notify_settings import NotifySettings
+from tracker.scoring_settings import ScoringSettings
 
 __all__ = [
     "ClickHouseMode",
     "IngestSettings",
     "Limits",
+    "NotifySettings",
     "ScoringSettings",
     "Settings",
     "WebhookSettings",
@@ -58,124 +61,6 @@ class IngestSettings(BaseModel):
     ip_mode: str = "hash"  # hash | truncate | raw
 
 
-class ScoringSettings(BaseModel):
-    """Engagement, health, stall and forecast tuning (weights are per-tenant overridable)."""
-
-    # What a deployment pays for (cache lifetimes, batch sizes, job intervals, simulation
-    # counts): the operator's to set, never a tenant's override.
-    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset(
-        {
-            "score_cache_seconds",
-            "bulk_batch_size",
-            "sync_overlap_seconds",
-            "stall_interval_seconds",
-            "snapshot_interval_seconds",
-            "forecast_simulations",
-            "warm_delay_seconds",
-            "warm_batch",
-            "warm_interval_seconds",
-            "warm_watch_days",
-            "warm_budget_seconds",
-        }
-    )
-
-    document_half_life_days: float = 7.0
-    meeting_half_life_days: float = 14.0
-    words_per_minute: int = 238
-    min_page_seconds: float = 5.0
-    glance_seconds: float = 2.0
-    revisit_gap_hours: float = 24.0
-    score_cache_seconds: int = 3600
-    # Engagement component weights (points out of 100; they must sum to 100).
-    weight_depth: float = 30.0
-    weight_breadth: float = 20.0
-    weight_decision_maker: float = 15.0
-    weight_revisit: float = 10.0
-    weight_pricing: float = 10.0
-    weight_download: float = 5.0
-    weight_meeting: float = 10.0
-    # Saturation targets: the amount of a signal that earns a component's full points.
-    breadth_target_people: float = 3.0
-    revisit_target: float = 2.0
-    pricing_share_target: float = 0.2
-    download_target: float = 1.0
-    meeting_target: float = 1.0
-    # Bands: value >= hot_threshold is hot, >= warm_threshold warm, else cold.
-    hot_threshold: float = 70.0
-    warm_threshold: float = 40.0
-    # Data sufficiency: below this much human dwell (and no meeting) a score is `low`.
-    sufficient_dwell_seconds: float = 60.0
-    # Scores pulled in bulk are computed this many opportunities per ClickHouse round.
-    bulk_batch_size: int = 1000
-    # Score warmer (scoring.engagement.warm): an opportunity whose epoch was bumped is
-    # recomputed into the cache once it has been dirty this long (a burst of heartbeats costs one
-    # recomputation), at most `warm_batch` opportunities per run, every
-    # `warm_interval_seconds`; the costly engagement detail only for opportunities whose
-    # detail was pulled in the last `warm_watch_days`. warm_batch = 0 turns it off (scores
-    # are then computed on the first pull after a change).
-    warm_delay_seconds: float = 10.0
-    warm_batch: int = Field(default=50, ge=0, le=1_000)
-    warm_interval_seconds: float = 2.0
-    warm_watch_days: float = 7.0
-    warm_budget_seconds: float = 1.5  # per run, so the scheduler's other jobs stay on time
-    # The sync watermark handed to the CRM lags the sweep start by this much, covering
-    # events still in flight through the ingest buffer (overlap = harmless duplicates).
-    sync_overlap_seconds: int = 300
-    # Opportunity health (scoring.health.assess): pillar weights (any scale, normalised) and bands:
-    # value >= health_blue_threshold is blue, >= health_yellow_threshold yellow, else red.
-    health_weight_commercial: float = 20.0
-    health_weight_cooperation: float = 15.0
-    health_weight_relationship: float = 40.0
-    health_weight_risk: float = 25.0
-    health_blue_threshold: float = 70.0
-    health_yellow_threshold: float = 45.0
-    # Stalls (scoring.stall.detect): inactivity window, per-stage overrides, "ghosted" factor k on
-    # the tenant's median reply time (default reply time until enough replies are known),
-    # and the stage-age quantile (needs stall_min_samples finished stage stays).
-    stall_inactivity_hours: float = 48.0
-    stall_stage_inactivity_hours: dict[str, float] = Field(default_factory=dict)
-    stall_ghost_factor: float = 3.0
-    stall_default_reply_hours: float = 24.0
-    stall_stage_age_quantile: float = 0.75
-    stall_min_samples: int = 5
-    stall_interval_seconds: float = 900.0
-    # Forecast evidence chain (scoring.forecast.evidence): item weights (normalised to 100), the
-    # credibility threshold and the haircut applied below it.
-    evidence_weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "decision_maker_engaged": 20.0,
-            "stakeholders_engaged": 15.0,
-            "proposal_depth": 15.0,
-            "customer_initiated_contact": 15.0,
-            "decision_maker_meeting": 15.0,
-            "proposal_revisions": 10.0,
-            "close_date_pushes": 5.0,
-            "stage_age": 5.0,
-        }
-    )
-    # The CRM's default probability per open stage: the baseline calibration must beat, and
-    # the probability of a historical snapshot whose CRM row was overwritten since.
-    stage_probabilities: dict[str, float] = Field(
-        default_factory=lambda: {
-            "prospecting": 10.0,
-            "qualification": 20.0,
-            "discovery": 35.0,
-            "proposal": 50.0,
-            "negotiation": 70.0,
-        }
-    )
-    credibility_threshold: float = 60.0
-    credibility_haircut: float = 0.7
-    forecast_simulations: int = 10_000
-    forecast_seed: int = 20_240_601
-    snapshot_interval_seconds: float = 86_400.0
-    # Calibration (scoring.health.calibration): minimum won+lost deals, L2 strength (C), held-out
-    # share of the newest deals.
-    calibration_min_outcomes: int = 40
-    calibration_c: float = 1.0
-    calibration_holdout: float = 0.3
-
-
 class WebhookSettings(BaseModel):
     """Outbound webhooks: signed, retried through a Redis queue."""
 
@@ -205,7 +90,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEALSIGNAL_",
         env_nested_delimiter="__",
-        extra="ignore",
+        extra="forbid",
     )
 
     data_dir: Path = Path("./data")
@@ -234,6 +119,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @field_validator("secret_keys", mode="before")
     @classmethod

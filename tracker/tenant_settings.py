@@ -1,9 +1,9 @@
 """Per-tenant configuration documents and fitted model weights (JSON in ClickHouse).
 
 `tenant_settings`: one JSON object per (tenant, key); the newest version wins. Key `scoring`
-holds overrides of `ScoringSettings` fields (health weights and bands, stall windows,
-evidence weights, …) that apply to that tenant only; deployment settings
-(`ScoringSettings.DEPLOYMENT_ONLY`) stored there are never applied.
+holds overrides of `ScoringSettings` groups (`{"health": {"weight_relationship": 35}}`) that
+apply to that tenant only; deployment settings (`deployment_only_paths()`) stored there are
+never applied, and documents stored flat before the nesting are read in the nested shape.
 
 `model_weights`: every accepted calibration fit is a new `model_version` row; the newest per
 (tenant, model) is active."""
@@ -19,7 +19,7 @@ import orjson
 import pyarrow as pa
 
 from tracker.clock import TS, utcnow, version_now
-from tracker.config import ScoringSettings
+from tracker.scoring_settings import deployment_only_paths, flat_override
 from tracker.stores.clickhouse import ClickHouse
 
 __all__ = [
@@ -43,11 +43,17 @@ def get_tenant_settings(ch: ClickHouse, tenant_id: str, key: str) -> dict[str, A
     return dict(loaded) if isinstance(loaded, dict) else {}
 
 
-def scoring_overrides(ch: ClickHouse, tenant_id: str) -> dict[str, Any]:
-    """The tenant's `scoring` overrides, less deployment settings: the API refuses them, but
-    a document stored before it did (or written around it) may still hold some."""
-    stored = get_tenant_settings(ch, tenant_id, "scoring")
-    return {k: v for k, v in stored.items() if k not in ScoringSettings.DEPLOYMENT_ONLY}
+def scoring_overrides(ch: ClickHouse, tenant_id: str) -> dict[str, dict[str, Any]]:
+    """The tenant's `scoring` overrides (nested), less deployment settings: the API refuses
+    them, but a document stored before it did (or written around it) may still hold some."""
+    nested = flat_override(get_tenant_settings(ch, tenant_id, "scoring"))
+    reserved = deployment_only_paths()
+    return {
+        group: kept
+        for group, values in nested.items()
+        if group not in reserved
+        and (kept := {k: v for k, v in values.items() if f"{group}.{k}" not in reserved})
+    }
 
 
 def put_tenant_settings(ch: ClickHouse, tenant_id: str, key: str, value: Mapping[str, Any]) -> None:

@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.rest.auth import AdminPrincipal, ReaderPrincipal
+from api.rest.tenant_scoring import TenantScoringDep
 from api.services import ServicesDep
 from scoring import (
     CalibrationReport,
@@ -36,9 +37,9 @@ from scoring import (
     opportunity_health,
     process_health,
 )
-from tracker.config import ScoringSettings
 from tracker.crm import CRM_ID_PATTERN
 from tracker.errors import BadRequest
+from tracker.scoring_settings import ScoringSettings, deployment_only_paths
 from tracker.tenant_settings import put_tenant_settings, scoring_overrides
 
 __all__ = ["router"]
@@ -56,10 +57,11 @@ async def health(
     opportunity_id: OpportunityPath,
     principal: ReaderPrincipal,
     services: ServicesDep,
+    scoring: TenantScoringDep,
     as_of: AsOf = None,
 ) -> HealthResult:
     return await opportunity_health(
-        services.clickhouse, services.settings, principal.tenant_id, opportunity_id, as_of=as_of
+        services.clickhouse, scoring, principal.tenant_id, opportunity_id, as_of=as_of
     )
 
 
@@ -68,10 +70,11 @@ async def forecast_evidence(
     opportunity_id: OpportunityPath,
     principal: ReaderPrincipal,
     services: ServicesDep,
+    scoring: TenantScoringDep,
     as_of: AsOf = None,
 ) -> ForecastEvidence:
     return await opportunity_evidence(
-        services.clickhouse, services.settings, principal.tenant_id, opportunity_id, as_of=as_of
+        services.clickhouse, scoring, principal.tenant_id, opportunity_id, as_of=as_of
     )
 
 
@@ -79,13 +82,14 @@ async def forecast_evidence(
 async def forecast(
     principal: ReaderPrincipal,
     services: ServicesDep,
+    scoring: TenantScoringDep,
     period: PeriodQuery,
     owner: Annotated[
         str | None, Query(max_length=254, description="a rep or manager email")
     ] = None,
 ) -> ForecastRollup:
     return await forecast_rollup(
-        services.clickhouse, services.settings, principal.tenant_id, period, owner=owner
+        services.clickhouse, scoring, principal.tenant_id, period, owner=owner
     )
 
 
@@ -149,13 +153,34 @@ async def scoring_settings(principal: AdminPrincipal, services: ServicesDep) -> 
 async def put_scoring_settings(
     principal: AdminPrincipal, services: ServicesDep, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    """Replace the tenant's overrides (health weights and bands, stall windows, evidence
-    weights, …); unknown names and deployment settings (cache lifetimes, batch sizes, job
-    intervals, simulation counts) are refused."""
-    unknown = sorted(set(body) - set(ScoringSettings.model_fields))
+    """Replace the tenant's overrides, nested by group as in `ScoringSettings`
+    (`{"health": {"weight_relationship": 35}, "stall": {"inactivity_hours": 24}}`); unknown
+    groups or names and deployment settings (cache lifetimes, batch sizes, job intervals,
+    simulation counts, the warmer) are refused."""
+    check_scoring_override(services.settings.scoring, body)
+    await run_in_threadpool(
+        put_tenant_settings, services.clickhouse, principal.tenant_id, "scoring", body
+    )
+    services.scoring.forget(principal.tenant_id)
+    return body
+
+
+def check_scoring_override(base: ScoringSettings, body: dict[str, Any]) -> None:
+    groups = ScoringSettings.model_fields
+    unknown = sorted(
+        [g for g in body if g not in groups or not isinstance(body[g], dict)]
+        + [
+            f"{g}.{name}"
+            for g, values in body.items()
+            if g in groups and isinstance(values, dict)
+            for name in values
+            if name not in base.model_dump()[g]
+        ]
+    )
     if unknown:
         raise BadRequest("unknown scoring settings", code="unknown_setting", unknown=unknown)
-    reserved = sorted(set(body) & ScoringSettings.DEPLOYMENT_ONLY)
+    paths = {g for g in body} | {f"{g}.{n}" for g, v in body.items() for n in v}
+    reserved = sorted(paths & deployment_only_paths())
     if reserved:
         raise BadRequest(
             "these settings belong to the deployment (DEALSIGNAL_SCORING__…), not a tenant",
@@ -163,10 +188,6 @@ async def put_scoring_settings(
             reserved=reserved,
         )
     try:
-        ScoringSettings.model_validate({**services.settings.scoring.model_dump(), **body})
+        base.merged(body)
     except ValueError as exc:
         raise BadRequest(f"invalid scoring settings: {exc}", code="invalid_setting") from exc
-    await run_in_threadpool(
-        put_tenant_settings, services.clickhouse, principal.tenant_id, "scoring", body
-    )
-    return body

@@ -207,4 +207,5 @@ async def analytics(
 ) -> dict[str, object]:
     ch, tenant = services.clickhouse, principal.tenant_id
     await run_in_threadpool(get_document, ch, tenant, document_id)
-    return await run_in_threadpool(document_analytics, ch, tenant, document_id, link_id)
+    reading = services.settings.scoring.reading
+    return await run_in_threadpool(document_analytics, ch, tenant, document_id, reading, link_id)

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from api.rest.auth import CrmPrincipal, ReaderPrincipal
+from api.rest.tenant_scoring import TenantScoringDep
 from api.services import ServicesDep
 from scoring import (
     OpportunityEngagement,
@@ -40,11 +41,12 @@ async def engagement(
     opportunity_id: OpportunityPath,
     principal: ReaderPrincipal,
     services: ServicesDep,
+    scoring: TenantScoringDep,
 ) -> Response:
     payload, cached = await opportunity_engagement_json(
         services.clickhouse,
         services.redis.client,
-        services.settings.scoring,
+        scoring,
         principal.tenant_id,
         opportunity_id,
     )
@@ -59,6 +61,7 @@ async def engagement(
 async def scores(
     principal: CrmPrincipal,
     services: ServicesDep,
+    scoring: TenantScoringDep,
     updated_since: Annotated[
         AwareDatetime | None,
         Query(description="only opportunities with anything received since (ISO 8601, zoned)"),
@@ -69,7 +72,7 @@ async def scores(
     return await scores_page(
         services.clickhouse,
         services.redis.client,
-        services.settings.scoring,
+        scoring,
         principal.tenant_id,
         updated_since=updated_since,
         cursor=cursor,
@@ -82,6 +85,7 @@ async def timeline(
     opportunity_id: OpportunityPath,
     principal: ReaderPrincipal,
     services: ServicesDep,
+    scoring: TenantScoringDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Timeline:
     return await run_in_threadpool(
@@ -89,6 +93,6 @@ async def timeline(
         services.clickhouse,
         principal.tenant_id,
         opportunity_id,
-        services.settings.scoring,
+        scoring.tuning,
         limit=limit,
     )

@@ -15,11 +15,17 @@ from typing import Any
 from api.i18n import Translator
 from api.web.charts import BarChart, HeatStrip, bar_chart, heat_strip
 from api.web.formatting import duration
-from api.web.repository import VisitRow, viewers, visits
-from ingest import document_analytics, link_analytics
+from ingest import (
+    VisitRow,
+    document_analytics,
+    document_viewers,
+    link_analytics,
+    recent_visits,
+)
 from tracker.clock import utcnow
 from tracker.documents import Document
 from tracker.links import Link, list_links
+from tracker.scoring_settings import ReadingSettings
 from tracker.stores import ClickHouse
 
 __all__ = ["AnalyticsView", "RecipientRow", "analytics_view"]
@@ -62,22 +68,26 @@ def _per_page(stats: dict[str, Any], pages: int) -> list[int]:
 
 
 def analytics_view(
-    ch: ClickHouse, doc: Document, translator: Translator, heartbeat_seconds: int
+    ch: ClickHouse,
+    doc: Document,
+    translator: Translator,
+    heartbeat_seconds: int,
+    reading: ReadingSettings,
 ) -> AnalyticsView:
     _ = translator.gettext
     now = utcnow()
     live_window = timedelta(seconds=max(3 * heartbeat_seconds, 45))
     tenant = doc.tenant_id
-    totals = document_analytics(ch, tenant, doc.document_id)
+    totals = document_analytics(ch, tenant, doc.document_id, reading)
     pages = int(totals["page_count"])
     links = {link.link_id: link for link in list_links(ch, tenant, document_id=doc.document_id)}
-    viewer_rows = viewers(ch, tenant, doc.document_id)
+    viewer_rows = document_viewers(ch, tenant, doc.document_id)
     last_by_link: dict[str, datetime] = {}
     for row in viewer_rows:
         last = last_by_link.get(row["link_id"])
         last_by_link[row["link_id"]] = row["last_at"] if last is None else max(last, row["last_at"])
     recipients = []
-    per_link = link_analytics(ch, tenant, doc.document_id)
+    per_link = link_analytics(ch, tenant, doc.document_id, reading)
     for link_id, last_at in sorted(last_by_link.items(), key=lambda kv: kv[1], reverse=True):
         if link_id in links and link_id in per_link:
             stats = per_link[link_id]
@@ -100,7 +110,7 @@ def analytics_view(
                 for r in recipients
             ],
         )
-    visit_rows = visits(ch, tenant, scope="document_id", key=doc.document_id)
+    visit_rows = recent_visits(ch, tenant, scope="document_id", key=doc.document_id)
     per_day = Counter(v.started_at.date() for v in visit_rows)
     days = sorted(per_day)
     visits_chart = (

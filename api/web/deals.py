@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from api.services import Services
-from scoring import Assessment, Score, assess, load_tenant_scoring, open_stalls, score_opportunities
+from scoring import Assessment, Score, TenantScoring, assess, open_stalls, score_opportunities
 from tracker.clock import utcnow
 from tracker.crm import OpportunityRow
 from tracker.stores import ClickHouse
@@ -49,20 +49,18 @@ async def deal_rows(
     if not ids:
         return []
     ch = services.clickhouse
-    scores = await score_opportunities(
-        ch, services.redis.client, services.settings.scoring, tenant_id, ids
-    )
-    assessed = await asyncio.to_thread(_assess, ch, services, tenant_id, ids)
+    scoring = await services.scoring.get(ch, tenant_id)
+    scores = await score_opportunities(ch, services.redis.client, scoring, tenant_id, ids)
+    assessed = await asyncio.to_thread(_assess, ch, scoring, tenant_id, ids)
     stalls = await asyncio.to_thread(open_stalls, ch, tenant_id)
     return [_row(d, scores.get(d.opportunity_id), assessed, stalls) for d in deals]
 
 
 def _assess(
-    ch: ClickHouse, services: Services, tenant_id: str, ids: list[str]
+    ch: ClickHouse, scoring: TenantScoring, tenant_id: str, ids: list[str]
 ) -> dict[str, Assessment]:
-    tuning = load_tenant_scoring(ch, tenant_id, services.settings.scoring)
     now = utcnow()
-    return assess(ch, tuning, tenant_id, ids, now, now=now)
+    return assess(ch, scoring, tenant_id, ids, now, now=now)
 
 
 def _row(

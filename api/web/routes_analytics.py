@@ -35,6 +35,7 @@ async def _view(
         doc,
         viewer.translator,
         services.settings.ingest.heartbeat_seconds,
+        services.settings.scoring.reading,
     )
     return page(
         request,

@@ -21,7 +21,7 @@ from api.web.access import visible_deal, visible_deals, visible_documents
 from api.web.auth import CurrentUser
 from api.web.deals import SORT_KEYS, deal_rows, filter_and_sort
 from api.web.render import WebRoute, page
-from api.web.repository import visits
+from ingest import recent_visits
 from scoring import opportunity_engagement
 from tracker.crm import get_opportunity, list_activities
 from tracker.links import list_links
@@ -67,8 +67,9 @@ async def deal(
     crm = (
         await run_in_threadpool(get_opportunity, ch, tenant, opportunity_id) if row.in_crm else None
     )
+    scoring = await services.scoring.get(ch, tenant)
     engagement, _ = await opportunity_engagement(
-        ch, services.redis.client, services.settings.scoring, tenant, opportunity_id
+        ch, services.redis.client, scoring, tenant, opportunity_id
     )
     docs = [
         d for d in await visible_documents(services, viewer) if d.opportunity_id == opportunity_id
@@ -80,7 +81,7 @@ async def deal(
     }
     activities = await run_in_threadpool(list_activities, ch, tenant, opportunity_id)
     visit_rows = await run_in_threadpool(
-        visits, ch, tenant, scope="opportunity_id", key=opportunity_id
+        recent_visits, ch, tenant, scope="opportunity_id", key=opportunity_id
     )
     titles = {d.document_id: d.title for d in docs}
     timeline: list[tuple[datetime, str, dict[str, Any]]] = [

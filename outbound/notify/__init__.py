@@ -42,7 +42,6 @@ from outbound.notify.rates import RateLimiter
 from outbound.notify.rendering import render
 from outbound.notify.routing import DEFAULT_AUDIENCES, Route, plan_routes
 from outbound.notify.service import create_channel, create_rule, delete_channel, delete_rule
-from outbound.notify.settings import NotifySettings, RateLimit, notify_settings
 from outbound.notify.store import (
     get_channel,
     list_channels,
@@ -53,6 +52,7 @@ from outbound.notify.store import (
     write_preferences,
 )
 from outbound.notify.todo_store import get_todo, list_todos, resolve_todo
+from tracker.notify_settings import NotifySettings, RateLimit
 
 __all__ = [
     "DEFAULT_AUDIENCES",
@@ -91,7 +91,6 @@ __all__ = [
     "muted_deals",
     "notify_health_red",
     "notify_link_event",
-    "notify_settings",
     "notify_stall",
     "parse_hhmm",
     "plan_routes",

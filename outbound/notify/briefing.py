@@ -5,8 +5,8 @@ local time has passed `briefing_hour` it queues today's briefing (deduped per re
 date, so however many runs and schedulers, one a day). Per deal: the last interaction, the
 health trend and three next actions.
 
-Where the numbers come from: a `BriefingSource` can be passed in (the lead wires scoring's
-health + next actions through it — `tracker` cannot import `scoring`). Without one, the
+Where the numbers come from: a `BriefingSource` can be passed in (scoring's health and next
+actions; `api.workers` does not pass one yet). Without one, the
 briefing is built from engagement and CRM data here: last interaction = the newer of the
 last human view and the last CRM activity; trend = human reading time in the last 7 days
 vs the 7 before; actions from downloads, reader count, silence and the close date."""

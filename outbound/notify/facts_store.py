@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
+from tracker.scoring_settings import ReadingSettings
 from tracker.stores import ClickHouse
 
 __all__ = [
@@ -119,12 +121,22 @@ def link_facts(ch: ClickHouse, tenant_id: str, link_id: str) -> LinkFacts | None
     return LinkFacts(**rows[0]) if rows else None
 
 
-def visit_reading(ch: ClickHouse, tenant_id: str, link_id: str, visit_id: str) -> VisitReading:
+def visit_reading(
+    ch: ClickHouse, tenant_id: str, link_id: str, visit_id: str, reading: ReadingSettings
+) -> VisitReading:
+    """A visit's active time and the pages it read (`tracker.reading`: glances don't count)."""
     rows = ch.query(
-        "SELECT sum(dwell_ms) AS ms, uniqExactIf(page, dwell_ms > 0) AS pages "
+        f"SELECT sum(page_ms) AS ms, countIf(page > 0 AND page_ms >= {READ_MS_PARAM}) AS pages "
+        "FROM (SELECT page, sum(dwell_ms) AS page_ms "
         f"FROM {ch.database}.events WHERE tenant_id = {{tenant_id:String}} "
-        "AND link_id = {link_id:String} AND visit_id = {visit_id:String} AND is_bot = 0",
-        {"tenant_id": tenant_id, "link_id": link_id, "visit_id": visit_id},
+        f"AND link_id = {{link_id:String}} AND visit_id = {{visit_id:String}} AND {HUMAN} "
+        "GROUP BY page)",
+        {
+            "tenant_id": tenant_id,
+            "link_id": link_id,
+            "visit_id": visit_id,
+            "read_ms": read_threshold_ms(reading),
+        },
     )
     row = rows[0] if rows else {"ms": 0, "pages": 0}
     return VisitReading(seconds=int(row["ms"] or 0) / 1000, pages=int(row["pages"] or 0))
@@ -176,7 +188,7 @@ def rep_deals(
         "        AND received_at >= {now:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) AS downloads_7d, "
         "      uniqExactIf(viewer_id, received_at >= {now:DateTime64(3, 'UTC')} - INTERVAL 7 DAY) "
         "        AS viewers_7d "
-        f"      FROM {ch.database}.events WHERE tenant_id = {{tenant_id:String}} AND is_bot = 0 "
+        f"      FROM {ch.database}.events WHERE tenant_id = {{tenant_id:String}} AND {HUMAN} "
         "      AND opportunity_id != '' "
         "      AND received_at >= {now:DateTime64(3, 'UTC')} - INTERVAL 14 DAY "
         "      GROUP BY opportunity_id) AS e ON o.opportunity_id = e.opportunity_id "

@@ -34,13 +34,13 @@ from outbound.notify.preferences import quiet_until
 from outbound.notify.rates import RateLimiter
 from outbound.notify.rendering import render
 from outbound.notify.routing import plan_routes
-from outbound.notify.settings import NotifySettings, notify_settings
 from outbound.notify.store import list_channels, list_preferences, list_rules, muted_by
 from outbound.webhooks import DeliveryQueue, Job
 from outbound.webhooks.queue import now_ms
 from tracker.clock import utcnow
 from tracker.config import Settings, resolve_secret_keys
 from tracker.errors import NotFound
+from tracker.notify_settings import NotifySettings
 from tracker.stores import ClickHouse
 from tracker.tenants import get_tenant
 
@@ -74,7 +74,7 @@ class Notifier:
         """`clock` decides quiet hours and when outbox notices are due (tests move it)."""
         self.settings = settings
         self.clock = clock
-        self.ns = notify or notify_settings(settings)
+        self.ns = notify or settings.notify
         self.ch = ch
         self.outbox = DeliveryQueue(redis, self.ns.outbox_queue, OUTBOX)
         self.queues = {
@@ -221,7 +221,11 @@ class Notifier:
         f.setdefault("now", now.isoformat())
         if notice.event == "document.viewed" and f.get("visit_id"):
             reading = await self._db(
-                facts.visit_reading, notice.tenant_id, f["link_id"], f["visit_id"]
+                facts.visit_reading,
+                notice.tenant_id,
+                f["link_id"],
+                f["visit_id"],
+                self.settings.scoring.reading,
             )
             f["read_seconds"], f["read_pages"] = reading.seconds, reading.pages
         message = render(notice.locale, notice.event, f)

@@ -17,8 +17,8 @@ from typing import Final
 
 import redis.asyncio as aioredis
 
-from outbound.notify.settings import RateLimit
 from outbound.webhooks.queue import now_ms
+from tracker.notify_settings import RateLimit
 from tracker.stores import redis_errors
 
 __all__ = ["RateLimiter"]

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from tracker.config import ScoringSettings
+from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
 from tracker.stores import ClickHouse
 
 __all__ = ["ScopeKind", "ScoringQuery", "fetch_detail_rows", "fetch_signals_rows"]
@@ -125,9 +126,9 @@ def _reads(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         f"any(link_id) AS link, any({_PERSON}) AS person, "
         "any(if(forwarded = 0, contact_id, '')) AS contact, max(forwarded) AS fwd, "
         "toUInt64(sum(dwell_ms)) AS read_ms, max(received_at) AS at "
-        f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} AND is_bot = 0 "
+        f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} AND {HUMAN} "
         "AND event_type = 'page_dwell' AND page > 0 "
-        f"GROUP BY {g.by()}, version_id, page, visit_id HAVING read_ms >= {{glance_ms:UInt64}}"
+        f"GROUP BY {g.by()}, version_id, page, visit_id HAVING read_ms >= {READ_MS_PARAM}"
     )
 
 
@@ -213,7 +214,7 @@ def _visits_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         f"SELECT {g.select}, {_PERSON} AS person, visit_id, "
         "min(received_at) AS vs, max(received_at) AS ve "
         f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} "
-        "AND is_bot = 0 AND visit_id != '' "
+        f"AND {HUMAN} AND visit_id != '' "
         "AND event_type IN ('view_start', 'page_dwell', 'visit_end') "
         f"GROUP BY {g.by()}, person, visit_id"
     )
@@ -231,7 +232,7 @@ def _visits_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
 
 
 def _events_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
-    human = "is_bot = 0"
+    human = HUMAN
     download = f"{human} AND event_type = 'download'"
     return (
         f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts "
@@ -266,12 +267,12 @@ def _params(q: ScoringQuery, tuning: ScoringSettings) -> dict[str, Any]:
         "keys": ",".join(q.keys or ()),
         "within": q.within_opportunity or "",
         "now_ms": int(q.now.timestamp() * 1000),
-        "glance_ms": int(tuning.glance_seconds * 1000),
-        "doc_hl_ms": tuning.document_half_life_days * day_ms,
-        "meet_hl_ms": tuning.meeting_half_life_days * day_ms,
-        "min_page_ms": tuning.min_page_seconds * 1000.0,
-        "wpm": float(tuning.words_per_minute),
-        "gap_ms": int(tuning.revisit_gap_hours * 3_600_000),
+        "read_ms": read_threshold_ms(tuning.reading),
+        "doc_hl_ms": tuning.engagement.document_half_life_days * day_ms,
+        "meet_hl_ms": tuning.engagement.meeting_half_life_days * day_ms,
+        "min_page_ms": tuning.reading.min_page_seconds * 1000.0,
+        "wpm": float(tuning.reading.words_per_minute),
+        "gap_ms": int(tuning.reading.revisit_gap_hours * 3_600_000),
     }
 
 

@@ -42,9 +42,9 @@ _STALE_DAYS = 30
 
 
 def band_of(value: float, tuning: ScoringSettings) -> Band:
-    if value >= tuning.hot_threshold:
+    if value >= tuning.engagement.hot_threshold:
         return Band.HOT
-    return Band.WARM if value >= tuning.warm_threshold else Band.COLD
+    return Band.WARM if value >= tuning.engagement.warm_threshold else Band.COLD
 
 
 def _cap(x: float) -> float:
@@ -55,39 +55,47 @@ def _components(
     s: Signals, scope: ScopeKind, now: datetime, t: ScoringSettings
 ) -> dict[str, tuple[float, float, float]]:
     """name → (weight, decayed value, undecayed value) for the components that apply."""
-    doc_hl, meet_hl = t.document_half_life_days, t.meeting_half_life_days
+    doc_hl, meet_hl = t.engagement.document_half_life_days, t.engagement.meeting_half_life_days
     best = s.best_version
     weights = {p.person: p.weight(now, doc_hl, meet_hl) for p in s.people}
     dms = [weights[p.person] for p in s.people if p.is_decision_maker]
     out = {
-        "depth": (t.weight_depth, best.depth if best else 0.0, best.depth_raw if best else 0.0),
-        "breadth": (
-            t.weight_breadth,
-            _cap(sum(weights.values()) / t.breadth_target_people),
-            _cap(len(s.people) / t.breadth_target_people),
+        "depth": (
+            t.engagement.weight_depth,
+            best.depth if best else 0.0,
+            best.depth_raw if best else 0.0,
         ),
-        "decision_maker": (t.weight_decision_maker, max(dms, default=0.0), 1.0 if dms else 0.0),
+        "breadth": (
+            t.engagement.weight_breadth,
+            _cap(sum(weights.values()) / t.engagement.breadth_target_people),
+            _cap(len(s.people) / t.engagement.breadth_target_people),
+        ),
+        "decision_maker": (
+            t.engagement.weight_decision_maker,
+            max(dms, default=0.0),
+            1.0 if dms else 0.0,
+        ),
         "revisit": (
-            t.weight_revisit,
-            _cap(s.revisits_decayed / t.revisit_target),
-            _cap(s.revisits / t.revisit_target),
+            t.engagement.weight_revisit,
+            _cap(s.revisits_decayed / t.engagement.revisit_target),
+            _cap(s.revisits / t.engagement.revisit_target),
         ),
         "download": (
-            t.weight_download,
-            _cap(s.downloads_decayed / t.download_target),
-            _cap(s.downloads / t.download_target),
+            t.engagement.weight_download,
+            _cap(s.downloads_decayed / t.engagement.download_target),
+            _cap(s.downloads / t.engagement.download_target),
         ),
     }
     if any(v.has_pricing for v in s.versions):
         share = _pricing_share(s)
         last = max((v.pricing_last_at for v in s.versions if v.pricing_last_at), default=None)
-        raw = _cap(share / t.pricing_share_target)
-        out["pricing"] = (t.weight_pricing, raw * decay(last, now, doc_hl), raw)
+        raw = _cap(share / t.engagement.pricing_share_target)
+        out["pricing"] = (t.engagement.weight_pricing, raw * decay(last, now, doc_hl), raw)
     if scope is ScopeKind.OPPORTUNITY:
         out["meeting"] = (
-            t.weight_meeting,
-            _cap(s.meetings_decayed / t.meeting_target),
-            _cap(s.meetings / t.meeting_target),
+            t.engagement.weight_meeting,
+            _cap(s.meetings_decayed / t.engagement.meeting_target),
+            _cap(s.meetings / t.engagement.meeting_target),
         )
     return out
 
@@ -101,7 +109,7 @@ def _sufficiency(s: Signals, t: ScoringSettings) -> Sufficiency:
     dwell_s = s.dwell_ms / 1000.0
     if s.human_events == 0 and s.meetings == 0:
         level = SufficiencyLevel.NONE
-    elif dwell_s < t.sufficient_dwell_seconds and s.meetings == 0:
+    elif dwell_s < t.engagement.sufficient_dwell_seconds and s.meetings == 0:
         level = SufficiencyLevel.LOW
     else:
         level = SufficiencyLevel.OK
@@ -202,7 +210,10 @@ def score_signals(
             )
         )
     sufficiency = _sufficiency(s, tuning)
-    doc_hl, meet_hl = tuning.document_half_life_days, tuning.meeting_half_life_days
+    doc_hl, meet_hl = (
+        tuning.engagement.document_half_life_days,
+        tuning.engagement.meeting_half_life_days,
+    )
     people = sorted(s.people, key=lambda p: -p.weight(now, doc_hl, meet_hl))[:people_limit]
     best = s.best_version
     return Score(

@@ -23,6 +23,7 @@ from scoring.engagement.score import score_signals
 from scoring.engagement.signals import Signals, collect_signals
 from scoring.engagement.wording import label_of
 from scoring.model import Score
+from scoring.tenant import TenantScoring
 from tracker.clock import utcnow
 from tracker.config import ScoringSettings
 from tracker.crm import opportunity_exists
@@ -92,32 +93,34 @@ def _details(
 async def score_opportunities(
     ch: ClickHouse,
     redis: aioredis.Redis,
-    tuning: ScoringSettings,
+    scoring: TenantScoring,
     tenant_id: str,
     opportunity_ids: Sequence[str],
     *,
     now: datetime | None = None,
 ) -> dict[str, Score]:
-    """Opportunity scores, from the cache where the epoch still matches; the misses are
-    computed together, `tuning.bulk_batch_size` opportunities per round."""
+    """Opportunity scores, from the cache where the epoch (and the tenant's settings) still
+    match; the misses are computed together, `bulk_batch_size` opportunities per round."""
+    tuning = scoring.tuning
     ids = list(dict.fromkeys(opportunity_ids))
     epochs = await current_epochs(redis, tenant_id, ids)
-    keys = {o: cache_key("opportunity", tenant_id, o, epochs[o]) for o in ids}
+    kind = f"opportunity@{scoring.engagement_fingerprint}"
+    keys = {o: cache_key(kind, tenant_id, o, epochs[o]) for o in ids}
     found: dict[str, Score] = {}
     for o, raw in zip(ids, await read_cached(redis, list(keys.values())), strict=True):
         if raw is not None:
             found[o] = Score.model_validate_json(raw)
     misses = [o for o in ids if o not in found]
     at = now or utcnow()
-    for start in range(0, len(misses), tuning.bulk_batch_size):
-        batch = misses[start : start + tuning.bulk_batch_size]
+    for start in range(0, len(misses), tuning.engagement.bulk_batch_size):
+        batch = misses[start : start + tuning.engagement.bulk_batch_size]
         query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, at)
         computed = await asyncio.to_thread(compute_scores, ch, query, tuning)
         found.update(computed)
         await write_cached(
             redis,
             {keys[o]: s.model_dump_json().encode() for o, s in computed.items()},
-            tuning.score_cache_seconds,
+            tuning.engagement.score_cache_seconds,
         )
     return {o: found[o] for o in ids}
 
@@ -125,7 +128,7 @@ async def score_opportunities(
 async def opportunity_engagement_json(
     ch: ClickHouse,
     redis: aioredis.Redis,
-    tuning: ScoringSettings,
+    scoring: TenantScoring,
     tenant_id: str,
     opportunity_id: str,
     *,
@@ -137,17 +140,18 @@ async def opportunity_engagement_json(
     whether it came from the cache. NotFound unless the tenant knows the opportunity (a cache
     entry, keyed by tenant, only exists for one it knew). `watch`: count this as a pull, so
     the warmer keeps the detail fresh (the warmer itself passes False)."""
-    epoch, raw = await read_current(redis, "detail", tenant_id, opportunity_id, watch=watch)
+    tuning, kind = scoring.tuning, f"detail@{scoring.engagement_fingerprint}"
+    epoch, raw = await read_current(redis, kind, tenant_id, opportunity_id, watch=watch)
     if raw is not None:
         return raw, True
-    key = cache_key("detail", tenant_id, opportunity_id, epoch)
+    key = cache_key(kind, tenant_id, opportunity_id, epoch)
     if not await asyncio.to_thread(opportunity_exists, ch, tenant_id, opportunity_id):
         raise NotFound("unknown opportunity", code="opportunity_not_found")
     detail = await asyncio.to_thread(
         _details, ch, tenant_id, opportunity_id, now or utcnow(), tuning
     )
     payload = detail.model_dump_json().encode()
-    await write_cached(redis, {key: payload}, tuning.score_cache_seconds)
+    await write_cached(redis, {key: payload}, tuning.engagement.score_cache_seconds)
     if watch:
         await watch_detail(redis, tenant_id, opportunity_id)
     return payload, False
@@ -156,7 +160,7 @@ async def opportunity_engagement_json(
 async def opportunity_engagement(
     ch: ClickHouse,
     redis: aioredis.Redis,
-    tuning: ScoringSettings,
+    scoring: TenantScoring,
     tenant_id: str,
     opportunity_id: str,
     *,
@@ -164,6 +168,6 @@ async def opportunity_engagement(
 ) -> tuple[OpportunityEngagement, bool]:
     """`opportunity_engagement_json`, parsed."""
     payload, cached = await opportunity_engagement_json(
-        ch, redis, tuning, tenant_id, opportunity_id, now=now
+        ch, redis, scoring, tenant_id, opportunity_id, now=now
     )
     return OpportunityEngagement.model_validate_json(payload), cached

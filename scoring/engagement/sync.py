@@ -31,8 +31,8 @@ from pydantic import BaseModel
 from scoring.engagement.service import score_opportunities
 from scoring.engagement.sync_repository import page_opportunity_ids
 from scoring.model import Score
+from scoring.tenant import TenantScoring
 from tracker.clock import utcnow
-from tracker.config import ScoringSettings
 from tracker.errors import BadRequest
 from tracker.stores import ClickHouse
 
@@ -88,7 +88,7 @@ def _at(ms: int) -> datetime:
 async def scores_page(
     ch: ClickHouse,
     redis: aioredis.Redis,
-    tuning: ScoringSettings,
+    scoring: TenantScoring,
     tenant_id: str,
     *,
     updated_since: datetime | None,
@@ -100,14 +100,14 @@ async def scores_page(
     if cursor:
         state = SyncCursor.decode(cursor)
     else:
-        start = utcnow() - timedelta(seconds=tuning.sync_overlap_seconds)
+        start = utcnow() - timedelta(seconds=scoring.tuning.engagement.sync_overlap_seconds)
         since = _ms(updated_since) if updated_since is not None else None
         state = SyncCursor("", since, _ms(start))
     since_at = _at(state.since_ms) if state.since_ms is not None else None
     ids = await asyncio.to_thread(
         page_opportunity_ids, ch, tenant_id, after=state.after, since=since_at, limit=limit
     )
-    scores = await score_opportunities(ch, redis, tuning, tenant_id, ids)
+    scores = await score_opportunities(ch, redis, scoring, tenant_id, ids)
     items = [ScoreItem(opportunity_id=o, **scores[o].model_dump()) for o in ids]
     next_cursor = (
         SyncCursor(ids[-1], state.since_ms, state.watermark_ms).encode()

@@ -2,17 +2,17 @@
 
 A bump (events batch, CRM push) makes an opportunity's cached scores unreachable; without the
 warmer the next pull pays the ClickHouse work (a few hundred ms for the engagement detail).
-Every `warm_interval_seconds` this job takes the opportunities dirty for at least
-`warm_delay_seconds` (`scoring.engagement.epochs.take_dirty`, at most `warm_batch`), scores
+Every `warm.interval_seconds` this job takes the opportunities dirty for at least
+`warm.delay_seconds` (`scoring.engagement.epochs.take_dirty`, at most `warm.batch`), scores
 them together at the opportunity level (one round, as the bulk pull does: cheap) and
 recomputes the engagement detail (a few hundred ms each) of those whose detail someone
-pulled within `warm_watch_days` (`scoring.engagement.cache.watched_since`) — a bulk CRM push bumps
-thousands of opportunities nobody will open one by one. Entries are written at the epoch
+pulled within `warm.watch_days` (`scoring.engagement.cache.watched_since`) — a bulk CRM
+push bumps thousands of opportunities nobody will open one by one. Entries are written at the epoch
 read *before* computing, so they are never fresher-labelled than their data; a bump during
 the run leaves the opportunity dirty again for the next one.
 
 What a run took but did not finish (a store failure, the per-run time budget
-`warm_budget_seconds`, which keeps the shared scheduler's other jobs on time) goes back on
+`warm.budget_seconds`, which keeps the shared scheduler's other jobs on time) goes back on
 the dirty list for the next run.
 """
 
@@ -28,9 +28,10 @@ import redis.asyncio as aioredis
 from scoring.engagement.cache import watched_since
 from scoring.engagement.epochs import clear_dirty, mark_dirty, take_dirty
 from scoring.engagement.service import opportunity_engagement_json, score_opportunities
-from tracker.config import ScoringSettings
+from scoring.tenant import TenantScoring, TenantScoringCache
 from tracker.errors import NotFound, RedisUnavailable
 from tracker.scheduler import PeriodicJob
+from tracker.scoring_settings import WarmSettings
 from tracker.stores import ClickHouse
 
 __all__ = ["warm_job", "warm_scores"]
@@ -39,27 +40,30 @@ log = logging.getLogger("dealsignal.scoring.warm")
 
 
 async def warm_scores(
-    ch: ClickHouse, redis: aioredis.Redis, tuning: ScoringSettings
+    ch: ClickHouse, redis: aioredis.Redis, warm: WarmSettings, scorings: TenantScoringCache
 ) -> tuple[int, int]:
     """One run; returns (opportunities rescored, engagement details recomputed). Whatever
     it took but did not finish — a store failure, a kill, the time budget — goes back on
     the dirty list."""
-    if tuning.warm_batch <= 0:
+    if warm.batch <= 0:
         await clear_dirty(redis)  # nobody will take them: keep the list from growing
         return 0, 0
-    taken = await take_dirty(redis, dirty_for=tuning.warm_delay_seconds, limit=tuning.warm_batch)
+    taken = await take_dirty(redis, dirty_for=warm.delay_seconds, limit=warm.batch)
     left = list(taken)
     warmed = 0
     try:
         for tenant_id, opportunity_ids in _by_tenant(taken).items():
-            await score_opportunities(ch, redis, tuning, tenant_id, opportunity_ids)
-        since = time.time() - tuning.warm_watch_days * 86_400
+            scoring = await scorings.get(ch, tenant_id)
+            await score_opportunities(ch, redis, scoring, tenant_id, opportunity_ids)
+        since = time.time() - warm.watch_days * 86_400
         watched = await watched_since(redis, taken, since)
         left = [pair for pair, pulled in zip(taken, watched, strict=True) if pulled]
         # Other jobs share the scheduler: a long list is finished by the next runs.
-        deadline = time.monotonic() + tuning.warm_budget_seconds
+        deadline = time.monotonic() + warm.budget_seconds
         while left and time.monotonic() < deadline:
-            warmed += await _warm_detail(ch, redis, tuning, *left[0])
+            tenant_id, opportunity_id = left[0]
+            scoring = await scorings.get(ch, tenant_id)
+            warmed += await _warm_detail(ch, redis, scoring, tenant_id, opportunity_id)
             left.pop(0)
     finally:
         await _put_back(redis, left)
@@ -69,12 +73,14 @@ async def warm_scores(
 async def _warm_detail(
     ch: ClickHouse,
     redis: aioredis.Redis,
-    tuning: ScoringSettings,
+    scoring: TenantScoring,
     tenant_id: str,
     opportunity_id: str,
 ) -> int:
     try:
-        await opportunity_engagement_json(ch, redis, tuning, tenant_id, opportunity_id, watch=False)
+        await opportunity_engagement_json(
+            ch, redis, scoring, tenant_id, opportunity_id, watch=False
+        )
     except NotFound:  # no longer known to the tenant; a store outage propagates
         log.info("score warmer: %s/%s is unknown now", tenant_id, opportunity_id)
         return 0
@@ -97,10 +103,12 @@ async def _put_back(redis: aioredis.Redis, pairs: list[tuple[str, str]]) -> None
         log.warning("score warmer could not put %d opportunities back: %s", len(pairs), exc)
 
 
-def warm_job(ch: ClickHouse, redis: aioredis.Redis, tuning: ScoringSettings) -> PeriodicJob:
+def warm_job(
+    ch: ClickHouse, redis: aioredis.Redis, warm: WarmSettings, scorings: TenantScoringCache
+) -> PeriodicJob:
     """Deployment plumbing over all tenants' dirty scores: not runnable for one tenant."""
 
     async def run() -> tuple[int, int]:
-        return await warm_scores(ch, redis, tuning)
+        return await warm_scores(ch, redis, warm, scorings)
 
-    return PeriodicJob("score-warm", tuning.warm_interval_seconds, run, timeout_seconds=120.0)
+    return PeriodicJob("score-warm", warm.interval_seconds, run, timeout_seconds=120.0)

@@ -13,8 +13,9 @@ import asyncio
 from datetime import date, datetime
 
 from scoring.forecast.snapshot_store import ForecastSnapshot, latest_bands, write_snapshots
-from scoring.health.assess import Assessment, assess, load_tenant_scoring
+from scoring.health.assess import Assessment, assess
 from scoring.published import BandChanged, ScoringListener, publish_all
+from scoring.tenant import load_tenant_scoring
 from tracker.clock import utcnow
 from tracker.config import Settings
 from tracker.crm import tenants_with_opportunities
@@ -108,7 +109,7 @@ def snapshot_job(
 
     return PeriodicJob(
         "forecast-snapshots",
-        settings.scoring.snapshot_interval_seconds,
+        settings.scoring.health.snapshot_interval_seconds,
         run,
         for_tenant=for_tenant,
     )

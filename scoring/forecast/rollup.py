@@ -22,9 +22,9 @@ from pydantic import BaseModel
 from scoring.forecast.evidence import ForecastEvidence
 from scoring.forecast.montecarlo import simulate_totals
 from scoring.forecast.snapshot_store import won_in_period
-from scoring.health.assess import Assessment, HealthResult, assess, load_tenant_scoring
+from scoring.health.assess import Assessment, HealthResult, assess
+from scoring.tenant import TenantScoring
 from tracker.clock import utcnow
-from tracker.config import Settings
 from tracker.errors import BadRequest, NotFound
 from tracker.stores import ClickHouse
 
@@ -63,9 +63,12 @@ def parse_period(text: str) -> tuple[date, date]:
 
 
 def _one(
-    ch: ClickHouse, settings: Settings, tenant_id: str, opportunity_id: str, as_of: datetime | None
+    ch: ClickHouse,
+    scoring: TenantScoring,
+    tenant_id: str,
+    opportunity_id: str,
+    as_of: datetime | None,
 ) -> Assessment:
-    scoring = load_tenant_scoring(ch, tenant_id, settings.scoring)
     now = utcnow()
     found = assess(ch, scoring, tenant_id, [opportunity_id], as_of or now, now=now)
     if opportunity_id not in found:
@@ -75,24 +78,25 @@ def _one(
 
 async def opportunity_health(
     ch: ClickHouse,
-    settings: Settings,
+    scoring: TenantScoring,
     tenant_id: str,
     opportunity_id: str,
     *,
     as_of: datetime | None = None,
 ) -> HealthResult:
-    return (await asyncio.to_thread(_one, ch, settings, tenant_id, opportunity_id, as_of)).health
+    return (await asyncio.to_thread(_one, ch, scoring, tenant_id, opportunity_id, as_of)).health
 
 
 async def opportunity_evidence(
     ch: ClickHouse,
-    settings: Settings,
+    scoring: TenantScoring,
     tenant_id: str,
     opportunity_id: str,
     *,
     as_of: datetime | None = None,
 ) -> ForecastEvidence:
-    return (await asyncio.to_thread(_one, ch, settings, tenant_id, opportunity_id, as_of)).evidence
+    found = await asyncio.to_thread(_one, ch, scoring, tenant_id, opportunity_id, as_of)
+    return found.evidence
 
 
 class RollupLine(BaseModel):
@@ -123,10 +127,9 @@ class ForecastRollup(BaseModel):
 
 
 def _rollup(
-    ch: ClickHouse, settings: Settings, tenant_id: str, period: str, owner: str | None
+    ch: ClickHouse, scoring: TenantScoring, tenant_id: str, period: str, owner: str | None
 ) -> ForecastRollup:
     start, end = parse_period(period)
-    scoring = load_tenant_scoring(ch, tenant_id, settings.scoring)
     now = utcnow()
     found = assess(
         ch, scoring, tenant_id, None, now, now=now, with_engagement=False, open_only=True
@@ -170,8 +173,8 @@ def _rollup(
         [a.features.amount for a in deals],
         [a.evidence.calibrated_probability for a in deals],
         names,
-        simulations=t.forecast_simulations,
-        seed=t.forecast_seed,
+        simulations=t.forecast.simulations,
+        seed=t.forecast.seed,
     )
     lines = []
     for key, idx in sorted(groups.items()):
@@ -197,8 +200,8 @@ def _rollup(
         start=start,
         end=end,
         owner=owner,
-        simulations=t.forecast_simulations,
-        seed=t.forecast_seed,
+        simulations=t.forecast.simulations,
+        seed=t.forecast.seed,
         lines=lines,
         model_version=scoring.model_version,
         as_of=now,
@@ -206,6 +209,6 @@ def _rollup(
 
 
 async def forecast_rollup(
-    ch: ClickHouse, settings: Settings, tenant_id: str, period: str, *, owner: str | None = None
+    ch: ClickHouse, scoring: TenantScoring, tenant_id: str, period: str, *, owner: str | None = None
 ) -> ForecastRollup:
-    return await asyncio.to_thread(_rollup, ch, settings, tenant_id, period, owner)
+    return await asyncio.to_thread(_rollup, ch, scoring, tenant_id, period, owner)

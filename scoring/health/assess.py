@@ -11,43 +11,32 @@ Weights and thresholds: `ScoringSettings`, overridden per tenant (`tenant_settin
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
 
 from pydantic import BaseModel, Field
 
 from scoring.engagement.repository import ScopeKind, ScoringQuery
 from scoring.engagement.service import compute_scores
-from scoring.forecast.evidence import EVIDENCE_CODES, ForecastEvidence, build_evidence
+from scoring.forecast.evidence import ForecastEvidence, build_evidence
 from scoring.health.actions import NextAction, next_actions
 from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
 from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillars
 from scoring.model import Factor
+from scoring.tenant import TenantScoring
 from tracker.config import ScoringSettings
 from tracker.stores import ClickHouse
-from tracker.tenant_settings import active_model, scoring_overrides
 
 __all__ = [
-    "DEFAULT_MODEL_VERSION",
-    "FEATURE_NAMES",
-    "HEALTH_MODEL",
     "Assessment",
     "HealthBand",
     "HealthResult",
-    "TenantScoring",
     "assess",
     "feature_vector",
     "health_band",
-    "load_tenant_scoring",
 ]
-
-DEFAULT_MODEL_VERSION: Final = "health-1.0"
-FEATURE_NAMES: Final = ("crm_probability", *PILLARS, *EVIDENCE_CODES)
-HEALTH_MODEL: Final = "health"
 
 
 class HealthBand(StrEnum):
@@ -71,52 +60,10 @@ class HealthResult(BaseModel):
     as_of: datetime
 
 
-@dataclass(frozen=True)
-class TenantScoring:
-    """A tenant's effective tuning, and its calibrated logistic model when one exists."""
-
-    tuning: ScoringSettings
-    model_version: str = DEFAULT_MODEL_VERSION
-    intercept: float | None = None
-    coef: Mapping[str, float] = field(default_factory=dict)
-
-    def pillar_weights(self) -> dict[str, float]:
-        t = self.tuning
-        return {
-            "commercial": t.health_weight_commercial,
-            "cooperation": t.health_weight_cooperation,
-            "relationship": t.health_weight_relationship,
-            "risk": t.health_weight_risk,
-        }
-
-    def probability(self, x: Mapping[str, float]) -> float | None:
-        if self.intercept is None:
-            return None
-        z = self.intercept + sum(self.coef.get(n, 0.0) * x[n] for n in FEATURE_NAMES)
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
-
-
-def load_tenant_scoring(ch: ClickHouse, tenant_id: str, base: ScoringSettings) -> TenantScoring:
-    overrides = scoring_overrides(ch, tenant_id)
-    tuning = ScoringSettings.model_validate({**base.model_dump(), **overrides})
-    model = active_model(ch, tenant_id, HEALTH_MODEL)
-    if model is None:
-        return TenantScoring(tuning)
-    w: dict[str, Any] = model.weights
-    update: dict[str, Any] = {f"health_weight_{k}": v for k, v in w["pillar_weights"].items()}
-    update["evidence_weights"] = dict(w["evidence_weights"])
-    return TenantScoring(
-        tuning.model_copy(update=update),
-        model.model_version,
-        float(w["intercept"]),
-        {k: float(v) for k, v in w["coef"].items()},
-    )
-
-
 def health_band(value: float, tuning: ScoringSettings) -> HealthBand:
-    if value >= tuning.health_blue_threshold:
+    if value >= tuning.health.blue_threshold:
         return HealthBand.BLUE
-    return HealthBand.YELLOW if value >= tuning.health_yellow_threshold else HealthBand.RED
+    return HealthBand.YELLOW if value >= tuning.health.yellow_threshold else HealthBand.RED
 
 
 def feature_vector(
@@ -127,10 +74,10 @@ def feature_vector(
     evidence = build_evidence(
         f,
         stats,
-        weights=tuning.evidence_weights,
-        threshold=tuning.credibility_threshold,
-        haircut=tuning.credibility_haircut,
-        min_samples=tuning.stall_min_samples,
+        weights=tuning.forecast.evidence_weights,
+        threshold=tuning.forecast.credibility_threshold,
+        haircut=tuning.forecast.credibility_haircut,
+        min_samples=tuning.stall.min_samples,
     )
     x = {"crm_probability": f.probability / 100}
     x.update({name: p.value / 100 for name, p in pillars.items()})
@@ -166,10 +113,10 @@ def _assess_one(
     evidence = build_evidence(
         f,
         stats,
-        weights=t.evidence_weights,
-        threshold=t.credibility_threshold,
-        haircut=t.credibility_haircut,
-        min_samples=t.stall_min_samples,
+        weights=t.forecast.evidence_weights,
+        threshold=t.forecast.credibility_threshold,
+        haircut=t.forecast.credibility_haircut,
+        min_samples=t.stall.min_samples,
         calibrated_probability=calibrated,
         model_version=scoring.model_version,
     )
@@ -198,8 +145,8 @@ def _engagement(
     ch: ClickHouse, tenant_id: str, ids: Sequence[str], as_of: datetime, tuning: ScoringSettings
 ) -> dict[str, float]:
     found: dict[str, float] = {}
-    for start in range(0, len(ids), tuning.bulk_batch_size):
-        batch = list(ids[start : start + tuning.bulk_batch_size])
+    for start in range(0, len(ids), tuning.engagement.bulk_batch_size):
+        batch = list(ids[start : start + tuning.engagement.bulk_batch_size])
         query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, as_of)
         found.update({k: s.value for k, s in compute_scores(ch, query, tuning).items()})
     return found

@@ -4,7 +4,7 @@ Training rows are point-in-time snapshots (scoring.health.features, no live enga
 deals on a grid of dates (every `step_days`), labelled with the deal's eventual won/lost
 outcome; only deals that closed after the snapshot count. Split by time: the deals that
 closed last (`calibration_holdout`, 30 %) are held out. Model: L2-regularised logistic
-regression (scikit-learn) on `scoring.health.assess.FEATURE_NAMES` (the CRM probability, the four
+regression (scikit-learn) on `scoring.tenant.FEATURE_NAMES` (the CRM probability, the four
 pillars /100 and the eight evidence items). Reported on the held-out rows: Brier and AUC of
 the CRM stage probability (baseline), of the active model (before) and of the new fit
 (after). The fit is stored as a new `model_version` only if its Brier beats both.
@@ -23,16 +23,10 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from scoring.forecast.evidence import EVIDENCE_CODES
 from scoring.forecast.snapshot_store import closed_outcomes
-from scoring.health.assess import (
-    FEATURE_NAMES,
-    HEALTH_MODEL,
-    TenantScoring,
-    assess,
-    feature_vector,
-    load_tenant_scoring,
-)
+from scoring.health.assess import assess, feature_vector
 from scoring.health.features import tenant_stats
 from scoring.health.pillars import PILLARS
+from scoring.tenant import FEATURE_NAMES, HEALTH_MODEL, TenantScoring, load_tenant_scoring
 from tracker.clock import utcnow
 from tracker.config import Settings
 from tracker.stores import ClickHouse
@@ -136,18 +130,18 @@ def calibrate(
     closing = dict(zip(rows.deal, rows.closed_at, strict=True))
     deals = sorted(closing, key=lambda d: (closing[d], d))
     result = CalibrationResult(tenant_id, False, "", version, deals=len(deals))
-    if len(deals) < t.calibration_min_outcomes or len(set(rows.y)) < 2:
+    if len(deals) < t.calibration.min_outcomes or len(set(rows.y)) < 2:
         result.reason = (
-            f"not enough won and lost deals ({len(deals)} < {t.calibration_min_outcomes})"
+            f"not enough won and lost deals ({len(deals)} < {t.calibration.min_outcomes})"
         )
         return result
-    held = set(deals[int(len(deals) * (1 - t.calibration_holdout)) :])
+    held = set(deals[int(len(deals) * (1 - t.calibration.holdout)) :])
     test = np.array([d in held for d in rows.deal])
     x, y = np.asarray(rows.x, dtype=np.float64), np.asarray(rows.y, dtype=np.int64)
     if len(set(y[~test].tolist())) < 2 or len(set(y[test].tolist())) < 2:
         result.reason = "the time-ordered split left one class only on a side"
         return result
-    model = LogisticRegression(C=t.calibration_c, max_iter=2000)
+    model = LogisticRegression(C=t.calibration.c, max_iter=2000)
     model.fit(x[~test], y[~test])
     result.train_rows, result.test_rows = int((~test).sum()), int(test.sum())
     crm = x[test][:, FEATURE_NAMES.index("crm_probability")]
@@ -162,7 +156,7 @@ def calibrate(
         best = min(best, result.before.brier)
     coef = dict(zip(FEATURE_NAMES, (float(c) for c in model.coef_[0]), strict=True))
     pillars = _normalised(coef, PILLARS, scoring.pillar_weights())
-    evidence = _normalised(coef, EVIDENCE_CODES, dict(t.evidence_weights))
+    evidence = _normalised(coef, EVIDENCE_CODES, dict(t.forecast.evidence_weights))
     result.weights = {"pillar_weights": pillars, "evidence_weights": evidence, "coef": coef}
     if result.after.brier >= best:
         result.reason = f"held-out Brier {result.after.brier} does not beat {best}"

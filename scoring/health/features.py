@@ -255,7 +255,7 @@ def features_as_of(
             _apply_later(f, r)
     for f in found.values():
         if not f.known_at_as_of:  # the CRM's probability then was overwritten since
-            f.probability = round(tuning.stage_probabilities.get(f.stage, 0.0))
+            f.probability = round(tuning.forecast.stage_probabilities.get(f.stage, 0.0))
     for r in rows["people"]:
         if r["k"] in found:
             found[r["k"]].people.append(_person(r))

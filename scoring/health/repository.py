@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.config import ScoringSettings
+from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
 from tracker.stores import ClickHouse
 
 __all__ = ["FeatureQuery", "fetch_feature_rows", "fetch_tenant_stats"]
@@ -49,7 +50,7 @@ def _opp_filter(q: FeatureQuery) -> str:
 
 
 def _events_where(ch: ClickHouse, q: FeatureQuery) -> str:
-    where = "tenant_id = {tenant_id:String} AND received_at <= t AND is_bot = 0"
+    where = "tenant_id = {tenant_id:String} AND received_at <= t AND " + HUMAN
     if q.keys is None:
         return where + " AND opportunity_id != ''"
     docs = (
@@ -179,7 +180,7 @@ def _people_sql(ch: ClickHouse, q: FeatureQuery) -> str:
         f"FROM ({reads} UNION ALL {meetings}) AS p "
         f"LEFT JOIN ({contacts}) AS c ON c.opportunity_id = p.k AND c.contact_id = p.contact "
         f"LEFT JOIN ({links}) AS l ON l.link_id = p.link "
-        "GROUP BY k, person HAVING read_ms >= {glance_ms:UInt64} OR meetings > 0"
+        f"GROUP BY k, person HAVING read_ms >= {READ_MS_PARAM} OR meetings > 0"
     )
 
 
@@ -242,10 +243,10 @@ def _params(q: FeatureQuery, tuning: ScoringSettings) -> dict[str, Any]:
         "tenant_id": q.tenant_id,
         "keys": ",".join(q.keys or ()),
         "as_of_ms": int(q.as_of.timestamp() * 1000),
-        "glance_ms": int(tuning.glance_seconds * 1000),
-        "min_page_ms": tuning.min_page_seconds * 1000.0,
-        "wpm": float(tuning.words_per_minute),
-        "quantile": tuning.stall_stage_age_quantile,
+        "read_ms": read_threshold_ms(tuning.reading),
+        "min_page_ms": tuning.reading.min_page_seconds * 1000.0,
+        "wpm": float(tuning.reading.words_per_minute),
+        "quantile": tuning.stall.stage_age_quantile,
     }
 
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from scoring.forecast.evidence import stage_age_limit
-from scoring.health.assess import load_tenant_scoring
 from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
 from scoring.published import (
     ScoringListener,
@@ -41,6 +40,7 @@ from scoring.stall.store import (
     open_stalls,
     write_stalls,
 )
+from scoring.tenant import load_tenant_scoring
 from tracker.clock import utcnow
 from tracker.config import ScoringSettings, Settings
 from tracker.crm import tenants_with_opportunities
@@ -74,13 +74,13 @@ def detect_stall(
 ) -> StallFinding | None:
     found: list[tuple[str, datetime, str]] = []
     last = f.last_activity_at or f.stage_entered_at or f.first_activity_at
-    window = _hours(tuning.stall_stage_inactivity_hours.get(f.stage, tuning.stall_inactivity_hours))
+    window = _hours(tuning.stall.stage_inactivity_hours.get(f.stage, tuning.stall.inactivity_hours))
     if last is not None and now - last > window:
         days = (now - last).total_seconds() / 86_400
         found.append(("no_activity", last + window, f"No activity for {days:.1f} days"))
-    enough = stats.replies >= tuning.stall_min_samples and stats.median_reply_hours is not None
-    reply = stats.median_reply_hours if enough else tuning.stall_default_reply_hours
-    ghost = _hours(tuning.stall_ghost_factor * (reply or tuning.stall_default_reply_hours))
+    enough = stats.replies >= tuning.stall.min_samples and stats.median_reply_hours is not None
+    reply = stats.median_reply_hours if enough else tuning.stall.default_reply_hours
+    ghost = _hours(tuning.stall.ghost_factor * (reply or tuning.stall.default_reply_hours))
     seller, buyer = f.last_seller_at, f.last_buyer_at
     if seller is not None and (buyer is None or seller > buyer) and now - seller > ghost:
         hours = (now - seller).total_seconds() / 3600
@@ -95,9 +95,9 @@ def detect_stall(
     if (
         f.stage_entered_at is not None
         and sample is not None
-        and sample[1] >= tuning.stall_min_samples
+        and sample[1] >= tuning.stall.min_samples
     ):
-        limit = timedelta(days=stage_age_limit(stats, f.stage, tuning.stall_min_samples))
+        limit = timedelta(days=stage_age_limit(stats, f.stage, tuning.stall.min_samples))
         if now - f.stage_entered_at > limit:
             days = (now - f.stage_entered_at).days
             found.append(("stage_age", f.stage_entered_at + limit, f"{days} days in {f.stage}"))
@@ -203,5 +203,5 @@ def stall_job(
         return {t: await for_tenant(t) for t in tenants}
 
     return PeriodicJob(
-        "stalls", settings.scoring.stall_interval_seconds, run, for_tenant=for_tenant
+        "stalls", settings.scoring.stall.interval_seconds, run, for_tenant=for_tenant
     )

@@ -89,28 +89,33 @@ def test_tenant_settings_change_bands(client: TestClient, clickhouse: ClickHouse
     tenant, admin = make_key(clickhouse, "Acme", Scope.ADMIN)
     seed(clickhouse, tenant)
     before = client.get("/api/v1/opportunities/opp_1/health", headers=bearer(admin)).json()
-    bands = {"health_blue_threshold": 0.0, "health_yellow_threshold": 0.0}
+    bands = {"health": {"blue_threshold": 0.0, "yellow_threshold": 0.0}}
     put = client.put("/api/v1/settings/scoring", headers=bearer(admin), json=bands)
     assert put.status_code == 200
     after = client.get("/api/v1/opportunities/opp_1/health", headers=bearer(admin)).json()
     assert after["band"] == "blue" and after["value"] == before["value"]
-    bad = client.put("/api/v1/settings/scoring", headers=bearer(admin), json={"nope": 1})
-    assert bad.status_code == 400
-    costly = {"forecast_simulations": 10_000_000, "warm_batch": 10_000}
+    for bad_body in ({"nope": 1}, {"health": {"nope": 1}}, {"health": 3}):
+        bad = client.put("/api/v1/settings/scoring", headers=bearer(admin), json=bad_body)
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_setting"
+    costly = {"forecast": {"simulations": 10_000_000}, "warm": {"batch": 10_000}}
     refused = client.put("/api/v1/settings/scoring", headers=bearer(admin), json=costly)
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "deployment_setting"
-    assert refused.json()["error"]["details"]["reserved"] == sorted(costly)
+    assert refused.json()["error"]["details"]["reserved"] == ["forecast.simulations", "warm"]
+    invalid = {"health": {"blue_threshold": "high"}}
+    refused = client.put("/api/v1/settings/scoring", headers=bearer(admin), json=invalid)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_setting"
 
 
 def test_stored_deployment_settings_are_not_shown(
     client: TestClient, clickhouse: ClickHouse
 ) -> None:
     tenant, admin = make_key(clickhouse, "Acme", Scope.ADMIN)
+    # stored flat, as before the settings were nested, and around the API's refusal
     stored = {"forecast_simulations": 10_000_000, "health_blue_threshold": 0.0}
-    put_tenant_settings(clickhouse, tenant, "scoring", stored)  # around the API's refusal
+    put_tenant_settings(clickhouse, tenant, "scoring", stored)
     shown = client.get("/api/v1/settings/scoring", headers=bearer(admin))
-    assert shown.status_code == 200 and shown.json() == {"health_blue_threshold": 0.0}
+    assert shown.status_code == 200 and shown.json() == {"health": {"blue_threshold": 0.0}}
 
 
 def test_an_admin_runs_a_job_for_their_own_tenant_only(

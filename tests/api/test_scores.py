@@ -11,7 +11,7 @@ import pyarrow as pa
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
-from scoring import make_epoch_listener, warm_scores
+from scoring import TenantScoringCache, make_epoch_listener, warm_scores
 from tests.api.conftest import bearer, make_key
 from tests.scoring.support import Events, LinkRef, add_document, add_link
 from tracker.config import Settings
@@ -91,14 +91,14 @@ def warm(
     clickhouse: ClickHouse, redis_url: str, settings: Settings, delay: float, budget: float = 60
 ) -> object:
     """One run of the score warmer (the `score-warm` job) with the given delay and budget."""
-    tuning = settings.scoring.model_copy(
-        update={"warm_delay_seconds": delay, "warm_budget_seconds": budget}
-    )
+    tuning = settings.scoring.merged({"warm": {"delay_seconds": delay, "budget_seconds": budget}})
 
     async def go() -> tuple[int, int]:
         redis = aioredis.Redis.from_url(redis_url)
         try:
-            return await warm_scores(clickhouse, redis, tuning)
+            return await warm_scores(
+                clickhouse, redis, tuning.warm, TenantScoringCache(settings.scoring)
+            )
         finally:
             await redis.aclose()
 
@@ -247,7 +247,7 @@ def test_bulk_pull_pages_10k_opportunities_without_duplicates_or_gaps(
 def test_incremental_sync_and_bad_cursors(
     client: TestClient, clickhouse: ClickHouse, settings: Settings
 ) -> None:
-    settings.scoring.sync_overlap_seconds = 0
+    settings.scoring.engagement.sync_overlap_seconds = 0
     tenant, key = make_key(clickhouse, "华南区", Scope.CRM)
     link_a, _ = deal(clickhouse, tenant, "opp-a"), deal(clickhouse, tenant, "opp-b")
     first = client.get("/api/v1/scores", headers=bearer(key)).json()
@@ -284,3 +284,31 @@ def test_small_pages_walk_the_same_set(client: TestClient, clickhouse: ClickHous
         if (cursor := body["next_cursor"]) is None:
             break
     assert seen == ["o-links-only", "o0", "o1", "o2", "o3", "o4"]
+
+
+def test_every_score_route_scores_with_the_tenants_own_settings(
+    client: TestClient, clickhouse: ClickHouse, redis_url: str
+) -> None:
+    """Tenant overrides apply to the engagement detail and the bulk sync alike (both used to
+    score with the deployment's defaults while /health used the tenant's), the cache never
+    serves a score computed under the old settings, and another tenant is unaffected."""
+    tenant, admin = make_key(clickhouse, "华南区", Scope.ADMIN)
+    other, other_admin = make_key(clickhouse, "华北区", Scope.ADMIN)
+    for t in (tenant, other):
+        events = Events()
+        events.read(deal(clickhouse, t), now() - timedelta(hours=2), {1: 60_000})
+        bump(events.insert(clickhouse), redis_url)
+    url = "/api/v1/opportunities/opp-1/engagement"
+    before = client.get(url, headers=bearer(admin)).json()["score"]
+    assert before["band"] != "hot"  # cached now, under the defaults
+    everything_hot = {"engagement": {"hot_threshold": 0.0, "warm_threshold": 0.0}}
+    put = client.put("/api/v1/settings/scoring", headers=bearer(admin), json=everything_hot)
+    assert put.status_code == 200, put.text
+    detail = client.get(url, headers=bearer(admin))
+    assert detail.headers["x-score-cache"] == "miss"  # new settings, new cache entry
+    assert detail.json()["score"]["band"] == "hot"
+    assert detail.json()["score"]["value"] == before["value"]  # same data, other bands
+    swept = client.get("/api/v1/scores", headers=bearer(admin)).json()["items"]
+    assert [(i["opportunity_id"], i["band"]) for i in swept] == [("opp-1", "hot")]
+    untouched = client.get(url, headers=bearer(other_admin)).json()["score"]
+    assert untouched["band"] == before["band"]

@@ -16,6 +16,7 @@ from ingest import (
     link_analytics,
 )
 from tests.ingest.support import HUMAN, drain, dwell
+from tracker.scoring_settings import ReadingSettings
 from tracker.stores.clickhouse import ClickHouse
 from tracker.types import EventType
 
@@ -58,6 +59,9 @@ def add_version(ch: ClickHouse, tenant: str, pages: int) -> None:
     )
 
 
+READING = ReadingSettings()
+
+
 async def test_document_analytics_from_rollups(
     ingestor: Ingestor,
     writer: Writer,
@@ -94,27 +98,29 @@ async def test_document_analytics_from_rollups(
     await accept(make_beacon([dwell(1, 9_000)], tenant="ten_B"), content_type=None, request=HUMAN)
     await drain(writer)
     # a replayed insert (same token) must not double count in the rollups
-    a = document_analytics(clickhouse, "ten_A", "doc_1")
+    a = document_analytics(clickhouse, "ten_A", "doc_1", READING)
     assert a["pages"] == [
         {"page": 1, "dwell_ms": 25_000, "viewers": 2},
         {"page": 2, "dwell_ms": 7_000, "viewers": 1},
     ]
     assert a["page_count"] == 4
-    assert a["completion_pct"] == 50.0  # pages 1 and 2 have >= 5 s of 4
+    assert a["completion_pct"] == 50.0 and a["read_pages"] == 2  # pages 1 and 2 of 4
     assert (a["views"], a["viewers"], a["forwarded_viewers"], a["visits"]) == (1, 2, 1, 2)
     assert (a["downloads"], a["clicks"]) == (1, 0)
     assert a["bot_events"] == 3
     assert a["bot_reasons"] == {"bot_user_agent": 1, "headless": 2}
-    b = document_analytics(clickhouse, "ten_B", "doc_1")
+    b = document_analytics(clickhouse, "ten_B", "doc_1", READING)
     assert b["pages"] == [{"page": 1, "dwell_ms": 9_000, "viewers": 1}]
     assert (b["bot_events"], b["downloads"], b["page_count"]) == (0, 0, 1)
-    assert document_analytics(clickhouse, "ten_C", "doc_1")["pages"] == []
-    only_link_2 = document_analytics(clickhouse, "ten_A", "doc_1", link_id="lnk_2")
+    assert document_analytics(clickhouse, "ten_C", "doc_1", READING)["pages"] == []
+    only_link_2 = document_analytics(clickhouse, "ten_A", "doc_1", READING, link_id="lnk_2")
     assert only_link_2["pages"] == [] and only_link_2["views"] == 0
     # the batched per-link read says exactly what the per-link read says
-    per_link = link_analytics(clickhouse, "ten_A", "doc_1")
-    assert per_link == {"lnk_1": document_analytics(clickhouse, "ten_A", "doc_1", link_id="lnk_1")}
-    assert link_analytics(clickhouse, "ten_C", "doc_1") == {}
+    per_link = link_analytics(clickhouse, "ten_A", "doc_1", READING)
+    assert per_link == {
+        "lnk_1": document_analytics(clickhouse, "ten_A", "doc_1", READING, link_id="lnk_1")
+    }
+    assert link_analytics(clickhouse, "ten_C", "doc_1", READING) == {}
 
 
 async def test_rollups_ignore_a_repeated_dedupe_token(clickhouse: ClickHouse) -> None:
@@ -148,5 +154,27 @@ async def test_rollups_ignore_a_repeated_dedupe_token(clickhouse: ClickHouse) ->
     ]
     for _ in range(3):
         clickhouse.insert("events", events_table([row]), dedupe_token="tok-1")
-    a = document_analytics(clickhouse, "ten_A", "doc_1")
+    a = document_analytics(clickhouse, "ten_A", "doc_1", READING)
     assert a["pages"] == [{"page": 1, "dwell_ms": 10_000, "viewers": 1}]
+
+
+async def test_a_glance_is_not_a_read(
+    ingestor: Ingestor,
+    writer: Writer,
+    clickhouse: ClickHouse,
+    make_beacon: Callable[..., bytes],
+) -> None:
+    """One definition (`tracker.reading`): a (visit, page) under `read_seconds` of human
+    dwell is a glance, in analytics as in scores; two glances in two visits stay glances."""
+    add_version(clickhouse, "ten_A", pages=4)
+    await ingestor.accept_beacon(
+        make_beacon([dwell(1, 1_900), dwell(2, 2_000)]), content_type=None, request=HUMAN
+    )
+    await ingestor.accept_beacon(
+        make_beacon([dwell(1, 1_900)], viewer="vwr_2"), content_type=None, request=HUMAN
+    )
+    await drain(writer)
+    a = document_analytics(clickhouse, "ten_A", "doc_1", READING)
+    assert READING.read_seconds == 2.0 and a["read_pages"] == 1 and a["completion_pct"] == 25.0
+    looser = document_analytics(clickhouse, "ten_A", "doc_1", ReadingSettings(read_seconds=1.5))
+    assert looser["read_pages"] == 2

@@ -6,9 +6,11 @@ from pathlib import Path
 import ingest
 
 EXPECTED = {
+    "VisitRow",
+    "document_viewers",
+    "recent_visits",
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
-    "MEANINGFUL_DWELL_MS",
     "BatchListener",
     "BatchResult",
     "Enricher",

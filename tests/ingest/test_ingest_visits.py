@@ -11,8 +11,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from ingest import Event, StreamBuffer
-from ingest.entry import Entry, encode_entry
-from ingest.model import PoisonEntry
+from ingest.entry import Entry
+from ingest.model import ROW, PoisonEntry
 from ingest.visits import decode_touched, visit_touch
 from tracker.config import Settings
 from tracker.types import BotReason
@@ -130,12 +130,10 @@ async def test_requests_without_a_person_take_a_plain_xadd() -> None:
     assert visit_touch(bot, 0, 600) is None
 
 
-@pytest.mark.parametrize("version", ["v1", "v2"])
-def test_a_malformed_answer_makes_the_entry_poison(version: str) -> None:
-    events = [event("vwr_1")]
-    fields = encode_entry(events) if version == "v1" else Entry.of(events).encode()
+def test_a_malformed_answer_makes_the_entry_poison() -> None:
+    fields = Entry.of([event("vwr_1")]).encode()
     for answer in (b"x", b"vis_1\x1f2\x1f", b"vis_1\x1f0\x1fnot_a_reason"):
         with pytest.raises(PoisonEntry) as caught:
             decode_touched({**fields, b"a": answer})
         assert caught.value.reason == "bad_visit_answer"
-    assert decode_touched({**fields, b"a": b"vis_1\x1f1\x1f"})[0][9] == "vis_1"
+    assert decode_touched({**fields, b"a": b"vis_1\x1f1\x1f"})[0][ROW.visit_id] == "vis_1"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pytest
 import redis.asyncio as aioredis
@@ -16,8 +17,11 @@ from ingest import Ingestor, Writer, document_analytics, mark_link_revoked
 from tests.ingest.support import HUMAN, count_events, drain, dwell
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable, RedisUnavailable
+from tracker.scoring_settings import ReadingSettings
 from tracker.stores.clickhouse import ClickHouse
 from tracker.stores.clickhouse.chdb_backend import ChdbClickHouse
+
+READING = ReadingSettings()
 
 
 class FlakyClickHouse:
@@ -108,7 +112,9 @@ async def test_writer_killed_between_insert_and_ack_recovers(
     assert pending["pending"] == 0
     assert await redis_client.xlen(fast_settings.ingest.stream) == 0
     assert await redis_client.keys("ds:man:*") == []
-    assert document_analytics(clickhouse, "ten_A", "doc_1")["dwell_ms"] == 100_000  # rollups too
+    assert (
+        document_analytics(clickhouse, "ten_A", "doc_1", READING)["dwell_ms"] == 100_000
+    )  # rollups too
 
 
 async def test_clickhouse_outage_is_retried_without_loss_or_duplicates(
@@ -157,8 +163,9 @@ async def test_poison_entries_go_to_dead_letters_and_the_rest_is_written(
 ) -> None:
     stream = fast_settings.ingest.stream
     await send_beacons(ingestor, make_beacon, beacons=3, per=4)
-    await redis_client.xadd(stream, {b"v": b"1", b"e": b"{not json"})
-    await redis_client.xadd(stream, {b"v": b"1", b"e": b'[["too", "short"]]'})
+    shared = orjson.dumps(["ten_A", "lnk_1", "doc_1", "ver_1", "", "", "vwr_1", 0, "", "", "", ""])
+    await redis_client.xadd(stream, {b"v": b"2", b"c": shared, b"e": b"{not json"})
+    await redis_client.xadd(stream, {b"v": b"2", b"c": shared, b"e": b'[["too", "short"]]'})
     await redis_client.xadd(stream, {b"v": b"9", b"e": b"[]"})
     await send_beacons(ingestor, make_beacon, beacons=1, per=4)
     assert await drain(writer) == 16

@@ -39,7 +39,7 @@ async def test_fit_beats_the_crm_baseline_and_is_stored_only_when_better(
 
     # a much weaker fit (heavily regularised, sparse grid) is reported but not stored
     weak = settings.model_copy(deep=True)
-    weak.scoring.calibration_c = 1e-4
+    weak.scoring.calibration.c = 1e-4
     coarse = {**window, "step_days": 84}
     again = calibrate(clickhouse, tenant, weak, now=dataset.end + timedelta(seconds=1), **coarse)  # type: ignore[arg-type]
     assert again.before is not None and again.after is not None

@@ -9,10 +9,11 @@ import pytest
 
 from scoring.forecast.evidence import build_evidence
 from scoring.health.actions import next_actions
-from scoring.health.assess import TenantScoring, health_band
 from scoring.health.assess import _assess_one as assess_one
+from scoring.health.assess import health_band
 from scoring.health.features import DocRead, EngagedContact, OpportunityFeatures, TenantStats
 from scoring.health.pillars import PillarInputs, compute_pillars
+from scoring.tenant import TenantScoring
 from tracker.config import ScoringSettings
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -112,7 +113,7 @@ def test_band_boundaries(value: float, band: str) -> None:
 
 
 def test_band_thresholds_are_configurable() -> None:
-    tuned = T.model_copy(update={"health_blue_threshold": 80.0, "health_yellow_threshold": 60.0})
+    tuned = T.merged({"health": {"blue_threshold": 80.0, "yellow_threshold": 60.0}})
     assert health_band(79.9, tuned) == "yellow" and health_band(59.9, tuned) == "red"
 
 
@@ -123,7 +124,7 @@ def test_health_is_the_weighted_mean_of_the_pillars() -> None:
     expected = (20 * p["commercial"] + 15 * p["cooperation"] + 40 * p["relationship"]
                 + 25 * p["risk"]) / 100  # fmt: skip
     assert got.value == pytest.approx(expected, abs=0.05)
-    equal = T.model_copy(update={f"health_weight_{n}": 1.0 for n in p})
+    equal = T.merged({"health": {f"weight_{n}": 1.0 for n in p}})
     assert assess_one(f, STATS, TenantScoring(equal), 0.0, NOW).health.value == pytest.approx(
         sum(p.values()) / 4, abs=0.05
     )
@@ -147,7 +148,7 @@ def test_next_actions_from_recent_signals() -> None:
 
 
 def evidence(f: OpportunityFeatures, **kw: float) -> dict[str, bool]:
-    e = build_evidence(f, STATS, weights=T.evidence_weights, threshold=60, haircut=0.7,
+    e = build_evidence(f, STATS, weights=T.forecast.evidence_weights, threshold=60, haircut=0.7,
                        min_samples=5, **kw)  # type: ignore[arg-type]  # fmt: skip
     return {i.code: i.holds for i in e.evidence}
 
@@ -163,8 +164,8 @@ def test_every_evidence_item_holds_and_fails_with_its_proof() -> None:
         customer_contacts_30d=1, customer_contact_ids=("a_ci",), stage_activity_id="a_st",
     )  # fmt: skip
     assert all(evidence(strong_f).values())
-    e = build_evidence(strong_f, STATS, weights=T.evidence_weights, threshold=60, haircut=0.7,
-                       min_samples=5)  # fmt: skip
+    e = build_evidence(strong_f, STATS, weights=T.forecast.evidence_weights, threshold=60,
+                       haircut=0.7, min_samples=5)  # fmt: skip
     items = {i.code: i for i in e.evidence}
     assert items["decision_maker_engaged"].event_ids == ["evt_c:a"]
     assert items["decision_maker_meeting"].activity_ids == ["act_c:a"]
@@ -176,7 +177,7 @@ def test_every_evidence_item_holds_and_fails_with_its_proof() -> None:
 
 
 def test_the_point_seven_rule() -> None:
-    base = build_evidence(features(), STATS, weights=T.evidence_weights, threshold=60,
+    base = build_evidence(features(), STATS, weights=T.forecast.evidence_weights, threshold=60,
                           haircut=0.7, min_samples=5)  # fmt: skip
     # only "never pushed" (5) and "stage age" (5) hold → index 10 < 60 → × 0.7
     assert base.credibility_index == 10.0 and base.haircut_applied
@@ -186,6 +187,6 @@ def test_the_point_seven_rule() -> None:
                         min_samples=5)  # fmt: skip
     assert ok.credibility_index == 60.0 and not ok.haircut_applied
     assert ok.adjusted_forecast == ok.crm_forecast == 50_000.0
-    custom = build_evidence(features(), STATS, weights=T.evidence_weights, threshold=60,
+    custom = build_evidence(features(), STATS, weights=T.forecast.evidence_weights, threshold=60,
                             haircut=0.5, min_samples=5)  # fmt: skip
     assert custom.adjusted_forecast == 25_000.0

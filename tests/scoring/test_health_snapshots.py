@@ -102,8 +102,8 @@ def test_stored_deployment_settings_are_not_applied_to_a_tenant(clickhouse: Clic
     overrides = {"forecast_simulations": 10_000_000, "warm_batch": 10_000}
     put_tenant_settings(clickhouse, T, "scoring", {**overrides, "health_blue_threshold": 80.0})
     tuning = load_tenant_scoring(clickhouse, T, TUNING).tuning
-    assert tuning.health_blue_threshold == 80.0
-    assert (tuning.forecast_simulations, tuning.warm_batch) == (
-        TUNING.forecast_simulations,
-        TUNING.warm_batch,
+    assert tuning.health.blue_threshold == 80.0
+    assert (tuning.forecast.simulations, tuning.warm.batch) == (
+        TUNING.forecast.simulations,
+        TUNING.warm.batch,
     )

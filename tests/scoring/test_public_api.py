@@ -27,7 +27,8 @@ EXPECTED = {
     "warm_job", "warm_scores",
     # what scoring publishes (outbound reacts)
     "BandChanged", "ScoringEvent", "ScoringListener", "StallCleared", "StallDeal", "StallOpened",
-    "StallEpisode", "StallStatus", "list_stalls", "open_stalls", "bump_epochs",
+    "TenantScoringCache", "StallEpisode", "StallStatus", "list_stalls", "open_stalls",
+    "bump_epochs",
 }  # fmt: skip
 
 

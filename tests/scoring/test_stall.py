@@ -50,9 +50,9 @@ def test_no_activity_for_48_hours_with_per_stage_override() -> None:
     assert rules(quiet) == ("no_activity",)
     found = detect_stall(quiet, STATS, T, NOW)
     assert found is not None and found.onset == NOW - timedelta(hours=1)
-    longer = T.model_copy(update={"stall_stage_inactivity_hours": {"proposal": 72.0}})
+    longer = T.merged({"stall": {"stage_inactivity_hours": {"proposal": 72.0}}})
     assert rules(quiet, longer) == ()
-    shorter = T.model_copy(update={"stall_stage_inactivity_hours": {"proposal": 24.0}})
+    shorter = T.merged({"stall": {"stage_inactivity_hours": {"proposal": 24.0}}})
     assert rules(feats(last_event_at=NOW - timedelta(hours=25)), shorter) == ("no_activity",)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from scoring import warm_scores
+from scoring import TenantScoringCache, warm_scores
 from scoring.engagement.epochs import DIRTY_KEY, bump_epochs, take_dirty
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable
@@ -32,9 +32,10 @@ async def test_a_failed_run_puts_what_it_took_back(
     settings: Settings, redis_client: aioredis.Redis, clickhouse: ClickHouse
 ) -> None:
     await bump_epochs(redis_client, "ten_A", ["opp-1", "opp-2"])
-    tuning = settings.scoring.model_copy(update={"warm_delay_seconds": 0})
+    tuning = settings.scoring.merged({"warm": {"delay_seconds": 0}})
     with pytest.raises(ClickHouseUnavailable):
-        await warm_scores(DownClickHouse(clickhouse), redis_client, tuning)  # type: ignore[arg-type]
+        down = DownClickHouse(clickhouse)
+        await warm_scores(down, redis_client, tuning.warm, TenantScoringCache(tuning))  # type: ignore[arg-type]
     assert sorted(await take_dirty(redis_client, dirty_for=0, limit=10)) == [
         ("ten_A", "opp-1"),
         ("ten_A", "opp-2"),
@@ -45,8 +46,9 @@ async def test_turned_off_it_keeps_no_list(
     settings: Settings, redis_client: aioredis.Redis, clickhouse: ClickHouse
 ) -> None:
     await bump_epochs(redis_client, "ten_A", ["opp-1"])
-    tuning = settings.scoring.model_copy(update={"warm_batch": 0})
-    assert await warm_scores(clickhouse, redis_client, tuning) == (0, 0)
+    tuning = settings.scoring.merged({"warm": {"batch": 0}})
+    cache = TenantScoringCache(tuning)
+    assert await warm_scores(clickhouse, redis_client, tuning.warm, cache) == (0, 0)
     assert await redis_client.zcard(DIRTY_KEY) == 0
 
 

@@ -1,15 +1,7 @@
-"""Read queries the web app needs that the stores do not offer yet (every query scoped by
-tenant).
-
-  visits         human visits of a document or an opportunity: start, last activity,
-                 active dwell, pages read, forwarded, downloads — newest first
-  viewers        per (link, viewer) of a document: first/last seen, dwell, visits,
-                 forwarded — the "who read it" list incl. forwarded people
-
-The opportunity list lives in tracker.crm.opportunities (`list_opportunities`).
-TODO(lead): the document/viewer reads belong in ingest/analytics.py; they live here only
-because this package may not edit that module.
-"""
+"""Who read it, visit by visit: the human visits of a document or an opportunity (start,
+last activity, active dwell, pages read, forwarded, downloads — newest first) and one row per
+(link, viewer) of a document (the "who read it" list, forwarded people included). Every
+query is scoped by tenant; bots never count (`tracker.reading.HUMAN`)."""
 
 from __future__ import annotations
 
@@ -17,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
+from tracker.reading import HUMAN
 from tracker.stores import ClickHouse
 
-__all__ = ["VisitRow", "viewers", "visits"]
+__all__ = ["VisitRow", "document_viewers", "recent_visits"]
 
-_HUMAN: Final = "is_bot = 0 AND visit_id != ''"
+_HUMAN: Final = f"{HUMAN} AND visit_id != ''"
 
 
 @dataclass(frozen=True)
@@ -38,7 +31,7 @@ class VisitRow:
     downloads: int
 
 
-def visits(
+def recent_visits(
     ch: ClickHouse,
     tenant_id: str,
     *,
@@ -73,7 +66,7 @@ def _visit(row: dict[str, Any]) -> VisitRow:
     )
 
 
-def viewers(ch: ClickHouse, tenant_id: str, document_id: str) -> list[dict[str, Any]]:
+def document_viewers(ch: ClickHouse, tenant_id: str, document_id: str) -> list[dict[str, Any]]:
     """One row per (link, viewer): link_id, viewer_id, first_at, last_at, dwell_ms, visits,
     forwarded, downloads."""
     rows = ch.query(

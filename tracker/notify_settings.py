@@ -1,13 +1,11 @@
-"""Notification tuning. The lead may nest `NotifySettings` into `tracker.config.Settings` as
-`notify` (env `DEALSIGNAL_NOTIFY__…`); until then `notify_settings()` returns the defaults."""
+"""Notification tuning, `Settings.notify` (env `DEALSIGNAL_NOTIFY__…`, e.g.
+`DEALSIGNAL_NOTIFY__BRIEFING_HOUR=8`)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tracker.config import Settings
-
-__all__ = ["NotifySettings", "RateLimit", "notify_settings"]
+__all__ = ["NotifySettings", "RateLimit"]
 
 
 class RateLimit(BaseModel):
@@ -48,8 +46,3 @@ class NotifySettings(BaseModel):
     briefing_max_deals: int = 10
     smtp_timeout_seconds: float = 15.0
     default_time_zone: str = "Asia/Shanghai"
-
-
-def notify_settings(settings: Settings) -> NotifySettings:
-    found = getattr(settings, "notify", None)
-    return found if isinstance(found, NotifySettings) else NotifySettings()

@@ -1,0 +1,238 @@
+"""Scoring tuning, one group per concern, nested in `Settings.scoring`
+(env `DEALSIGNAL_SCORING__<GROUP>__<NAME>`, e.g. `DEALSIGNAL_SCORING__STALL__INACTIVITY_HOURS`).
+
+    reading       what counts as a human read of a page (one definition for every screen;
+                  `tracker.reading`), the deployment's
+    engagement    the engagement score: half-lives, component weights, targets, bands
+    health        pillar weights and bands
+    stall         the stall rules (48 h without an update, per-stage windows, ghosting)
+    forecast      evidence weights, stage probabilities, the credibility haircut
+    calibration   the fit of weights from outcomes
+    warm          the score warmer (the deployment's cost: never a tenant's)
+
+A tenant overrides any of these with `PUT /api/v1/settings/scoring` (same nesting), except
+what a deployment pays for or defines for everyone — each group's `DEPLOYMENT_ONLY` fields
+and the whole `warm` and `reading` groups — which only the operator sets. `flat_override`
+reads the flat documents stored before the nesting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CalibrationSettings",
+    "EngagementSettings",
+    "ForecastSettings",
+    "HealthSettings",
+    "ReadingSettings",
+    "ScoringSettings",
+    "StallSettings",
+    "WarmSettings",
+    "deployment_only_paths",
+    "flat_override",
+]
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+
+class ReadingSettings(_Group):
+    """A (visit, page) with at least `read_seconds` of human active dwell is a read; less is
+    a glance. Analytics, scores, the web app and notifications all use this."""
+
+    read_seconds: float = 2.0
+    words_per_minute: int = 238
+    # Expected time on a page = max(min_page_seconds, words / words_per_minute).
+    min_page_seconds: float = 5.0
+    # A new visit at least this long after the previous one is a revisit.
+    revisit_gap_hours: float = 24.0
+
+
+class EngagementSettings(_Group):
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {"score_cache_seconds", "bulk_batch_size", "sync_overlap_seconds"}
+    )
+
+    document_half_life_days: float = 7.0
+    meeting_half_life_days: float = 14.0
+    # Component weights (points out of 100; they must sum to 100).
+    weight_depth: float = 30.0
+    weight_breadth: float = 20.0
+    weight_decision_maker: float = 15.0
+    weight_revisit: float = 10.0
+    weight_pricing: float = 10.0
+    weight_download: float = 5.0
+    weight_meeting: float = 10.0
+    # Saturation targets: the amount of a signal that earns a component's full points.
+    breadth_target_people: float = 3.0
+    revisit_target: float = 2.0
+    pricing_share_target: float = 0.2
+    download_target: float = 1.0
+    meeting_target: float = 1.0
+    # Bands: value >= hot_threshold is hot, >= warm_threshold warm, else cold.
+    hot_threshold: float = 70.0
+    warm_threshold: float = 40.0
+    # Data sufficiency: below this much human dwell (and no meeting) a score is `low`.
+    sufficient_dwell_seconds: float = 60.0
+    score_cache_seconds: int = 3600
+    # Scores pulled in bulk are computed this many opportunities per ClickHouse round.
+    bulk_batch_size: int = 1000
+    # The sync watermark handed to the CRM lags the sweep start by this much, covering
+    # events still in flight through the ingest buffer (overlap = harmless duplicates).
+    sync_overlap_seconds: int = 300
+
+
+class HealthSettings(_Group):
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"snapshot_interval_seconds"})
+
+    # Pillar weights (any scale, normalised).
+    weight_commercial: float = 20.0
+    weight_cooperation: float = 15.0
+    weight_relationship: float = 40.0
+    weight_risk: float = 25.0
+    # value >= blue_threshold is blue, >= yellow_threshold yellow, else red.
+    blue_threshold: float = 70.0
+    yellow_threshold: float = 45.0
+    snapshot_interval_seconds: float = 86_400.0
+
+
+class StallSettings(_Group):
+    """连续48小时无更新: the inactivity window, per-stage overrides, the "ghosted" factor k on
+    the tenant's median reply time (a default until enough replies are known), and the
+    stage-age quantile (needs `min_samples` finished stage stays)."""
+
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
+
+    inactivity_hours: float = 48.0
+    stage_inactivity_hours: dict[str, float] = Field(default_factory=dict)
+    ghost_factor: float = 3.0
+    default_reply_hours: float = 24.0
+    stage_age_quantile: float = 0.75
+    min_samples: int = 5
+    interval_seconds: float = 900.0
+
+
+class ForecastSettings(_Group):
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"simulations"})
+
+    # Evidence chain item weights (normalised to 100).
+    evidence_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "decision_maker_engaged": 20.0,
+            "stakeholders_engaged": 15.0,
+            "proposal_depth": 15.0,
+            "customer_initiated_contact": 15.0,
+            "decision_maker_meeting": 15.0,
+            "proposal_revisions": 10.0,
+            "close_date_pushes": 5.0,
+            "stage_age": 5.0,
+        }
+    )
+    # The CRM's default probability per open stage: the baseline calibration must beat, and
+    # the probability of a historical snapshot whose CRM row was overwritten since.
+    stage_probabilities: dict[str, float] = Field(
+        default_factory=lambda: {
+            "prospecting": 10.0,
+            "qualification": 20.0,
+            "discovery": 35.0,
+            "proposal": 50.0,
+            "negotiation": 70.0,
+        }
+    )
+    credibility_threshold: float = 60.0
+    credibility_haircut: float = 0.7
+    simulations: int = 10_000
+    seed: int = 20_240_601
+
+
+class CalibrationSettings(_Group):
+    """Minimum won+lost deals, L2 strength (C), held-out share of the newest deals."""
+
+    min_outcomes: int = 40
+    c: float = 1.0
+    holdout: float = 0.3
+
+
+class WarmSettings(_Group):
+    """The score warmer: an opportunity whose epoch was bumped is recomputed into the cache
+    once dirty for `delay_seconds` (a burst of heartbeats costs one recomputation), at most
+    `batch` per run every `interval_seconds` within `budget_seconds` (so the scheduler's
+    other jobs stay on time); the costly engagement detail only for opportunities whose
+    detail was pulled within `watch_days`. batch = 0 turns it off."""
+
+    delay_seconds: float = 10.0
+    batch: int = Field(default=50, ge=0, le=1_000)
+    interval_seconds: float = 2.0
+    watch_days: float = 7.0
+    budget_seconds: float = 1.5
+
+
+class ScoringSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Groups a tenant may not override at all.
+    # `reading` too: a read means the same for every tenant of a deployment, so the
+    # analytics, scores and notifications of one tenant never disagree with another's.
+    DEPLOYMENT_GROUPS: ClassVar[frozenset[str]] = frozenset({"warm", "reading"})
+
+    reading: ReadingSettings = Field(default_factory=ReadingSettings)
+    engagement: EngagementSettings = Field(default_factory=EngagementSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
+    stall: StallSettings = Field(default_factory=StallSettings)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
+    warm: WarmSettings = Field(default_factory=WarmSettings)
+
+    def merged(self, overrides: dict[str, Any]) -> ScoringSettings:
+        """These settings with a tenant's (nested) overrides applied, validated."""
+        base = self.model_dump()
+        for group, values in overrides.items():
+            if isinstance(values, dict) and isinstance(base.get(group), dict):
+                base[group] = {**base[group], **values}
+        return ScoringSettings.model_validate(base)
+
+
+def deployment_only_paths() -> frozenset[str]:
+    """`group.name` of every setting only the operator may set (and `group` for whole
+    groups)."""
+    paths = set(ScoringSettings.DEPLOYMENT_GROUPS)
+    for group, info in ScoringSettings.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, _Group):
+            paths.update(f"{group}.{name}" for name in annotation.DEPLOYMENT_ONLY)
+    return frozenset(paths)
+
+
+# The flat names of overrides stored before the settings were nested.
+_FLAT: dict[str, tuple[str, str]] = {
+    **{
+        name: ("engagement", name)
+        for name in EngagementSettings.model_fields
+        if name not in EngagementSettings.DEPLOYMENT_ONLY
+    },
+    **{f"health_{name}": ("health", name) for name in HealthSettings.model_fields},
+    **{f"stall_{name}": ("stall", name) for name in StallSettings.model_fields},
+    "evidence_weights": ("forecast", "evidence_weights"),
+    "stage_probabilities": ("forecast", "stage_probabilities"),
+    "credibility_threshold": ("forecast", "credibility_threshold"),
+    "credibility_haircut": ("forecast", "credibility_haircut"),
+    "forecast_seed": ("forecast", "seed"),
+    **{f"calibration_{name}": ("calibration", name) for name in CalibrationSettings.model_fields},
+}
+
+
+def flat_override(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A stored override document in the nested shape: nested groups pass through, flat
+    names of the old shape are moved into their group, anything else is dropped."""
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in stored.items():
+        if key in ScoringSettings.model_fields and isinstance(value, dict):
+            nested.setdefault(key, {}).update(value)
+        elif key in _FLAT:
+            group, name = _FLAT[key]
+            nested.setdefault(group, {})[name] = value
+    return nested
