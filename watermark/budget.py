@@ -7,9 +7,9 @@ so bytes bound both CPU time and the operators processed):
 * every page's content streams — a stream shared by N pages is charged N times, because each
   page parses it again (the 3.6 KB "four pages, one heavy stream" bomb);
 * each ``Do`` of a form XObject: the form's own cost again, recursively (forms inside forms
-  multiply, which is how a few KB become billions of operators); a form inside itself costs
-  nothing more (pdfium will not re-enter it) and forms nested deeper than `MAX_FORM_DEPTH`
-  are refused;
+  multiply, which is how a few KB become billions of operators); a form that draws itself
+  (pdfium re-enters it — a 788-byte file with two self-invocations hung its text pass) and
+  forms nested deeper than `MAX_FORM_DEPTH` are refused;
 * every ``Do`` costs `_INVOCATION_COST` besides, so a million image invocations are not free;
 * once per page: Type 3 glyph programs of fonts, tiling pattern cells and annotation
   appearance streams reachable from the page (pdfium parses them once per page at most).
@@ -189,7 +189,8 @@ class ContentBudget:
         if key in self._forms:
             return self._forms[key]
         if form.objgen in self._active:
-            return 0, ()  # a form inside itself: pdfium will not re-enter it
+            # pdfium re-enters it, level after level: two self-invocations are 2^depth work.
+            raise _Exceeded("; a form draws itself")
         self._active.add(form.objgen)
         try:
             result = self._content(form, resources, depth)

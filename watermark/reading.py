@@ -49,6 +49,8 @@ def open_pdf(data: bytes, *, strict: bool = False, decrypt_empty: bool = False) 
     try:
         reader = PdfReader(io.BytesIO(data), strict=strict)
         encrypted = reader.is_encrypted
+    except NotImplementedError as exc:  # pypdf reads /Encrypt while opening
+        raise EncryptedPdf(_ENCRYPTED, reason=str(exc)[:200]) from exc
     except PARSE_ERRORS as exc:
         raise InvalidPdf(f"the PDF could not be parsed: {exc}", code="corrupt_pdf") from exc
     if encrypted and decrypt_empty:

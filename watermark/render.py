@@ -63,9 +63,10 @@ def page_count(data: bytes) -> int:
 def _scale(width: int, page_width: float, page_height: float) -> float:
     """Pixels per point for `width`, lowered so the bitmap stays within MAX_RENDER_PIXELS."""
     scale = width / max(page_width, 1.0)
-    area = page_width * page_height * scale * scale
-    if area > MAX_RENDER_PIXELS:
-        scale = math.sqrt(MAX_RENDER_PIXELS / (page_width * page_height)) * 0.999
+    # The bitmap's sides are rounded up, so a thin page gains up to a whole row of pixels.
+    while math.ceil(page_width * scale) * math.ceil(page_height * scale) > MAX_RENDER_PIXELS:
+        fit = math.sqrt(MAX_RENDER_PIXELS / max(page_width * page_height * scale * scale, 1.0))
+        scale *= min(fit, 0.99)
     return scale
 
 
