@@ -20,7 +20,7 @@ import zlib
 
 import pikepdf
 from pypdf.errors import LimitReachedError, PyPdfError
-from pypdf.filters import ASCII85Decode, ASCIIHexDecode, LZWDecode, RunLengthDecode
+from pypdf.filters import LZWDecode, RunLengthDecode
 
 from tracker.errors import InvalidPdf
 
@@ -73,16 +73,26 @@ def _filters(stream: pikepdf.Stream) -> list[str]:
     return []
 
 
-def _decode(stream: pikepdf.Stream, limit: int) -> tuple[bytes, bool]:
+def _decoded_text_size(name: str, data: bytes) -> int:
+    """At most how many bytes an ASCIIHex or ASCII85 layer decodes `data` to."""
+    if name in ("/ASCIIHexDecode", "/AHx"):
+        return len(data) // 2 + 1
+    return len(data) + 3 * data.count(b"z")  # "z" is four zero bytes in one character
+
+
+def _decode(stream: pikepdf.Stream, limit: int, scratch: pikepdf.Pdf) -> tuple[bytes, bool]:
     """(bytes after every generalised filter, whether the chain was fully decoded)."""
     data = bytes(stream.read_raw_bytes())
     for name in _filters(stream):
         if name in ("/FlateDecode", "/Fl"):
             data = bounded_inflate(data, limit)
-        elif name in ("/ASCIIHexDecode", "/AHx"):
-            data = ASCIIHexDecode.decode(data)
-        elif name in ("/ASCII85Decode", "/A85"):
-            data = ASCII85Decode.decode(data)
+        elif name in ("/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"):
+            # Bounded before decoding, then decoded by qpdf (C++): pure-Python ASCII85 was
+            # most of the time spent on reportlab's files, which use it for every page.
+            if _decoded_text_size(name, data) > limit:
+                raise _TooLarge
+            layer = pikepdf.Stream(scratch, data, Filter=pikepdf.Name(name))
+            data = bytes(layer.read_bytes())
         elif name in ("/RunLengthDecode", "/RL", "/LZWDecode", "/LZW"):
             # Rare legacy filters: pypdf's decoders stop at its own 75 MB output cap.
             decoder = RunLengthDecode if name in ("/RunLengthDecode", "/RL") else LZWDecode
@@ -104,6 +114,12 @@ class StreamDecoder:
         self.limit = limit
         self.measured: set[tuple[int, int]] = set()
         self.decoded_bytes = 0  # work done, for tests and benchmarks
+        self._scratch: pikepdf.Pdf | None = None  # owns the text layers qpdf decodes for us
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
 
     def content(self, stream: pikepdf.Stream) -> bytes:
         """The decoded bytes of a content stream (an undecodable chain yields b"")."""
@@ -118,8 +134,10 @@ class StreamDecoder:
 
     def _run(self, stream: pikepdf.Stream) -> tuple[bytes, bool]:
         key = stream.objgen
+        if self._scratch is None:
+            self._scratch = pikepdf.new()
         try:
-            data, complete = _decode(stream, self.limit)
+            data, complete = _decode(stream, self.limit, self._scratch)
         except _TooLarge:
             raise InvalidPdf(
                 f"stream {key[0]} decodes to more than {self.limit} bytes",

@@ -118,6 +118,8 @@ def _check_graph(pdf: pikepdf.Pdf, data: bytes, limits: Limits) -> _Graph:
         active = find_active_content(pdf, data)
     except (pikepdf.PdfError, RuntimeError) as exc:
         raise InvalidPdf(f"the PDF could not be read: {exc}", code="corrupt_pdf") from exc
+    finally:
+        decoder.close()
     return _Graph(count, active, budget.charged, pdf.pdf_version)
 
 
