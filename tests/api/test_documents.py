@@ -16,10 +16,10 @@ from tests.pdfs import (
     sized_page,
     with_javascript,
 )
-from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
 from tracker.config import Settings
-from tracker.opportunities import Opportunity, upsert_opportunities
+from tracker.crm.opportunities import Opportunity, upsert_opportunities
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 
