@@ -71,9 +71,12 @@ def read_pages(data: bytes, expected_pages: int) -> tuple[PageFacts, ...]:
     with PDFIUM_LOCK:
         document = open_document(data)
     try:
-        with PDFIUM_LOCK:
-            count = len(document)
-            sizes = [document.get_page_size(index) for index in range(count)]
+        try:
+            with PDFIUM_LOCK:
+                count = len(document)
+                sizes = [document.get_page_size(index) for index in range(count)]
+        except pdfium.PdfiumError as exc:
+            raise InvalidPdf(f"the page tree is unreadable: {exc}", code="corrupt_pdf") from exc
         if count != expected_pages:
             raise InvalidPdf(
                 f"the page tree is ambiguous ({count} or {expected_pages} pages)",

@@ -30,10 +30,11 @@ PARSE_ERRORS: tuple[type[Exception], ...] = (
     RecursionError,
     OverflowError,
     ZeroDivisionError,
+    NotImplementedError,  # e.g. "Unsupported filter /FlateDecodÕ" from extract_text
 )
 # pypdf raises these from `decrypt` for handlers or algorithms it does not implement, and
 # DependencyError (a PyPdfError) when `cryptography` is missing for AES.
-_DECRYPT_ERRORS: tuple[type[Exception], ...] = (*PARSE_ERRORS, NotImplementedError)
+_DECRYPT_ERRORS: tuple[type[Exception], ...] = PARSE_ERRORS
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -49,8 +50,10 @@ def open_pdf(data: bytes, *, strict: bool = False, decrypt_empty: bool = False) 
     try:
         reader = PdfReader(io.BytesIO(data), strict=strict)
         encrypted = reader.is_encrypted
-    except NotImplementedError as exc:  # pypdf reads /Encrypt while opening
-        raise EncryptedPdf(_ENCRYPTED, reason=str(exc)[:200]) from exc
+    except NotImplementedError as exc:
+        if b"/Encrypt" in data:  # pypdf reads /Encrypt while opening
+            raise EncryptedPdf(_ENCRYPTED, reason=str(exc)[:200]) from exc
+        raise InvalidPdf(f"the PDF could not be parsed: {exc}", code="corrupt_pdf") from exc
     except PARSE_ERRORS as exc:
         raise InvalidPdf(f"the PDF could not be parsed: {exc}", code="corrupt_pdf") from exc
     if encrypted and decrypt_empty:

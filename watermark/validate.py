@@ -37,6 +37,17 @@ from watermark.streams import StreamDecoder
 
 __all__ = ["PdfFacts", "PreparedPdf", "inspect_pdf", "prepare_pdf", "sanitise_pdf"]
 
+# What qpdf (through pikepdf) raises on a malformed object graph, besides its own errors.
+_GRAPH_ERRORS: tuple[type[Exception], ...] = (
+    pikepdf.PdfError,
+    RuntimeError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+)
 _HEADER_WINDOW = 1024
 _EOF_WINDOW = 2048
 
@@ -90,7 +101,7 @@ def _page_count(pdf: pikepdf.Pdf, limits: Limits) -> int:
         if isinstance(declared, int) and declared > limits.max_pdf_pages:
             raise _too_many(declared, limits)
         count = len(pdf.pages)
-    except (pikepdf.PdfError, AttributeError, TypeError, ValueError, RuntimeError) as exc:
+    except _GRAPH_ERRORS as exc:
         raise InvalidPdf(f"the page tree is unreadable: {exc}", code="corrupt_pdf") from exc
     if count > limits.max_pdf_pages:
         raise _too_many(count, limits)
@@ -116,7 +127,7 @@ def _check_graph(pdf: pikepdf.Pdf, data: bytes, limits: Limits) -> _Graph:
         budget.charge_pages(pdf)
         decoder.check_all(pdf)
         active = find_active_content(pdf, data)
-    except (pikepdf.PdfError, RuntimeError) as exc:
+    except _GRAPH_ERRORS as exc:
         raise InvalidPdf(f"the PDF could not be read: {exc}", code="corrupt_pdf") from exc
     finally:
         decoder.close()
@@ -141,7 +152,10 @@ def prepare_pdf(data: bytes, limits: Limits) -> PreparedPdf:
     _check_envelope(data, limits)
     with open_objects(data) as pdf:
         graph = _check_graph(pdf, data, limits)
-        clean = rewrite(pdf) if graph.active.needs_rewrite else data
+        try:
+            clean = rewrite(pdf) if graph.active.needs_rewrite else data
+        except _GRAPH_ERRORS as exc:
+            raise InvalidPdf(f"the PDF could not be rewritten: {exc}", code="corrupt_pdf") from exc
     return PreparedPdf(clean, _facts(clean, graph), rewritten=clean is not data)
 
 
