@@ -10,7 +10,7 @@ from tracker.config import Limits
 from tracker.documents import NewVersion
 from tracker.errors import BadRequest, InvalidPdf, PdfTooLarge
 from tracker.stores import BlobStore
-from watermark import inspect_pdf, sanitise_pdf
+from watermark import prepare_pdf
 
 __all__ = ["parse_page_tags", "read_upload", "store_pdf"]
 
@@ -54,10 +54,8 @@ def parse_page_tags(raw: str | None, pages: int) -> tuple[tuple[str, ...], ...]:
 
 
 def _prepare(data: bytes, limits: Limits) -> tuple[bytes, tuple[int, ...]]:
-    inspect_pdf(data, limits)  # rejects before any work is stored
-    clean = sanitise_pdf(data, limits)
-    facts = inspect_pdf(clean, limits)
-    return clean, tuple(page.word_count for page in facts.pages)
+    prepared = prepare_pdf(data, limits)  # rejects before any work is stored
+    return prepared.data, tuple(page.word_count for page in prepared.facts.pages)
 
 
 async def store_pdf(

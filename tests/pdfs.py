@@ -45,3 +45,38 @@ def with_javascript(data: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def encrypted_with(data: bytes, algorithm: str, user_password: str = "") -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(data))
+    writer.encrypt(user_password, "owner-secret", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def shared_heavy_stream(pages: int = 4, content_bytes: int = 24 * 1024 * 1024) -> bytes:
+    """A few KB whose pages all draw one stream of `content_bytes` of path operators."""
+    import zlib
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    body = b"0 0 m 612 792 l 612 0 l h S\n" * (content_bytes // 28)
+    heavy = pdf.make_indirect(
+        pikepdf.Stream(pdf, zlib.compress(body, 9), Filter=pikepdf.Name.FlateDecode)
+    )
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(612, 792)).obj.Contents = heavy
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def sized_page(width: float, height: float) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=True)
+    canvas.drawString(0, 0, "x")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

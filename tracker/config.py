@@ -40,6 +40,9 @@ class Limits(BaseModel):
     max_pdf_pages: int = 500
     # Bounded decompressed size of any single PDF stream (decompression-bomb guard).
     max_pdf_stream_bytes: int = 64 * 1024 * 1024
+    # Page content pdfium may parse per upload, counting a shared stream once per use
+    # (CPU-bomb guard; the 251-page Debian reference in Chinese needs 4.6 MB).
+    max_pdf_content_bytes: int = 64 * 1024 * 1024
     max_beacon_bytes: int = 64 * 1024
     max_beacon_events: int = 100
     max_batch_items: int = 1000

@@ -1,6 +1,6 @@
 """Strip active content from a PDF before any customer receives it.
 
-Removed, wherever they appear in the object graph reachable from the catalog:
+Removed, wherever they appear in the file:
 
 * JavaScript: ``/JS`` entries, the ``/JavaScript`` name tree, actions of type JavaScript;
 * automatic actions: ``/OpenAction`` and every ``/AA`` (document, page, annotation, field);
@@ -11,22 +11,21 @@ Removed, wherever they appear in the object graph reachable from the catalog:
 * XFA form streams (scriptable) and ``/NeedsRendering``.
 
 Links to http(s) and mailto, bookmarks, forms (AcroForm fields without scripts) and page
-content are kept. Unreachable objects are dropped and the result is re-validated.
+content are kept. Cleaning runs over every object qpdf (pikepdf) reads — reachable or not —
+and never decodes a stream. A file is rewritten (by qpdf: reachable objects only, streams
+copied byte for byte) when something was removed or when it holds earlier revisions of an
+incremental update, which could still be recovered; otherwise the bytes are kept as uploaded.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass
 
-from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
+import pikepdf
 
-from tracker.config import Limits
-from tracker.errors import InvalidPdf
-from watermark.reading import PARSE_ERRORS, open_pdf
-from watermark.validate import inspect_pdf
-
-__all__ = ["sanitise_pdf"]
+__all__ = ["ActiveContent", "find_active_content", "rewrite"]
 
 _DROP_KEYS = {
     "/JS",
@@ -54,85 +53,139 @@ _BAD_ANNOTATIONS = {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Soun
 _SAFE_URI_SCHEMES = ("http://", "https://", "mailto:")
 
 
-def _safe_uri(value: PdfObject) -> bool:
-    raw = str(value.get_object())
-    cleaned = "".join(ch for ch in raw if ch > " ").lower()
-    return cleaned.startswith(_SAFE_URI_SCHEMES)
+@dataclass(frozen=True, slots=True)
+class ActiveContent:
+    """What cleaning removed (e.g. ``/OpenAction``, ``/A /Launch``, ``/Annots /Sound``) and
+    whether the file holds earlier revisions (an incremental update) a rewrite drops."""
+
+    removed: tuple[str, ...]
+    earlier_revisions: bool
+
+    @property
+    def needs_rewrite(self) -> bool:
+        return bool(self.removed) or self.earlier_revisions
 
 
-def _bad_action(value: PdfObject | None) -> bool:
-    action = value.get_object() if value is not None else None
-    if not isinstance(action, DictionaryObject):
+_UNPRINTABLE = {code: None for code in range(0x21)}
+_KEYS_ACTED_ON = _DROP_KEYS | {"/A", "/Next", "/Annots"}
+# Any key `_clean` acts on, as qpdf prints it (names canonical, #-escapes decoded). Strings
+# are not skipped: a URL naming "/JavaScript" only costs a closer look.
+_CANDIDATE = re.compile(
+    rb"/(?:"
+    + b"|".join(re.escape(key[1:].encode()) for key in sorted(_KEYS_ACTED_ON))
+    + rb")(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+)
+
+
+def _safe_uri(value: object) -> bool:
+    if not isinstance(value, pikepdf.String):
         return False
-    kind = str(action.get("/S", ""))
+    return str(value).translate(_UNPRINTABLE).lower().startswith(_SAFE_URI_SCHEMES)
+
+
+def _bad_action(value: object) -> str | None:
+    if isinstance(value, pikepdf.Stream):
+        value = value.stream_dict
+    if not isinstance(value, pikepdf.Dictionary):
+        return None
+    kind = str(value.get("/S", ""))
     if kind in _BAD_ACTIONS:
-        return True
-    return kind == "/URI" and not _safe_uri(action.get("/URI", ""))
+        return kind
+    if kind == "/URI" and not _safe_uri(value.get("/URI")):
+        return "/URI"
+    return None
 
 
-def _clean_dict(node: DictionaryObject) -> None:
-    for key in [k for k in node if k in _DROP_KEYS]:
+def _clean(node: pikepdf.Dictionary | pikepdf.Stream, removed: set[str]) -> None:
+    keys = set(node.keys())
+    if keys.isdisjoint(_KEYS_ACTED_ON):
+        return
+    for key in keys & _DROP_KEYS:
         del node[key]
-    if "/A" in node and _bad_action(node["/A"]):
+        removed.add(key)
+    if "/A" in keys and (kind := _bad_action(node.get("/A"))) is not None:
         del node["/A"]
-    if "/Next" in node:
-        nxt = node["/Next"].get_object()
-        items = list(nxt) if isinstance(nxt, ArrayObject) else [nxt]
-        if any(_bad_action(item) for item in items):
+        removed.add(f"/A {kind}")
+    if "/Next" in keys:
+        following = node.get("/Next")
+        items = list(following) if isinstance(following, pikepdf.Array) else [following]
+        kinds = [kind for item in items if (kind := _bad_action(item)) is not None]
+        if kinds:
             del node["/Next"]
-    annots = node.get("/Annots")
-    annots = annots.get_object() if annots is not None else None
-    if isinstance(annots, ArrayObject):
-        keep = [
-            a for a in annots if str(a.get_object().get("/Subtype", "")) not in _BAD_ANNOTATIONS
-        ]
-        if len(keep) != len(annots):
-            node[next(k for k in node if k == "/Annots")] = ArrayObject(keep)
+            removed.update(f"/Next {kind}" for kind in kinds)
+    annotations = node.get("/Annots") if "/Annots" in keys else None
+    if isinstance(annotations, pikepdf.Array):
+        keep, dropped = [], []
+        for annotation in annotations:
+            subtype = (
+                str(annotation.get("/Subtype", ""))
+                if isinstance(annotation, pikepdf.Dictionary)
+                else ""
+            )
+            if subtype in _BAD_ANNOTATIONS:
+                dropped.append(subtype)
+            else:
+                keep.append(annotation)
+        if dropped:
+            node["/Annots"] = pikepdf.Array(keep)
+            removed.update(f"/Annots {subtype}" for subtype in dropped)
 
 
-def _walk(writer: PdfWriter) -> set[int]:
-    """Clean every object reachable from the catalog; return the reachable object numbers."""
-    stack: list[PdfObject | None] = [writer.root_object]
-    seen: set[int] = set()
+def _clean_within(root: pikepdf.Object, removed: set[str], text: bytes | None = None) -> None:
+    """Clean `root` and the direct objects nested in it; indirect ones are cleaned on their
+    own turn (every object of the file gets one). When `text` (qpdf's print of `root`) names
+    no acted-on key beyond `root`'s own keys, nothing nested can need cleaning."""
+    if text is not None and isinstance(root, pikepdf.Dictionary | pikepdf.Stream):
+        own = len(_KEYS_ACTED_ON.intersection(root.keys()))
+        _clean(root, removed)
+        if len(_CANDIDATE.findall(text)) <= own:
+            return
+        stack: list[object] = [v for v in root.values() if _is_direct_container(v)]
+    else:
+        stack = [root]
     while stack:
         item = stack.pop()
-        if isinstance(item, IndirectObject):
-            if item.idnum in seen:
-                continue
-            seen.add(item.idnum)
-            item = item.get_object()
-        if isinstance(item, DictionaryObject):
-            _clean_dict(item)
-            stack.extend(value for key, value in item.items() if key != "/Parent")
-        elif isinstance(item, ArrayObject):
-            stack.extend(item)
-    return seen
+        if isinstance(item, pikepdf.Array):
+            stack.extend(value for value in item if _is_direct_container(value))
+        elif isinstance(item, pikepdf.Dictionary | pikepdf.Stream):
+            _clean(item, removed)
+            stack.extend(value for value in item.values() if _is_direct_container(value))
 
 
-def _drop_unreachable(writer: PdfWriter, reachable: set[int]) -> None:
-    # pypdf's own orphan removal only drops objects nothing at all points to, so a removed
-    # attachment's file spec would keep its (unreachable) file stream alive.
-    keep = set(reachable)
-    for anchor in (writer.root_object, writer._info):
-        if anchor is not None and anchor.indirect_reference is not None:
-            keep.add(anchor.indirect_reference.idnum)
-    for index in range(len(writer._objects)):
-        if index + 1 not in keep:
-            writer._objects[index] = None
+def _is_direct_container(value: object) -> bool:
+    return (
+        isinstance(value, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream)
+        and not value.is_indirect
+    )
 
 
-def sanitise_pdf(data: bytes, limits: Limits | None = None) -> bytes:
-    """Return `data` without active content (see module docstring); the output is validated
-    with `inspect_pdf` before it is returned."""
-    limits = limits or Limits()
-    reader = open_pdf(data)
-    try:
-        writer = PdfWriter(clone_from=reader)
-        _drop_unreachable(writer, _walk(writer))
-        out = io.BytesIO()
-        writer.write(out)
-    except PARSE_ERRORS as exc:
-        raise InvalidPdf(f"the PDF could not be sanitised: {exc}", code="corrupt_pdf") from exc
-    result = out.getvalue()
-    inspect_pdf(result, limits)
-    return result
+def find_active_content(pdf: pikepdf.Pdf, data: bytes) -> ActiveContent:
+    """Remove active content from every object of `pdf` in memory (see module docstring),
+    reachable or not, and report it. qpdf prints each object (C++); only the few whose text
+    holds a key that cleaning acts on are looked at from Python."""
+    removed: set[str] = set()
+    _clean_within(pdf.trailer, removed)
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream | pikepdf.Array):
+            continue
+        text = obj.unparse(resolved=True)
+        if _CANDIDATE.search(text) is not None:
+            _clean_within(obj, removed, text)
+    return ActiveContent(
+        removed=tuple(sorted(removed)),
+        earlier_revisions=data.rstrip().count(b"%%EOF") > 1,
+    )
+
+
+def rewrite(pdf: pikepdf.Pdf) -> bytes:
+    """Serialise `pdf` with qpdf: reachable objects only, streams copied without decoding."""
+    out = io.BytesIO()
+    pdf.save(
+        out,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        compress_streams=False,
+        object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+        deterministic_id=True,
+        fix_metadata_version=False,
+    )
+    return out.getvalue()

@@ -6,27 +6,37 @@ Image codecs (DCT, JPX, JBIG2, CCITT) are left encoded — nothing on our side d
 the renderer, which rasterises at a bounded size — but a Flate/LZW layer in front of them is
 still measured.
 
-Limit: pypdf parses cross-reference streams while opening the file, before this check runs; it
-caps those at its own 75 MB decompression limit.
+`StreamDecoder` decodes each stream at most once per upload: the work budget (`budget.py`)
+asks for the content streams' bytes first, the size check then covers every other stream.
+
+Limit: qpdf parses cross-reference and object streams while opening the file, before this check
+runs; those are part of the file's structure, not page content, and are bounded by the upload
+size only.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
 
-from pypdf import PdfReader
-from pypdf.errors import LimitReachedError
-from pypdf.filters import ASCII85Decode, ASCIIHexDecode, LZWDecode, RunLengthDecode
-from pypdf.generic import ArrayObject, NameObject, StreamObject
+import pikepdf
+from pypdf.errors import LimitReachedError, PyPdfError
+from pypdf.filters import LZWDecode, RunLengthDecode
 
 from tracker.errors import InvalidPdf
-from watermark.reading import PARSE_ERRORS
 
-__all__ = ["bounded_inflate", "check_stream_sizes", "iter_streams"]
+__all__ = ["StreamDecoder", "bounded_inflate"]
 
 _CHUNK = 1 << 20
-_IMAGE_FILTERS = {"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode", "/CCF"}
+# Errors qpdf/pikepdf and pypdf's pure decoders raise on a malformed stream.
+_DECODE_ERRORS: tuple[type[Exception], ...] = (
+    pikepdf.PdfError,
+    PyPdfError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    RuntimeError,
+)
 
 
 class _TooLarge(Exception):
@@ -54,25 +64,35 @@ def bounded_inflate(data: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def _filters(stream: StreamObject) -> list[str]:
+def _filters(stream: pikepdf.Stream) -> list[str]:
     value = stream.get("/Filter")
-    value = value.get_object() if value is not None else None
-    if isinstance(value, NameObject):
+    if isinstance(value, pikepdf.Name):
         return [str(value)]
-    if isinstance(value, ArrayObject):
-        return [str(item.get_object()) for item in value]
+    if isinstance(value, pikepdf.Array):
+        return [str(item) for item in value]
     return []
 
 
-def _decoded_size(stream: StreamObject, limit: int) -> int:
-    data = stream._data
+def _decoded_text_size(name: str, data: bytes) -> int:
+    """At most how many bytes an ASCIIHex or ASCII85 layer decodes `data` to."""
+    if name in ("/ASCIIHexDecode", "/AHx"):
+        return len(data) // 2 + 1
+    return len(data) + 3 * data.count(b"z")  # "z" is four zero bytes in one character
+
+
+def _decode(stream: pikepdf.Stream, limit: int, scratch: pikepdf.Pdf) -> tuple[bytes, bool]:
+    """(bytes after every generalised filter, whether the chain was fully decoded)."""
+    data = bytes(stream.read_raw_bytes())
     for name in _filters(stream):
         if name in ("/FlateDecode", "/Fl"):
             data = bounded_inflate(data, limit)
-        elif name in ("/ASCIIHexDecode", "/AHx"):
-            data = ASCIIHexDecode.decode(data)
-        elif name in ("/ASCII85Decode", "/A85"):
-            data = ASCII85Decode.decode(data)
+        elif name in ("/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"):
+            # Bounded before decoding, then decoded by qpdf (C++): pure-Python ASCII85 was
+            # most of the time spent on reportlab's files, which use it for every page.
+            if _decoded_text_size(name, data) > limit:
+                raise _TooLarge
+            layer = pikepdf.Stream(scratch, data, Filter=pikepdf.Name(name))
+            data = bytes(layer.read_bytes())
         elif name in ("/RunLengthDecode", "/RL", "/LZWDecode", "/LZW"):
             # Rare legacy filters: pypdf's decoders stop at its own 75 MB output cap.
             decoder = RunLengthDecode if name in ("/RunLengthDecode", "/RL") else LZWDecode
@@ -81,37 +101,54 @@ def _decoded_size(stream: StreamObject, limit: int) -> int:
             except LimitReachedError as exc:
                 raise _TooLarge from exc
         else:  # image codecs and unknown filters: measured as stored
-            return len(data)
-    return len(data)
+            return data, False
+        if len(data) > limit:
+            raise _TooLarge
+    return data, True
 
 
-def iter_streams(reader: PdfReader) -> Iterator[tuple[int, StreamObject]]:
-    """Every stream among the file's top-level objects (streams never live in object streams)."""
-    for generation, entries in reader.xref.items():
-        for idnum in entries:
-            try:
-                obj = reader.get_object(idnum)
-            except PARSE_ERRORS:
-                continue
-            if isinstance(obj, StreamObject):
-                yield idnum, obj
-        del generation
+class StreamDecoder:
+    """Decodes streams of one document, each at most once, refusing any past `limit` bytes."""
 
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.measured: set[tuple[int, int]] = set()
+        self.decoded_bytes = 0  # work done, for tests and benchmarks
+        self._scratch: pikepdf.Pdf | None = None  # owns the text layers qpdf decodes for us
 
-def check_stream_sizes(reader: PdfReader, limit: int) -> None:
-    """Raise InvalidPdf(code ``pdf_stream_too_large``) if any stream decodes past `limit`."""
-    for idnum, stream in iter_streams(reader):
+    def close(self) -> None:
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
+
+    def content(self, stream: pikepdf.Stream) -> bytes:
+        """The decoded bytes of a content stream (an undecodable chain yields b"")."""
+        data, complete = self._run(stream)
+        return data if complete else b""
+
+    def check_all(self, pdf: pikepdf.Pdf) -> None:
+        """Measure every stream not measured yet; raise `pdf_stream_too_large` past the limit."""
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream) and obj.objgen not in self.measured:
+                self._run(obj)
+
+    def _run(self, stream: pikepdf.Stream) -> tuple[bytes, bool]:
+        key = stream.objgen
+        if self._scratch is None:
+            self._scratch = pikepdf.new()
         try:
-            size = _decoded_size(stream, limit)
+            data, complete = _decode(stream, self.limit, self._scratch)
         except _TooLarge:
-            size = limit + 1
-        except PARSE_ERRORS as exc:
             raise InvalidPdf(
-                f"stream {idnum} could not be decoded: {exc}", code="corrupt_pdf"
-            ) from exc
-        if size > limit:
-            raise InvalidPdf(
-                f"stream {idnum} decodes to more than {limit} bytes",
+                f"stream {key[0]} decodes to more than {self.limit} bytes",
                 code="pdf_stream_too_large",
-                limit=limit,
-            )
+                limit=self.limit,
+            ) from None
+        except _DECODE_ERRORS as exc:
+            raise InvalidPdf(
+                f"stream {key[0]} could not be decoded: {exc}", code="corrupt_pdf"
+            ) from exc
+        if key != (0, 0):
+            self.measured.add(key)
+        self.decoded_bytes += len(data)
+        return data, complete

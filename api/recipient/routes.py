@@ -37,6 +37,7 @@ from tracker.errors import Gone, NotFound, RedisUnavailable
 from tracker.links import Link
 from tracker.tokens import TokenPurpose, ViewerSessionClaims
 from tracker.types import EventType
+from watermark import snap_render_width
 
 __all__ = ["PIXEL_GIF", "router"]
 
@@ -196,7 +197,7 @@ async def page_png(
     version = await run_in_threadpool(
         get_version, services.clickhouse, claims.tenant_id, claims.version_id
     )
-    png = await page_image(services, link, version, number, max(200, min(w, 2000)))
+    png = await page_image(services, link, version, number, snap_render_width(w))
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -8,7 +8,14 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from tests.api.conftest import bearer, make_key
-from tests.pdfs import encrypted, proposal, with_javascript
+from tests.pdfs import (
+    encrypted,
+    encrypted_with,
+    proposal,
+    shared_heavy_stream,
+    sized_page,
+    with_javascript,
+)
 from tracker.clock import utcnow
 from tracker.config import Settings
 from tracker.crm.opportunities import Opportunity, upsert_opportunities
@@ -64,6 +71,10 @@ def test_upload_records_pages_words_tags_and_sanitises(
         ("text renamed", b"just some notes, not a pdf\n" * 20, 422, "not_a_pdf"),
         ("truncated", proposal(3)[:1500], 422, "truncated_pdf"),
         ("encrypted", encrypted(proposal(2)), 422, "encrypted_pdf"),
+        ("AES-256", encrypted_with(proposal(2), "AES-256"), 422, "encrypted_pdf"),
+        ("AES-128 + password", encrypted_with(proposal(2), "AES-128", "pw"), 422, "encrypted_pdf"),
+        ("CPU bomb", shared_heavy_stream(), 422, "pdf_too_complex"),
+        ("needle page", sized_page(1, 14_400), 422, "pdf_page_geometry"),
     ],
 )
 def test_bad_files_get_a_4xx_code_and_nothing_is_stored(

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
-from tests.pdfs import proposal
+from tests.pdfs import encrypted_with, proposal
 from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
@@ -115,3 +115,23 @@ def test_a_plain_pdf_has_no_marks(client: TestClient, clickhouse: ClickHouse) ->
     )
     assert response.status_code == 200
     assert response.json()["found"] is False and response.json()["confidence"] == "none"
+
+
+@pytest.mark.parametrize("password", ["", "pw"])
+def test_encrypted_copies_are_a_4xx_or_read(
+    client: TestClient, clickhouse: ClickHouse, password: str
+) -> None:
+    """AES-256 used to be a 500 (pypdf without `cryptography`). An empty user password is
+    opened like any reader would; a real password is `encrypted_pdf`."""
+    _, key = make_key(clickhouse, "acme", Scope.REPS)
+    response = client.post(
+        "/api/v1/identify",
+        headers=bearer(key),
+        files={"file": ("x.pdf", encrypted_with(proposal(2), "AES-256", password), "a/pdf")},
+    )
+    if password:
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "encrypted_pdf"
+    else:
+        assert response.status_code == 200
+        assert response.json()["pages_in_copy"] == 2

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,6 +68,18 @@ def test_viewer_renders_escaped_title_and_sets_viewer_cookie(
     image = page.text.split('src="')[1].split('"')[0]
     png = client.get(image)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def test_page_image_widths_snap_to_a_few_sizes(client: TestClient, rep: tuple[str, str]) -> None:
+    from PIL import Image
+
+    key, document_id = rep
+    page = client.get(_links(client, key, document_id)[0]["viewer_url"])
+    image = page.text.split('src="')[1].split('"')[0].split("?")[0]
+    for asked, served in ((1201, 1600), (1, 480), (99_999, 2400), (1200, 1200)):
+        png = client.get(f"{image}?w={asked}")
+        assert png.status_code == 200
+        assert Image.open(io.BytesIO(png.content)).width == served
 
 
 def test_tampered_and_foreign_tokens_are_404(

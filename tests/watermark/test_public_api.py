@@ -11,13 +11,17 @@ def test_public_names_are_pinned() -> None:
         "PageFacts",
         "PdfFacts",
         "Position",
+        "PreparedPdf",
+        "RENDER_WIDTHS",
         "WatermarkSpec",
         "count_words",
         "identify_pdf",
         "inspect_pdf",
         "page_count",
+        "prepare_pdf",
         "render_page_png",
         "sanitise_pdf",
+        "snap_render_width",
         "stamp_pdf",
     ]
     for name in watermark.__all__:

@@ -120,3 +120,32 @@ def test_plain_streams_are_accepted_below_the_limit(proposal_pdf: bytes) -> None
 def test_error_codes_are_distinct_subclasses() -> None:
     assert issubclass(EncryptedPdf, InvalidPdf)
     assert _error(b"").status == 422
+
+
+def _page_of(width: float, height: float) -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=True)
+    canvas.drawString(1, 1, "x")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(1, 14_400), (200, 14_400), (14_400, 200), (2, 2), (20_000, 20_000), (600, 15_001)],
+)
+def test_absurd_page_geometry_is_refused(width: float, height: float) -> None:
+    error = _error(_page_of(width, height))
+    assert (error.code, error.status) == ("pdf_page_geometry", 422)
+    assert error.to_dict()["details"]["page"] == 1
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(3, 3), (14_400, 14_400), (576, 14_400), (1920, 1080), (226, 800)]
+)
+def test_unusual_but_sane_page_geometry_is_accepted(width: float, height: float) -> None:
+    facts = inspect_pdf(_page_of(width, height), LIMITS)
+    assert (facts.pages[0].width, facts.pages[0].height) == (width, height)
