@@ -10,6 +10,7 @@ COPY tracker ./tracker
 COPY watermark ./watermark
 COPY ingest ./ingest
 COPY scoring ./scoring
+COPY outbound ./outbound
 COPY api ./api
 RUN pip install .
 RUN useradd --system --home /app dealsignal && mkdir -p /data && chown dealsignal /data

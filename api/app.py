@@ -9,27 +9,25 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import (
+from api import probes, web
+from api.errors import install_error_handlers
+from api.metrics import metrics
+from api.recipient import gates, mute_link
+from api.recipient import routes as public
+from api.recipient.beacon import BeaconFastPath
+from api.rest import (
     crm,
+    deal_health,
     documents,
-    gates,
-    health,
     identify,
     jobs,
     keys,
     links,
-    mute_link,
     notification_people,
     notifications,
-    public,
     scores,
-    web,
     webhooks,
 )
-from api.beacon import BeaconFastPath
-from api.errors import install_error_handlers
-from api.health_routes import router as health_router
-from api.metrics import metrics
 from api.services import Services, open_services
 from api.workers import make_dispatcher, make_scheduler, make_writer
 from tracker.config import Settings
@@ -43,8 +41,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     scores.router,
     crm.router,
-    health_router,
-    health.router,
+    deal_health.router,
+    probes.router,
     gates.router,
     documents.router,
     links.router,

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tracker.errors import DealsignalError
+from tracker.errors import DealsignalError, StoreError, Unavailable
 
 __all__ = ["error_response", "install_error_handlers"]
 
@@ -25,9 +25,14 @@ def error_response(status: int, code: str, message: str, **details: object) -> J
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DealsignalError)
-    if exc.status >= 500:
+    headers = None
+    if isinstance(exc, StoreError):
+        log.error("%s %s -> %s: %s", request.method, request.url.path, exc.code, exc.message)
+    elif exc.status >= 500:
         log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.code, exc.message)
-    return JSONResponse({"error": exc.to_dict()}, status_code=exc.status)
+    if isinstance(exc, Unavailable):
+        headers = {"Retry-After": "1"}
+    return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

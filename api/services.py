@@ -15,10 +15,16 @@ from fastapi import Depends, Request
 
 from ingest import Ingestor, StreamBuffer, ip_key_from_secret, parse_user_agent
 from tracker.api_keys import ApiKeyAuthenticator
-from tracker.blobs import FileBlobStore
-from tracker.clickhouse import ClickHouse, apply_migrations, open_clickhouse, render_context
 from tracker.config import Settings, resolve_secret_keys
-from tracker.redis_client import RedisHandle, open_redis
+from tracker.stores import (
+    ClickHouse,
+    FileBlobStore,
+    RedisHandle,
+    apply_migrations,
+    open_clickhouse,
+    open_redis,
+    render_context,
+)
 from tracker.tokens import TokenSigner
 
 __all__ = ["Services", "ServicesDep", "get_services", "open_services"]

@@ -6,10 +6,10 @@ import orjson
 from fastapi import UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from tracker.blobs import BlobStore
 from tracker.config import Limits
 from tracker.documents import NewVersion
 from tracker.errors import BadRequest, InvalidPdf, PdfTooLarge
+from tracker.stores import BlobStore
 from watermark import inspect_pdf, sanitise_pdf
 
 __all__ = ["parse_page_tags", "read_upload", "store_pdf"]

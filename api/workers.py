@@ -4,11 +4,20 @@ all of it inside `serve`; server mode runs `dealsignal writer` and `dealsignal w
 from __future__ import annotations
 
 from api.services import Services
-from ingest import BatchListener, Writer, make_alert_listener, make_webhook_listener
+from ingest import BatchListener, Writer
+from outbound import (
+    briefing_job,
+    make_alert_listener,
+    make_webhook_listener,
+    notification_channels,
+    pump_job,
+    scoring_listener,
+    todo_job,
+)
+from outbound.notify import Notifier
+from outbound.webhooks import WebhookDispatcher, WebhookEmitter
 from scoring import make_epoch_listener, snapshot_job, stall_job, warm_job
-from tracker.notify import Notifier, briefing_job, notification_channels, pump_job, todo_job
 from tracker.scheduler import PeriodicJob, Scheduler
-from tracker.webhooks import WebhookDispatcher
 
 __all__ = ["batch_listeners", "jobs", "make_dispatcher", "make_scheduler", "make_writer"]
 
@@ -51,9 +60,10 @@ def jobs(services: Services) -> list[PeriodicJob]:
     """Periodic jobs; each runs in one process at a time however many schedulers run."""
     ch, redis, settings = services.clickhouse, services.redis.client, services.settings
     people = notifier(services)
+    react = (scoring_listener(WebhookEmitter(settings, redis, ch), people),)
     return [
-        stall_job(ch, redis, settings, notifier=people),
-        snapshot_job(ch, redis, settings, notifier=people),
+        stall_job(ch, settings, listeners=react),
+        snapshot_job(ch, settings, listeners=react),
         pump_job(people),
         briefing_job(people, ch),
         todo_job(ch),

@@ -6,11 +6,9 @@ The API layer builds one `Ingestor` (with a `StreamBuffer`) and calls
 
 from __future__ import annotations
 
-from ingest.alerts import make_alert_listener
 from ingest.analytics import MEANINGFUL_DWELL_MS, document_analytics, link_analytics
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
-from ingest.keys import is_link_revoked, mark_link_revoked
 from ingest.model import (
     BEACON_EVENT_TYPES,
     EVENT_COLUMNS,
@@ -20,7 +18,7 @@ from ingest.model import (
     RawEvent,
     events_table,
 )
-from ingest.notify import make_webhook_listener
+from ingest.revocations import is_link_revoked, mark_link_revoked
 from ingest.service import Ingestor, beacon_event_id
 from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
 from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
@@ -51,8 +49,6 @@ __all__ = [
     "ip_key_from_secret",
     "is_link_revoked",
     "link_analytics",
-    "make_alert_listener",
-    "make_webhook_listener",
     "mark_link_revoked",
     "parse_beacon",
     "parse_user_agent",

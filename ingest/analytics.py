@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from tracker.clickhouse import ClickHouse
+from tracker.stores import ClickHouse
 
 __all__ = ["MEANINGFUL_DWELL_MS", "document_analytics", "link_analytics"]
 

@@ -12,8 +12,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
-from ingest.keys import redis_errors
 from tracker.errors import RedisUnavailable
+from tracker.stores import redis_errors
 
 __all__ = ["PipelineBatcher"]
 

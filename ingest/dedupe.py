@@ -35,14 +35,8 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
-from ingest.keys import (
-    CLAIM_TTL_SECONDS,
-    MANIFEST_TTL_SECONDS,
-    claim_key,
-    entry_manifest_key,
-    manifest_key,
-)
 from ingest.metrics import DUPLICATES_DROPPED
+from tracker import redis_keys
 
 __all__ = [
     "Manifest",
@@ -95,7 +89,7 @@ async def manifest_pointers(redis: aioredis.Redis, entry_ids: list[str]) -> dict
     """entry id → manifest id, for the entries that already belong to a manifest."""
     if not entry_ids:
         return {}
-    values: list[Any] = await redis.mget([entry_manifest_key(e) for e in entry_ids])
+    values: list[Any] = await redis.mget([redis_keys.entry_manifest(e) for e in entry_ids])
     return {e: bytes(v).decode() for e, v in zip(entry_ids, values, strict=True) if v is not None}
 
 
@@ -106,16 +100,19 @@ async def new_manifest(
     digest = hashlib.blake2b("\n".join(entry_ids).encode(), digest_size=12).hexdigest()
     manifest = Manifest(f"m_{digest}", f"{stream}:{digest}", entry_ids, rows)
     body = orjson.dumps({"token": manifest.token, "entries": entry_ids})
-    keys = [manifest_key(manifest.manifest_id), *(entry_manifest_key(e) for e in entry_ids)]
+    keys = [
+        redis_keys.manifest(manifest.manifest_id),
+        *(redis_keys.entry_manifest(e) for e in entry_ids),
+    ]
     # A script runs atomically: the manifest and all its pointers exist, or none do.
     await redis.register_script(_CREATE_MANIFEST)(
-        keys=keys, args=[body, manifest.manifest_id, MANIFEST_TTL_SECONDS]
+        keys=keys, args=[body, manifest.manifest_id, redis_keys.MANIFEST_TTL_SECONDS]
     )
     return manifest
 
 
 async def load_manifest(redis: aioredis.Redis, manifest_id: str) -> Manifest | None:
-    body = await redis.get(manifest_key(manifest_id))
+    body = await redis.get(redis_keys.manifest(manifest_id))
     if body is None:
         return None
     doc = orjson.loads(body)
@@ -136,8 +133,8 @@ async def claim_rows(redis: aioredis.Redis, manifest: Manifest) -> list[list[Any
         chunk = ids[lo : lo + _CLAIM_CHUNK]
         mine.extend(
             await claim(
-                keys=[claim_key(e) for e in chunk],
-                args=[manifest.manifest_id, CLAIM_TTL_SECONDS],
+                keys=[redis_keys.event_claim(e) for e in chunk],
+                args=[manifest.manifest_id, redis_keys.CLAIM_TTL_SECONDS],
             )
         )
     lost = {event_id for event_id, held in zip(ids, mine, strict=True) if not held}
@@ -156,7 +153,7 @@ async def finalize_manifest(
         pipe.xack(stream, group, *manifest.entry_ids)
         pipe.xdel(stream, *manifest.entry_ids)
         pipe.delete(
-            manifest_key(manifest.manifest_id),
-            *(entry_manifest_key(e) for e in manifest.entry_ids),
+            redis_keys.manifest(manifest.manifest_id),
+            *(redis_keys.entry_manifest(e) for e in manifest.entry_ids),
         )
         await pipe.execute()

@@ -34,8 +34,9 @@ from typing import Final
 import redis.asyncio as aioredis
 
 from ingest.bot_patterns import crawlerdetect_listed, in_app_browser, isbot_listed
-from ingest.keys import redis_errors
 from ingest.model import HeadlessSignals
+from tracker import redis_keys
+from tracker.stores import redis_errors
 from tracker.types import BotReason, EventType
 
 __all__ = [
@@ -135,7 +136,7 @@ async def scanner_verdict(
         return BotReason.SCANNER_TIMING
     if event_type is not EventType.LINK_CLICK or not contact_id:
         return BotReason.NONE
-    key = f"ds:burst:{tenant_id}:{contact_id}"
+    key = redis_keys.burst(tenant_id, contact_id)
     with redis_errors("scanner timing"):
         async with redis.pipeline(transaction=False) as pipe:
             pipe.set(key, 0, nx=True, px=BURST_WINDOW_MS)

@@ -26,13 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ingest.entry import OWN_COLUMNS, SHARED_COLUMNS, Entry, decode_entry
-from ingest.keys import (
-    LINK_VIEWERS_TTL_SECONDS,
-    VIEWER_STATE_TTL_SECONDS,
-    link_viewers_key,
-    viewer_state_key,
-)
 from ingest.model import EVENT_COLUMNS, PoisonEntry
+from tracker import redis_keys
 from tracker.ids import new_id
 from tracker.types import BotReason
 
@@ -99,14 +94,14 @@ def visit_touch(entry: Entry, now_ms: int, gap_seconds: int) -> VisitTouch | Non
     if not human:
         return None
     return VisitTouch(
-        keys=(viewer_state_key(tenant, link, viewer), link_viewers_key(tenant, link)),
+        keys=(redis_keys.viewer_state(tenant, link, viewer), redis_keys.link_viewers(tenant, link)),
         args=(
             now_ms,
             gap_seconds * 1000,
             new_id("visit", now_ms=now_ms),
             viewer,
-            VIEWER_STATE_TTL_SECONDS,
-            LINK_VIEWERS_TTL_SECONDS,
+            redis_keys.VIEWER_STATE_TTL_SECONDS,
+            redis_keys.LINK_VIEWERS_TTL_SECONDS,
             _HEADLESS if any(own[_OWN_IS_BOT] for own in human) else "",
         ),
     )

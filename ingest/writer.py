@@ -18,6 +18,7 @@ One `run_once()` is one batch:
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,15 +37,17 @@ from ingest.dedupe import (
     manifest_pointers,
     new_manifest,
 )
-from ingest.keys import REVOKED_LINKS, redis_errors, revoked_member
 from ingest.metrics import BATCH_ROWS, DEAD_LETTERS, EVENTS_WRITTEN, INSERT_SECONDS, STREAM_LAG
 from ingest.model import EVENT_COLUMNS, PoisonEntry, events_table
 from ingest.visits import decode_touched
-from tracker.clickhouse import ClickHouse
+from tracker import redis_keys
 from tracker.config import Settings
-from tracker.errors import ClickHouseUnavailable, RedisUnavailable
+from tracker.errors import ClickHouseQueryError, ClickHouseUnavailable, RedisUnavailable
+from tracker.stores import ClickHouse, redis_errors
 
 __all__ = ["BatchListener", "BatchResult", "Writer", "WriterStopped"]
+
+log = logging.getLogger("dealsignal.ingest")
 
 # Called with each inserted batch (the events table's columns) — webhooks, score caches.
 BatchListener = Callable[[pa.Table], Awaitable[None]]
@@ -254,7 +257,11 @@ class Writer:
         if rows:
             await self._flag_revoked(rows)
             table = events_table(rows)
-            await self._insert(table, manifest.token)
+            try:
+                await self._insert(table, manifest.token)
+            except ClickHouseQueryError as exc:
+                await self._dead_letter_manifest(manifest, "insert_refused", exc)
+                return 0
             # Before finalize: a crash here replays the batch, so listeners see each
             # batch at least once (their effects must be idempotent, e.g. keyed by event id).
             for listener in self.listeners:
@@ -263,13 +270,31 @@ class Writer:
         EVENTS_WRITTEN.inc(len(rows))
         return len(rows)
 
+    async def _dead_letter_manifest(
+        self, manifest: Manifest, reason: str, exc: ClickHouseQueryError
+    ) -> None:
+        """ClickHouse refused the batch itself (a schema or type bug): retrying would block
+        the stream forever, so its entries go to the dead-letter stream for an operator —
+        kept, not lost — and the stream moves on."""
+        log.error(
+            "ClickHouse refused a batch; %d entries dead-lettered (%s): %s",
+            len(manifest.entry_ids),
+            reason,
+            exc.message,
+        )
+        for entry_id in manifest.entry_ids:
+            found: Any = await self.redis.xrange(self._ingest.stream, entry_id, entry_id)
+            if found:
+                await self._dead_letter(entry_id, found[0][1], reason)
+        await finalize_manifest(self.redis, self._ingest.stream, self._ingest.group, manifest)
+
     async def _flag_revoked(self, rows: list[list[Any]]) -> None:
-        members = list({revoked_member(row[_TENANT], row[_LINK]) for row in rows})
-        hits = await self.redis.smismember(REVOKED_LINKS, members)  # type: ignore[arg-type]
+        members = list({redis_keys.revoked_member(row[_TENANT], row[_LINK]) for row in rows})
+        hits = await self.redis.smismember(redis_keys.REVOKED_LINKS, members)  # type: ignore[arg-type]
         revoked = {m for m, hit in zip(members, hits, strict=True) if hit}
         if revoked:
             for row in rows:
-                if revoked_member(row[_TENANT], row[_LINK]) in revoked:
+                if redis_keys.revoked_member(row[_TENANT], row[_LINK]) in revoked:
                     row[_LINK_REVOKED] = 1
 
     async def _insert(self, table: pa.Table, token: str) -> None:

@@ -3,7 +3,7 @@
     python load_tests/bench_health.py [--opportunities 10000] [--seed 7] [--tenants 1]
 
 1. Fill an embedded store (chDB in a temp data dir) with the synthetic generator
-   (scoring.synthetic: N opportunities over 365 days, their CRM history and ≥ 1M events).
+   (scoring.synthetic.dataset: N opportunities over 365 days, their CRM history and ≥ 1M events).
 2. Assess every opportunity of every tenant (health pillars, bands, actions, evidence chain,
    credibility): (a) live, including the engagement score; (b) point-in-time 90 days ago
    (the calibration path, no live engagement score).
@@ -23,10 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scoring import assess, load_tenant_scoring
-from scoring.synthetic import generate, load
-from tracker.clickhouse import ClickHouse, apply_migrations, render_context
-from tracker.clickhouse.chdb_backend import ChdbClickHouse
+from scoring.synthetic.dataset import generate, load
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse, apply_migrations, render_context
+from tracker.stores.clickhouse.chdb_backend import ChdbClickHouse
 
 __all__ = ["main"]
 

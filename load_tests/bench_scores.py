@@ -47,10 +47,10 @@ import pyarrow as pa
 from ingest import EVENT_COLUMNS
 from scoring import ScopeKind, ScoringQuery, compute_scores
 from tracker.api_keys import create_api_key
-from tracker.clickhouse import apply_migrations, render_context
-from tracker.clickhouse.chdb_backend import ChdbClickHouse
 from tracker.config import Settings
-from tracker.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.crm.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.stores.clickhouse import apply_migrations, render_context
+from tracker.stores.clickhouse.chdb_backend import ChdbClickHouse
 from tracker.tenants import create_tenant
 from tracker.types import Scope
 

@@ -4,13 +4,22 @@ sync and the opportunity timeline."""
 
 from __future__ import annotations
 
-from scoring.actions import NextAction
-from scoring.calibration import CalibrationResult, FitScores, calibrate
-from scoring.calibration_report import CalibrationReport, forecast_calibration
-from scoring.daily_snapshots import record_snapshots, snapshot_job
-from scoring.engagement import band_of, score_signals
-from scoring.evidence import EvidenceItem, ForecastEvidence
-from scoring.forecast import (
+from scoring.engagement.epochs import bump_epochs
+from scoring.engagement.listener import EpochListener, make_epoch_listener, opportunities_in_batch
+from scoring.engagement.repository import ScopeKind, ScoringQuery
+from scoring.engagement.score import band_of, score_signals
+from scoring.engagement.service import (
+    OpportunityEngagement,
+    compute_scores,
+    opportunity_engagement,
+    opportunity_engagement_json,
+    score_opportunities,
+)
+from scoring.engagement.sync import ScoreItem, ScoresPage, SyncCursor, scores_page
+from scoring.engagement.warm import warm_job, warm_scores
+from scoring.forecast.daily_snapshots import record_snapshots, snapshot_job
+from scoring.forecast.evidence import EvidenceItem, ForecastEvidence
+from scoring.forecast.rollup import (
     ForecastRollup,
     RollupLine,
     forecast_rollup,
@@ -18,7 +27,8 @@ from scoring.forecast import (
     opportunity_health,
     parse_period,
 )
-from scoring.health import (
+from scoring.health.actions import NextAction
+from scoring.health.assess import (
     Assessment,
     HealthBand,
     HealthResult,
@@ -26,7 +36,9 @@ from scoring.health import (
     assess,
     load_tenant_scoring,
 )
-from scoring.listener import EpochListener, make_epoch_listener, opportunities_in_batch
+from scoring.health.calibration import CalibrationResult, FitScores, calibrate
+from scoring.health.features import OpportunityFeatures, features_as_of
+from scoring.health.pillars import Pillar
 from scoring.model import (
     MODEL_VERSION,
     Band,
@@ -39,29 +51,28 @@ from scoring.model import (
     Sufficiency,
     SufficiencyLevel,
 )
-from scoring.pillars import Pillar
-from scoring.process_report import ProcessHealthReport, process_health
-from scoring.repository import ScopeKind, ScoringQuery
-from scoring.service import (
-    OpportunityEngagement,
-    compute_scores,
-    opportunity_engagement,
-    opportunity_engagement_json,
-    score_opportunities,
+from scoring.published import (
+    BandChanged,
+    ScoringEvent,
+    ScoringListener,
+    StallCleared,
+    StallDeal,
+    StallOpened,
 )
-from scoring.snapshots import OpportunityFeatures, features_as_of
-from scoring.stall import StallRun, detect_stall, run_stall_detection, stall_job
-from scoring.sync import ScoreItem, ScoresPage, SyncCursor, scores_page
-from scoring.synthetic import SyntheticDataset
-from scoring.synthetic import generate as generate_synthetic
-from scoring.synthetic import load as load_synthetic
+from scoring.reports.calibration import CalibrationReport, forecast_calibration
+from scoring.reports.process import ProcessHealthReport, process_health
+from scoring.stall.detect import StallRun, detect_stall, run_stall_detection, stall_job
+from scoring.stall.store import StallEpisode, StallStatus, list_stalls, open_stalls
+from scoring.synthetic.dataset import SyntheticDataset
+from scoring.synthetic.dataset import generate as generate_synthetic
+from scoring.synthetic.dataset import load as load_synthetic
 from scoring.timeline import PageRead, Timeline, TimelineItem, build_timeline
-from scoring.warm import warm_job, warm_scores
 
 __all__ = [
     "MODEL_VERSION",
     "Assessment",
     "Band",
+    "BandChanged",
     "CalibrationReport",
     "CalibrationResult",
     "Component",
@@ -87,8 +98,15 @@ __all__ = [
     "Score",
     "ScoreItem",
     "ScoresPage",
+    "ScoringEvent",
+    "ScoringListener",
     "ScoringQuery",
+    "StallCleared",
+    "StallDeal",
+    "StallEpisode",
+    "StallOpened",
     "StallRun",
+    "StallStatus",
     "Sufficiency",
     "SufficiencyLevel",
     "SyncCursor",
@@ -99,6 +117,7 @@ __all__ = [
     "assess",
     "band_of",
     "build_timeline",
+    "bump_epochs",
     "calibrate",
     "compute_scores",
     "detect_stall",
@@ -106,9 +125,11 @@ __all__ = [
     "forecast_calibration",
     "forecast_rollup",
     "generate_synthetic",
+    "list_stalls",
     "load_synthetic",
     "load_tenant_scoring",
     "make_epoch_listener",
+    "open_stalls",
     "opportunities_in_batch",
     "opportunity_engagement",
     "opportunity_engagement_json",

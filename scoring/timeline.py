@@ -9,13 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from scoring.signals import real_time
+from scoring.engagement.signals import real_time
 from scoring.timeline_repository import timeline_downloads, timeline_visits
-from tracker.activities import Activity, list_activities
-from tracker.clickhouse import ClickHouse
 from tracker.config import ScoringSettings
+from tracker.crm import Activity, get_opportunity, list_activities, opportunity_exists
 from tracker.errors import NotFound
-from tracker.opportunities import get_opportunity, opportunity_exists
+from tracker.stores import ClickHouse
 
 __all__ = ["PageRead", "Timeline", "TimelineItem", "build_timeline"]
 

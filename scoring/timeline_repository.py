@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.clickhouse import ClickHouse
+from tracker.stores import ClickHouse
 
 __all__ = ["timeline_downloads", "timeline_visits"]
 

@@ -15,11 +15,11 @@ import redis
 import redis.asyncio as aioredis
 
 from tests.harness.clickhouse_http import ClickHouseHttpHarness
-from tracker.clickhouse import ClickHouse, RenderContext, apply_migrations
-from tracker.clickhouse.chdb_backend import ChdbClickHouse
-from tracker.clickhouse.server_backend import ServerClickHouse
 from tracker.config import Settings
-from tracker.redis_server import PrivateRedisServer
+from tracker.stores.clickhouse import ClickHouse, RenderContext, apply_migrations
+from tracker.stores.clickhouse.chdb_backend import ChdbClickHouse
+from tracker.stores.clickhouse.server_backend import ServerClickHouse
+from tracker.stores.redis_server import PrivateRedisServer
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from api.cli import app as cli_app
+from api.cli.commands import app as cli_app
 from tracker.config import Settings
 
 ROOT = Path(__file__).parents[1]

@@ -18,10 +18,10 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from tracker.clickhouse import ClickHouse
 from tracker.clock import TS, utcnow, version_now
 from tracker.errors import NotFound, Unauthenticated
 from tracker.ids import new_id
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 __all__ = [

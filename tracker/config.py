@@ -107,8 +107,8 @@ class ScoringSettings(BaseModel):
     sufficient_dwell_seconds: float = 60.0
     # Scores pulled in bulk are computed this many opportunities per ClickHouse round.
     bulk_batch_size: int = 1000
-    # Score warmer (scoring.warm): an opportunity whose epoch was bumped is recomputed into
-    # the cache once it has been dirty this long (a burst of heartbeats costs one
+    # Score warmer (scoring.engagement.warm): an opportunity whose epoch was bumped is
+    # recomputed into the cache once it has been dirty this long (a burst of heartbeats costs one
     # recomputation), at most `warm_batch` opportunities per run, every
     # `warm_interval_seconds`; the costly engagement detail only for opportunities whose
     # detail was pulled in the last `warm_watch_days`. warm_batch = 0 turns it off (scores
@@ -121,7 +121,7 @@ class ScoringSettings(BaseModel):
     # The sync watermark handed to the CRM lags the sweep start by this much, covering
     # events still in flight through the ingest buffer (overlap = harmless duplicates).
     sync_overlap_seconds: int = 300
-    # Opportunity health (scoring.health): pillar weights (any scale, normalised) and bands:
+    # Opportunity health (scoring.health.assess): pillar weights (any scale, normalised) and bands:
     # value >= health_blue_threshold is blue, >= health_yellow_threshold yellow, else red.
     health_weight_commercial: float = 20.0
     health_weight_cooperation: float = 15.0
@@ -129,7 +129,7 @@ class ScoringSettings(BaseModel):
     health_weight_risk: float = 25.0
     health_blue_threshold: float = 70.0
     health_yellow_threshold: float = 45.0
-    # Stalls (scoring.stall): inactivity window, per-stage overrides, "ghosted" factor k on
+    # Stalls (scoring.stall.detect): inactivity window, per-stage overrides, "ghosted" factor k on
     # the tenant's median reply time (default reply time until enough replies are known),
     # and the stage-age quantile (needs stall_min_samples finished stage stays).
     stall_inactivity_hours: float = 48.0
@@ -139,7 +139,7 @@ class ScoringSettings(BaseModel):
     stall_stage_age_quantile: float = 0.75
     stall_min_samples: int = 5
     stall_interval_seconds: float = 900.0
-    # Forecast evidence chain (scoring.evidence): item weights (normalised to 100), the
+    # Forecast evidence chain (scoring.forecast.evidence): item weights (normalised to 100), the
     # credibility threshold and the haircut applied below it.
     evidence_weights: dict[str, float] = Field(
         default_factory=lambda: {
@@ -169,7 +169,7 @@ class ScoringSettings(BaseModel):
     forecast_simulations: int = 10_000
     forecast_seed: int = 20_240_601
     snapshot_interval_seconds: float = 86_400.0
-    # Calibration (scoring.calibration): minimum won+lost deals, L2 strength (C), held-out
+    # Calibration (scoring.health.calibration): minimum won+lost deals, L2 strength (C), held-out
     # share of the newest deals.
     calibration_min_outcomes: int = 40
     calibration_c: float = 1.0

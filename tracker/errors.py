@@ -11,9 +11,15 @@
     ├── Gone (410)                  expired or revoked link
     ├── Conflict (409)
     ├── RateLimited (429)
-    └── Unavailable (503)           a store is down
-        ├── ClickHouseUnavailable
-        └── RedisUnavailable
+    ├── Unavailable (503)           a store is down or unreachable: retry later
+    │   ├── ClickHouseUnavailable
+    │   └── RedisUnavailable
+    └── StoreError (500)            a store refused a query or command: a bug, never retried
+        ├── ClickHouseQueryError    forever; logged with the engine's text, which is never
+        └── RedisCommandError       sent to a client
+
+Driver exceptions become these in one place per store: `tracker.stores.clickhouse.errors`
+and `tracker.stores.redis_error_map`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "BadRequest",
+    "ClickHouseQueryError",
     "ClickHouseUnavailable",
     "ConfigurationError",
     "Conflict",
@@ -35,7 +42,9 @@ __all__ = [
     "PdfTooLarge",
     "PdfTooManyPages",
     "RateLimited",
+    "RedisCommandError",
     "RedisUnavailable",
+    "StoreError",
     "Unauthenticated",
     "Unavailable",
 ]
@@ -117,8 +126,15 @@ class RateLimited(DealsignalError):
 
 
 class Unavailable(DealsignalError):
+    """A store is down: the driver's text stays in the log (it may name hosts and
+    queries); a client sees the code and `PUBLIC_MESSAGE`, and retries."""
+
     status = 503
     code = "unavailable"
+    PUBLIC_MESSAGE: ClassVar[str] = "temporarily unavailable; retry shortly"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.PUBLIC_MESSAGE}
 
 
 class ClickHouseUnavailable(Unavailable):
@@ -127,6 +143,26 @@ class ClickHouseUnavailable(Unavailable):
 
 class RedisUnavailable(Unavailable):
     code = "redis_unavailable"
+
+
+class StoreError(DealsignalError):
+    """A store refused what we asked (syntax, schema, wrong type): the engine's text stays
+    in the log; a client sees only the code and `PUBLIC_MESSAGE`."""
+
+    status = 500
+    code = "store_error"
+    PUBLIC_MESSAGE: ClassVar[str] = "internal error; it has been logged"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.PUBLIC_MESSAGE}
+
+
+class ClickHouseQueryError(StoreError):
+    code = "clickhouse_query_error"
+
+
+class RedisCommandError(StoreError):
+    code = "redis_command_error"
 
 
 class ConfigurationError(DealsignalError):

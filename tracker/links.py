@@ -13,10 +13,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from tracker.clickhouse import ClickHouse
 from tracker.clock import TS, utcnow, version_now
 from tracker.errors import Gone, NotFound
 from tracker.ids import new_id
+from tracker.stores.clickhouse import ClickHouse
 
 __all__ = [
     "Link",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from tracker import redis_keys
 from tracker.errors import BadRequest, Conflict, NotFound, RateLimited
 
 __all__ = ["PeriodicJob", "Scheduler"]
@@ -75,7 +76,7 @@ class Scheduler:
         if tenant_id is not None and job.for_tenant is None:
             raise BadRequest(f"{name} cannot run for one tenant", code="job_not_tenant_scoped")
         cooldown = None if tenant_id is None else await self._start_cooldown(job, tenant_id)
-        lock_key = f"ds:job:{job.name}:lock"
+        lock_key = redis_keys.job_lock(job.name)
         if not await self.redis.set(
             lock_key, self.identity, nx=True, px=int(job.timeout_seconds * 1000)
         ):
@@ -86,7 +87,7 @@ class Scheduler:
             if tenant_id is not None and job.for_tenant is not None:
                 return await job.for_tenant(tenant_id)
             result = await job.run()
-            await self.redis.set(f"ds:job:{job.name}:last", str(time.time()))
+            await self.redis.set(redis_keys.job_last(job.name), str(time.time()))
             return result
         finally:
             await self.redis.eval(_RELEASE, 1, lock_key, self.identity)  # type: ignore[misc]
@@ -96,7 +97,7 @@ class Scheduler:
         RateLimited while the previous one's cooldown lasts."""
         if job.tenant_cooldown_seconds <= 0:
             return None
-        key, token = f"ds:job:{job.name}:tenant:{tenant_id}:cooldown", uuid.uuid4().hex
+        key, token = redis_keys.job_tenant_cooldown(job.name, tenant_id), uuid.uuid4().hex
         ms = max(int(job.tenant_cooldown_seconds * 1000), 1)
         if await self.redis.set(key, token, nx=True, px=ms):
             return key, token
@@ -108,7 +109,7 @@ class Scheduler:
         )
 
     async def _run_if_due(self, job: PeriodicJob) -> bool:
-        last_key, lock_key = f"ds:job:{job.name}:last", f"ds:job:{job.name}:lock"
+        last_key, lock_key = redis_keys.job_last(job.name), redis_keys.job_lock(job.name)
         last = await self.redis.get(last_key)
         if last is not None and time.time() - float(last) < job.interval_seconds:
             return False

@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from tracker.clickhouse import ClickHouse
 from tracker.clock import TS, utcnow, version_now
 from tracker.config import ScoringSettings
+from tracker.stores.clickhouse import ClickHouse
 
 __all__ = [
     "ModelWeights",

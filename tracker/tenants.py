@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from tracker.clickhouse import ClickHouse
 from tracker.clock import TS, utcnow, version_now
 from tracker.errors import NotFound
 from tracker.ids import new_id
+from tracker.stores.clickhouse import ClickHouse
 
 __all__ = ["Tenant", "create_tenant", "ensure_tenant", "find_tenant", "get_tenant"]
 

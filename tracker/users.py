@@ -21,9 +21,9 @@ import pyarrow as pa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tracker.clickhouse import ClickHouse
 from tracker.clock import TS, utcnow, version_now
 from tracker.errors import BadRequest, Conflict, NotFound
+from tracker.stores.clickhouse import ClickHouse
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",

@@ -8,10 +8,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.services import Services
 from api.web.auth import Viewer
+from tracker.crm import OpportunityRow, list_opportunities
 from tracker.documents import Document, get_document, list_documents
 from tracker.errors import NotFound
 from tracker.links import Link, get_link
-from tracker.opportunities import OpportunityRow, list_opportunities
 
 __all__ = ["visible_deal", "visible_deals", "visible_document", "visible_documents", "visible_link"]
 

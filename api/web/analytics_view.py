@@ -17,10 +17,10 @@ from api.web.charts import BarChart, HeatStrip, bar_chart, heat_strip
 from api.web.formatting import duration
 from api.web.repository import VisitRow, viewers, visits
 from ingest import document_analytics, link_analytics
-from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
 from tracker.documents import Document
 from tracker.links import Link, list_links
+from tracker.stores import ClickHouse
 
 __all__ = ["AnalyticsView", "RecipientRow", "analytics_view"]
 

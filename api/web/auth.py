@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.i18n import Translator, negotiate, translator_for
 from api.services import Services, ServicesDep
+from tracker import redis_keys
 from tracker.config import resolve_secret_keys
 from tracker.errors import DealsignalError, Forbidden, NotFound
 from tracker.users import User, get_user, visible_owners
@@ -84,7 +85,7 @@ def _serializer(services: Services) -> URLSafeTimedSerializer:
 
 
 def _session_key(sid: str) -> str:
-    return f"ds:web:session:{sid}"
+    return redis_keys.web_session(sid)
 
 
 def translator_of(request: Request, services: Services) -> Translator:
@@ -170,7 +171,7 @@ PostingUser = Annotated[Viewer, Depends(_posting)]
 
 def _failure_key(email: str, ip: str) -> str:
     digest = hashlib.sha256(f"{email.strip().lower()}|{ip}".encode()).hexdigest()[:32]
-    return f"ds:web:signin-fail:{digest}"
+    return redis_keys.signin_failures(digest)
 
 
 async def sign_in_blocked(services: Services, email: str, ip: str) -> bool:

@@ -13,11 +13,10 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from api.services import Services
-from scoring import Assessment, Score, assess, load_tenant_scoring, score_opportunities
-from tracker.clickhouse import ClickHouse
+from scoring import Assessment, Score, assess, load_tenant_scoring, open_stalls, score_opportunities
 from tracker.clock import utcnow
-from tracker.opportunities import OpportunityRow
-from tracker.stalls import open_stalls
+from tracker.crm import OpportunityRow
+from tracker.stores import ClickHouse
 
 __all__ = ["SORT_KEYS", "DealRow", "deal_rows", "filter_and_sort"]
 

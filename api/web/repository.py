@@ -6,7 +6,7 @@ tenant).
   viewers        per (link, viewer) of a document: first/last seen, dwell, visits,
                  forwarded — the "who read it" list incl. forwarded people
 
-The opportunity list lives in tracker.opportunities (`list_opportunities`).
+The opportunity list lives in tracker.crm.opportunities (`list_opportunities`).
 TODO(lead): the document/viewer reads belong in ingest/analytics.py; they live here only
 because this package may not edit that module.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from tracker.clickhouse import ClickHouse
+from tracker.stores import ClickHouse
 
 __all__ = ["VisitRow", "viewers", "visits"]
 

@@ -23,9 +23,8 @@ from api.web.deals import SORT_KEYS, deal_rows, filter_and_sort
 from api.web.render import WebRoute, page
 from api.web.repository import visits
 from scoring import opportunity_engagement
-from tracker.activities import list_activities
+from tracker.crm import get_opportunity, list_activities
 from tracker.links import list_links
-from tracker.opportunities import get_opportunity
 
 __all__ = ["router"]
 

@@ -22,7 +22,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.delivery import link_urls, watermarked_copy
+from api.copies import link_urls, watermarked_copy
 from api.responses import pdf_response
 from api.services import ServicesDep
 from api.uploads import read_upload, store_pdf

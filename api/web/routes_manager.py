@@ -22,8 +22,8 @@ from api.web.access import visible_deals
 from api.web.auth import CurrentUser, PostingUser
 from api.web.deals import DealRow, deal_rows
 from api.web.render import WebRoute, page
+from outbound.notify import get_todo, list_todos, resolve_todo
 from tracker.errors import Forbidden, NotFound
-from tracker.notify import get_todo, list_todos, resolve_todo
 from tracker.users import Role, User, list_users
 
 __all__ = ["RepSummary", "router"]

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tracker.api_keys import create_api_key
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tenants import create_tenant
 from tracker.types import Scope
 

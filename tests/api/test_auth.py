@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
 from tracker.api_keys import create_api_key
-from tracker.clickhouse import ClickHouse
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 

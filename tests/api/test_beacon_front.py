@@ -1,4 +1,4 @@
-"""The raw-ASGI beacon front (`api.beacon`) with requests no HTTP client library would
+"""The raw-ASGI beacon front (`api.recipient.beacon`) with requests no HTTP client library would
 send: odd Content-Length values, a client gone mid-body, repeated headers."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ ROOT = Path(__file__).parents[2]
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DEALSIGNAL_DATA_DIR": str(data_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "api.cli.commands", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,

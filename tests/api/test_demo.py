@@ -10,12 +10,12 @@ import redis
 from rich.console import Console
 
 from api.app import create_app
-from api.demo import run_demo
-from api.demo_proposal import PRICING_PAGE
+from api.cli.demo.flow import run_demo
+from api.cli.demo.proposal import PRICING_PAGE
 from tests.e2e.support import ThreadedServer
 from tracker.api_keys import create_api_key
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tenants import create_tenant
 from tracker.types import Scope
 

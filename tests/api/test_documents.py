@@ -9,10 +9,10 @@ from pypdf import PdfReader
 
 from tests.api.conftest import bearer, make_key
 from tests.pdfs import encrypted, proposal, with_javascript
-from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
 from tracker.config import Settings
-from tracker.opportunities import Opportunity, upsert_opportunities
+from tracker.crm.opportunities import Opportunity, upsert_opportunities
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
 from tests.scoring.support import Events, add_document, add_link
-from tracker.activities import Activity, record_activities
-from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
-from tracker.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.crm.activities import Activity, record_activities
+from tracker.crm.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tenant_settings import put_tenant_settings
 from tracker.types import Scope
 

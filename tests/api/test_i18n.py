@@ -13,7 +13,7 @@ from api.catalogs import CATALOG_LOCALES, catalog_path, extract_messages
 from api.i18n import negotiate, translator_for
 from tests.api.conftest import bearer, make_key
 from tests.pdfs import proposal
-from tracker.clickhouse import ClickHouse
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 TEMPLATES = Path(__file__).parents[2] / "api" / "templates"

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
 from tests.pdfs import proposal
-from tracker.clickhouse import ClickHouse
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 RECIPIENTS = [

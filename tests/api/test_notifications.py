@@ -8,13 +8,13 @@ import asyncio
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
+from outbound.notify import Notifier, muted_deals, notify_stall
+from scoring.stall.store import StallEpisode, StallStatus
 from tests.api.conftest import bearer
 from tracker.api_keys import create_api_key
-from tracker.clickhouse import ClickHouse
 from tracker.clock import utcnow
 from tracker.config import Settings
-from tracker.notify import Notifier, muted_deals, notify_stall
-from tracker.stalls import StallEpisode, StallStatus
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tenants import create_tenant
 from tracker.types import Scope
 from tracker.users import Role, create_user

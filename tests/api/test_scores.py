@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from scoring import make_epoch_listener, warm_scores
 from tests.api.conftest import bearer, make_key
 from tests.scoring.support import Events, LinkRef, add_document, add_link
-from tracker.activities import Activity, record_activities
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
-from tracker.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.crm.activities import Activity, record_activities
+from tracker.crm.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 FULL = {1: 60_000, 2: 60_000, 3: 30_000}

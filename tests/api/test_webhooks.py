@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
+from outbound.webhooks import DeliveryAttempt, DeliveryStatus
+from outbound.webhooks.store import record_attempts
 from tests.api.conftest import bearer, make_key
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
-from tracker.webhooks import DeliveryAttempt, DeliveryStatus
-from tracker.webhooks.store import record_attempts
 
 PUBLIC = "https://93.184.215.14/hooks"  # an IP literal: no DNS needed, globally routable
 

@@ -12,8 +12,8 @@ import redis
 from api.app import create_app
 from tests.api.conftest import make_key
 from tests.e2e.support import ARTIFACTS, CHROMIUM, LiveApp, ThreadedServer
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
 

@@ -17,7 +17,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from tests.pdfs import proposal
-from tracker.clickhouse import ClickHouse
+from tracker.stores.clickhouse import ClickHouse
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")

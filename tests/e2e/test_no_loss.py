@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.harness.clickhouse_http import ClickHouseHttpHarness
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tokens import TokenSigner, ViewerSessionClaims
 
 pytestmark = pytest.mark.e2e

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tracker.clickhouse.chdb_backend import _SharedSession, quote_string
+from tracker.stores.clickhouse.chdb_backend import _SharedSession, quote_string
 
 __all__ = ["ClickHouseHttpHarness"]
 

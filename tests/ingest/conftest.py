@@ -10,8 +10,8 @@ import redis.asyncio as aioredis
 
 from ingest import Ingestor, StreamBuffer, Writer, ip_key_from_secret
 from tests.ingest.support import beacon
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tokens import TokenSigner
 
 

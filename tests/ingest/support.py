@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from ingest import RequestMeta, Writer
-from tracker.clickhouse import ClickHouse
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tokens import TokenSigner, ViewerSessionClaims
 
 CHROME_UA = (

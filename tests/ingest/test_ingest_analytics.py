@@ -16,7 +16,7 @@ from ingest import (
     link_analytics,
 )
 from tests.ingest.support import HUMAN, drain, dwell
-from tracker.clickhouse import ClickHouse
+from tracker.stores.clickhouse import ClickHouse
 from tracker.types import EventType
 
 SLACK = RequestMeta(user_agent="Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)")

@@ -18,8 +18,8 @@ from ingest.model import PoisonEntry, RawEvent
 from ingest.service import beacon_event_id
 from ingest.verdict import request_verdict, scanner_verdict, signals_verdict
 from tests.ingest.support import HUMAN, count_events, drain, dwell, make_claims
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tokens import TokenSigner
 from tracker.types import EventType
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -13,9 +14,10 @@ import redis.asyncio as aioredis
 
 from ingest import Ingestor, Writer, document_analytics, mark_link_revoked
 from tests.ingest.support import HUMAN, count_events, drain, dwell
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable, RedisUnavailable
+from tracker.stores.clickhouse import ClickHouse
+from tracker.stores.clickhouse.chdb_backend import ChdbClickHouse
 
 
 class FlakyClickHouse:
@@ -191,6 +193,34 @@ async def test_redelivered_too_often_goes_to_dead_letters(
     assert result.dead_letters == 1
     letters: Any = await redis_client.xrange(fast_settings.ingest.dead_letter_stream)
     assert letters[0][1][b"reason"] == b"max_deliveries"
+
+
+async def test_a_batch_clickhouse_refuses_is_dead_lettered_not_retried_forever(
+    fast_settings: Settings,
+    ingestor: Ingestor,
+    redis_client: aioredis.Redis,
+    clickhouse: ClickHouse,
+    chdb_path: Path,
+    make_beacon: Callable[..., bytes],
+) -> None:
+    """A real engine refusing the insert (here: an `events` table of another shape) is a
+    bug, not an outage: the batch goes to the dead-letter stream and the stream moves on."""
+    broken = f"{clickhouse.database}_broken"
+    clickhouse.command(f"CREATE DATABASE IF NOT EXISTS {broken}")
+    clickhouse.command(f"CREATE TABLE {broken}.events (x UInt8) ENGINE = MergeTree ORDER BY x")
+    refusing = ChdbClickHouse(chdb_path, broken)
+    try:
+        await send_beacons(ingestor, make_beacon, beacons=2, per=3)
+        writer = Writer(fast_settings, redis_client, refusing, consumer="w1", max_backoff=0.01)
+        result = await asyncio.wait_for(writer.run_once(), 10)
+        assert result.rows_written == 0
+        letters: Any = await redis_client.xrange(fast_settings.ingest.dead_letter_stream)
+        assert [f[b"reason"] for _, f in letters] == [b"insert_refused", b"insert_refused"]
+        assert await redis_client.xlen(fast_settings.ingest.stream) == 0
+        assert await redis_client.keys("ds:man:*") == []
+    finally:
+        clickhouse.command(f"DROP DATABASE IF EXISTS {broken}")
+        refusing.close()
 
 
 async def _first_id(redis_client: aioredis.Redis, stream: str) -> bytes:

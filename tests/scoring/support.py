@@ -13,8 +13,8 @@ from typing import Any
 import pyarrow as pa
 
 from ingest import EVENT_COLUMNS
-from tracker.clickhouse import ClickHouse
-from tracker.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.crm.opportunities import Contact, Opportunity, upsert_opportunities
+from tracker.stores.clickhouse import ClickHouse
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TS = pa.timestamp("ms", tz="UTC")

@@ -6,7 +6,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from scoring.cache import (
+from scoring.engagement.cache import (
     WATCHED_KEY,
     cache_key,
     read_cached,
@@ -14,7 +14,7 @@ from scoring.cache import (
     watched_since,
     write_cached,
 )
-from tracker.score_epochs import bump_epochs
+from scoring.engagement.epochs import bump_epochs
 
 
 async def test_read_current_follows_the_epoch(redis_client: aioredis.Redis) -> None:

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from scoring import calibrate, forecast_calibration, load_tenant_scoring, record_snapshots
-from scoring.synthetic import SyntheticDataset, generate, load
-from tracker.clickhouse import ClickHouse
+from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ async def test_fit_beats_the_crm_baseline_and_is_stored_only_when_better(
 
     for days in (120, 90, 60):
         await record_snapshots(
-            clickhouse, None, settings, tenant, as_of=dataset.end - timedelta(days=days)
+            clickhouse, settings, tenant, as_of=dataset.end - timedelta(days=days)
         )
     period = f"{(dataset.end - timedelta(days=60)).year}"
     report = await forecast_calibration(clickhouse, tenant, period)

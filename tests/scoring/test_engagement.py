@@ -9,9 +9,9 @@ import pytest
 from scoring import ScopeKind, ScoringQuery, compute_scores
 from scoring.model import Score
 from tests.scoring.support import NOW, Events, LinkRef, add_document, add_link, add_opportunity
-from tracker.clickhouse import ClickHouse
 from tracker.config import ScoringSettings
-from tracker.opportunities import Contact
+from tracker.crm.opportunities import Contact
+from tracker.stores.clickhouse import ClickHouse
 
 T = "ten_A"
 TUNING = ScoringSettings()
@@ -153,7 +153,7 @@ def test_revisit_needs_a_day_between_visits(clickhouse: ClickHouse) -> None:
 
 
 def test_decision_maker_meetings_and_downloads(clickhouse: ClickHouse) -> None:
-    from tracker.activities import Activity, record_activities
+    from tracker.crm.activities import Activity, record_activities
 
     link = setup_opp(clickhouse)
     events = Events()

@@ -6,7 +6,7 @@ import pyarrow as pa
 import redis.asyncio as aioredis
 
 from scoring import make_epoch_listener, opportunities_in_batch
-from tracker.score_epochs import bump_epochs, current_epoch, current_epochs
+from scoring.engagement.epochs import bump_epochs, current_epoch, current_epochs
 
 
 def batch(pairs: list[tuple[str, str]]) -> pa.Table:

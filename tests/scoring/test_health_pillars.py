@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from scoring.actions import next_actions
-from scoring.evidence import build_evidence
-from scoring.health import TenantScoring, health_band
-from scoring.health import _assess_one as assess_one
-from scoring.pillars import PillarInputs, compute_pillars
-from scoring.snapshots import DocRead, EngagedContact, OpportunityFeatures, TenantStats
+from scoring.forecast.evidence import build_evidence
+from scoring.health.actions import next_actions
+from scoring.health.assess import TenantScoring, health_band
+from scoring.health.assess import _assess_one as assess_one
+from scoring.health.features import DocRead, EngagedContact, OpportunityFeatures, TenantStats
+from scoring.health.pillars import PillarInputs, compute_pillars
 from tracker.config import ScoringSettings
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

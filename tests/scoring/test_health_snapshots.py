@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from scoring import assess, features_as_of, load_tenant_scoring
 from tests.scoring.support import NOW, Events, add_document, add_link, add_opportunity
-from tracker.activities import Activity, record_activities
-from tracker.clickhouse import ClickHouse
 from tracker.config import ScoringSettings
-from tracker.opportunities import Contact, upsert_opportunities
+from tracker.crm.activities import Activity, record_activities
+from tracker.crm.opportunities import Contact, upsert_opportunities
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tenant_settings import put_tenant_settings
 
 T = "ten_A"

@@ -10,22 +10,23 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from scoring import detect_stall, run_stall_detection, stall_job
-from scoring.snapshots import OpportunityFeatures, TenantStats
-from tests.scoring.support import NOW, add_opportunity
-from tests.webhooks.conftest import Receiver, drain
-from tracker.activities import Activity, record_activities
-from tracker.clickhouse import ClickHouse
-from tracker.config import ScoringSettings, Settings
-from tracker.scheduler import Scheduler
-from tracker.stalls import StallStatus, list_stalls
-from tracker.webhooks import (
+from outbound import scoring_listener
+from outbound.webhooks import (
     WEBHOOK_CHANNEL,
     DeliveryQueue,
     WebhookDispatcher,
     WebhookEmitter,
     create_subscription,
 )
+from scoring import detect_stall, run_stall_detection, stall_job
+from scoring.health.features import OpportunityFeatures, TenantStats
+from scoring.stall.store import StallStatus, list_stalls
+from tests.outbound.webhooks.conftest import Receiver, drain
+from tests.scoring.support import NOW, add_opportunity
+from tracker.config import ScoringSettings, Settings
+from tracker.crm.activities import Activity, record_activities
+from tracker.scheduler import Scheduler
+from tracker.stores.clickhouse import ClickHouse
 
 T = ScoringSettings()
 STATS = TenantStats(NOW, 10.0, 12, {"proposal": (20.0, 8), "discovery": (5.0, 2)}, 1.0)
@@ -114,12 +115,14 @@ async def test_episode_alerts_once_and_clears_when_activity_resumes(
     record_activities(clickhouse, "ten_B", [Activity("b1", "opp_b", "call", old)])
     emitter = WebhookEmitter(hook_settings, redis_client, clickhouse)
     clock = [NOW]
-    job = stall_job(
-        clickhouse, redis_client, hook_settings, emitter=emitter, clock=lambda: clock[0]
-    )
+    react = (scoring_listener(emitter, None),)
+    job = stall_job(clickhouse, hook_settings, clock=lambda: clock[0], listeners=react)
     # without the lock (say it lapsed), two runs race: the episode key keeps it at one alert
     await asyncio.gather(
-        *(run_stall_detection(clickhouse, emitter, hook_settings, "ten_A", now=NOW) for _ in "ab")
+        *(
+            run_stall_detection(clickhouse, hook_settings, "ten_A", now=NOW, listeners=react)
+            for _ in "ab"
+        )
     )
     schedulers = [Scheduler(redis_client, [job]), Scheduler(redis_client, [job])]
     ran = await asyncio.gather(*(s.run_due() for s in schedulers))
@@ -137,7 +140,7 @@ async def test_episode_alerts_once_and_clears_when_activity_resumes(
     resumed = NOW + timedelta(hours=1)
     record_activities(clickhouse, "ten_A", [Activity("a2", "opp_q", "email", resumed)])
     later = NOW + timedelta(hours=2)
-    run = await run_stall_detection(clickhouse, emitter, hook_settings, "ten_A", now=later)
+    run = await run_stall_detection(clickhouse, hook_settings, "ten_A", now=later, listeners=react)
     assert [c.opportunity_id for c in run.cleared] == ["opp_q"]
     await drain([WebhookDispatcher(hook_settings, redis_client, clickhouse)], queue)
     cleared = orjson.loads(receiver.requests[-1].body)

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import ingest
-from scoring.synthetic import ENTITY_TABLES, SyntheticDataset, generate, load
-from scoring.synthetic_arrow import EVENT_COLUMNS
-from tracker.clickhouse import ClickHouse
+from scoring.synthetic.arrow import EVENT_COLUMNS
+from scoring.synthetic.dataset import ENTITY_TABLES, SyntheticDataset, generate, load
+from tracker.stores.clickhouse import ClickHouse
 
 START = date(2025, 1, 1)
 

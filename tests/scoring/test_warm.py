@@ -9,10 +9,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from scoring import warm_scores
-from tracker.clickhouse import ClickHouse
+from scoring.engagement.epochs import DIRTY_KEY, bump_epochs, take_dirty
 from tracker.config import Settings
 from tracker.errors import ClickHouseUnavailable
-from tracker.score_epochs import DIRTY_KEY, bump_epochs, take_dirty
+from tracker.stores.clickhouse import ClickHouse
 
 
 class DownClickHouse:
@@ -53,7 +53,7 @@ async def test_turned_off_it_keeps_no_list(
 async def test_the_dirty_list_is_bounded(
     redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tracker.score_epochs.MAX_DIRTY", 3)
+    monkeypatch.setattr("scoring.engagement.epochs.MAX_DIRTY", 3)
     for n in range(5):
         await bump_epochs(redis_client, "ten_A", [f"opp-{n}"])
     taken = await take_dirty(redis_client, dirty_for=0, limit=10)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from tracker.api_keys import ApiKeyAuthenticator, create_api_key, list_api_keys, revoke_api_key
-from tracker.clickhouse import ClickHouse
-from tracker.clickhouse.interface import Row
 from tracker.errors import NotFound, Unauthenticated
+from tracker.stores.clickhouse import ClickHouse
+from tracker.stores.clickhouse.interface import Row
 from tracker.tenants import create_tenant, ensure_tenant, get_tenant
 from tracker.types import Scope
 

@@ -8,17 +8,17 @@ from decimal import Decimal
 
 import pytest
 
-from tracker.activities import Activity, list_activities, record_activities
-from tracker.clickhouse import ClickHouse
-from tracker.errors import NotFound
-from tracker.opportunities import (
+from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.opportunities import (
     Contact,
     Opportunity,
     get_opportunity,
     opportunity_exists,
     upsert_opportunities,
 )
-from tracker.outcomes import DealOutcome, get_outcome, record_outcomes
+from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
+from tracker.errors import NotFound
+from tracker.stores.clickhouse import ClickHouse
 
 T0 = datetime(2025, 2, 1, tzinfo=UTC)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tracker.clickhouse import (
+from tracker.stores.clickhouse import (
     ClickHouse,
     RenderContext,
     apply_migrations,
@@ -12,7 +12,7 @@ from tracker.clickhouse import (
     render_statements,
 )
 
-SCHEMA_DUMP = Path(__file__).parents[2] / "tracker" / "clickhouse" / "schema.sql"
+SCHEMA_DUMP = Path(__file__).parents[2] / "tracker" / "stores" / "clickhouse" / "schema.sql"
 
 
 def test_migrations_apply_on_both_backends_and_twice_is_a_no_op(store: ClickHouse) -> None:
@@ -78,7 +78,7 @@ def test_cluster_rendering_makes_replicated_local_tables_and_distributed_fronts(
 
 def test_committed_schema_dump_matches_the_migrations() -> None:
     """schema.sql is the reviewed record of every table; regenerate it with
-    `python -m tracker.clickhouse.schema_dump` when adding a migration."""
-    from tracker.clickhouse.schema_dump import render_schema
+    `python -m tracker.stores.clickhouse.schema_dump` when adding a migration."""
+    from tracker.stores.clickhouse.schema_dump import render_schema
 
     assert SCHEMA_DUMP.read_text() == render_schema()

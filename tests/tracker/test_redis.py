@@ -11,8 +11,8 @@ import pytest
 
 from tracker.config import Settings
 from tracker.errors import RedisUnavailable
-from tracker.redis_client import open_redis
-from tracker.redis_server import PrivateRedisServer
+from tracker.stores.redis_client import open_redis
+from tracker.stores.redis_server import PrivateRedisServer
 
 
 async def test_private_server_starts_persists_with_aof_and_stops(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_private_server_dies_with_a_killed_owner(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from tracker.redis_server import PrivateRedisServer\n"
+        "from tracker.stores.redis_server import PrivateRedisServer\n"
         "server = PrivateRedisServer(Path(sys.argv[1]))\n"
         "server.start()\n"
         "print(server._process.pid, flush=True)\n"

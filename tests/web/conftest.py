@@ -14,8 +14,8 @@ import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tracker.clickhouse import ClickHouse
 from tracker.config import Settings
+from tracker.stores.clickhouse import ClickHouse
 from tracker.tenants import create_tenant
 from tracker.users import Role, create_user
 

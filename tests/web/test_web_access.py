@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
+from outbound.notify import ManagerTodo, TodoStatus
+from outbound.notify.todo_store import create_todo_once
 from tests.pdfs import proposal
 from tests.web.conftest import People, create_links, csrf_of, sign_in, upload
-from tracker.clickhouse import ClickHouse
-from tracker.notify import ManagerTodo, TodoStatus
-from tracker.notify.todo_store import create_todo_once
-from tracker.opportunities import Opportunity, upsert_opportunities
+from tracker.crm.opportunities import Opportunity, upsert_opportunities
+from tracker.stores.clickhouse import ClickHouse
 
 
 def _opportunity(opportunity_id: str, owner: str, account: str) -> Opportunity:

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from tests.pdfs import proposal
 from tests.web.conftest import PASSWORD, People, csrf_of, sign_in, upload
-from tracker.clickhouse import ClickHouse
+from tracker.stores.clickhouse import ClickHouse
 from tracker.users import Role, create_user, verify_sign_in
 
 

@@ -1,0 +1,314 @@
+"""The `dealsignal` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from api.cli.demo.flow import run_demo_sync
+from api.services import open_services
+from api.workers import make_dispatcher, make_scheduler, make_writer
+from scoring import calibrate as fit_weights
+from tracker.api_keys import create_api_key, list_api_keys, revoke_api_key
+from tracker.config import Settings
+from tracker.errors import DealsignalError
+from tracker.links import find_link_for_operator
+from tracker.stores import ClickHouse, apply_migrations, open_clickhouse, render_context
+from tracker.tenants import ensure_tenant, find_tenant
+from tracker.types import Scope
+from tracker.users import create_user
+from watermark import identify_pdf
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="dealsignal: tracked proposals and deal engagement scores.", no_args_is_help=True
+)
+keys_app = typer.Typer(help="Manage API keys (shown once, stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[ClickHouse]:
+    try:
+        ch = open_clickhouse(settings)
+    except DealsignalError as exc:
+        hint = ""
+        if settings.embedded:
+            hint = (
+                " — in embedded mode only one process may open the data dir; if `dealsignal "
+                "serve` is running, use the HTTP API (POST /api/v1/keys with the admin key in "
+                f"{settings.data_dir / 'admin_key'}) or stop the server first"
+            )
+        _fail(f"{exc.message}{hint}")
+        raise  # unreachable: _fail exits
+    try:
+        apply_migrations(ch, render_context(settings))
+        yield ch
+    finally:
+        ch.close()
+
+
+DEMO_EMAIL = "demo@dealsignal.local"
+
+
+def _write_secret(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    path.chmod(0o600)
+
+
+def bootstrap_embedded(settings: Settings) -> list[str]:
+    """On the first embedded start: the `demo` tenant, an admin API key (saved to
+    `<data dir>/admin_key`) and a person to sign in as (saved to `<data dir>/demo_login`),
+    both mode 600. Returns what to tell the operator."""
+    key_path, login_path = settings.data_dir / "admin_key", settings.data_dir / "demo_login"
+    if key_path.exists() and login_path.exists():
+        return []
+    told = []
+    with _store(settings) as ch:
+        tenant = ensure_tenant(ch, "demo")
+        if not key_path.exists():
+            _, plaintext = create_api_key(ch, tenant.tenant_id, Scope.ADMIN, "bootstrap")
+            _write_secret(key_path, plaintext)
+            told.append(f"admin API key (saved in {key_path}):\n{plaintext}")
+        if not login_path.exists():
+            password = secrets.token_urlsafe(12)
+            create_user(ch, tenant.tenant_id, DEMO_EMAIL, "Demo Admin", "admin", password)
+            _write_secret(login_path, f"{DEMO_EMAIL} {password}")
+            told.append(
+                f"sign in at /app/login as {DEMO_EMAIL} / {password} (saved in {login_path})"
+            )
+    return told
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to bind"),
+    port: int = typer.Option(8000, help="port to bind"),
+    workers: int = typer.Option(1, help="API worker processes (server mode only)"),
+) -> None:
+    """Run the service. Embedded mode: one process runs API + writer + scheduler."""
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if settings.embedded:
+        if workers != 1:
+            _fail("embedded mode runs one process; use server mode for several workers")
+        for line in bootstrap_embedded(settings):
+            typer.echo(line)
+        typer.echo("then, in another shell: .venv/bin/dealsignal demo")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+def writer(
+    consumer: str = typer.Option(
+        socket.gethostname(), help="stable consumer name: a restarted writer resumes its batches"
+    ),
+) -> None:
+    """Move events from the Redis stream into ClickHouse (server mode; embedded mode runs
+    this inside `serve`). Stops cleanly on SIGTERM/SIGINT; pending batches are resumed."""
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(run_writer(settings, consumer))
+
+
+async def _serve_until_signal(settings: Settings, *loops: str, consumer: str = "") -> None:
+    services = await open_services(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, services.stop.set)
+    runners = {
+        "writer": lambda: make_writer(services, consumer).run_forever(services.stop),
+        "webhooks": lambda: make_dispatcher(services).run_forever(services.stop),
+        "scheduler": lambda: make_scheduler(services).run_forever(services.stop),
+    }
+    try:
+        logging.getLogger("dealsignal").info("running %s", ", ".join(loops))
+        await asyncio.gather(*(runners[name]() for name in loops))
+    finally:
+        await services.close()
+
+
+async def run_writer(settings: Settings, consumer: str) -> None:
+    await _serve_until_signal(settings, "writer", consumer=consumer)
+
+
+@app.command()
+def worker() -> None:
+    """Deliver webhooks and run the scheduled jobs (stall detection, briefings). Server
+    mode; safe to run several (deliveries are claimed, jobs are locked)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(_serve_until_signal(Settings(), "webhooks", "scheduler"))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending ClickHouse migrations (also done at every start)."""
+    settings = Settings()
+    with _store(settings) as ch:
+        typer.echo(f"schema up to date in database `{ch.database}`")
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: str = typer.Option(..., help="tenant name (created if new)"),
+    scope: Scope = typer.Option(..., help="reps | crm | admin (admin implies the others)"),
+    name: str = typer.Option("", help="a label for the key"),
+) -> None:
+    """Create a key; the plaintext is printed once, alone on the last line."""
+    with _store(Settings()) as ch:
+        found = ensure_tenant(ch, tenant)
+        key, plaintext = create_api_key(ch, found.tenant_id, scope, name)
+    typer.echo(f"tenant {found.name} ({found.tenant_id}) key {key.key_id} scope {scope.value}")
+    typer.echo("store this key now; it is not shown again:")
+    typer.echo(plaintext)
+
+
+@keys_app.command("list")
+def keys_list(tenant: str = typer.Option(..., help="tenant name")) -> None:
+    with _store(Settings()) as ch:
+        found = find_tenant(ch, tenant)
+        if found is None:
+            _fail(f"no tenant named {tenant!r}")
+            return
+        for key in list_api_keys(ch, found.tenant_id):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(f"{key.key_id}\t{key.scope.value}\t{state}\t{key.name}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: str = typer.Argument(..., help="the key id (key_…)"),
+    tenant: str = typer.Option(..., help="tenant name"),
+) -> None:
+    with _store(Settings()) as ch:
+        found = find_tenant(ch, tenant)
+        if found is None:
+            _fail(f"no tenant named {tenant!r}")
+            return
+        try:
+            revoke_api_key(ch, found.tenant_id, key_id)
+        except DealsignalError as exc:
+            _fail(exc.message)
+    typer.echo(f"revoked {key_id}")
+
+
+@app.command()
+def identify(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Name the recipient behind a leaked copy of a watermarked PDF."""
+    result = identify_pdf(path.read_bytes())
+    typer.echo(
+        f"confidence: {result.confidence.value}; marks found: "
+        f"{', '.join(m.value for m in result.marks) or 'none'}"
+    )
+    if not result.link_ids:
+        _fail("no dealsignal marks found in this file")
+    with _store(Settings()) as ch:
+        for link_id in result.link_ids:
+            link = find_link_for_operator(ch, link_id)
+            if link is None:
+                typer.echo(f"{link_id}: not a link of this deployment")
+                continue
+            typer.echo(
+                f"{link_id}: {link.recipient_name} <{link.recipient_email}> "
+                f"tenant {link.tenant_id} document {link.document_id}"
+            )
+
+
+users_app = typer.Typer(help="People who sign in to the web app.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("create")
+def users_create(
+    tenant: str = typer.Option(..., help="tenant name (created if new)"),
+    email: str = typer.Option(...),
+    name: str = typer.Option(...),
+    role: str = typer.Option("rep", help="rep | manager | admin"),
+    manager: str = typer.Option("", help="the manager's email (reps)"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a person; they sign in at /app/login."""
+    with _store(Settings()) as ch:
+        found = ensure_tenant(ch, tenant)
+        try:
+            user = create_user(ch, found.tenant_id, email, name, role, password, manager)
+        except DealsignalError as exc:
+            _fail(exc.message)
+            return
+    typer.echo(f"created {user.email} ({role}) in tenant {found.name}")
+
+
+@app.command()
+def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
+    """Re-fit health and credibility weights from won/lost outcomes; keep them only if the
+    held-out Brier score improves."""
+    settings = Settings()
+    with _store(settings) as ch:
+        found = find_tenant(ch, tenant)
+        if found is None:
+            _fail(f"no tenant named {tenant!r}")
+            return
+        result = fit_weights(ch, found.tenant_id, settings)
+    for label, scores in (
+        ("CRM baseline", result.baseline),
+        ("before", result.before),
+        ("after", result.after),
+    ):
+        if scores is not None:
+            auc = "n/a" if scores.auc is None else f"{scores.auc:.3f}"
+            typer.echo(f"{label:>13}: held-out Brier {scores.brier:.4f}, AUC {auc}")
+    verdict = "stored as " + result.model_version if result.accepted else "not stored"
+    typer.echo(
+        f"{result.deals} deals, {result.train_rows} train / {result.test_rows} held-out "
+        f"rows; {verdict}: {result.reason}"
+    )
+
+
+@app.command()
+def demo(
+    base_url: str = typer.Option("", help="default: DEALSIGNAL_PUBLIC_BASE_URL"),
+    seed: int = typer.Option(7),
+) -> None:
+    """Replay a realistic deal through the running server's real endpoints and print who
+    read what and the engagement it produced (start `dealsignal serve` first)."""
+    settings = Settings()
+    key_path = settings.data_dir / "admin_key"
+    if not key_path.exists():
+        _fail(f"{key_path} not found: start the server once (make run) to create it")
+    run_demo_sync(base_url or settings.public_base_url, key_path.read_text().strip(), seed=seed)
+
+
+def main() -> None:
+    try:
+        app()
+    except DealsignalError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from exc
+
+
+if __name__ == "__main__":
+    main()

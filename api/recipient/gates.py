@@ -1,0 +1,153 @@
+"""Email gate and passcode: the form, its answer, the signed cookie that proves it was
+passed, and a per-link, per-viewer attempt limit."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.i18n import Translator
+from api.pages import render_page
+from api.recipient.pages import (
+    VIEWER_COOKIE,
+    ShowPage,
+    set_viewer_cookie,
+    translator_for_request,
+    usable_link,
+    viewer_id_of,
+)
+from api.services import Services, ServicesDep
+from tracker import redis_keys
+from tracker.documents import get_document
+from tracker.errors import NotFound
+from tracker.links import Link, check_passcode
+from tracker.tokens import LinkClaims, TokenPurpose
+
+__all__ = ["gate_page", "gate_passed", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+_PASSCODE_ATTEMPTS = 10  # per link and viewer per 15 minutes
+
+
+def gate_cookie_name(link: Link) -> str:
+    return f"ds_gate_{link.link_id}"
+
+
+def gate_passed(services: Services, request: Request, link: Link) -> bool:
+    if not (link.email_gate or link.has_passcode):
+        return True
+    raw = request.cookies.get(gate_cookie_name(link), "")
+    try:
+        claims = services.signer.read_link_token(raw, TokenPurpose.GATE)
+    except NotFound:
+        return False
+    return claims == LinkClaims(link.tenant_id, link.link_id)
+
+
+def gate_page(
+    translator: Translator,
+    link: Link,
+    title: str,
+    token: str,
+    *,
+    error: str = "",
+    email: str = "",
+    status: int = 200,
+) -> Response:
+    return render_page(
+        "gate.html",
+        translator,
+        status=status,
+        title=title,
+        document_title=title,
+        action=f"/v/{token}",
+        email_gate=link.email_gate,
+        passcode=link.has_passcode,
+        error=error,
+        email=email,
+    )
+
+
+@router.post("/v/{token}")
+async def pass_gate(
+    token: str,
+    request: Request,
+    services: ServicesDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    passcode: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    try:
+        link = await usable_link(services, request, token)
+    except ShowPage as page:
+        return page.response
+    translator = translator_for_request(request, services, link)
+    _ = translator.gettext
+    doc = await run_in_threadpool(
+        get_document, services.clickhouse, link.tenant_id, link.document_id
+    )
+    email = email.strip()
+    if link.email_gate and not _EMAIL.match(email):
+        return gate_page(
+            translator,
+            link,
+            doc.title,
+            token,
+            email=email,
+            status=400,
+            error=_("Enter a valid email address."),
+        )
+    if link.has_passcode:
+        if not await _attempt_allowed(services, request, link):
+            return gate_page(
+                translator,
+                link,
+                doc.title,
+                token,
+                email=email,
+                status=429,
+                error=_("Too many attempts. Wait a few minutes and try again."),
+            )
+        if not await run_in_threadpool(check_passcode, link.passcode_hash, passcode):
+            return gate_page(
+                translator,
+                link,
+                doc.title,
+                token,
+                email=email,
+                status=403,
+                error=_("That passcode is not right."),
+            )
+    viewer_id, fresh = viewer_id_of(request)
+    if email:
+        key = redis_keys.gate_email(link.tenant_id, link.link_id)
+        await services.redis.client.hset(key, viewer_id, email)
+    response = RedirectResponse(f"/v/{token}", status_code=303)
+    gate = services.signer.link_token(LinkClaims(link.tenant_id, link.link_id), TokenPurpose.GATE)
+    response.set_cookie(
+        gate_cookie_name(link),
+        gate,
+        max_age=30 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    if fresh:
+        set_viewer_cookie(response, viewer_id, request)
+    return response
+
+
+async def _attempt_allowed(services: Services, request: Request, link: Link) -> bool:
+    viewer_id = request.cookies.get(VIEWER_COOKIE, "anonymous")
+    key = redis_keys.passcode_attempts(link.link_id, viewer_id)
+    redis = services.redis.client
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, 900, nx=True)
+        attempts, _ = await pipe.execute()
+    return int(attempts) <= _PASSCODE_ATTEMPTS

@@ -1,0 +1,258 @@
+"""The CRM's push payloads, validated whole at the edge (strict: unknown fields are refused),
+each turned into its `tracker` domain object by `to_domain()`; and what a read of a stored
+opportunity returns. Batch bodies beyond `_HARD_CAP` items are refused by validation before
+the endpoints count them against `limits.max_batch_items`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from tracker.crm import (
+    CRM_ID_PATTERN,
+    CURRENCIES,
+    Activity,
+    ActivityType,
+    Contact,
+    DealOutcome,
+    ForecastCategory,
+    Opportunity,
+    Outcome,
+    Stage,
+)
+
+__all__ = [
+    "Accepted",
+    "ActivityBatch",
+    "OpportunityBatch",
+    "OpportunityIn",
+    "OpportunityOut",
+    "OutcomeBatch",
+]
+
+CrmId = Annotated[str, StringConstraints(pattern=CRM_ID_PATTERN)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+Currency = Annotated[str, Field(description="ISO 4217, e.g. CNY, USD, EUR")]
+_HARD_CAP = 100_000  # bodies beyond this are refused by validation before any counting
+
+
+def _currency(value: str) -> str:
+    if value not in CURRENCIES:
+        raise PydanticCustomError(
+            "unknown_currency", "not an ISO 4217 currency code: {value}", {"value": value}
+        )
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactIn(Strict):
+    id: CrmId
+    name: Name
+    email: Email | None = None
+    role: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    is_decision_maker: bool = False
+
+
+class OpportunityIn(Strict):
+    account: Name
+    amount: Money
+    currency: Currency
+    stage: Stage
+    stage_entered_at: AwareDatetime | None = None
+    expected_close_date: date | None = None
+    probability: Annotated[int, Field(ge=0, le=100, description="the CRM's, 0–100")]
+    forecast_category: ForecastCategory
+    owner: Email
+    manager: Email | None = None
+    contacts: Annotated[list[ContactIn], Field(max_length=200)] = []
+    updated_at: AwareDatetime = Field(description="the CRM's last-modified time (wins if newer)")
+    account_employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    account_growth_pct: Annotated[float, Field(ge=-100, le=100_000)] | None = None
+    payment_issues: bool | None = None
+    support_escalations: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    product_lines: Annotated[int, Field(ge=0, le=10_000)] = 0
+
+    _check_currency = field_validator("currency")(_currency)
+
+    @model_validator(mode="after")
+    def _unique_contacts(self) -> Self:
+        ids = [c.id for c in self.contacts]
+        if len(ids) != len(set(ids)):
+            raise PydanticCustomError("duplicate_contact", "contact ids must be unique")
+        return self
+
+    def to_domain(self, opportunity_id: str) -> Opportunity:
+        return Opportunity(
+            opportunity_id=opportunity_id,
+            account=self.account,
+            amount=self.amount,
+            currency=self.currency,
+            stage=self.stage.value,
+            probability=self.probability,
+            forecast_category=self.forecast_category.value,
+            owner=self.owner,
+            manager=self.manager or "",
+            updated_at=self.updated_at,
+            stage_entered_at=self.stage_entered_at,
+            expected_close_date=self.expected_close_date,
+            account_employees=self.account_employees,
+            account_growth_pct=self.account_growth_pct,
+            payment_issues=self.payment_issues,
+            support_escalations=self.support_escalations,
+            product_lines=self.product_lines,
+            contacts=tuple(
+                Contact(c.id, c.name, c.email or "", c.role, c.is_decision_maker)
+                for c in self.contacts
+            ),
+        )
+
+
+class OpportunityItem(OpportunityIn):
+    id: CrmId
+
+
+class OpportunityBatch(Strict):
+    items: Annotated[list[OpportunityItem], Field(min_length=1, max_length=_HARD_CAP)]
+
+
+class ActivityIn(Strict):
+    id: CrmId = Field(description="the CRM's external id; re-sending it is harmless")
+    opportunity_id: CrmId
+    type: ActivityType
+    occurred_at: AwareDatetime
+    customer_initiated: bool = False
+    attendees: Annotated[list[CrmId], Field(max_length=200)] = []
+    from_stage: Stage | None = None
+    to_stage: Stage | None = None
+    old_close_date: date | None = None
+    new_close_date: date | None = None
+    subject: Text = ""
+    updated_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.type is ActivityType.STAGE_CHANGE and self.to_stage is None:
+            raise PydanticCustomError("missing_to_stage", "a stage_change needs to_stage")
+        if self.type is ActivityType.CLOSE_DATE_CHANGE and self.new_close_date is None:
+            raise PydanticCustomError(
+                "missing_new_close_date", "a close_date_change needs new_close_date"
+            )
+        return self
+
+    def to_domain(self) -> Activity:
+        return Activity(
+            activity_id=self.id,
+            opportunity_id=self.opportunity_id,
+            activity_type=self.type.value,
+            occurred_at=self.occurred_at,
+            customer_initiated=self.customer_initiated,
+            attendees=tuple(self.attendees),
+            from_stage=self.from_stage.value if self.from_stage else "",
+            to_stage=self.to_stage.value if self.to_stage else "",
+            old_close_date=self.old_close_date,
+            new_close_date=self.new_close_date,
+            subject=self.subject,
+            updated_at=self.updated_at,
+        )
+
+
+class ActivityBatch(Strict):
+    items: Annotated[list[ActivityIn], Field(min_length=1, max_length=_HARD_CAP)]
+
+
+class OutcomeIn(Strict):
+    opportunity_id: CrmId
+    outcome: Outcome
+    actual_amount: Money
+    currency: Currency
+    closed_at: AwareDatetime
+    reason: Text = ""
+    updated_at: AwareDatetime | None = None
+
+    _check_currency = field_validator("currency")(_currency)
+
+    def to_domain(self) -> DealOutcome:
+        return DealOutcome(
+            opportunity_id=self.opportunity_id,
+            outcome=self.outcome.value,
+            actual_amount=self.actual_amount,
+            currency=self.currency,
+            closed_at=self.closed_at,
+            reason=self.reason,
+            updated_at=self.updated_at,
+        )
+
+
+class OutcomeBatch(Strict):
+    items: Annotated[list[OutcomeIn], Field(min_length=1, max_length=_HARD_CAP)]
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str
+    email: str
+    role: str
+    is_decision_maker: bool
+
+
+class OpportunityOut(BaseModel):
+    id: str
+    account: str
+    amount: Decimal
+    currency: str
+    stage: str
+    stage_entered_at: datetime | None
+    expected_close_date: date | None
+    probability: int
+    forecast_category: str
+    owner: str
+    manager: str
+    contacts: list[ContactOut]
+    account_employees: int | None
+    account_growth_pct: float | None
+    payment_issues: bool | None
+    support_escalations: int | None
+    product_lines: int
+    updated_at: datetime
+    received_at: datetime | None
+
+    @classmethod
+    def of(cls, o: Opportunity) -> OpportunityOut:
+        fields: dict[str, Any] = {
+            name: getattr(o, name) for name in cls.model_fields if name not in ("id", "contacts")
+        }
+        contacts = [
+            ContactOut(
+                id=c.contact_id,
+                name=c.name,
+                email=c.email,
+                role=c.role,
+                is_decision_maker=c.is_decision_maker,
+            )
+            for c in o.contacts
+        ]
+        return cls(id=o.opportunity_id, contacts=contacts, **fields)
+
+
+class Accepted(BaseModel):
+    accepted: int = Field(description="items written (re-sends and stale updates included)")

@@ -1,0 +1,94 @@
+"""CRM pull: engagement scores and the opportunity timeline.
+
+    GET /api/v1/opportunities/{id}/engagement   crm or reps scope; `X-Score-Cache: hit|miss`
+    GET /api/v1/scores?updated_since=&cursor=&limit=   crm scope; the bulk sync
+    GET /api/v1/opportunities/{id}/timeline?limit=     crm or reps scope
+
+Another tenant's opportunity (or an unknown one) is 404 `opportunity_not_found`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import AwareDatetime
+from starlette.concurrency import run_in_threadpool
+
+from api.rest.auth import CrmPrincipal, ReaderPrincipal
+from api.services import ServicesDep
+from scoring import (
+    OpportunityEngagement,
+    ScoresPage,
+    Timeline,
+    build_timeline,
+    opportunity_engagement_json,
+    scores_page,
+)
+from tracker.crm import CRM_ID_PATTERN
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["scores"])
+
+
+OpportunityPath = Annotated[str, Path(pattern=CRM_ID_PATTERN)]
+
+
+@router.get("/opportunities/{opportunity_id}/engagement", response_model=OpportunityEngagement)
+async def engagement(
+    opportunity_id: OpportunityPath,
+    principal: ReaderPrincipal,
+    services: ServicesDep,
+) -> Response:
+    payload, cached = await opportunity_engagement_json(
+        services.clickhouse,
+        services.redis.client,
+        services.settings.scoring,
+        principal.tenant_id,
+        opportunity_id,
+    )
+    return Response(
+        payload,
+        media_type="application/json",
+        headers={"X-Score-Cache": "hit" if cached else "miss"},
+    )
+
+
+@router.get("/scores")
+async def scores(
+    principal: CrmPrincipal,
+    services: ServicesDep,
+    updated_since: Annotated[
+        AwareDatetime | None,
+        Query(description="only opportunities with anything received since (ISO 8601, zoned)"),
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ScoresPage:
+    return await scores_page(
+        services.clickhouse,
+        services.redis.client,
+        services.settings.scoring,
+        principal.tenant_id,
+        updated_since=updated_since,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.get("/opportunities/{opportunity_id}/timeline")
+async def timeline(
+    opportunity_id: OpportunityPath,
+    principal: ReaderPrincipal,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Timeline:
+    return await run_in_threadpool(
+        build_timeline,
+        services.clickhouse,
+        principal.tenant_id,
+        opportunity_id,
+        services.settings.scoring,
+        limit=limit,
+    )

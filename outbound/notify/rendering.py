@@ -1,0 +1,50 @@
+"""One notification event's facts → the `Message` a person reads, in their language. The
+phrases live in `outbound.notify.messages`; the daily briefing's layout in
+`outbound.notify.briefing_text`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from outbound.notify.briefing_text import briefing_message
+from outbound.notify.messages import LOCALES, Line, Message, duration, text
+
+__all__ = ["render"]
+
+
+def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
+    """Title and lines for one event's facts (see `outbound.notify.events` for the keys)."""
+    loc = locale if locale in LOCALES else "en"
+    f = {k: str(v) for k, v in facts.items() if isinstance(v, str | int | float)}
+    lines: list[Line] = []
+    if event == "document.viewed":
+        title = text(loc, "viewed", recipient=f["recipient_name"], document=f["document_title"])
+        span = duration(loc, float(f.get("read_seconds", 0)))
+        value = text(loc, "read_value", duration=span, pages=f.get("read_pages", 0))
+        lines.append(Line(value, text(loc, "read_time")))
+    elif event == "link.downloaded":
+        title = text(loc, "downloaded", recipient=f["recipient_name"], document=f["document_title"])
+    elif event == "link.forwarded":
+        title = text(loc, "forwarded", document=f["document_title"])
+        lines.append(Line(f["recipient_name"], text(loc, "forwarded_from")))
+    elif event == "opportunity.stalled":
+        title = text(loc, "stalled", account=f["account"])
+        lines.append(Line(f.get("owner_name", ""), text(loc, "owner")))
+        if f.get("summary"):
+            lines.append(Line(str(f["summary"]), text(loc, "reason")))
+        if f.get("manager_name"):
+            lines.append(Line(text(loc, "todo_added", manager=f["manager_name"])))
+    elif event == "health.red":
+        title = text(loc, "health_red", account=f["account"])
+        previous = text(loc, f"band.{f.get('previous_band', 'yellow')}")
+        value = text(loc, "health_value_fmt", value=f.get("value", ""), previous=previous)
+        lines.append(Line(value, text(loc, "health_value")))
+        for reason in facts.get("reasons", [])[:3]:
+            lines.append(Line(str(reason), text(loc, "reason")))
+    elif event == "briefing.daily":
+        return briefing_message(loc, facts)
+    else:
+        raise ValueError(f"unknown notification event {event!r}")
+    if f.get("account") and event.startswith(("document", "link")):
+        lines.append(Line(str(f["account"]), text(loc, "account")))
+    return Message(title=title, lines=lines, locale=loc)

@@ -1,0 +1,89 @@
+"""The email channel: one message per addressee over the tenant's SMTP relay (stdlib
+`smtplib` in a worker thread), plain text + HTML, UTF-8, non-ASCII headers RFC 2047-encoded.
+SMTP 4xx replies, timeouts and connection errors are retried; 5xx replies (bad recipient,
+auth failure) fail. The relay's password is opened from the sealed config per attempt and
+never logged."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+import time
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import orjson
+
+from outbound.notify.cache import ChannelCache
+from outbound.notify.service import open_config
+from outbound.webhooks import Job, Outcome, OutcomeKind, SealedSecretError, SecretBox
+
+__all__ = ["EmailChannel", "build_email"]
+
+
+def build_email(config: dict[str, Any], mail: dict[str, Any]) -> EmailMessage:
+    message = EmailMessage()
+    sender = str(config["sender"])
+    local, _, domain = sender.partition("@")
+    message["From"] = Address(str(config.get("sender_name", "")), local, domain)
+    message["To"] = str(mail["to"])
+    message["Subject"] = str(mail["subject"])
+    message["Message-ID"] = make_msgid(idstring=str(mail.get("id", "")), domain=domain)
+    message.set_content(str(mail["text"]), charset="utf-8")
+    message.add_alternative(str(mail["html"]), subtype="html", charset="utf-8")
+    return message
+
+
+def _send(config: dict[str, Any], message: EmailMessage, timeout: float) -> None:
+    host, port, security = str(config["host"]), int(config["port"]), config["security"]
+    smtp: smtplib.SMTP
+    if security == "ssl":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("username"):
+            smtp.login(str(config["username"]), str(config["password"]))
+        smtp.send_message(message)
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, cache: ChannelCache, box: SecretBox, *, timeout: float = 15.0) -> None:
+        self.cache = cache
+        self.box = box
+        self.timeout = timeout
+
+    async def aclose(self) -> None:
+        return None
+
+    async def deliver(self, job: Job) -> Outcome:
+        channel = await self.cache.find(job.tenant_id, job.target_id)
+        if channel is None:
+            return Outcome(OutcomeKind.DROP, error="notification channel deleted")
+        try:
+            config = open_config(self.box, channel)
+        except SealedSecretError:
+            return Outcome(OutcomeKind.FAIL, error="secret_unavailable")
+        message = build_email(config, orjson.loads(job.body))
+        started = time.perf_counter()
+        try:
+            await asyncio.to_thread(_send, config, message, self.timeout)
+        except smtplib.SMTPRecipientsRefused:
+            return Outcome(OutcomeKind.FAIL, error="recipient refused", duration_ms=_ms(started))
+        except smtplib.SMTPResponseException as exc:
+            kind = OutcomeKind.RETRY if 400 <= exc.smtp_code < 500 else OutcomeKind.FAIL
+            return Outcome(kind, error=f"SMTP {exc.smtp_code}", duration_ms=_ms(started))
+        except (smtplib.SMTPException, OSError) as exc:
+            return Outcome(OutcomeKind.RETRY, error=type(exc).__name__, duration_ms=_ms(started))
+        return Outcome(OutcomeKind.SENT, 250, duration_ms=_ms(started))
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

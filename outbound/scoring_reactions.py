@@ -1,0 +1,114 @@
+"""What leaves the service when scoring finds something: `scoring.published` events become
+signed webhooks (`opportunity.stalled`, `opportunity.unstalled`, `health.changed`) and, given
+a notifier, messages to the rep and manager plus the manager's stall to-do.
+
+Every step is idempotent per event (webhook dedupe keys, the outbox's dedupe, to-do ids
+derived from the episode), since a job publishes again after a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from outbound.notify import Notifier, notify_health_red, notify_stall, resolve_stall
+from outbound.webhooks import WebhookEmitter
+from scoring import (
+    BandChanged,
+    ScoringEvent,
+    ScoringListener,
+    StallCleared,
+    StallDeal,
+    StallEpisode,
+    StallOpened,
+)
+
+__all__ = ["scoring_listener", "stall_payload"]
+
+
+def stall_payload(episode: StallEpisode, deal: StallDeal) -> dict[str, Any]:
+    """The body of `opportunity.stalled` / `opportunity.unstalled` (the webhook contract)."""
+    recipients = [e for e in (episode.owner, episode.manager) if e]
+    return {
+        "opportunity_id": episode.opportunity_id,
+        "episode_id": episode.episode_id,
+        "rules": list(episode.rules),
+        "summary": episode.summary,
+        "account": deal.account,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "stage": deal.stage,
+        "owner": episode.owner,
+        "manager": episode.manager,
+        "recipients": recipients,
+        "onset_at": episode.onset_at.isoformat(),
+        "last_activity_at": (
+            episode.last_activity_at.isoformat() if episode.last_activity_at else None
+        ),
+        "detected_at": episode.detected_at.isoformat(),
+        "cleared_at": episode.cleared_at.isoformat() if episode.cleared_at else None,
+    }
+
+
+def scoring_listener(emitter: WebhookEmitter, notifier: Notifier | None) -> ScoringListener:
+    async def react(event: ScoringEvent) -> None:
+        if isinstance(event, StallOpened):
+            await _stall_opened(emitter, notifier, event)
+        elif isinstance(event, StallCleared):
+            await _stall_cleared(emitter, notifier, event)
+        else:
+            await _band_changed(emitter, notifier, event)
+
+    return react
+
+
+async def _stall_opened(
+    emitter: WebhookEmitter, notifier: Notifier | None, event: StallOpened
+) -> None:
+    episode = event.episode
+    await emitter.emit(
+        event.tenant_id,
+        "opportunity.stalled",
+        stall_payload(episode, event.deal),
+        dedupe_key=episode.episode_id,
+    )
+    if notifier is not None:  # idempotent per episode: one message, one to-do
+        await notify_stall(notifier, event.tenant_id, episode)
+
+
+async def _stall_cleared(
+    emitter: WebhookEmitter, notifier: Notifier | None, event: StallCleared
+) -> None:
+    episode = event.episode
+    data = {**stall_payload(episode, event.deal), "reason": event.reason}
+    await emitter.emit(
+        event.tenant_id,
+        "opportunity.unstalled",
+        data,
+        dedupe_key=f"{episode.episode_id}:cleared",
+    )
+    if notifier is not None:
+        await resolve_stall(notifier.ch, event.tenant_id, episode.episode_id)
+
+
+async def _band_changed(
+    emitter: WebhookEmitter, notifier: Notifier | None, event: BandChanged
+) -> None:
+    data = {
+        "opportunity_id": event.opportunity_id,
+        "previous_band": event.previous_band,
+        "band": event.band,
+        "value": event.value,
+        "owner": event.owner,
+        "manager": event.manager,
+        "actions": list(event.actions),
+    }
+    await emitter.emit(event.tenant_id, "health.changed", data, dedupe_key=event.change_key)
+    if notifier is not None and event.band == "red":
+        await notify_health_red(
+            notifier,
+            event.tenant_id,
+            event.opportunity_id,
+            value=event.value,
+            previous_band=event.previous_band,
+            reasons=list(event.actions),
+            change_id=event.change_key,
+        )

@@ -1,0 +1,86 @@
+"""What the lead wires: the dispatcher's extra channels and the scheduler's jobs.
+
+WebhookDispatcher(settings, redis, ch, extra_channels=notification_channels(settings, redis, ch))
+Scheduler(redis, [..., pump_job(...), briefing_job(...), todo_job(...)])
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as aioredis
+
+from outbound.notify.alerts import resolve_cleared_todos
+from outbound.notify.briefing import BriefingSource, run_briefings
+from outbound.notify.cache import ChannelCache
+from outbound.notify.model import ChannelKind
+from outbound.notify.outbox import Notifier
+from outbound.notify.senders import RobotChannel
+from outbound.notify.settings import NotifySettings, notify_settings
+from outbound.notify.smtp import EmailChannel
+from outbound.webhooks import Channel, SecretBox
+from tracker.config import Settings, resolve_secret_keys
+from tracker.crm import tenants_with_opportunities
+from tracker.scheduler import PeriodicJob
+from tracker.stores import ClickHouse
+
+__all__ = ["briefing_job", "notification_channels", "pump_job", "todo_job"]
+
+
+def notification_channels(
+    settings: Settings,
+    redis: aioredis.Redis,
+    ch: ClickHouse,
+    *,
+    notify: NotifySettings | None = None,
+) -> list[Channel]:
+    """WeCom, Feishu, Slack and email senders for `WebhookDispatcher(extra_channels=…)`."""
+    del redis  # the dispatcher owns the queues
+    ns = notify or notify_settings(settings)
+    cache = ChannelCache(ch, ns.cache_seconds)
+    box = SecretBox(resolve_secret_keys(settings))
+    robots: list[Channel] = [
+        RobotChannel(kind, settings, cache, box)
+        for kind in (ChannelKind.WECOM, ChannelKind.FEISHU, ChannelKind.SLACK)
+    ]
+    return [*robots, EmailChannel(cache, box, timeout=ns.smtp_timeout_seconds)]
+
+
+def pump_job(notifier: Notifier, *, interval_seconds: float = 1.0) -> PeriodicJob:
+    """Moves due notices from the outbox to the channel queues (until none is due). Never
+    run for one tenant: it moves every tenant's notices (and is due every few seconds)."""
+
+    async def run() -> None:
+        while await notifier.pump_once() >= notifier.ns.outbox_batch:
+            await asyncio.sleep(0)
+
+    return PeriodicJob("notify-pump", interval_seconds, run, timeout_seconds=120.0)
+
+
+def briefing_job(
+    notifier: Notifier, ch: ClickHouse, *, source: BriefingSource | None = None
+) -> PeriodicJob:
+    async def run() -> int:
+        return await run_briefings(notifier, ch, source=source)
+
+    async def for_tenant(tenant_id: str) -> int:
+        return await run_briefings(notifier, ch, source=source, tenant_ids=[tenant_id])
+
+    return PeriodicJob(
+        "notify-briefing", notifier.ns.briefing_interval_seconds, run, for_tenant=for_tenant
+    )
+
+
+def todo_job(ch: ClickHouse, *, interval_seconds: float = 300.0) -> PeriodicJob:
+    """Resolves managers' stall to-dos once the stall has cleared."""
+
+    async def for_tenant(tenant_id: str) -> int:
+        return await resolve_cleared_todos(ch, tenant_id)
+
+    async def run() -> int:
+        done = 0
+        for tenant_id in await asyncio.to_thread(tenants_with_opportunities, ch):
+            done += await for_tenant(tenant_id)
+        return done
+
+    return PeriodicJob("notify-todos", interval_seconds, run, for_tenant=for_tenant)

@@ -1,0 +1,239 @@
+"""Engagement score = Σ weighted components, each 0–1, scaled to 0–100.
+
+    component        value (decayed)                              undecayed
+    depth            best document's read depth                   same on raw dwell
+    breadth          min(Σ_people 2^(−age/hl) / target_people, 1) min(people / target, 1)
+    decision_maker   max over decision-makers of 2^(−age/hl)      1 if any engaged
+    revisit          min(Σ 2^(−age/7d) over revisits / target, 1) min(revisits / target, 1)
+    pricing          min(pricing share / target share, 1) × 2^(−age of last pricing read/7d)
+    download         min(Σ 2^(−age/7d) over downloads / target, 1) min(downloads / target, 1)
+    meeting          min(Σ 2^(−age/14d) over meetings / target, 1) min(meetings / target, 1)
+
+People age with the document half-life (7 d) for reading and the meeting half-life (14 d) for
+meetings, whichever is fresher. `meeting` applies to opportunities only and `pricing` only
+when a read document has pages tagged `pricing`; the weights of what applies are rescaled to
+100. Explanations add up: value + fading loss + Σ shortfalls = 100, where the fading loss is
+Σ points × (undecayed − decayed) and a component's shortfall is its points × (1 − undecayed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scoring.engagement.repository import ScopeKind
+from scoring.engagement.signals import Signals, decay
+from scoring.engagement.wording import negative_summary, positive_summary, when
+from scoring.model import (
+    Band,
+    Component,
+    EngagedPerson,
+    Factor,
+    Freshness,
+    Notice,
+    Score,
+    Sufficiency,
+    SufficiencyLevel,
+)
+from tracker.config import ScoringSettings
+
+__all__ = ["band_of", "score_signals"]
+
+_STALE_DAYS = 30
+
+
+def band_of(value: float, tuning: ScoringSettings) -> Band:
+    if value >= tuning.hot_threshold:
+        return Band.HOT
+    return Band.WARM if value >= tuning.warm_threshold else Band.COLD
+
+
+def _cap(x: float) -> float:
+    return max(0.0, min(x, 1.0))
+
+
+def _components(
+    s: Signals, scope: ScopeKind, now: datetime, t: ScoringSettings
+) -> dict[str, tuple[float, float, float]]:
+    """name → (weight, decayed value, undecayed value) for the components that apply."""
+    doc_hl, meet_hl = t.document_half_life_days, t.meeting_half_life_days
+    best = s.best_version
+    weights = {p.person: p.weight(now, doc_hl, meet_hl) for p in s.people}
+    dms = [weights[p.person] for p in s.people if p.is_decision_maker]
+    out = {
+        "depth": (t.weight_depth, best.depth if best else 0.0, best.depth_raw if best else 0.0),
+        "breadth": (
+            t.weight_breadth,
+            _cap(sum(weights.values()) / t.breadth_target_people),
+            _cap(len(s.people) / t.breadth_target_people),
+        ),
+        "decision_maker": (t.weight_decision_maker, max(dms, default=0.0), 1.0 if dms else 0.0),
+        "revisit": (
+            t.weight_revisit,
+            _cap(s.revisits_decayed / t.revisit_target),
+            _cap(s.revisits / t.revisit_target),
+        ),
+        "download": (
+            t.weight_download,
+            _cap(s.downloads_decayed / t.download_target),
+            _cap(s.downloads / t.download_target),
+        ),
+    }
+    if any(v.has_pricing for v in s.versions):
+        share = _pricing_share(s)
+        last = max((v.pricing_last_at for v in s.versions if v.pricing_last_at), default=None)
+        raw = _cap(share / t.pricing_share_target)
+        out["pricing"] = (t.weight_pricing, raw * decay(last, now, doc_hl), raw)
+    if scope is ScopeKind.OPPORTUNITY:
+        out["meeting"] = (
+            t.weight_meeting,
+            _cap(s.meetings_decayed / t.meeting_target),
+            _cap(s.meetings / t.meeting_target),
+        )
+    return out
+
+
+def _pricing_share(s: Signals) -> float:
+    dwell = s.dwell_ms
+    return sum(v.pricing_ms for v in s.versions) / dwell if dwell else 0.0
+
+
+def _sufficiency(s: Signals, t: ScoringSettings) -> Sufficiency:
+    dwell_s = s.dwell_ms / 1000.0
+    if s.human_events == 0 and s.meetings == 0:
+        level = SufficiencyLevel.NONE
+    elif dwell_s < t.sufficient_dwell_seconds and s.meetings == 0:
+        level = SufficiencyLevel.LOW
+    else:
+        level = SufficiencyLevel.OK
+    return Sufficiency(
+        level=level,
+        human_events=s.human_events,
+        bot_events=s.bot_events,
+        dwell_seconds=round(dwell_s, 1),
+        people=len(s.people),
+        meetings=s.meetings,
+    )
+
+
+def _warnings(s: Signals, sufficiency: Sufficiency, now: datetime) -> list[Notice]:
+    notes: list[Notice] = []
+    if sufficiency.level is SufficiencyLevel.NONE:
+        notes.append(Notice(code="no_engagement", message="No buyer activity recorded yet."))
+    elif sufficiency.level is SufficiencyLevel.LOW:
+        notes.append(
+            Notice(
+                code="little_data",
+                message=f"Only {sufficiency.dwell_seconds:g} s of reading so far; "
+                "treat this score as a first impression.",
+            )
+        )
+    if s.bot_events:
+        notes.append(
+            Notice(
+                code="bot_events_excluded",
+                message=f"{s.bot_events} events from automated clients (link scanners, "
+                "previews, bots) were ignored.",
+            )
+        )
+    unknown = [v.version_id for v in s.versions if not v.known]
+    if unknown:
+        notes.append(
+            Notice(
+                code="unknown_document_version",
+                message=f"Page word counts unknown for {len(unknown)} document version(s); "
+                "reading depth assumes the minimum time per page.",
+            )
+        )
+    if s.versions and not any(v.has_pricing for v in s.versions):
+        notes.append(
+            Notice(
+                code="no_pricing_pages",
+                message="No read document has pages tagged `pricing`; pricing focus is not scored.",
+            )
+        )
+    last = max((t for t in (s.last_event_at, s.last_activity_at) if t), default=None)
+    if last is not None and (now - last).days >= _STALE_DAYS:
+        notes.append(
+            Notice(code="stale", message=f"The newest buyer activity was {when(last, now)}.")
+        )
+    return notes
+
+
+def score_signals(
+    s: Signals,
+    scope: ScopeKind,
+    now: datetime,
+    tuning: ScoringSettings,
+    *,
+    label: str = "",
+    people_limit: int = 20,
+) -> Score:
+    parts = _components(s, scope, now, tuning)
+    scale = 100.0 / sum(w for w, _, _ in parts.values())
+    components = {
+        name: Component(
+            value=round(v, 4),
+            undecayed=round(raw, 4),
+            points=round(w * scale * v, 2),
+            max_points=round(w * scale, 2),
+        )
+        for name, (w, v, raw) in parts.items()
+    }
+    value = round(min(sum(w * scale * v for w, v, _ in parts.values()), 100.0), 1)
+    positives = [
+        Factor(code=code, summary=summary, contribution=c.points)
+        for name, c in components.items()
+        if c.points >= 0.5
+        for code, summary in [positive_summary(name, s, now)]
+    ]
+    fading = sum(w * scale * (raw - v) for w, v, raw in parts.values())
+    negatives = [
+        Factor(code=code, summary=summary, contribution=-round(w * scale * (1 - raw), 2))
+        for name, (w, _, raw) in parts.items()
+        if w * scale * (1 - raw) >= 0.5
+        for code, summary in [negative_summary(name, s, now)]
+    ]
+    if fading >= 0.5:
+        negatives.append(
+            Factor(
+                code="engagement_fading",
+                summary=negative_summary("fading", s, now)[1],
+                contribution=-round(fading, 2),
+            )
+        )
+    sufficiency = _sufficiency(s, tuning)
+    doc_hl, meet_hl = tuning.document_half_life_days, tuning.meeting_half_life_days
+    people = sorted(s.people, key=lambda p: -p.weight(now, doc_hl, meet_hl))[:people_limit]
+    best = s.best_version
+    return Score(
+        scope=scope.name.lower(),
+        key=s.key,
+        label=label,
+        value=value,
+        band=band_of(value, tuning),
+        top_positive=sorted(positives, key=lambda f: -f.contribution)[:3],
+        top_negative=sorted(negatives, key=lambda f: f.contribution)[:3],
+        warnings=_warnings(s, sufficiency, now),
+        components=components,
+        people=[
+            EngagedPerson(
+                person=p.person,
+                name=p.name,
+                email=p.email,
+                is_decision_maker=p.is_decision_maker,
+                forwarded=p.forwarded,
+                last_engaged_at=p.last_engaged_at,
+            )
+            for p in people
+        ],
+        visits=s.visits,
+        revisits=s.revisits,
+        downloads=s.downloads,
+        pricing_focus=round(_pricing_share(s), 4),
+        depth=round(best.depth if best else 0.0, 4),
+        freshness=Freshness(
+            last_event_at=s.last_event_at, last_activity_at=s.last_activity_at, data_as_of=now
+        ),
+        sufficiency=sufficiency,
+        scored_at=now,
+    )

@@ -1,0 +1,211 @@
+"""Health, evidence and forecast services for the API.
+
+    opportunity_health / opportunity_evidence   one opportunity, now (or as of a moment)
+    forecast_rollup      open deals expected to close in a period plus deals already won
+                         in it, per rep, team (manager) and in total, per currency, with
+                         P10/P50/P90 of won revenue from a seeded Monte Carlo where each open
+                         deal is won with its calibrated probability
+
+Daily forecast snapshots (the calibration input) live in `scoring.forecast.daily_snapshots`.
+
+Periods: `2025` · `2025-Q1` · `2025-03` · `2025-W10` (ISO week)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel
+
+from scoring.forecast.evidence import ForecastEvidence
+from scoring.forecast.montecarlo import simulate_totals
+from scoring.forecast.snapshot_store import won_in_period
+from scoring.health.assess import Assessment, HealthResult, assess, load_tenant_scoring
+from tracker.clock import utcnow
+from tracker.config import Settings
+from tracker.errors import BadRequest, NotFound
+from tracker.stores import ClickHouse
+
+__all__ = [
+    "ForecastRollup",
+    "RollupLine",
+    "forecast_rollup",
+    "opportunity_evidence",
+    "opportunity_health",
+    "parse_period",
+]
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """[start, end) of a year, quarter, month or ISO week."""
+    if m := re.fullmatch(r"(\d{4})", text):
+        y = int(m[1])
+        return date(y, 1, 1), date(y + 1, 1, 1)
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
+        y, q = int(m[1]), int(m[2])
+        return date(y, 3 * q - 2, 1), date(y + q // 4, (3 * q) % 12 + 1, 1)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        y, mo = int(m[1]), int(m[2])
+        if 1 <= mo <= 12:
+            return date(y, mo, 1), date(y + mo // 12, mo % 12 + 1, 1)
+    if m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+        try:
+            start = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        except ValueError:
+            pass
+        else:
+            return start, start + timedelta(days=7)
+    raise BadRequest(
+        "period must be YYYY, YYYY-Qn, YYYY-MM or YYYY-Www", code="invalid_period", period=text
+    )
+
+
+def _one(
+    ch: ClickHouse, settings: Settings, tenant_id: str, opportunity_id: str, as_of: datetime | None
+) -> Assessment:
+    scoring = load_tenant_scoring(ch, tenant_id, settings.scoring)
+    now = utcnow()
+    found = assess(ch, scoring, tenant_id, [opportunity_id], as_of or now, now=now)
+    if opportunity_id not in found:
+        raise NotFound("unknown opportunity", code="opportunity_not_found")
+    return found[opportunity_id]
+
+
+async def opportunity_health(
+    ch: ClickHouse,
+    settings: Settings,
+    tenant_id: str,
+    opportunity_id: str,
+    *,
+    as_of: datetime | None = None,
+) -> HealthResult:
+    return (await asyncio.to_thread(_one, ch, settings, tenant_id, opportunity_id, as_of)).health
+
+
+async def opportunity_evidence(
+    ch: ClickHouse,
+    settings: Settings,
+    tenant_id: str,
+    opportunity_id: str,
+    *,
+    as_of: datetime | None = None,
+) -> ForecastEvidence:
+    return (await asyncio.to_thread(_one, ch, settings, tenant_id, opportunity_id, as_of)).evidence
+
+
+class RollupLine(BaseModel):
+    scope: str  # total | team | rep
+    key: str
+    currency: str
+    open_deals: int
+    won_deals: int
+    won: float
+    crm_forecast: float
+    adjusted_forecast: float
+    expected: float
+    p10: float
+    p50: float
+    p90: float
+
+
+class ForecastRollup(BaseModel):
+    period: str
+    start: date
+    end: date
+    owner: str | None
+    simulations: int
+    seed: int
+    lines: list[RollupLine]
+    model_version: str
+    as_of: datetime
+
+
+def _rollup(
+    ch: ClickHouse, settings: Settings, tenant_id: str, period: str, owner: str | None
+) -> ForecastRollup:
+    start, end = parse_period(period)
+    scoring = load_tenant_scoring(ch, tenant_id, settings.scoring)
+    now = utcnow()
+    found = assess(
+        ch, scoring, tenant_id, None, now, now=now, with_engagement=False, open_only=True
+    )
+
+    def mine(o: str, m: str) -> bool:
+        return owner is None or owner in (o, m)
+
+    deals = [
+        a
+        for a in found.values()
+        if a.features.expected_close_date is not None
+        and start <= a.features.expected_close_date < end
+        and mine(a.features.owner, a.features.manager)
+    ]
+    won_rows = [
+        r for r in won_in_period(ch, tenant_id, start, end) if mine(r["owner"], r["manager"])
+    ]
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    won: dict[tuple[str, str, str], tuple[float, int]] = defaultdict(lambda: (0.0, 0))
+    for i, a in enumerate(deals):
+        f = a.features
+        for key in (
+            ("total", "", f.currency),
+            ("team", f.manager, f.currency),
+            ("rep", f.owner, f.currency),
+        ):
+            groups[key].append(i)
+    for r in won_rows:
+        for key in (
+            ("total", "", r["currency"]),
+            ("team", r["manager"], r["currency"]),
+            ("rep", r["owner"], r["currency"]),
+        ):
+            amount, n = won[key]
+            won[key] = (amount + float(r["won"]), n + int(r["deals"]))
+            groups.setdefault(key, [])
+    t = scoring.tuning
+    names = {"|".join(k): v for k, v in groups.items()}
+    sims = simulate_totals(
+        [a.features.amount for a in deals],
+        [a.evidence.calibrated_probability for a in deals],
+        names,
+        simulations=t.forecast_simulations,
+        seed=t.forecast_seed,
+    )
+    lines = []
+    for key, idx in sorted(groups.items()):
+        q, (won_amount, won_n) = sims["|".join(key)], won[key]
+        lines.append(
+            RollupLine(
+                scope=key[0],
+                key=key[1],
+                currency=key[2],
+                open_deals=len(idx),
+                won_deals=won_n,
+                won=round(won_amount, 2),
+                crm_forecast=round(sum(deals[i].evidence.crm_forecast for i in idx), 2),
+                adjusted_forecast=round(sum(deals[i].evidence.adjusted_forecast for i in idx), 2),
+                expected=round(won_amount + q.mean, 2),
+                p10=round(won_amount + q.p10, 2),
+                p50=round(won_amount + q.p50, 2),
+                p90=round(won_amount + q.p90, 2),
+            )
+        )
+    return ForecastRollup(
+        period=period,
+        start=start,
+        end=end,
+        owner=owner,
+        simulations=t.forecast_simulations,
+        seed=t.forecast_seed,
+        lines=lines,
+        model_version=scoring.model_version,
+        as_of=now,
+    )
+
+
+async def forecast_rollup(
+    ch: ClickHouse, settings: Settings, tenant_id: str, period: str, *, owner: str | None = None
+) -> ForecastRollup:
+    return await asyncio.to_thread(_rollup, ch, settings, tenant_id, period, owner)

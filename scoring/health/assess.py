@@ -1,0 +1,231 @@
+"""Opportunity health: four pillars (scoring.health.pillars) weighted into one 0–100 value, banded
+blue (healthy) / yellow (watch) / red (at risk), with three next actions, computed together
+with the forecast evidence chain from one point-in-time feature pass.
+
+    health = Σ pillar weight × pillar value / Σ pillar weights
+    band   = blue if health ≥ blue threshold (70), yellow if ≥ yellow threshold (45), else red
+
+Weights and thresholds: `ScoringSettings`, overridden per tenant (`tenant_settings` key
+`scoring`), and replaced by the tenant's calibrated model when one was accepted
+(`scoring.health.calibration`), whose logistic model also gives the calibrated win probability."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from pydantic import BaseModel, Field
+
+from scoring.engagement.repository import ScopeKind, ScoringQuery
+from scoring.engagement.service import compute_scores
+from scoring.forecast.evidence import EVIDENCE_CODES, ForecastEvidence, build_evidence
+from scoring.health.actions import NextAction, next_actions
+from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
+from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillars
+from scoring.model import Factor
+from tracker.config import ScoringSettings
+from tracker.stores import ClickHouse
+from tracker.tenant_settings import active_model, scoring_overrides
+
+__all__ = [
+    "DEFAULT_MODEL_VERSION",
+    "FEATURE_NAMES",
+    "HEALTH_MODEL",
+    "Assessment",
+    "HealthBand",
+    "HealthResult",
+    "TenantScoring",
+    "assess",
+    "feature_vector",
+    "health_band",
+    "load_tenant_scoring",
+]
+
+DEFAULT_MODEL_VERSION: Final = "health-1.0"
+FEATURE_NAMES: Final = ("crm_probability", *PILLARS, *EVIDENCE_CODES)
+HEALTH_MODEL: Final = "health"
+
+
+class HealthBand(StrEnum):
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class HealthResult(BaseModel):
+    opportunity_id: str
+    value: float = Field(ge=0, le=100)
+    band: HealthBand
+    pillars: dict[str, Pillar]
+    pillar_weights: dict[str, float]
+    actions: list[NextAction]
+    top_positive: list[Factor]
+    top_negative: list[Factor]
+    engagement: float | None
+    model_version: str
+    scored_at: datetime
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class TenantScoring:
+    """A tenant's effective tuning, and its calibrated logistic model when one exists."""
+
+    tuning: ScoringSettings
+    model_version: str = DEFAULT_MODEL_VERSION
+    intercept: float | None = None
+    coef: Mapping[str, float] = field(default_factory=dict)
+
+    def pillar_weights(self) -> dict[str, float]:
+        t = self.tuning
+        return {
+            "commercial": t.health_weight_commercial,
+            "cooperation": t.health_weight_cooperation,
+            "relationship": t.health_weight_relationship,
+            "risk": t.health_weight_risk,
+        }
+
+    def probability(self, x: Mapping[str, float]) -> float | None:
+        if self.intercept is None:
+            return None
+        z = self.intercept + sum(self.coef.get(n, 0.0) * x[n] for n in FEATURE_NAMES)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+def load_tenant_scoring(ch: ClickHouse, tenant_id: str, base: ScoringSettings) -> TenantScoring:
+    overrides = scoring_overrides(ch, tenant_id)
+    tuning = ScoringSettings.model_validate({**base.model_dump(), **overrides})
+    model = active_model(ch, tenant_id, HEALTH_MODEL)
+    if model is None:
+        return TenantScoring(tuning)
+    w: dict[str, Any] = model.weights
+    update: dict[str, Any] = {f"health_weight_{k}": v for k, v in w["pillar_weights"].items()}
+    update["evidence_weights"] = dict(w["evidence_weights"])
+    return TenantScoring(
+        tuning.model_copy(update=update),
+        model.model_version,
+        float(w["intercept"]),
+        {k: float(v) for k, v in w["coef"].items()},
+    )
+
+
+def health_band(value: float, tuning: ScoringSettings) -> HealthBand:
+    if value >= tuning.health_blue_threshold:
+        return HealthBand.BLUE
+    return HealthBand.YELLOW if value >= tuning.health_yellow_threshold else HealthBand.RED
+
+
+def feature_vector(
+    f: OpportunityFeatures, stats: TenantStats, tuning: ScoringSettings
+) -> dict[str, float]:
+    """The calibration model's inputs, always point-in-time safe (no engagement score)."""
+    pillars = compute_pillars(PillarInputs(f, stats, None, f.as_of))
+    evidence = build_evidence(
+        f,
+        stats,
+        weights=tuning.evidence_weights,
+        threshold=tuning.credibility_threshold,
+        haircut=tuning.credibility_haircut,
+        min_samples=tuning.stall_min_samples,
+    )
+    x = {"crm_probability": f.probability / 100}
+    x.update({name: p.value / 100 for name, p in pillars.items()})
+    x.update({i.code: float(i.holds) for i in evidence.evidence})
+    return x
+
+
+@dataclass(frozen=True)
+class Assessment:
+    health: HealthResult
+    evidence: ForecastEvidence
+    features: OpportunityFeatures
+
+
+def _assess_one(
+    f: OpportunityFeatures,
+    stats: TenantStats,
+    scoring: TenantScoring,
+    engagement: float | None,
+    now: datetime,
+) -> Assessment:
+    t = scoring.tuning
+    pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of))
+    weights = scoring.pillar_weights()
+    total = sum(max(w, 0.0) for w in weights.values()) or 1.0
+    value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
+    factors = [
+        fac.model_copy(update={"contribution": round(fac.contribution * weights[n] / total, 2)})
+        for n in PILLARS
+        for fac in pillars[n].factors
+    ]
+    calibrated = scoring.probability(feature_vector(f, stats, t)) if scoring.coef else None
+    evidence = build_evidence(
+        f,
+        stats,
+        weights=t.evidence_weights,
+        threshold=t.credibility_threshold,
+        haircut=t.credibility_haircut,
+        min_samples=t.stall_min_samples,
+        calibrated_probability=calibrated,
+        model_version=scoring.model_version,
+    )
+    health = HealthResult(
+        opportunity_id=f.opportunity_id,
+        value=min(value, 100.0),
+        band=health_band(value, t),
+        pillars=pillars,
+        pillar_weights={n: round(max(weights[n], 0.0) / total, 4) for n in PILLARS},
+        actions=next_actions(f, f.as_of),
+        top_positive=sorted(
+            (x for x in factors if x.contribution > 0), key=lambda x: -x.contribution
+        )[:3],
+        top_negative=sorted(
+            (x for x in factors if x.contribution < 0), key=lambda x: x.contribution
+        )[:3],
+        engagement=engagement,
+        model_version=scoring.model_version,
+        scored_at=now,
+        as_of=f.as_of,
+    )
+    return Assessment(health, evidence, f)
+
+
+def _engagement(
+    ch: ClickHouse, tenant_id: str, ids: Sequence[str], as_of: datetime, tuning: ScoringSettings
+) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for start in range(0, len(ids), tuning.bulk_batch_size):
+        batch = list(ids[start : start + tuning.bulk_batch_size])
+        query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, as_of)
+        found.update({k: s.value for k, s in compute_scores(ch, query, tuning).items()})
+    return found
+
+
+def assess(
+    ch: ClickHouse,
+    scoring: TenantScoring,
+    tenant_id: str,
+    opportunity_ids: list[str] | None,
+    as_of: datetime,
+    *,
+    now: datetime,
+    with_engagement: bool = True,
+    open_only: bool = False,
+) -> dict[str, Assessment]:
+    """Health and evidence of the given opportunities (all of the tenant's when None) as of
+    `as_of`. The engagement score (scoring.engagement.service) feeds the relationship pillar
+    only when `with_engagement`: it is a live score, so historical snapshots leave it out."""
+    t = scoring.tuning
+    features = features_as_of(ch, tenant_id, opportunity_ids, as_of, t)
+    if open_only:
+        features = {k: f for k, f in features.items() if f.is_open}
+    stats = tenant_stats(ch, tenant_id, as_of, t)
+    engaged = _engagement(ch, tenant_id, sorted(features), as_of, t) if with_engagement else {}
+    return {
+        k: _assess_one(f, stats, scoring, engaged.get(k) if with_engagement else None, now)
+        for k, f in features.items()
+    }

@@ -1,0 +1,3 @@
+"""The managers' reports: forecast calibration and process health."""
+
+__all__: list[str] = []

@@ -1,0 +1,162 @@
+"""Forecast calibration report: past forecasts (forecast snapshots) against outcomes for the
+deals that closed in a period.
+
+    forecast_i = amount_i × p_i                actual_i = won amount (0 when lost)
+    bias       = (Σ forecast − Σ actual) / Σ actual
+    WAPE       = Σ |forecast_i − actual_i| / Σ actual
+    Brier      = mean (p_i − won_i)²  (also of the CRM probability, for comparison)
+    ECE        = Σ_bins n_b / n × |mean p − win rate| over ten equal-width bins
+
+Broken down by rep, stage and credibility band (< 40, 40–60, 60–80, ≥ 80). Deviation reasons:
+for deals lost with p ≥ 0.5 their failing evidence items and CRM loss reason, for deals won
+with p < 0.5 "won_despite_low_probability", ranked by the deviation they account for."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from scoring.forecast.rollup import parse_period
+from scoring.forecast.snapshot_store import calibration_rows
+from tracker.stores import ClickHouse
+
+__all__ = [
+    "CalibrationReport",
+    "DeviationReason",
+    "Metrics",
+    "ReliabilityBin",
+    "forecast_calibration",
+]
+
+
+class ReliabilityBin(BaseModel):
+    low: float
+    high: float
+    deals: int
+    mean_probability: float | None
+    win_rate: float | None
+
+
+class Metrics(BaseModel):
+    deals: int
+    won: int
+    forecast: float
+    actual: float
+    bias: float | None
+    wape: float | None
+    brier: float | None
+    brier_crm: float | None
+
+
+class DeviationReason(BaseModel):
+    code: str
+    deals: int
+    deviation: float
+
+
+class CalibrationReport(BaseModel):
+    period: str
+    start: date
+    end: date
+    overall: Metrics
+    ece: float | None
+    reliability: list[ReliabilityBin]
+    by_rep: dict[str, Metrics]
+    by_stage: dict[str, Metrics]
+    by_credibility_band: dict[str, Metrics]
+    top_deviation_reasons: list[DeviationReason]
+
+
+def _metrics(rows: list[dict[str, Any]]) -> Metrics:
+    if not rows:
+        return Metrics(
+            deals=0, won=0, forecast=0, actual=0, bias=None, wape=None, brier=None, brier_crm=None
+        )
+    p = np.array([r["calibrated_probability"] for r in rows])
+    crm = np.array([r["crm_probability"] for r in rows])
+    y = np.array([float(r["outcome"] == "won") for r in rows])
+    forecast = np.array([r["amount"] for r in rows]) * p
+    actual = np.array([r["actual_amount"] if r["outcome"] == "won" else 0.0 for r in rows])
+    total = float(actual.sum())
+    return Metrics(
+        deals=len(rows),
+        won=int(y.sum()),
+        forecast=round(float(forecast.sum()), 2),
+        actual=round(total, 2),
+        bias=round((float(forecast.sum()) - total) / total, 4) if total else None,
+        wape=round(float(np.abs(forecast - actual).sum()) / total, 4) if total else None,
+        brier=round(float(((p - y) ** 2).mean()), 5),
+        brier_crm=round(float(((crm - y) ** 2).mean()), 5),
+    )
+
+
+def _bins(rows: list[dict[str, Any]]) -> tuple[list[ReliabilityBin], float | None]:
+    bins, ece = [], 0.0
+    for b in range(10):
+        low, high = b / 10, (b + 1) / 10
+        inside = [
+            r
+            for r in rows
+            if low <= r["calibrated_probability"] < high
+            or (b == 9 and r["calibrated_probability"] == 1.0)
+        ]
+        mean = float(np.mean([r["calibrated_probability"] for r in inside])) if inside else None
+        rate = float(np.mean([r["outcome"] == "won" for r in inside])) if inside else None
+        if mean is not None and rate is not None:
+            ece += len(inside) / len(rows) * abs(mean - rate)
+        bins.append(ReliabilityBin(low=low, high=high, deals=len(inside),
+                                   mean_probability=mean and round(mean, 4),
+                                   win_rate=rate if rate is None else round(rate, 4)))  # fmt: skip
+    return bins, (round(ece, 5) if rows else None)
+
+
+def _band(index: float) -> str:
+    return "<40" if index < 40 else "40-60" if index < 60 else "60-80" if index < 80 else ">=80"
+
+
+def _by(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -> dict[str, Metrics]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        groups[key(r)].append(r)
+    return {k: _metrics(v) for k, v in sorted(groups.items())}
+
+
+def _reasons(rows: list[dict[str, Any]], limit: int = 5) -> list[DeviationReason]:
+    found: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        won, p = r["outcome"] == "won", r["calibrated_probability"]
+        deviation = abs(r["amount"] * p - (r["actual_amount"] if won else 0.0))
+        if not won and p >= 0.5:
+            codes = [f"missing:{c}" for c in r["failing_evidence"]] + [
+                f"lost:{r['reason'] or 'unknown'}"
+            ]
+        elif won and p < 0.5:
+            codes = ["won_despite_low_probability"]
+        else:
+            continue
+        for code in codes:
+            found[code].append(deviation)
+    ranked = sorted(found.items(), key=lambda kv: -sum(kv[1]))[:limit]
+    return [DeviationReason(code=c, deals=len(v), deviation=round(sum(v), 2)) for c, v in ranked]
+
+
+def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
+    start, end = parse_period(period)
+    rows = calibration_rows(ch, tenant_id, start, end)
+    bins, ece = _bins(rows)
+    return CalibrationReport(
+        period=period, start=start, end=end, overall=_metrics(rows), ece=ece, reliability=bins,
+        by_rep=_by(rows, lambda r: r["owner"]), by_stage=_by(rows, lambda r: r["stage"]),
+        by_credibility_band=_by(rows, lambda r: _band(r["credibility_index"])),
+        top_deviation_reasons=_reasons(rows),
+    )  # fmt: skip
+
+
+async def forecast_calibration(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
+    return await asyncio.to_thread(_report, ch, tenant_id, period)

@@ -1,0 +1,108 @@
+"""Meetings, emails, calls and notes of the synthetic deals, vectorised over all deals.
+
+Rates per 30 days follow the hidden quality q: meetings 0.6 + 2.4·q (decision-makers attend
+with P = 0.2 + 0.7·q, others 0.5), emails 2 + 4·q (customer-initiated with P = 0.15 + 0.5·q),
+calls 1 + 2·q (0.1 + 0.4·q), notes 0.5. Times skew early for weak deals (they go quiet), and
+nothing is recorded at or after the deal's close or the end of the history window."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scoring.synthetic.arrow import COLUMNS
+from scoring.synthetic.deals import DAY_MS, Deal
+
+__all__ = ["conversations_table"]
+
+I64 = npt.NDArray[np.int64]
+
+_KINDS: Final = ("meeting", "email", "call", "note")
+_SUBJECTS: Final = (
+    ("方案评审会", "需求澄清会议", "Technical deep dive", "商务谈判"),
+    ("方案跟进", "报价确认", "Follow-up on proposal", "合同条款"),
+    ("电话沟通", "Pricing call", "进度确认", "Budget check-in"),
+    ("客户内部预算流程", "Competitor mentioned", "关键人变动", "Champion identified"),
+)
+
+
+def _within(counts: I64) -> I64:
+    starts = np.cumsum(counts) - counts
+    out: I64 = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+    return out
+
+
+def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.Table:
+    """The rows as an Arrow table with `columns` (the activities table's, in order)."""
+    rng = np.random.default_rng([seed, 2])
+    q = np.asarray([d.quality for d in deals])
+    created = np.asarray([d.created_ms for d in deals], np.int64)
+    life = np.asarray([d.close_ms for d in deals], np.int64) - created
+    end = np.asarray([d.end_ms for d in deals], np.int64)
+    months = life / (30 * DAY_MS)
+    rates = (0.6 + 2.4 * q, 2.0 + 4.0 * q, 1.0 + 2.0 * q, np.full(len(q), 0.5))
+    initiated_p = (np.zeros(len(q)), 0.15 + 0.5 * q, 0.1 + 0.4 * q, np.zeros(len(q)))
+    deal_parts, kind_parts, initiated_parts = [], [], []
+    for number, (rate, p) in enumerate(zip(rates, initiated_p, strict=True)):
+        rows = np.repeat(np.arange(len(q)), rng.poisson(rate * months))
+        deal_parts.append(rows)
+        kind_parts.append(np.full(len(rows), number))
+        initiated_parts.append(rng.random(len(rows)) < p[rows])
+    deal, kind = np.concatenate(deal_parts), np.concatenate(kind_parts)
+    initiated = np.concatenate(initiated_parts)
+    at = created[deal] + (life[deal] * rng.random(len(deal)) ** (0.6 + 1.6 * (1 - q[deal])))
+    at = at.astype(np.int64)
+    keep = at < end[deal]
+    deal, kind, initiated, at = deal[keep], kind[keep], initiated[keep], at[keep]
+    subject = np.array(_SUBJECTS, dtype=object)[kind, rng.integers(0, 4, len(kind))]
+    n = len(deal)
+    types = COLUMNS["activities"]
+    data = {
+        "tenant_id": pa.array([d.tenant_id for d in deals]).take(pa.array(deal)),
+        "activity_id": pc.binary_join_element_wise(
+            f"SYN{seed}-T-", pc.utf8_lpad(pc.cast(pa.array(np.arange(n)), pa.string()), 9, "0"), ""
+        ),
+        "opportunity_id": pa.array([d.opportunity_id for d in deals]).take(pa.array(deal)),
+        "activity_type": pa.array(np.array(_KINDS, dtype=object)[kind], pa.string()),
+        "customer_initiated": pa.array(initiated.astype(np.uint8)),
+        "occurred_at": pa.array(at, types["occurred_at"]),
+        "attendees": _attendees(rng, deals, q, deal, kind == 0),
+        "from_stage": pa.nulls(n, pa.string()).fill_null(""),
+        "to_stage": pa.nulls(n, pa.string()).fill_null(""),
+        "old_close_date": pa.nulls(n, types["old_close_date"]),
+        "new_close_date": pa.nulls(n, types["new_close_date"]),
+        "subject": pa.array(subject, pa.string()),
+        "updated_at": pa.array(at, types["updated_at"]),
+        "received_at": pa.array(at + 60_000, types["received_at"]),
+        "version": pa.array(at * 1000 + 1, types["version"]),
+    }
+    return pa.table({name: data[name] for name in columns})
+
+
+def _attendees(
+    rng: np.random.Generator,
+    deals: list[Deal],
+    q: npt.NDArray[Any],
+    deal: npt.NDArray[Any],
+    meeting: npt.NDArray[Any],
+) -> pa.ListArray:
+    """Contact ids per row: a meeting's attendees (at least one), empty for the others."""
+    ids = pa.array([c for d in deals for c in d.contact_ids], pa.string())
+    dm = np.asarray([p.is_decision_maker for d in deals for p in d.contacts], bool)
+    counts = np.asarray([len(d.contacts) for d in deals], np.int64)
+    offsets = np.cumsum(counts) - counts
+    per_row = np.where(meeting, counts[deal], 0)
+    row = np.repeat(np.arange(len(deal)), per_row)
+    contact = np.repeat(offsets[deal], per_row) + _within(per_row)
+    attend = rng.random(len(row)) < np.where(dm[contact], 0.2 + 0.7 * q[deal[row]], 0.5)
+    first = np.zeros(len(row), bool)
+    first[np.cumsum(per_row)[per_row > 0] - per_row[per_row > 0]] = True
+    nobody = np.bincount(row, weights=attend, minlength=len(deal)) == 0
+    attend |= first & nobody[row]
+    kept = np.bincount(row[attend], minlength=len(deal)).astype(np.int32)
+    list_offsets = np.concatenate([[0], np.cumsum(kept)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(list_offsets), ids.take(pa.array(contact[attend])))

@@ -1,0 +1,51 @@
+"""The CRM's entities as the CRM pushes them: the vocabulary (stages, forecast categories,
+activity types, outcomes, currencies, the id format), opportunities with their contacts,
+activities and outcomes."""
+
+from __future__ import annotations
+
+from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.opportunities import (
+    Contact,
+    Opportunity,
+    OpportunityRow,
+    get_opportunity,
+    list_opportunities,
+    opportunity_exists,
+    tenants_with_opportunities,
+    upsert_opportunities,
+    version_of,
+)
+from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
+from tracker.crm.vocabulary import (
+    CRM_ID_PATTERN,
+    CURRENCIES,
+    ActivityType,
+    ForecastCategory,
+    Outcome,
+    Stage,
+)
+
+__all__ = [
+    "CRM_ID_PATTERN",
+    "CURRENCIES",
+    "Activity",
+    "ActivityType",
+    "Contact",
+    "DealOutcome",
+    "ForecastCategory",
+    "Opportunity",
+    "OpportunityRow",
+    "Outcome",
+    "Stage",
+    "get_opportunity",
+    "get_outcome",
+    "list_activities",
+    "list_opportunities",
+    "opportunity_exists",
+    "record_activities",
+    "record_outcomes",
+    "tenants_with_opportunities",
+    "upsert_opportunities",
+    "version_of",
+]
