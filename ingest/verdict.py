@@ -2,12 +2,16 @@
 
 1. HEAD requests → `head_request`; `Sec-Purpose: prefetch` / `Purpose: prefetch` (also
    `X-Purpose`, `X-Moz: prefetch`) → `prefetch`.
-2. User agent: a `HeadlessChrome`/`PhantomJS` UA → `headless`; otherwise the maintained
-   `crawlerdetect` list → `bot_user_agent`. crawlerdetect already covers Slackbot, Googlebot,
-   BingPreview (Outlook.com/Teams previews), `Microsoft Office` / `Microsoft Outlook` link
-   discovery, Barracuda, facebookexternalhit, LinkedInBot, curl, python-requests, … The gaps it
-   misses are `_SCANNER_UA_GAPS` below (Office's `ms-office`/`MSOffice` fetcher, Mimecast,
-   Proofpoint URL Defense). An empty UA is treated as a bot.
+2. User agent: a `HeadlessChrome`/`PhantomJS` UA → `headless`. Then the allow rule: an app's
+   in-app browser (WeChat, WeCom, Lark/Feishu, DingTalk, Facebook, Instagram, LINE, …) is a
+   person, unless it carries an automation marker (`ingest.bot_patterns`). Otherwise two
+   maintained lists → `bot_user_agent`: `crawlerdetect` (Slackbot, Googlebot, BingPreview,
+   `Microsoft Office` / `Microsoft Outlook` link discovery, Barracuda, facebookexternalhit,
+   LinkedInBot, curl, python-requests, …), then isbot's patterns for what crawlerdetect misses
+   (Discordbot, Twitterbot, Teams' MicrosoftPreview, DingTalkBot-LinkService, Site24x7,
+   StatusCake, Cloudflare-Healthchecks, …). Gaps of both lists are `_SCANNER_UA_GAPS` below
+   (Office's `ms-office`/`MSOffice` fetcher, Mimecast, Proofpoint URL Defense), checked before
+   the allow rule. An empty UA is treated as a bot.
    Image proxies (`GoogleImageProxy` — Gmail fetches pixels through it when the recipient opens
    the mail; `YahooMailProxy`) are *not* bots for `pixel_open`: like DocSend we count them as
    an open (the proxy only fetches because a person opened the message). For any other event
@@ -28,8 +32,8 @@ from functools import lru_cache
 from typing import Final
 
 import redis.asyncio as aioredis
-from crawlerdetect import CrawlerDetect
 
+from ingest.bot_patterns import crawlerdetect_listed, in_app_browser, isbot_listed
 from ingest.model import HeadlessSignals
 from tracker import redis_keys
 from tracker.stores import redis_errors
@@ -83,6 +87,7 @@ class RequestMeta:
 
 @lru_cache(maxsize=4096)
 def user_agent_verdict(user_agent: str, event_type: EventType) -> BotReason:
+    """Layer 2, cached per (UA, event type): a miss asks both lists (about a millisecond)."""
     ua = user_agent.lower()
     if not ua.strip():
         return BotReason.BOT_USER_AGENT
@@ -92,7 +97,9 @@ def user_agent_verdict(user_agent: str, event_type: EventType) -> BotReason:
         return BotReason.NONE
     if any(marker in ua for marker in _SCANNER_UA_GAPS):
         return BotReason.BOT_USER_AGENT
-    if CrawlerDetect(user_agent=user_agent).isCrawler():
+    if in_app_browser(ua):
+        return BotReason.NONE
+    if crawlerdetect_listed(user_agent) or isbot_listed(ua):
         return BotReason.BOT_USER_AGENT
     return BotReason.NONE
 

@@ -4,9 +4,25 @@ import time
 
 import pytest
 import redis.asyncio as aioredis
+from is_bot import Bots
 
-from ingest import HeadlessSignals, RequestMeta, request_verdict, signals_verdict
+from ingest import (
+    HeadlessSignals,
+    RequestMeta,
+    request_verdict,
+    signals_verdict,
+    user_agent_verdict,
+)
+from ingest.bot_patterns import in_app_browser, isbot_listed
 from ingest.verdict import BURST_LINKS, scanner_verdict
+from tests.ingest.real_user_agents import (
+    CHINESE_BROWSERS,
+    IN_APP_BROWSERS,
+    MISSED_BY_CRAWLERDETECT,
+    MONITORS,
+    UNFURLERS,
+    WECHAT_DEVTOOLS_CRAWLER,
+)
 from tests.ingest.support import CHROME_UA
 from tracker.types import BotReason, EventType
 
@@ -93,3 +109,75 @@ async def test_scanner_timing_burst_of_links(redis_client: aioredis.Redis) -> No
     ]
     assert verdicts[:-1] == [BotReason.NONE] * (BURST_LINKS - 1)
     assert verdicts[-1] is BotReason.SCANNER_TIMING
+
+
+_ALL_AGENTS = {
+    **IN_APP_BROWSERS,
+    **CHINESE_BROWSERS,
+    **UNFURLERS,
+    **MONITORS,
+    **MISSED_BY_CRAWLERDETECT,
+    "wechat_devtools": WECHAT_DEVTOOLS_CRAWLER,
+    "chrome": CHROME_UA,
+}
+
+
+@pytest.mark.parametrize("event_type", [EventType.VIEW_START, EventType.LINK_CLICK])
+@pytest.mark.parametrize("name", sorted({**IN_APP_BROWSERS, **CHINESE_BROWSERS}))
+def test_in_app_and_chinese_browsers_are_people(name: str, event_type: EventType) -> None:
+    agent = {**IN_APP_BROWSERS, **CHINESE_BROWSERS}[name]
+    assert request_verdict(RequestMeta(user_agent=agent), event_type) is BotReason.NONE
+
+
+def test_allow_rule_keeps_wechat_that_isbot_alone_flags() -> None:
+    # WeChat's Android web view runs in a process named "tools"; isbot's `tools` pattern would
+    # count every buyer reading in WeChat on Android as a bot without the allow rule.
+    for name in ("wechat_android", "wechat_android_tools", "sogou_browser"):
+        agent = {**IN_APP_BROWSERS, **CHINESE_BROWSERS}[name].lower()
+        assert isbot_listed(agent), name
+        assert in_app_browser(agent), name
+
+
+def test_allow_rule_yields_to_automation_markers() -> None:
+    assert not in_app_browser(WECHAT_DEVTOOLS_CRAWLER.lower())
+    meta = RequestMeta(user_agent=WECHAT_DEVTOOLS_CRAWLER)
+    assert request_verdict(meta, EventType.LINK_CLICK) is BotReason.BOT_USER_AGENT
+    spoofed = IN_APP_BROWSERS["wecom_iphone"] + " Bytespider; spider-feedback@bytedance.com"
+    assert request_verdict(RequestMeta(user_agent=spoofed), EventType.LINK_CLICK) is (
+        BotReason.BOT_USER_AGENT
+    )
+    # An in-app token without a browser's shape is not the in-app browser.
+    assert not in_app_browser("micromessenger/8.0.21 okhttp/4.9.0")
+
+
+@pytest.mark.parametrize("event_type", [EventType.PIXEL_OPEN, EventType.LINK_CLICK])
+@pytest.mark.parametrize("name", sorted({**UNFURLERS, **MONITORS}))
+def test_unfurlers_and_monitors_are_bots(name: str, event_type: EventType) -> None:
+    agent = {**UNFURLERS, **MONITORS}[name]
+    assert request_verdict(RequestMeta(user_agent=agent), event_type) is BotReason.BOT_USER_AGENT
+
+
+@pytest.mark.parametrize("name", sorted(MISSED_BY_CRAWLERDETECT))
+def test_second_list_flags_what_crawlerdetect_misses(name: str) -> None:
+    agent = MISSED_BY_CRAWLERDETECT[name]
+    assert request_verdict(RequestMeta(user_agent=agent), EventType.LINK_CLICK) is (
+        BotReason.BOT_USER_AGENT
+    )
+    assert isbot_listed(agent.lower())
+
+
+def test_isbot_compiled_here_agrees_with_the_library() -> None:
+    library = Bots()
+    for name, agent in _ALL_AGENTS.items():
+        assert isbot_listed(agent.lower()) == library.is_bot(agent), name
+
+
+def test_verdict_is_cached_per_user_agent() -> None:
+    agent = UNFURLERS["teams"] + " (cache probe)"
+    before = user_agent_verdict.cache_info()
+    first = user_agent_verdict(agent, EventType.LINK_CLICK)
+    second = user_agent_verdict(agent, EventType.LINK_CLICK)
+    after = user_agent_verdict.cache_info()
+    assert first is second is BotReason.BOT_USER_AGENT
+    assert after.misses == before.misses + 1
+    assert after.hits == before.hits + 1
