@@ -13,7 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from ingest import Ingestor, StreamBuffer, ip_key_from_secret, parse_user_agent
+from ingest import (
+    Ingestor,
+    StreamBuffer,
+    ip_key_from_secret,
+    parse_user_agent,
+    user_agent_verdict,
+)
 from scoring import TenantScoringCache
 from tracker.api_keys import ApiKeyAuthenticator
 from tracker.config import Settings, resolve_secret_keys
@@ -27,6 +33,7 @@ from tracker.stores import (
     render_context,
 )
 from tracker.tokens import TokenSigner
+from tracker.types import EventType
 
 __all__ = ["Services", "ServicesDep", "get_services", "open_services"]
 
@@ -84,8 +91,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
     except BaseException:
         await asyncio.to_thread(clickhouse.close)
         raise
-    # ua-parser compiles ~1,300 regexes on first use: pay that now, not on a visitor's beacon.
-    await asyncio.to_thread(parse_user_agent, "Mozilla/5.0 (warm-up)")
+    # ua-parser compiles ~1,300 regexes on first use, the two bot lists ~0.1 s of patterns:
+    # pay that now, not on a visitor's beacon.
+    await asyncio.to_thread(_warm_up_user_agents)
     signer = TokenSigner(secrets)
     buffer = StreamBuffer(redis.client, settings.ingest.stream)
     services = Services(
@@ -103,6 +111,11 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
     )
     _freeze_startup_heap()
     return services
+
+
+def _warm_up_user_agents() -> None:
+    parse_user_agent("Mozilla/5.0 (warm-up)")
+    user_agent_verdict("Mozilla/5.0 (warm-up)", EventType.LINK_CLICK)
 
 
 def _freeze_startup_heap() -> None:
