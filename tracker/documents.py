@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Final
 
 import pyarrow as pa
 
-from tracker.clock import TS, utcnow, version_now
+from tracker.clock import TS, utcnow
 from tracker.errors import BadRequest, NotFound
 from tracker.ids import new_id
 from tracker.stores.clickhouse import ClickHouse
+from tracker.stores.entities import EntityTable
 
 __all__ = [
     "Document",
@@ -71,46 +72,19 @@ class DocumentVersion:
         return [i + 1 for i, tags in enumerate(self.page_tags) if tag in tags]
 
 
-def _write_document(ch: ClickHouse, doc: Document) -> None:
-    ch.insert(
-        "documents",
-        pa.table(
-            {
-                "tenant_id": [doc.tenant_id],
-                "document_id": [doc.document_id],
-                "title": [doc.title],
-                "opportunity_id": [doc.opportunity_id],
-                "owner": [doc.owner],
-                "current_version_id": [doc.current_version_id],
-                "created_at": pa.array([doc.created_at], TS),
-                "version": pa.array([version_now()], pa.uint64()),
-            }
-        ),
-    )
-
-
-def _write_version(ch: ClickHouse, ver: DocumentVersion) -> None:
-    ch.insert(
-        "document_versions",
-        pa.table(
-            {
-                "tenant_id": [ver.tenant_id],
-                "document_id": [ver.document_id],
-                "version_id": [ver.version_id],
-                "revision": pa.array([ver.revision], pa.uint32()),
-                "filename": [ver.filename],
-                "sha256": [ver.sha256],
-                "size_bytes": pa.array([ver.size_bytes], pa.uint64()),
-                "pages": pa.array([ver.pages], pa.uint16()),
-                "page_words": pa.array([list(ver.page_words)], pa.list_(pa.uint32())),
-                "page_tags": pa.array(
-                    [[list(t) for t in ver.page_tags]], pa.list_(pa.list_(pa.string()))
-                ),
-                "created_at": pa.array([ver.created_at], TS),
-                "version": pa.array([version_now()], pa.uint64()),
-            }
-        ),
-    )
+DOCUMENTS: Final = EntityTable("documents", Document, {"created_at": TS}, soft_delete=True)
+VERSIONS: Final = EntityTable(
+    "document_versions",
+    DocumentVersion,
+    {
+        "revision": pa.uint32(),
+        "size_bytes": pa.uint64(),
+        "pages": pa.uint16(),
+        "page_words": pa.list_(pa.uint32()),
+        "page_tags": pa.list_(pa.list_(pa.string())),
+        "created_at": TS,
+    },
+)
 
 
 def _normalise_tags(new: NewVersion) -> tuple[tuple[str, ...], ...]:
@@ -150,8 +124,8 @@ def create_document(
         tenant_id, document_id, title, opportunity_id, owner, version.version_id, version.created_at
     )
     # Version first: a document row never points at a version that is not there.
-    _write_version(ch, version)
-    _write_document(ch, doc)
+    VERSIONS.write(ch, [version])
+    DOCUMENTS.write(ch, [doc])
     return doc, version
 
 
@@ -161,80 +135,35 @@ def add_version(
     doc = get_document(ch, tenant_id, document_id)
     revision = max(v.revision for v in list_versions(ch, tenant_id, document_id)) + 1
     version = _version(tenant_id, document_id, revision, new)
-    _write_version(ch, version)
+    VERSIONS.write(ch, [version])
     updated = replace(doc, current_version_id=version.version_id)
-    _write_document(ch, updated)
+    DOCUMENTS.write(ch, [updated])
     return updated, version
 
 
-_DOC_COLUMNS = (
-    "tenant_id, document_id, title, opportunity_id, owner, current_version_id, created_at"
-)
-_VERSION_COLUMNS = (
-    "tenant_id, document_id, version_id, revision, filename, sha256, size_bytes, pages, "
-    "page_words, page_tags, created_at"
-)
-
-
-def _doc(row: dict[str, Any]) -> Document:
-    return Document(**row)
-
-
-def _ver(row: dict[str, Any]) -> DocumentVersion:
-    if isinstance(row["sha256"], bytes):  # FixedString(64) reads back as bytes
-        row["sha256"] = row["sha256"].decode()
-    row["page_words"] = tuple(row["page_words"])
-    row["page_tags"] = tuple(tuple(t) for t in row["page_tags"])
-    return DocumentVersion(**row)
-
-
 def get_document(ch: ClickHouse, tenant_id: str, document_id: str) -> Document:
-    rows = ch.query(
-        f"SELECT {_DOC_COLUMNS} FROM {ch.database}.documents FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND document_id = {document_id:String} "
-        "AND deleted = 0",
-        {"tenant_id": tenant_id, "document_id": document_id},
-    )
-    if not rows:
+    found = DOCUMENTS.find(ch, tenant_id, document_id=document_id)
+    if found is None:
         raise NotFound("unknown document", code="document_not_found")
-    return _doc(rows[0])
+    return found
 
 
 def list_documents(
     ch: ClickHouse, tenant_id: str, *, opportunity_id: str | None = None, limit: int = 200
 ) -> list[Document]:
-    where = "tenant_id = {tenant_id:String} AND deleted = 0"
-    params: dict[str, object] = {"tenant_id": tenant_id, "limit": limit}
-    if opportunity_id is not None:
-        where += " AND opportunity_id = {opportunity_id:String}"
-        params["opportunity_id"] = opportunity_id
-    rows = ch.query(
-        f"SELECT {_DOC_COLUMNS} FROM {ch.database}.documents FINAL WHERE {where} "
-        "ORDER BY created_at DESC LIMIT {limit:UInt32}",
-        params,
-    )
-    return [_doc(r) for r in rows]
+    equals = {} if opportunity_id is None else {"opportunity_id": opportunity_id}
+    return DOCUMENTS.select(ch, tenant_id, equals=equals, order_by="created_at DESC", limit=limit)
 
 
 def get_version(ch: ClickHouse, tenant_id: str, version_id: str) -> DocumentVersion:
-    rows = ch.query(
-        f"SELECT {_VERSION_COLUMNS} FROM {ch.database}.document_versions FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND version_id = {version_id:String}",
-        {"tenant_id": tenant_id, "version_id": version_id},
-    )
-    if not rows:
+    found = VERSIONS.find(ch, tenant_id, version_id=version_id)
+    if found is None:
         raise NotFound("unknown document version", code="version_not_found")
-    return _ver(rows[0])
+    return found
 
 
 def list_versions(ch: ClickHouse, tenant_id: str, document_id: str) -> list[DocumentVersion]:
-    rows = ch.query(
-        f"SELECT {_VERSION_COLUMNS} FROM {ch.database}.document_versions FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND document_id = {document_id:String} "
-        "ORDER BY revision",
-        {"tenant_id": tenant_id, "document_id": document_id},
-    )
-    return [_ver(r) for r in rows]
+    return VERSIONS.select(ch, tenant_id, equals={"document_id": document_id}, order_by="revision")
 
 
 def set_page_tags(
@@ -251,5 +180,5 @@ def set_page_tags(
     for page, names in tags.items():
         merged[page - 1] = sorted({n.strip().lower() for n in names if n.strip()})
     updated = replace(version, page_tags=tuple(tuple(t) for t in merged))
-    _write_version(ch, updated)
+    VERSIONS.write(ch, [updated])
     return updated

@@ -9,14 +9,15 @@ import hmac
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Final
 
 import pyarrow as pa
 
-from tracker.clock import TS, utcnow, version_now
+from tracker.clock import TS, utcnow
 from tracker.errors import Gone, NotFound
 from tracker.ids import new_id
 from tracker.stores.clickhouse import ClickHouse
+from tracker.stores.entities import EntityTable
 
 __all__ = [
     "Link",
@@ -100,40 +101,17 @@ def check_passcode(stored: str, presented: str) -> bool:
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 
-def _write(ch: ClickHouse, links: list[Link]) -> None:
-    def col(name: str) -> list[Any]:
-        return [getattr(link, name) for link in links]
-
-    ch.insert(
-        "links",
-        pa.table(
-            {
-                **{
-                    name: col(name)
-                    for name in (
-                        "tenant_id",
-                        "link_id",
-                        "document_id",
-                        "opportunity_id",
-                        "contact_id",
-                        "recipient_email",
-                        "recipient_name",
-                        "recipient_role",
-                        "created_by",
-                        "passcode_hash",
-                        "locale",
-                        "watermark_template",
-                    )
-                },
-                "created_at": pa.array(col("created_at"), TS),
-                "expires_at": pa.array(col("expires_at"), TS),
-                "revoked_at": pa.array(col("revoked_at"), TS),
-                "download_allowed": pa.array([int(v) for v in col("download_allowed")], pa.uint8()),
-                "email_gate": pa.array([int(v) for v in col("email_gate")], pa.uint8()),
-                "version": pa.array([version_now()] * len(links), pa.uint64()),
-            }
-        ),
-    )
+LINKS: Final = EntityTable(
+    "links",
+    Link,
+    {
+        "created_at": TS,
+        "expires_at": TS,
+        "revoked_at": TS,
+        "download_allowed": pa.uint8(),
+        "email_gate": pa.uint8(),
+    },
+)
 
 
 def create_links(
@@ -170,58 +148,27 @@ def create_links(
         )
         for r in recipients
     ]
-    if links:
-        _write(ch, links)
+    LINKS.write(ch, links)
     return links
 
 
-_COLUMNS = (
-    "tenant_id, link_id, document_id, opportunity_id, contact_id, recipient_email, "
-    "recipient_name, recipient_role, created_by, created_at, expires_at, download_allowed, "
-    "email_gate, passcode_hash, locale, watermark_template, revoked_at"
-)
-
-
-def _link(row: dict[str, Any]) -> Link:
-    row["download_allowed"] = bool(row["download_allowed"])
-    row["email_gate"] = bool(row["email_gate"])
-    return Link(**row)
-
-
 def get_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.links FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND link_id = {link_id:String}",
-        {"tenant_id": tenant_id, "link_id": link_id},
-    )
-    if not rows:
+    found = LINKS.find(ch, tenant_id, link_id=link_id)
+    if found is None:
         raise NotFound("unknown link", code="link_not_found")
-    return _link(rows[0])
+    return found
 
 
 def find_link_for_operator(ch: ClickHouse, link_id: str) -> Link | None:
     """Across tenants: only for the operator's CLI (`dealsignal identify`), never HTTP."""
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.links FINAL WHERE link_id = {{link_id:String}}",
-        {"link_id": link_id},
-    )
-    return _link(rows[0]) if rows else None
+    return LINKS.find(ch, None, link_id=link_id)
 
 
 def list_links(
     ch: ClickHouse, tenant_id: str, *, document_id: str | None = None, limit: int = 1000
 ) -> list[Link]:
-    where = "tenant_id = {tenant_id:String}"
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit}
-    if document_id is not None:
-        where += " AND document_id = {document_id:String}"
-        params["document_id"] = document_id
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.links FINAL WHERE {where} "
-        "ORDER BY created_at, link_id LIMIT {limit:UInt32}",
-        params,
-    )
-    return [_link(r) for r in rows]
+    equals = {} if document_id is None else {"document_id": document_id}
+    return LINKS.select(ch, tenant_id, equals=equals, order_by="created_at, link_id", limit=limit)
 
 
 def revoke_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:
@@ -229,5 +176,5 @@ def revoke_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:
     if link.revoked_at is not None:
         return link
     revoked = replace(link, revoked_at=utcnow())
-    _write(ch, [revoked])
+    LINKS.write(ch, [revoked])
     return revoked

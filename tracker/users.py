@@ -15,15 +15,16 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 import pyarrow as pa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tracker.clock import TS, utcnow, version_now
+from tracker.clock import TS, utcnow
 from tracker.errors import BadRequest, Conflict, NotFound
 from tracker.stores.clickhouse import ClickHouse
+from tracker.stores.entities import EntityTable
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -78,40 +79,15 @@ def _check_password(password: str) -> None:
         )
 
 
-def _write(ch: ClickHouse, user: User) -> None:
-    ch.insert(
-        "users",
-        pa.table(
-            {
-                "tenant_id": [user.tenant_id],
-                "email": [user.email],
-                "name": [user.name],
-                "role": [user.role.value],
-                "manager_email": [user.manager_email],
-                "password_hash": [user.password_hash],
-                "created_at": pa.array([user.created_at], TS),
-                "disabled": pa.array([int(user.disabled)], pa.uint8()),
-                "version": pa.array([version_now()], pa.uint64()),
-            }
-        ),
-    )
-
-
-_COLUMNS = "tenant_id, email, name, role, manager_email, created_at, disabled, password_hash"
-
-
-def _user(row: dict[str, Any]) -> User:
-    return User(**{**row, "role": Role(row["role"]), "disabled": bool(row["disabled"])})
+USERS: Final = EntityTable("users", User, {"created_at": TS, "disabled": pa.uint8()})
 
 
 def find_user_by_email(ch: ClickHouse, email: str) -> User | None:
     """Across tenants (emails are unique): only for signing in and creating users."""
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.users FINAL WHERE email = {{email:String}} "
-        "ORDER BY created_at LIMIT 1",
-        {"email": email.strip().lower()},
+    found = USERS.select(
+        ch, None, equals={"email": email.strip().lower()}, order_by="created_at", limit=1
     )
-    return _user(rows[0]) if rows else None
+    return found[0] if found else None
 
 
 def create_user(
@@ -138,34 +114,25 @@ def create_user(
         created_at=utcnow(),
         password_hash=_HASHER.hash(password),
     )
-    _write(ch, user)
+    USERS.write(ch, [user])
     return user
 
 
 def get_user(ch: ClickHouse, tenant_id: str, email: str) -> User:
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.users FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND email = {email:String}",
-        {"tenant_id": tenant_id, "email": email.strip().lower()},
-    )
-    if not rows:
+    found = USERS.find(ch, tenant_id, email=email.strip().lower())
+    if found is None:
         raise NotFound("unknown user", code="user_not_found")
-    return _user(rows[0])
+    return found
 
 
 def list_users(ch: ClickHouse, tenant_id: str) -> list[User]:
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.users FINAL "
-        "WHERE tenant_id = {tenant_id:String} ORDER BY name, email",
-        {"tenant_id": tenant_id},
-    )
-    return [_user(r) for r in rows]
+    return USERS.select(ch, tenant_id, order_by="name, email")
 
 
 def set_password(ch: ClickHouse, tenant_id: str, email: str, password: str) -> User:
     _check_password(password)
     updated = replace(get_user(ch, tenant_id, email), password_hash=_HASHER.hash(password))
-    _write(ch, updated)
+    USERS.write(ch, [updated])
     return updated
 
 
@@ -181,7 +148,7 @@ def verify_sign_in(ch: ClickHouse, email: str, password: str) -> User | None:
         return None
     if _HASHER.check_needs_rehash(user.password_hash):
         user = replace(user, password_hash=_HASHER.hash(password))
-        _write(ch, user)
+        USERS.write(ch, [user])
     return user
 
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Any
-
-import pyarrow as pa
+from typing import Final
 
 from outbound.notify.model import ManagerTodo, TodoStatus
-from tracker.clock import TS, utcnow, version_now
+from tracker.clock import TS, utcnow
 from tracker.errors import NotFound
-from tracker.stores import ClickHouse
+from tracker.stores import ClickHouse, EntityTable
 
 __all__ = [
     "cleared_stall_todos",
@@ -24,57 +22,17 @@ __all__ = [
     "todo_id_of",
 ]
 
-_COLUMNS = (
-    "tenant_id, todo_id, manager, owner, opportunity_id, kind, source_id, title, detail, "
-    "status, resolved_by, created_at, resolved_at"
-)
-
 
 def todo_id_of(tenant_id: str, kind: str, source_id: str, manager: str) -> str:
     raw = f"{tenant_id}|{kind}|{source_id}|{manager}".encode()
     return "tdo_" + hashlib.sha256(raw).hexdigest()[:24]
 
 
-def _write(ch: ClickHouse, t: ManagerTodo) -> None:
-    ch.insert(
-        "manager_todos",
-        pa.table(
-            {
-                **{
-                    k: [getattr(t, k)]
-                    for k in (
-                        "tenant_id",
-                        "todo_id",
-                        "manager",
-                        "owner",
-                        "opportunity_id",
-                        "kind",
-                        "source_id",
-                        "title",
-                        "detail",
-                        "resolved_by",
-                    )
-                },
-                "status": [t.status.value],
-                "created_at": pa.array([t.created_at], TS),
-                "resolved_at": pa.array([t.resolved_at], TS),
-                "version": pa.array([version_now()], pa.uint64()),
-            }
-        ),
-    )
-
-
-def _todo(row: dict[str, Any]) -> ManagerTodo:
-    return ManagerTodo(**{**row, "status": TodoStatus(row["status"])})
+TODOS: Final = EntityTable("manager_todos", ManagerTodo, {"created_at": TS, "resolved_at": TS})
 
 
 def _find(ch: ClickHouse, tenant_id: str, todo_id: str) -> ManagerTodo | None:
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.manager_todos FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND todo_id = {todo_id:String}",
-        {"tenant_id": tenant_id, "todo_id": todo_id},
-    )
-    return _todo(rows[0]) if rows else None
+    return TODOS.find(ch, tenant_id, todo_id=todo_id)
 
 
 def create_todo_once(ch: ClickHouse, todo: ManagerTodo) -> bool:
@@ -82,7 +40,7 @@ def create_todo_once(ch: ClickHouse, todo: ManagerTodo) -> bool:
     racing creators insert identical rows with the same id, which FINAL reads as one."""
     if _find(ch, todo.tenant_id, todo.todo_id) is not None:
         return False
-    _write(ch, todo)
+    TODOS.write(ch, [todo])
     return True
 
 
@@ -102,22 +60,12 @@ def list_todos(
     limit: int = 500,
 ) -> list[ManagerTodo]:
     """Newest first."""
-    where = "tenant_id = {tenant_id:String}"
-    if manager is not None:
-        where += " AND manager = {manager:String}"
+    equals = {} if manager is None else {"manager": manager}
     if status is not None:
-        where += " AND status = {status:String}"
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.manager_todos FINAL WHERE {where} "
-        "ORDER BY created_at DESC, todo_id LIMIT {limit:UInt32}",
-        {
-            "tenant_id": tenant_id,
-            "manager": manager or "",
-            "status": status.value if status else "",
-            "limit": limit,
-        },
+        equals["status"] = status.value
+    return TODOS.select(
+        ch, tenant_id, equals=equals, order_by="created_at DESC, todo_id", limit=limit
     )
-    return [_todo(r) for r in rows]
 
 
 def resolve_todo(ch: ClickHouse, tenant_id: str, todo_id: str, by: str) -> ManagerTodo:
@@ -126,7 +74,7 @@ def resolve_todo(ch: ClickHouse, tenant_id: str, todo_id: str, by: str) -> Manag
     if todo.status is TodoStatus.RESOLVED:
         return todo
     done = replace(todo, status=TodoStatus.RESOLVED, resolved_by=by, resolved_at=utcnow())
-    _write(ch, done)
+    TODOS.write(ch, [done])
     return done
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 import pyarrow as pa
 
 from outbound.webhooks.model import DeliveryAttempt, DeliveryStatus, Subscription
-from tracker.clock import TS, version_now
+from tracker.clock import TS
 from tracker.errors import NotFound
-from tracker.stores import ClickHouse
+from tracker.stores import ClickHouse, EntityTable
 
 __all__ = [
     "LinkContext",
@@ -28,50 +28,26 @@ __all__ = [
     "record_attempts",
 ]
 
-_SUB_COLUMNS = (
-    "tenant_id, subscription_id, url, event_types, description, created_at, secret_sealed, deleted"
+SUBSCRIPTIONS: Final = EntityTable(
+    "webhook_subscriptions",
+    Subscription,
+    {"event_types": pa.list_(pa.string()), "created_at": TS, "deleted": pa.uint8()},
 )
 
 
-def _write(ch: ClickHouse, sub: Subscription) -> None:
-    ch.insert(
-        "webhook_subscriptions",
-        pa.table(
-            {
-                "tenant_id": [sub.tenant_id],
-                "subscription_id": [sub.subscription_id],
-                "url": [sub.url],
-                "event_types": pa.array([list(sub.event_types)], pa.list_(pa.string())),
-                "description": [sub.description],
-                "secret_sealed": [sub.secret_sealed],
-                "created_at": pa.array([sub.created_at], TS),
-                "deleted": pa.array([int(sub.deleted)], pa.uint8()),
-                "version": pa.array([version_now()], pa.uint64()),
-            }
-        ),
-    )
-
-
-def _subscription(row: dict[str, Any]) -> Subscription:
-    row["event_types"] = tuple(row["event_types"])
-    row["deleted"] = bool(row["deleted"])
-    return Subscription(**row)
-
-
 def insert_subscription(ch: ClickHouse, sub: Subscription) -> None:
-    _write(ch, sub)
+    SUBSCRIPTIONS.write(ch, [sub])
 
 
 def list_subscriptions(
     ch: ClickHouse, tenant_id: str, *, include_deleted: bool = False
 ) -> list[Subscription]:
-    where = "tenant_id = {tenant_id:String}" + ("" if include_deleted else " AND deleted = 0")
-    rows = ch.query(
-        f"SELECT {_SUB_COLUMNS} FROM {ch.database}.webhook_subscriptions FINAL "
-        f"WHERE {where} ORDER BY created_at, subscription_id",
-        {"tenant_id": tenant_id},
+    return SUBSCRIPTIONS.select(
+        ch,
+        tenant_id,
+        where="" if include_deleted else "deleted = 0",
+        order_by="created_at, subscription_id",
     )
-    return [_subscription(r) for r in rows]
 
 
 def count_subscriptions(ch: ClickHouse, tenant_id: str) -> int:
@@ -86,19 +62,15 @@ def count_subscriptions(ch: ClickHouse, tenant_id: str) -> int:
 def get_subscription(
     ch: ClickHouse, tenant_id: str, subscription_id: str, *, include_deleted: bool = False
 ) -> Subscription:
-    rows = ch.query(
-        f"SELECT {_SUB_COLUMNS} FROM {ch.database}.webhook_subscriptions FINAL "
-        "WHERE tenant_id = {tenant_id:String} AND subscription_id = {sid:String}",
-        {"tenant_id": tenant_id, "sid": subscription_id},
-    )
-    if not rows or (rows[0]["deleted"] and not include_deleted):
+    found = SUBSCRIPTIONS.find(ch, tenant_id, subscription_id=subscription_id)
+    if found is None or (found.deleted and not include_deleted):
         raise NotFound("unknown webhook", code="webhook_not_found")
-    return _subscription(rows[0])
+    return found
 
 
 def mark_subscription_deleted(ch: ClickHouse, tenant_id: str, subscription_id: str) -> None:
     sub = get_subscription(ch, tenant_id, subscription_id)
-    _write(ch, replace(sub, deleted=True))
+    SUBSCRIPTIONS.write(ch, [replace(sub, deleted=True)])
 
 
 def record_attempts(ch: ClickHouse, attempts: Sequence[DeliveryAttempt]) -> None:

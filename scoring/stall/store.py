@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Final
 
 import pyarrow as pa
 
-from tracker.clock import TS, version_now
-from tracker.stores import ClickHouse
+from tracker.clock import TS
+from tracker.stores import ClickHouse, EntityTable
 
 __all__ = [
     "StallEpisode",
@@ -54,42 +54,22 @@ class StallEpisode:
     cleared_at: datetime | None = None
 
 
-def write_stalls(ch: ClickHouse, tenant_id: str, items: Sequence[StallEpisode]) -> None:
-    if not items:
-        return
-    version = version_now()
-    ch.insert(
-        "stalls",
-        pa.table(
-            {
-                "tenant_id": [tenant_id] * len(items),
-                "opportunity_id": [s.opportunity_id for s in items],
-                "episode_id": [s.episode_id for s in items],
-                "status": [s.status.value for s in items],
-                "rules": pa.array([list(s.rules) for s in items], pa.list_(pa.string())),
-                "summary": [s.summary for s in items],
-                "owner": [s.owner for s in items],
-                "manager": [s.manager for s in items],
-                "onset_at": pa.array([s.onset_at for s in items], TS),
-                "detected_at": pa.array([s.detected_at for s in items], TS),
-                "last_activity_at": pa.array([s.last_activity_at for s in items], TS),
-                "cleared_at": pa.array([s.cleared_at for s in items], TS),
-                "version": pa.array([version + i for i in range(len(items))], pa.uint64()),
-            }
-        ),
-    )
-
-
-_COLUMNS = (
-    "opportunity_id, episode_id, status, rules, summary, owner, manager, onset_at, "
-    "detected_at, last_activity_at, cleared_at"
+STALLS: Final = EntityTable(
+    "stalls",
+    StallEpisode,
+    {
+        "rules": pa.list_(pa.string()),
+        "onset_at": TS,
+        "detected_at": TS,
+        "last_activity_at": TS,
+        "cleared_at": TS,
+    },
 )
 
 
-def _episode(row: dict[str, Any]) -> StallEpisode:
-    return StallEpisode(
-        **{**row, "status": StallStatus(str(row["status"])), "rules": tuple(row["rules"])}
-    )
+def write_stalls(ch: ClickHouse, tenant_id: str, items: Sequence[StallEpisode]) -> None:
+    """Episodes of one tenant (the episode carries no tenant column of its own)."""
+    STALLS.write(ch, items, tenant_id=tenant_id)
 
 
 def list_stalls(
@@ -101,22 +81,16 @@ def list_stalls(
     limit: int = 500,
 ) -> list[StallEpisode]:
     """Newest detection first."""
-    where = "tenant_id = {tenant_id:String}"
-    if status is not None:
-        where += " AND status = {status:String}"
-    if owner is not None:
-        where += " AND (owner = {owner:String} OR manager = {owner:String})"
-    rows = ch.query(
-        f"SELECT {_COLUMNS} FROM {ch.database}.stalls FINAL WHERE {where} "
-        "ORDER BY detected_at DESC, opportunity_id LIMIT {limit:UInt32}",
-        {
-            "tenant_id": tenant_id,
-            "status": status.value if status else "",
-            "owner": owner or "",
-            "limit": limit,
-        },
+    equals = {} if status is None else {"status": status.value}
+    return STALLS.select(
+        ch,
+        tenant_id,
+        equals=equals,
+        where="" if owner is None else "owner = {owner:String} OR manager = {owner:String}",
+        params={"owner": owner or ""},
+        order_by="detected_at DESC, opportunity_id",
+        limit=limit,
     )
-    return [_episode(r) for r in rows]
 
 
 def open_stalls(ch: ClickHouse, tenant_id: str) -> dict[str, StallEpisode]:

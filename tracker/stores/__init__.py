@@ -17,6 +17,7 @@ from tracker.stores.clickhouse import (
     render_context,
     render_statements,
 )
+from tracker.stores.entities import EntityTable
 from tracker.stores.redis_client import RedisHandle, open_redis
 from tracker.stores.redis_error_map import redis_errors, translate_redis_error
 from tracker.stores.redis_server import PrivateRedisServer, find_redis_binary
@@ -24,6 +25,7 @@ from tracker.stores.redis_server import PrivateRedisServer, find_redis_binary
 __all__ = [
     "BlobStore",
     "ClickHouse",
+    "EntityTable",
     "FileBlobStore",
     "Migration",
     "PrivateRedisServer",

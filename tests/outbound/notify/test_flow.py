@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ingest import Event, events_table
 from outbound import make_alert_listener
 from outbound.notify import (
+    ChannelKind,
     Preferences,
     create_channel,
     create_rule,
@@ -175,12 +177,14 @@ async def test_rate_limit_defers_without_failing(
     await rig.notifier.pump_once()
     await rig.dispatcher.run_once()
     assert len(robot.hits) == 1  # the other two wait for their slots
+    # …rescheduled into slots the limiter reserved 0.4 s apart (checked on the queue, not on
+    # arrival times, which a loaded machine stretches or squeezes)
+    queue = rig.notifier.queues[ChannelKind.SLACK]
+    due: Any = await rig.redis.zrange(queue.due_key, 0, -1, withscores=True)
+    slots = sorted(int(score) for _, score in due)
+    assert len(slots) == 2 and slots[1] - slots[0] >= 400, slots
     await rig.run()
     assert len(robot.hits) == 3
-    gaps = [b.at - a.at for a, b in zip(robot.hits, robot.hits[1:], strict=False)]
-    # Slots are reserved 0.4 s apart; arrival times jitter by the first send's own latency
-    # (0.397 s was seen under load). Unpaced sends would arrive milliseconds apart.
-    assert all(gap >= 0.3 for gap in gaps), gaps
     logged = list_deliveries(clickhouse, tenant, channel.channel_id, channel="slack")
     assert [(x.status.value, x.attempt) for x in logged] == [("delivered", 1)] * 3
 
