@@ -18,21 +18,25 @@ from tracker.crm.opportunities import (
 )
 from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
 from tracker.crm.vocabulary import (
+    COMMUNICATION_TYPES,
     CRM_ID_PATTERN,
     CURRENCIES,
     ActivityType,
+    Direction,
     ForecastCategory,
     Outcome,
     Stage,
 )
 
 __all__ = [
+    "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "Activity",
     "ActivityType",
     "Contact",
     "DealOutcome",
+    "Direction",
     "ForecastCategory",
     "Opportunity",
     "OpportunityRow",
