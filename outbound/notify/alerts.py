@@ -15,8 +15,10 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import outbound.notify.facts_store as facts
+from outbound.notify.messages import reason_text
 from outbound.notify.model import Audience, ManagerTodo, NotifyEvent, TodoStatus
 from outbound.notify.outbox import Notifier
 from outbound.notify.todo_store import (
@@ -92,6 +94,12 @@ async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode
     account = deal.account if deal and deal.account else episode.opportunity_id
     names = await asyncio.to_thread(facts.people, ch, tenant_id, [owner, manager])
     todo_id, created = "", False
+    # the to-do's detail is read on the manager's board: the reasons in the tenant's language
+    locale = await notifier.tenant_locale(tenant_id)
+    zone = ZoneInfo(notifier.ns.default_time_zone)
+    detail = "；".join(reason_text(locale, r, zone) for r in episode.reason_list())
+    if not locale.startswith("zh"):
+        detail = detail.replace("；", "; ")
     if manager:
         todo_id = todo_id_of(tenant_id, "stall", episode.episode_id, manager)
         todo = ManagerTodo(
@@ -103,7 +111,7 @@ async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode
             kind="stall",
             source_id=episode.episode_id,
             title=account,
-            detail=episode.summary,
+            detail=detail or episode.summary,
             status=TodoStatus.OPEN,
             resolved_by="",
             created_at=utcnow(),
@@ -112,6 +120,8 @@ async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode
     data = {
         "account": account,
         "summary": episode.summary,
+        "reasons": episode.reason_list(),
+        "time_zone": notifier.ns.default_time_zone,
         "owner_name": names[owner].name if owner in names else owner,
         "manager_name": names[manager].name if manager in names else manager,
         "episode_id": episode.episode_id,

@@ -10,7 +10,18 @@ from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-__all__ = ["LOCALES", "Line", "Message", "duration", "local_date", "text", "when"]
+__all__ = [
+    "CATALOG",
+    "LOCALES",
+    "Line",
+    "Message",
+    "duration",
+    "local_date",
+    "reason_text",
+    "stage_name",
+    "text",
+    "when",
+]
 
 LOCALES: Final = ("zh_CN", "en")
 
@@ -62,6 +73,29 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act.close": "预计成交日 {date} 临近，确认签约流程",
         "act.meeting": "确认下一次会议时间",
         "act.case": "向客户分享一个同行业案例",
+        "stall.no_update": "连续 {hours} 小时无更新（最近一次：{last}，{at}）",
+        "stall.ghosted": "我方最近一次联系后 {hours} 小时未获回复",
+        "stall.close_overdue": "预计成交日 {date} 已过",
+        "stall.stage_age": "在「{stage}」阶段已停留 {days} 天",
+        "update.created": "商机创建",
+        "update.engagement": "客户阅读文档",
+        "update.link_sent": "发送文档链接",
+        "update.activity": "CRM 活动",
+        "update.crm.stage": "阶段变更",
+        "update.crm.close_date": "预计成交日变更",
+        "update.crm.amount": "金额变更",
+        "update.crm.note": "备注",
+        "update.activity.meeting": "会议",
+        "update.activity.email": "邮件",
+        "update.activity.call": "电话",
+        "band.": "暂无",
+        "stage.prospecting": "线索",
+        "stage.qualification": "资格确认",
+        "stage.discovery": "需求挖掘",
+        "stage.proposal": "方案报价",
+        "stage.negotiation": "商务谈判",
+        "stage.closed_won": "赢单",
+        "stage.closed_lost": "输单",
     },
     "en": {
         "viewed": "{recipient} read “{document}”",
@@ -110,13 +144,70 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act.close": "Expected close {date} is near — confirm the signing steps",
         "act.meeting": "Confirm the date of the next meeting",
         "act.case": "Share a customer story from their industry",
+        "stall.no_update": "No update for {hours} h (last: {last}, {at})",
+        "stall.ghosted": "No reply for {hours} h to our last outreach",
+        "stall.close_overdue": "Close date {date} has passed",
+        "stall.stage_age": "{days} days in {stage}",
+        "update.created": "deal created",
+        "update.engagement": "the buyer read a document",
+        "update.link_sent": "document link sent",
+        "update.activity": "CRM activity",
+        "update.crm.stage": "stage changed",
+        "update.crm.close_date": "close date changed",
+        "update.crm.amount": "amount changed",
+        "update.crm.note": "note",
+        "update.activity.meeting": "meeting",
+        "update.activity.email": "email",
+        "update.activity.call": "call",
+        "band.": "none",
+        "stage.prospecting": "prospecting",
+        "stage.qualification": "qualification",
+        "stage.discovery": "discovery",
+        "stage.proposal": "proposal",
+        "stage.negotiation": "negotiation",
+        "stage.closed_won": "closed won",
+        "stage.closed_lost": "closed lost",
     },
 }
+
+
+#: Every phrase by locale (read-only; the catalog test walks it).
+CATALOG: Final = _T
 
 
 def text(locale: str, key: str, **params: Any) -> str:
     table = _T.get(locale) or _T["en"]
     return table.get(key, _T["en"][key]).format(**params)
+
+
+def stage_name(locale: str, stage: str) -> str:
+    """A pipeline stage in the reader's language (an unknown stage as the CRM sent it)."""
+    key = f"stage.{stage}"
+    return text(locale, key) if key in _T["en"] else stage
+
+
+def _update_name(locale: str, what: str) -> str:
+    key = f"update.{what}"
+    if key in _T["en"]:
+        return text(locale, key)
+    return text(locale, "update.activity")
+
+
+def reason_text(locale: str, reason: dict[str, Any], zone: ZoneInfo) -> str:
+    """A reason given as {code, params} (e.g. a stall's) in the reader's language; moments
+    (`at`, ISO) in the reader's time zone, stages and update kinds by name."""
+    code = str(reason.get("code", ""))
+    params = dict(reason.get("params") or {})
+    if code not in _T["en"]:
+        return str(reason.get("text") or code)
+    if "at" in params:
+        params["at"] = datetime.fromisoformat(str(params["at"])).astimezone(zone)
+        params["at"] = params["at"].strftime("%m-%d %H:%M")
+    if "last" in params:
+        params["last"] = _update_name(locale, str(params["last"]))
+    if "stage" in params:
+        params["stage"] = stage_name(locale, str(params["stage"]))
+    return text(locale, code, **params)
 
 
 @dataclass(frozen=True)

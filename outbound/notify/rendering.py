@@ -5,9 +5,10 @@ phrases live in `outbound.notify.messages`; the daily briefing's layout in
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from outbound.notify.briefing_text import briefing_message
-from outbound.notify.messages import LOCALES, Line, Message, duration, text
+from outbound.notify.messages import LOCALES, Line, Message, duration, reason_text, text
 
 __all__ = ["render"]
 
@@ -30,8 +31,9 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
     elif event == "opportunity.stalled":
         title = text(loc, "stalled", account=f["account"])
         lines.append(Line(f.get("owner_name", ""), text(loc, "owner")))
-        if f.get("summary"):
-            lines.append(Line(str(f["summary"]), text(loc, "reason")))
+        zone = ZoneInfo(str(facts.get("time_zone") or "UTC"))
+        for reason in facts.get("reasons") or []:
+            lines.append(Line(reason_text(loc, reason, zone), text(loc, "reason")))
         if f.get("manager_name"):
             lines.append(Line(text(loc, "todo_added", manager=f["manager_name"])))
     elif event == "health.red":

@@ -5,6 +5,7 @@ activities and outcomes."""
 from __future__ import annotations
 
 from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.changes import CHANGE_FIELDS, CrmChange, last_changes
 from tracker.crm.opportunities import (
     Contact,
     Opportunity,
@@ -27,11 +28,13 @@ from tracker.crm.vocabulary import (
 )
 
 __all__ = [
+    "CHANGE_FIELDS",
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "Activity",
     "ActivityType",
     "Contact",
+    "CrmChange",
     "DealOutcome",
     "ForecastCategory",
     "Opportunity",
@@ -40,6 +43,7 @@ __all__ = [
     "Stage",
     "get_opportunity",
     "get_outcome",
+    "last_changes",
     "list_activities",
     "list_opportunities",
     "opportunity_exists",
