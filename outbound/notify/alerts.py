@@ -12,15 +12,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import outbound.notify.facts_store as facts
-from outbound.notify.messages import reason_text
 from outbound.notify.model import Audience, ManagerTodo, NotifyEvent, TodoStatus
 from outbound.notify.outbox import Notifier
+from outbound.notify.phrases import reason_text
 from outbound.notify.todo_store import (
     cleared_stall_todos,
     create_todo_once,
@@ -165,7 +165,7 @@ async def notify_health_red(
     *,
     value: float,
     previous_band: str,
-    reasons: Sequence[str] = (),
+    actions: Sequence[Mapping[str, Any]] = (),
     change_id: str = "",
 ) -> int:
     """The deal's health band changed to red. `change_id` identifies this change (e.g. the
@@ -175,7 +175,8 @@ async def notify_health_red(
         "account": deal.account if deal and deal.account else opportunity_id,
         "value": round(value),
         "previous_band": previous_band,
-        "reasons": [str(r) for r in reasons][:3],
+        "actions": [dict(a) for a in actions][:3],  # {code, params, text}: rendered per reader
+        "now": utcnow().isoformat(),
     }
     key = change_id or f"{opportunity_id}:{utcnow().date().isoformat()}"
     return await notifier.publish(

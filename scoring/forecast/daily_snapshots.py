@@ -87,6 +87,10 @@ async def record_snapshots(
                     owner=f.owner,
                     manager=f.manager,
                     actions=tuple(x.text for x in a.health.actions),
+                    action_items=tuple(
+                        x.model_dump(include={"code", "params", "text", "due_within_hours"})
+                        for x in a.health.actions
+                    ),
                     change_key=f"{a.health.opportunity_id}:{day}:{prev or 'new'}->{band}",
                 )
                 await publish_all(listeners, change)
