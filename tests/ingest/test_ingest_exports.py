@@ -9,6 +9,7 @@ EXPECTED = {
     "VisitRow",
     "document_viewers",
     "recent_visits",
+    "recognise_viewer",
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
     "BatchListener",

@@ -5,6 +5,7 @@ activities and outcomes."""
 from __future__ import annotations
 
 from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.changes import CHANGE_FIELDS, CrmChange, last_changes
 from tracker.crm.opportunities import (
     Contact,
     Opportunity,
@@ -29,12 +30,14 @@ from tracker.crm.vocabulary import (
 )
 
 __all__ = [
+    "CHANGE_FIELDS",
     "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "Activity",
     "ActivityType",
     "Contact",
+    "CrmChange",
     "DealOutcome",
     "Direction",
     "ForecastCategory",
@@ -44,6 +47,7 @@ __all__ = [
     "Stage",
     "get_opportunity",
     "get_outcome",
+    "last_changes",
     "list_activities",
     "list_opportunities",
     "opportunity_exists",
