@@ -34,7 +34,7 @@ from api.responses import pdf_response
 from api.services import Services, ServicesDep
 from tracker.documents import get_document, get_version
 from tracker.errors import Gone, NotFound, RedisUnavailable
-from tracker.links import Link
+from tracker.links import Link, contact_of
 from tracker.tokens import TokenPurpose, ViewerSessionClaims
 from tracker.types import EventType
 from watermark import snap_render_width
@@ -116,6 +116,7 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
         get_version, services.clickhouse, link.tenant_id, doc.current_version_id
     )
     viewer_id, fresh = viewer_id_of(request)
+    contact_id = await run_in_threadpool(contact_of, services.clickhouse, link)
     session = services.signer.viewer_session_token(
         ViewerSessionClaims(
             link.tenant_id,
@@ -123,7 +124,7 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
             doc.document_id,
             version.version_id,
             link.opportunity_id,
-            link.contact_id,
+            contact_id,
             viewer_id,
             version.pages,
         )
@@ -173,7 +174,8 @@ async def download(token: str, request: Request, services: ServicesDep) -> Respo
         get_version, services.clickhouse, link.tenant_id, doc.current_version_id
     )
     viewer_id, _fresh = viewer_id_of(request)
-    context = context_of(link, version.version_id, viewer_id)
+    contact_id = await run_in_threadpool(contact_of, services.clickhouse, link)
+    context = context_of(link, version.version_id, viewer_id, contact_id)
     # A download is recorded before the bytes go out; if Redis is down the person gets 503.
     await services.ingestor.accept_server_event(
         EventType.DOWNLOAD, context, request=request_meta(request)
