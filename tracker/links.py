@@ -1,12 +1,15 @@
-"""Per-recipient tracked links. One link per recipient of a document; the token in the URL
-carries only (tenant id, link id), everything else is read here on the (low-volume) viewer
-page. Passcodes are stored as salted scrypt hashes."""
+"""Per-recipient tracked links. One link per recipient of a document. The URL carries a
+short random code (`short_code`, 72 bits) looked up here; links made before short codes
+carry a signed token of (tenant id, link id) instead, which keeps working. Everything else
+is read here on the (low-volume) viewer page. Passcodes are stored as salted scrypt hashes."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import string
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
@@ -27,11 +30,14 @@ __all__ = [
     "check_passcode",
     "contact_of",
     "create_links",
+    "find_link_by_code",
     "find_link_for_operator",
     "get_link",
     "hash_passcode",
+    "is_short_code",
     "list_links",
     "match_contacts",
+    "new_short_code",
     "opportunity_contacts",
     "revoke_link",
 ]
@@ -74,6 +80,7 @@ class Link:
     locale: str
     watermark_template: str
     revoked_at: datetime | None
+    short_code: str = ""  # '' for links made before short links (their URL is a signed token)
 
     @property
     def has_passcode(self) -> bool:
@@ -98,6 +105,20 @@ class Link:
             raise Gone("this link has been revoked by the sender", code="link_revoked")
         if self.is_expired(now):
             raise Gone("this link has expired", code="link_expired")
+
+
+_CODE_ALPHABET: Final = string.digits + string.ascii_letters
+_CODE_LENGTH: Final = 12  # 62^12 ≈ 2^71: not guessable, and short enough to read aloud
+_CODE: Final = re.compile(rf"[0-9A-Za-z]{{{_CODE_LENGTH}}}")
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+
+
+def is_short_code(token: str) -> bool:
+    """Short codes never contain the '.' every signed token has."""
+    return _CODE.fullmatch(token) is not None
 
 
 def hash_passcode(passcode: str) -> str:
@@ -205,6 +226,7 @@ def create_links(
             locale=options.locale,
             watermark_template=options.watermark_template,
             revoked_at=None,
+            short_code=new_short_code(),
         )
         for r in recipients
     ]
@@ -217,6 +239,14 @@ def get_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:
     if found is None:
         raise NotFound("unknown link", code="link_not_found")
     return found
+
+
+def find_link_by_code(ch: ClickHouse, code: str) -> Link | None:
+    """Across tenants, by the URL's short code: the code is the recipient's credential (as
+    the signed token was), and it names one link of one tenant."""
+    if not is_short_code(code):
+        return None
+    return LINKS.find(ch, None, short_code=code)
 
 
 def find_link_for_operator(ch: ClickHouse, link_id: str) -> Link | None:

@@ -1,6 +1,8 @@
 """Public routes for recipients' browsers and mail clients. The signed token is the
 credential; no API key. Pages are for people: errors render as pages they understand.
 
+    {token} is a link's short code, or the signed token of a link made before short codes.
+
     GET|HEAD /l/{token}            tracked link → link_click → viewer (sets the viewer cookie)
     GET      /o/{token}.gif        email-open pixel → pixel_open
     GET|POST /v/{token}            viewer (email gate / passcode first when the link asks)
@@ -20,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from api.copies import page_image, watermarked_copy
 from api.pages import message_page, render_page
 from api.recipient.gates import gate_page, gate_passed
-from api.recipient.link_context import cached_context, context_of
+from api.recipient.link_context import cached_context, context_of, link_claims
 from api.recipient.pages import (
     ShowPage,
     problem_page,
@@ -73,7 +75,7 @@ async def _record(
 @router.api_route("/l/{token}", methods=["GET", "HEAD"])
 async def tracked_link(token: str, request: Request, services: ServicesDep) -> Response:
     try:
-        services.signer.read_link_token(token)
+        await link_claims(services, token)
         viewer_id, fresh = viewer_id_of(request)
         await _record(services, EventType.LINK_CLICK, request, token, TokenPurpose.LINK, viewer_id)
     except NotFound as exc:

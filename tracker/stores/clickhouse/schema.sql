@@ -452,3 +452,10 @@ CREATE TABLE IF NOT EXISTS dealsignal.manager_todos
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, todo_id);
+
+-- 0020_link_short_codes sha256=5d0b2baf25488c3906f9d82811ea294850cf3a7ff4b4ec58371e4c496ea6390a
+ALTER TABLE dealsignal.links 
+    ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at,
+    ADD INDEX IF NOT EXISTS links_short_code short_code TYPE bloom_filter(0.001) GRANULARITY 1;
+ALTER TABLE dealsignal.links 
+    ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at;
