@@ -24,10 +24,11 @@ from scoring import TenantScoringCache
 from tracker.api_keys import ApiKeyAuthenticator
 from tracker.config import Settings, resolve_secret_keys
 from tracker.stores import (
+    BlobStore,
     ClickHouse,
-    FileBlobStore,
     RedisHandle,
     apply_migrations,
+    open_blob_store,
     open_clickhouse,
     open_redis,
     render_context,
@@ -47,7 +48,7 @@ class Services:
     redis: RedisHandle
     signer: TokenSigner
     authenticator: ApiKeyAuthenticator
-    blobs: FileBlobStore
+    blobs: BlobStore
     buffer: StreamBuffer
     ingestor: Ingestor
     scoring: TenantScoringCache
@@ -102,7 +103,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
         redis=redis,
         signer=signer,
         authenticator=ApiKeyAuthenticator(clickhouse),
-        blobs=FileBlobStore(settings.data_dir / "blobs"),
+        blobs=open_blob_store(settings),
         buffer=buffer,
         ingestor=Ingestor(
             settings, redis.client, signer, buffer, ip_key=ip_key_from_secret(secrets[0])

@@ -15,6 +15,7 @@ import redis
 import redis.asyncio as aioredis
 
 from tests.harness.clickhouse_http import ClickHouseHttpHarness
+from tests.harness.s3_server import S3Harness, s3_harness
 from tracker.config import Settings
 from tracker.stores.clickhouse import ClickHouse, RenderContext, apply_migrations
 from tracker.stores.clickhouse.chdb_backend import ChdbClickHouse
@@ -129,3 +130,10 @@ def store(request: pytest.FixtureRequest, clickhouse: ClickHouse) -> ClickHouse:
     server: ClickHouse = request.getfixturevalue("server_store")
     empty_tables(server)
     return server
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Harness]:
+    """A local S3 API server (tests/harness/s3_server.py) for the whole session."""
+    with s3_harness() as harness:
+        yield harness

@@ -18,7 +18,12 @@ ROOT = Path(__file__).parents[1]
 
 
 def _compose_env() -> dict[str, str]:
-    return {**os.environ, "CLICKHOUSE_PASSWORD": "x", "DEALSIGNAL_SECRET_KEYS": "k"}
+    return {
+        **os.environ,
+        "CLICKHOUSE_PASSWORD": "x",
+        "DEALSIGNAL_SECRET_KEYS": "k",
+        "MINIO_PASSWORD": "m",
+    }
 
 
 def test_compose_file_is_valid() -> None:
@@ -37,16 +42,23 @@ def test_compose_file_is_valid() -> None:
 
 def test_compose_wires_only_real_settings_and_commands() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    fields = {name.upper() for name in Settings.model_fields}
+    fields = {name.upper(): info for name, info in Settings.model_fields.items()}
     commands = set(typer.main.get_command(cli_app).commands)  # type: ignore[attr-defined]
-    assert {"clickhouse", "redis", "api"} <= set(compose["services"])
-    for name in set(compose["services"]) - {"clickhouse", "redis"}:
+    stores = {"clickhouse", "redis", "minio", "minio-bucket"}
+    assert stores | {"api", "writer", "worker"} == set(compose["services"])
+    for name in set(compose["services"]) - stores:
         service = compose["services"][name]
         env = service["environment"]
         assert env["DEALSIGNAL_CLICKHOUSE_MODE"] == "server"
+        assert env["DEALSIGNAL_BLOBS__URL"].startswith("s3://")
         for key in env:
-            assert key.removeprefix("DEALSIGNAL_") in fields, key
+            top, _, nested = key.removeprefix("DEALSIGNAL_").partition("__")
+            assert top in fields, key
+            if nested:
+                model = fields[top].annotation
+                assert nested.lower() in model.model_fields, key  # type: ignore[union-attr]
         assert service["command"][1] in commands
+        assert "volumes" not in service, f"{name} keeps state on its own disk"
     redis_cmd = compose["services"]["redis"]["command"]
     assert "--appendonly" in redis_cmd
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tracker.errors import ConfigurationError
@@ -19,6 +19,7 @@ from tracker.notify_settings import NotifySettings
 from tracker.scoring_settings import ScoringSettings
 
 __all__ = [
+    "BlobSettings",
     "ClickHouseMode",
     "IngestSettings",
     "Limits",
@@ -89,6 +90,36 @@ class WebhookSettings(BaseModel):
     max_subscriptions: int = 50
 
 
+class BlobSettings(BaseModel):
+    """Where PDFs, watermarked copies and page images live. Empty `url`: files under
+    `<data dir>/blobs` (the embedded default). `s3://bucket/prefix`: any S3-compatible store
+    (AWS S3, MinIO, Aliyun OSS, Tencent COS) — then no API host keeps a blob on its own disk;
+    reads go through a bounded in-memory cache."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = ""
+    endpoint_url: str = ""  # MinIO / OSS / COS endpoint; empty = AWS for the region
+    region: str = ""
+    access_key_id: str = ""  # empty: the SDK's chain (environment, instance role, …)
+    secret_access_key: SecretStr = SecretStr("")
+    # "", "AES256" or "aws:kms": server-side encryption asked on every write.
+    server_side_encryption: Literal["", "AES256", "aws:kms"] = ""
+    cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    addressing_style: Literal["auto", "path", "virtual"] = "auto"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value and not value.startswith("s3://"):
+            raise ValueError(
+                "DEALSIGNAL_BLOBS__URL must be empty (local files) or s3://bucket/prefix"
+            )
+        if value.startswith("s3://") and not value.removeprefix("s3://").split("/", 1)[0]:
+            raise ValueError("DEALSIGNAL_BLOBS__URL needs a bucket: s3://bucket/prefix")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DEALSIGNAL_",
@@ -119,6 +150,7 @@ class Settings(BaseSettings):
     background: bool | None = None
 
     limits: Limits = Field(default_factory=Limits)
+    blobs: BlobSettings = Field(default_factory=BlobSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)

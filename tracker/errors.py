@@ -28,6 +28,8 @@ from typing import Any, ClassVar
 
 __all__ = [
     "BadRequest",
+    "BlobStoreError",
+    "BlobStoreUnavailable",
     "ClickHouseQueryError",
     "ClickHouseUnavailable",
     "ConfigurationError",
@@ -145,6 +147,10 @@ class RedisUnavailable(Unavailable):
     code = "redis_unavailable"
 
 
+class BlobStoreUnavailable(Unavailable):
+    code = "blob_store_unavailable"
+
+
 class StoreError(DealsignalError):
     """A store refused what we asked (syntax, schema, wrong type): the engine's text stays
     in the log; a client sees only the code and `PUBLIC_MESSAGE`."""
@@ -163,6 +169,10 @@ class ClickHouseQueryError(StoreError):
 
 class RedisCommandError(StoreError):
     code = "redis_command_error"
+
+
+class BlobStoreError(StoreError):
+    code = "blob_store_error"
 
 
 class ConfigurationError(DealsignalError):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from api.cli.blobs import blobs_app
 from api.cli.bots import bots_app
 from api.cli.pdf import pdf_app
 from api.cli.scoring_runs import scoring_app
@@ -36,6 +37,7 @@ app.add_typer(synthetic_app, name="synthetic")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(pdf_app, name="pdf")
 app.add_typer(bots_app, name="bots")
+app.add_typer(blobs_app, name="blobs")
 
 
 DEMO_EMAIL = "demo@dealsignal.local"

@@ -4,7 +4,13 @@ Redis (a configured server or a private one) and the blob store. Driver errors b
 
 from __future__ import annotations
 
-from tracker.stores.blobs import BlobStore, FileBlobStore, sha256_hex
+from tracker.stores.blobs import (
+    BlobStore,
+    CachedBlobStore,
+    FileBlobStore,
+    open_blob_store,
+    sha256_hex,
+)
 from tracker.stores.clickhouse import (
     ClickHouse,
     Migration,
@@ -24,6 +30,7 @@ from tracker.stores.redis_server import PrivateRedisServer, find_redis_binary
 
 __all__ = [
     "BlobStore",
+    "CachedBlobStore",
     "ClickHouse",
     "EntityTable",
     "FileBlobStore",
@@ -35,6 +42,7 @@ __all__ = [
     "apply_migrations",
     "find_redis_binary",
     "load_migrations",
+    "open_blob_store",
     "open_clickhouse",
     "open_redis",
     "pending_migrations",
