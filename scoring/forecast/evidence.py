@@ -16,7 +16,8 @@ activities that prove them, never mixed into the index:
 users want beside the index; a tenant may make it a fourth input, `reading_as_input`).
 
     probability        = the CRM's; for an unverified stage the default probability of the
-                         last stage whose evidence is complete (`tracker.crm.stages`)
+                         last stage whose evidence is complete, when lower
+                         (`tracker.crm.stages`)
     crm_forecast       = amount × probability                 (Decimal, exact)
     adjusted_forecast  = crm_forecast × 0.7 when index < 60, else crm_forecast
 """

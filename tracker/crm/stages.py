@@ -16,9 +16,9 @@ PNG/JPEG image (scan, screenshot), through the upload limits and sanitising
 
 An opportunity whose stage lacks required evidence is `unverified_stage`: it is forecast at
 the last stage (at or before its own, going back) whose required evidence is complete, at that
-stage's probability (0 when none is). In `strict` mode a CRM push that moves an opportunity
-into such a stage is refused (409 `stage_evidence_missing`). Stored as the tenant setting
-`stages` (`tracker.tenant_settings`)."""
+stage's probability when it is below the CRM's (0 when no stage is complete). In `strict`
+mode a CRM push that moves an opportunity into such a stage is refused (409
+`stage_evidence_missing`). Stored as the tenant setting `stages` (`tracker.tenant_settings`)."""
 
 from __future__ import annotations
 
