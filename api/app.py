@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api import probes, web
 from api.errors import install_error_handlers
 from api.metrics import metrics
-from api.recipient import gates, mute_link
+from api.recipient import gates, mute_link, report_file
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.rest import (
@@ -54,6 +54,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     notifications.router,
     notification_people.router,
     mute_link.router,
+    report_file.router,
 )
 
 # The API reference (/docs) reads in this order, whatever the order of ROUTERS.

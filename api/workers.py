@@ -10,6 +10,7 @@ from outbound import (
     make_alert_listener,
     make_webhook_listener,
     notification_channels,
+    process_report_job,
     pump_job,
     scoring_listener,
     todo_job,
@@ -66,6 +67,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
         snapshot_job(ch, settings, listeners=react),
         pump_job(people),
         briefing_job(people, ch),
+        process_report_job(people, ch),
         todo_job(ch),
         warm_job(ch, redis, settings.scoring.warm, services.scoring),
     ]

@@ -53,7 +53,13 @@ from scoring.published import (
     StallOpened,
 )
 from scoring.reports.calibration import CalibrationReport, forecast_calibration
-from scoring.reports.process import ProcessHealthReport, process_health
+from scoring.reports.process import (
+    ProcessHealthReport,
+    TeamProcess,
+    WeekChange,
+    process_health,
+    week_of,
+)
 from scoring.stall.detect import (
     StallReason,
     StallRun,
@@ -113,10 +119,12 @@ __all__ = [
     "SufficiencyLevel",
     "SyncCursor",
     "SyntheticDataset",
+    "TeamProcess",
     "TenantScoring",
     "TenantScoringCache",
     "Timeline",
     "TimelineItem",
+    "WeekChange",
     "assess",
     "band_of",
     "build_timeline",
@@ -150,4 +158,5 @@ __all__ = [
     "stall_job",
     "warm_job",
     "warm_scores",
+    "week_of",
 ]

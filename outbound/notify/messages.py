@@ -64,6 +64,7 @@ class Line:
     text: str
     label: str = ""
     indent: int = 0
+    url: str = ""  # the text links here (a report's PDF, a chart page)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class Message:
         sep = "：" if self.locale.startswith("zh") else ": "
         for line in self.lines:
             pad = "  " * line.indent + ("· " if line.indent else "")
-            out.append(pad + _join(line.label, line.text, sep))
+            shown = f"{line.text} {line.url}" if line.url else line.text
+            out.append(pad + _join(line.label, shown, sep))
         if self.mentions:
             out += ["", text(self.locale, "to") + sep + " ".join(f"@{m}" for m in self.mentions)]
         if self.mute_url:

@@ -42,12 +42,24 @@ def process_rows(
     closed = (
         f"SELECT opportunity_id FROM {db}.outcomes FINAL WHERE tenant_id = {{tenant_id:String}}"
     )
-    teams = (
-        "SELECT opportunity_id, argMax(manager, version) AS team, "
+    # the team is the deal's manager as the CRM sent it, else the owner's manager in users
+    managers = (
+        f"SELECT lower(email) AS email, manager_email FROM {db}.users FINAL "
+        "WHERE tenant_id = {tenant_id:String}"
+    )
+    deals = (
+        "SELECT opportunity_id, argMax(manager, version) AS crm_manager, "
+        "argMax(owner, version) AS owner, "
         "toFloat64(argMax(amount, version)) AS amount, argMax(stage, version) AS stage, "
         "stage NOT IN ('closed_won', 'closed_lost') "
         f"AND opportunity_id NOT IN ({closed}) AS is_open "
         f"FROM {db}.opportunities WHERE tenant_id = {{tenant_id:String}} GROUP BY opportunity_id"
+    )
+    teams = (
+        "SELECT d.opportunity_id AS opportunity_id, "
+        "if(d.crm_manager != '', d.crm_manager, ifNull(u.manager_email, '')) AS team, "
+        "d.amount AS amount, d.stage AS stage, d.is_open AS is_open "
+        f"FROM ({deals}) AS d LEFT JOIN ({managers}) AS u ON u.email = lower(d.owner)"
     )
     window = "OVER (PARTITION BY opportunity_id ORDER BY occurred_at, activity_id)"
     changes = (
