@@ -29,6 +29,7 @@ from scoring.forecast.rollup import (
 )
 from scoring.health.actions import NextAction
 from scoring.health.assess import Assessment, HealthBand, HealthResult, assess
+from scoring.health.briefing import DealBriefing, briefing_deals
 from scoring.health.calibration import CalibrationResult, FitScores, calibrate
 from scoring.health.features import OpportunityFeatures, features_as_of
 from scoring.health.pillars import Pillar
@@ -83,6 +84,7 @@ __all__ = [
     "CalibrationReport",
     "CalibrationResult",
     "Component",
+    "DealBriefing",
     "EngagedPerson",
     "EpochListener",
     "EvidenceItem",
@@ -127,6 +129,7 @@ __all__ = [
     "WeekChange",
     "assess",
     "band_of",
+    "briefing_deals",
     "build_timeline",
     "bump_epochs",
     "calibrate",

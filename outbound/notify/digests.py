@@ -8,13 +8,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from outbound.notify.messages import Line, Message, text, when
+from outbound.notify.messages import Line, Message, has, text, when
 from outbound.notify.phrases import action_text, band_name, stage_name
 
 __all__ = ["briefing_message", "process_report_message"]
 
 
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def spark(points: list[float]) -> str:
+    """A health trend (0–100) drawn in text, readable on every channel."""
+    return "".join(_BLOCKS[min(int(max(p, 0.0) / 100 * len(_BLOCKS)), len(_BLOCKS) - 1)]
+                   for p in points)  # fmt: skip
+
+
+def _sentence(locale: str, touch: dict[str, Any], now: datetime) -> str:
+    """The last interaction as a sentence: "王总 (CTO) 昨天下载了《AI 模块白皮书》"."""
+    p = dict(touch.get("params") or {})
+    p["ago"] = when(locale, datetime.fromisoformat(str(p.pop("at"))), now) if p.get("at") else ""
+    p["who"] = p.get("who") or text(locale, "who.buyer")
+    p["doc"] = p.get("doc") or text(locale, "doc.proposal")
+    if p.get("kind"):
+        key = f"update.activity.{p['kind']}"
+        p["kind"] = text(locale, key) if has(key) else p["kind"]
+    p.setdefault("subject", "")
+    return text(locale, str(touch["code"]), **p)
+
+
 def _touch(locale: str, deal: dict[str, Any], now: datetime) -> str:
+    touch = deal.get("touch") or {}
+    if touch.get("code") and has(str(touch["code"])):
+        return _sentence(locale, touch, now)
     at = deal.get("last_at")
     if not at:
         return text(locale, "no_touch")
@@ -35,7 +60,8 @@ def briefing_message(locale: str, facts: dict[str, Any]) -> Message:
     lines: list[Line] = []
     deals: list[dict[str, Any]] = facts.get("deals", [])
     if not deals:
-        lines.append(Line(text(locale, "briefing_empty")))
+        empty = "briefing_calm" if facts.get("scored") else "briefing_empty"
+        lines.append(Line(text(locale, empty)))
     for deal in deals:
         trend = text(locale, f"trend.{deal.get('trend', 'new')}")
         if deal.get("band"):
@@ -43,10 +69,18 @@ def briefing_message(locale: str, facts: dict[str, Any]) -> Message:
         lines.append(Line("", str(deal["account"])))
         lines.append(Line(_touch(locale, deal, now), text(locale, "last_touch"), indent=1))
         lines.append(Line(trend, text(locale, "trend"), indent=1))
+        points = [float(p) for p in deal.get("trend_points") or []]
+        if len(points) >= 2:
+            span = text(locale, "trend_span", spark=spark(points), first=f"{points[0]:.0f}",
+                        last=f"{points[-1]:.0f}")  # fmt: skip
+            lines.append(Line(span, text(locale, "trend_30d"), indent=1))
         actions = [action_text(locale, a, now) for a in deal.get("actions", [])[:3]]
         for n, action in enumerate(actions, 1):
             label = text(locale, "next_actions") if n == 1 else ""
             lines.append(Line(f"{n}. {action}", label, indent=1))
+        if deal.get("link"):
+            page = text(locale, "deal_page")
+            lines.append(Line(page, indent=1, url=str(deal["link"])))
     return Message(title=title, lines=lines, locale=locale)
 
 

@@ -109,7 +109,8 @@ def when(locale: str, at: datetime, now: datetime) -> str:
         return text(locale, "ago.minutes", n=max(1, int(delta // 60)))
     if delta < 86_400:
         return text(locale, "ago.hours", n=int(delta // 3600))
-    return text(locale, "ago.days", n=int(delta // 86_400))
+    days = int(delta // 86_400)
+    return text(locale, "ago.yesterday") if days == 1 else text(locale, "ago.days", n=days)
 
 
 def local_date(at: datetime, zone: ZoneInfo) -> str:
