@@ -13,7 +13,7 @@ from api import probes, web
 from api.api_docs import install_api_docs
 from api.errors import install_error_handlers
 from api.metrics import metrics
-from api.recipient import gates, mute_link
+from api.recipient import gates, mute_link, report_file
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.rest import (
@@ -57,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     notifications.router,
     notification_people.router,
     mute_link.router,
+    report_file.router,
 )
 
 # The API reference (/docs) reads in this order, whatever the order of ROUTERS.

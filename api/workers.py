@@ -10,7 +10,9 @@ from outbound import (
     make_alert_listener,
     make_webhook_listener,
     notification_channels,
+    process_report_job,
     pump_job,
+    scoring_briefing_source,
     scoring_listener,
     todo_job,
 )
@@ -65,7 +67,8 @@ def jobs(services: Services) -> list[PeriodicJob]:
         stall_job(ch, settings, listeners=react),
         snapshot_job(ch, settings, listeners=react),
         pump_job(people),
-        briefing_job(people, ch),
+        briefing_job(people, ch, source=scoring_briefing_source(ch, settings)),
+        process_report_job(people, ch),
         todo_job(ch),
         warm_job(ch, redis, settings.scoring.warm, services.scoring),
     ]

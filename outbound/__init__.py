@@ -9,16 +9,25 @@ Sits above `ingest` and `scoring`, which import nothing of it; `api.workers` wir
 from __future__ import annotations
 
 from outbound.alert_listener import make_alert_listener
+from outbound.reports import scoring_briefing_source
 from outbound.scoring_reactions import scoring_listener, stall_payload
 from outbound.webhook_listener import make_webhook_listener
-from outbound.wiring import briefing_job, notification_channels, pump_job, todo_job
+from outbound.wiring import (
+    briefing_job,
+    notification_channels,
+    process_report_job,
+    pump_job,
+    todo_job,
+)
 
 __all__ = [
     "briefing_job",
     "make_alert_listener",
     "make_webhook_listener",
     "notification_channels",
+    "process_report_job",
     "pump_job",
+    "scoring_briefing_source",
     "scoring_listener",
     "stall_payload",
     "todo_job",

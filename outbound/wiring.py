@@ -18,6 +18,7 @@ from outbound.notify.model import ChannelKind
 from outbound.notify.outbox import Notifier
 from outbound.notify.senders import RobotChannel
 from outbound.notify.smtp import EmailChannel
+from outbound.reports import run_process_reports
 from outbound.webhooks import Channel, SecretBox
 from tracker.config import Settings, resolve_secret_keys
 from tracker.crm import tenants_with_opportunities
@@ -25,7 +26,7 @@ from tracker.notify_settings import NotifySettings
 from tracker.scheduler import PeriodicJob
 from tracker.stores import ClickHouse
 
-__all__ = ["briefing_job", "notification_channels", "pump_job", "todo_job"]
+__all__ = ["briefing_job", "notification_channels", "process_report_job", "pump_job", "todo_job"]
 
 
 def notification_channels(
@@ -69,6 +70,25 @@ def briefing_job(
 
     return PeriodicJob(
         "notify-briefing", notifier.ns.briefing_interval_seconds, run, for_tenant=for_tenant
+    )
+
+
+def process_report_job(notifier: Notifier, ch: ClickHouse) -> PeriodicJob:
+    """The weekly 《过程健康度报告》 to each team's manager, due Monday at
+    `process_report_hour` in their time zone (deduped per manager and week)."""
+
+    async def run() -> int:
+        return await run_process_reports(notifier, ch)
+
+    async def for_tenant(tenant_id: str) -> int:
+        return await run_process_reports(notifier, ch, tenant_ids=[tenant_id])
+
+    return PeriodicJob(
+        "process-report",
+        notifier.ns.process_report_interval_seconds,
+        run,
+        for_tenant=for_tenant,
+        timeout_seconds=600.0,
     )
 
 

@@ -29,6 +29,7 @@ from scoring.forecast.rollup import (
 )
 from scoring.health.actions import NextAction
 from scoring.health.assess import Assessment, HealthBand, HealthResult, assess
+from scoring.health.briefing import DealBriefing, briefing_deals
 from scoring.health.calibration import CalibrationResult, FitScores, calibrate
 from scoring.health.features import OpportunityFeatures, features_as_of
 from scoring.health.pillars import Pillar
@@ -53,7 +54,13 @@ from scoring.published import (
     StallOpened,
 )
 from scoring.reports.calibration import CalibrationReport, forecast_calibration
-from scoring.reports.process import ProcessHealthReport, process_health
+from scoring.reports.process import (
+    ProcessHealthReport,
+    TeamProcess,
+    WeekChange,
+    process_health,
+    week_of,
+)
 from scoring.stall.detect import (
     StallReason,
     StallRun,
@@ -77,6 +84,7 @@ __all__ = [
     "CalibrationReport",
     "CalibrationResult",
     "Component",
+    "DealBriefing",
     "EngagedPerson",
     "EpochListener",
     "EvidenceItem",
@@ -113,12 +121,15 @@ __all__ = [
     "SufficiencyLevel",
     "SyncCursor",
     "SyntheticDataset",
+    "TeamProcess",
     "TenantScoring",
     "TenantScoringCache",
     "Timeline",
     "TimelineItem",
+    "WeekChange",
     "assess",
     "band_of",
+    "briefing_deals",
     "build_timeline",
     "bump_epochs",
     "calibrate",
@@ -150,4 +161,5 @@ __all__ = [
     "stall_job",
     "warm_job",
     "warm_scores",
+    "week_of",
 ]

@@ -44,5 +44,9 @@ class NotifySettings(BaseModel):
     briefing_hour: int = 9
     briefing_interval_seconds: float = 600.0
     briefing_max_deals: int = 10
+    # Weekly process-health report: due from Monday at this local hour (each manager's time
+    # zone), looked for every interval.
+    process_report_hour: int = 9
+    process_report_interval_seconds: float = 600.0
     smtp_timeout_seconds: float = 15.0
     default_time_zone: str = "Asia/Shanghai"

@@ -5,8 +5,10 @@ local time has passed `briefing_hour` it queues today's briefing (deduped per re
 date, so however many runs and schedulers, one a day). Per deal: the last interaction, the
 health trend and three next actions.
 
-Where the numbers come from: a `BriefingSource` can be passed in (scoring's health and next
-actions; `api.workers` does not pass one yet). Without one, the
+Where the numbers come from: a `BriefingSource` can be passed in — `api.workers` passes
+scoring's (`outbound.reports.scoring_briefing_source`: the deals needing attention, three
+ranked actions each naming a person, content and a deadline, the last interaction as a
+sentence, the 30-day health trend). Without one, the
 briefing is built from engagement and CRM data here: last interaction = the newer of the
 last human view and the last CRM activity; trend = human reading time in the last 7 days
 vs the 7 before; actions from downloads, reader count, silence and the close date."""
@@ -41,6 +43,10 @@ class BriefingDeal:
     band: str = ""  # blue | yellow | red | '' (unknown)
     # {"code": "act.*", "params": {...}} (translated here) or {"text": "..."} (as given)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    # the last interaction as a sentence: {"code": "touch.<kind>", "params": {...}}
+    touch: dict[str, Any] = field(default_factory=dict)
+    trend_points: list[float] = field(default_factory=list)  # 30-day health, oldest first
+    link: str = ""  # the deal's page in the web app
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -51,6 +57,9 @@ class BriefingDeal:
             "trend": self.trend,
             "band": self.band,
             "actions": self.actions[:3],
+            "touch": self.touch,
+            "trend_points": self.trend_points[-30:],
+            "link": self.link,
         }
 
 
@@ -141,6 +150,8 @@ async def run_briefings(
                 "name": person.name if person else owner,
                 "date": local.date().isoformat(),
                 "deals": [d.facts() for d in deals],
+                "scored": source is not None,  # an empty list then means "nothing needs you"
+                "now": moment.isoformat(),  # "yesterday" is relative to when it was built
             }
             queued += await notifier.publish(
                 tenant_id,

@@ -27,6 +27,7 @@ _FEISHU_COLOURS: Final = {
     "opportunity.stalled": "orange",
     "health.red": "red",
     "briefing.daily": "green",
+    "report.process_weekly": "indigo",
 }
 
 
@@ -34,12 +35,15 @@ def _sep(locale: str) -> str:
     return "：" if locale.startswith("zh") else ": "
 
 
-def _md_line(line: Line, bold: str, sep: str) -> str:
+def _md_line(line: Line, bold: str, sep: str, *, slack: bool = False) -> str:
     pad = "    " * line.indent + ("- " if line.indent else "")
     label = f"{bold}{line.label}{bold}" if line.label else ""
-    if label and line.text:
-        return f"{pad}{label}{sep}{line.text}"
-    return pad + (label or line.text)
+    body = line.text
+    if line.url:
+        body = f"<{line.url}|{body}>" if slack else f"[{body}]({line.url})"
+    if label and body:
+        return f"{pad}{label}{sep}{body}"
+    return pad + (label or body)
 
 
 def _mentions(message: Message) -> str:
@@ -113,7 +117,10 @@ def _slack_escape(value: str) -> str:
 def slack_body(message: Message) -> dict[str, Any]:
     lines = [
         _md_line(
-            Line(_slack_escape(x.text), _slack_escape(x.label), x.indent), "*", _sep(message.locale)
+            Line(_slack_escape(x.text), _slack_escape(x.label), x.indent, x.url),
+            "*",
+            _sep(message.locale),
+            slack=True,
         )
         for x in message.lines
     ]
@@ -140,6 +147,8 @@ def email_parts(message: Message) -> tuple[str, str, str]:
     for line in message.lines:
         label = f"<strong>{html.escape(line.label)}</strong>" if line.label else ""
         body = html.escape(line.text)
+        if line.url:
+            body = f'<a href="{html.escape(line.url, quote=True)}">{body}</a>'
         content = f"{label}{_sep(message.locale)}{body}" if label and body else label or body
         style = ' style="margin-left:1.5em"' if line.indent else ""
         items.append(f"<p{style}>{content}</p>")

@@ -64,6 +64,7 @@ class Line:
     text: str
     label: str = ""
     indent: int = 0
+    url: str = ""  # the text links here (a report's PDF, a chart page)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class Message:
         sep = "：" if self.locale.startswith("zh") else ": "
         for line in self.lines:
             pad = "  " * line.indent + ("· " if line.indent else "")
-            out.append(pad + _join(line.label, line.text, sep))
+            shown = f"{line.text} {line.url}" if line.url else line.text
+            out.append(pad + _join(line.label, shown, sep))
         if self.mentions:
             out += ["", text(self.locale, "to") + sep + " ".join(f"@{m}" for m in self.mentions)]
         if self.mute_url:
@@ -107,7 +109,8 @@ def when(locale: str, at: datetime, now: datetime) -> str:
         return text(locale, "ago.minutes", n=max(1, int(delta // 60)))
     if delta < 86_400:
         return text(locale, "ago.hours", n=int(delta // 3600))
-    return text(locale, "ago.days", n=int(delta // 86_400))
+    days = int(delta // 86_400)
+    return text(locale, "ago.yesterday") if days == 1 else text(locale, "ago.days", n=days)
 
 
 def local_date(at: datetime, zone: ZoneInfo) -> str:

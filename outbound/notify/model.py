@@ -31,6 +31,7 @@ class NotifyEvent(StrEnum):
     OPPORTUNITY_STALLED = "opportunity.stalled"
     HEALTH_RED = "health.red"
     DAILY_BRIEFING = "briefing.daily"
+    PROCESS_REPORT = "report.process_weekly"  # the weekly 《过程健康度报告》, to managers
 
 
 class ChannelKind(StrEnum):

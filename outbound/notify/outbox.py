@@ -16,6 +16,7 @@ Deferrals never count as attempts; the dispatcher logs real attempts in `deliver
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ from tracker.clock import utcnow
 from tracker.config import Settings, resolve_secret_keys
 from tracker.errors import NotFound
 from tracker.notify_settings import NotifySettings
-from tracker.stores import ClickHouse
+from tracker.stores import ClickHouse, FileBlobStore
 from tracker.tenants import get_tenant
 
 __all__ = ["OUTBOX", "Notifier", "read_mute_token"]
@@ -202,17 +203,47 @@ class Notifier:
                 await self.outbox.reschedule(claim, claim.job, int(hold.timestamp() * 1000))
                 continue
             job = await self._delivery(notice, channel, addressees, now)
-            slot = await self.rates.reserve(
-                channel.channel_id, self.ns.rate_limits.get(channel.kind.value, [])
-            )
-            await self.queues[channel.kind].enqueue(
-                [job],
-                due_ms=slot,
-                dedupe_key=f"n:{notice.notice_id}",
-                dedupe_ttl_seconds=self.ns.dedupe_ttl_seconds,
-            )
+            # the message, then its chart where the channel shows images (each its own slot)
+            for n, item in enumerate([job, *await self._image(notice, channel)]):
+                slot = await self.rates.reserve(
+                    channel.channel_id, self.ns.rate_limits.get(channel.kind.value, [])
+                )
+                await self.queues[channel.kind].enqueue(
+                    [item],
+                    due_ms=slot + n,
+                    dedupe_key=f"n:{notice.notice_id}" + (f":{n}" if n else ""),
+                    dedupe_ttl_seconds=self.ns.dedupe_ttl_seconds,
+                )
             await self.outbox.complete(claim)
         return len(claims)
+
+    async def _image(self, notice: Notice, channel: ChannelConfig) -> list[Job]:
+        """A WeCom robot `image` message with the notice's chart (a PNG blob named by
+        `image_sha` in its facts); none for other channels, which carry the link."""
+        digest = str(notice.facts.get("image_sha") or "")
+        if channel.kind is not ChannelKind.WECOM or not digest:
+            return []
+        store = FileBlobStore(self.settings.data_dir / "blobs")
+        png = await asyncio.to_thread(store.get, digest)
+        body = {
+            "msgtype": "image",
+            "image": {
+                "base64": base64.b64encode(png).decode(),
+                "md5": hashlib.md5(png, usedforsecurity=False).hexdigest(),
+            },
+        }
+        return [
+            Job(
+                delivery_id=f"{notice.notice_id}-img",
+                channel=channel.kind.value,
+                tenant_id=notice.tenant_id,
+                target_id=channel.channel_id,
+                event_id=f"{notice.notice_id}-img",
+                event_type=notice.event,
+                body=orjson.dumps(body).decode(),
+                created_ms=now_ms(),
+            )
+        ]
 
     async def _delivery(
         self, notice: Notice, channel: ChannelConfig, addressees: Sequence[str], now: datetime

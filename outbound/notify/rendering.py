@@ -1,6 +1,6 @@
 """One notification event's facts → the `Message` a person reads, in their language. The
 phrases live in `outbound.notify.messages`; the daily briefing's layout in
-`outbound.notify.briefing_text`."""
+`outbound.notify.digests` (the daily briefing and the weekly process report)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from outbound.notify.briefing_text import briefing_message
+from outbound.notify.digests import briefing_message, process_report_message
 from outbound.notify.messages import LOCALES, Line, Message, duration, text
 from outbound.notify.phrases import action_text, band_name, reason_text
 
@@ -49,6 +49,8 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
             lines.append(Line(f"{n}. {action_text(loc, action, now)}", label))
     elif event == "briefing.daily":
         return briefing_message(loc, facts)
+    elif event == "report.process_weekly":
+        return process_report_message(loc, facts)
     else:
         raise ValueError(f"unknown notification event {event!r}")
     if f.get("account") and event.startswith(("document", "link")):

@@ -26,6 +26,7 @@ DEFAULT_AUDIENCES: Final[dict[str, frozenset[Audience]]] = {
     NotifyEvent.OPPORTUNITY_STALLED: frozenset({Audience.REP, Audience.MANAGER}),
     NotifyEvent.HEALTH_RED: frozenset({Audience.REP, Audience.MANAGER}),
     NotifyEvent.DAILY_BRIEFING: frozenset({Audience.REP}),
+    NotifyEvent.PROCESS_REPORT: frozenset({Audience.MANAGER}),
 }
 WILDCARD: Final = "*"
 

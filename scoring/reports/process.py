@@ -1,12 +1,13 @@
-"""Weekly sales-process health per team: average days per stage (stays ending that week),
-stage regression rate (regressions / stage changes that week) and high-value-customer touch
-density (meetings, emails and calls that week per open deal at or above the tenant's 75th
-percentile amount)."""
+"""Weekly sales-process health per team (《过程健康度报告》): average days per stage (stays
+ending that week; a deal's first stay counted from when it entered the stage), stage
+regression rate (regressions / stage changes that week) and high-value-customer touch density
+(meetings, emails and calls that week per open deal at or above the tenant's 75th percentile
+amount) — each with its change from the week before."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic import BaseModel
 
@@ -15,13 +16,21 @@ from scoring.reports.process_repository import process_rows
 from tracker.errors import BadRequest
 from tracker.stores import ClickHouse
 
-__all__ = ["ProcessHealthReport", "StageTime", "TeamProcess", "process_health"]
+__all__ = ["ProcessHealthReport", "StageTime", "TeamProcess", "WeekChange", "process_health"]
 
 
 class StageTime(BaseModel):
     stage: str
     avg_days: float | None
     stays: int
+
+
+class WeekChange(BaseModel):
+    """This week minus the week before (None where either week has no value)."""
+
+    stage_days: dict[str, float | None]
+    regression_rate: float | None
+    touch_density: float | None
 
 
 class TeamProcess(BaseModel):
@@ -33,6 +42,7 @@ class TeamProcess(BaseModel):
     high_value_deals: int
     high_value_touches: int
     touch_density: float | None
+    change: WeekChange | None = None  # None: the team had no report the week before
 
 
 class ProcessHealthReport(BaseModel):
@@ -41,6 +51,7 @@ class ProcessHealthReport(BaseModel):
     end: date
     high_value_threshold: float
     teams: list[TeamProcess]
+    previous_week: str = ""
 
 
 def _report(ch: ClickHouse, tenant_id: str, week: str) -> ProcessHealthReport:
@@ -86,5 +97,37 @@ def _report(ch: ClickHouse, tenant_id: str, week: str) -> ProcessHealthReport:
     )  # fmt: skip
 
 
+def _minus(a: float | None, b: float | None, digits: int) -> float | None:
+    return None if a is None or b is None else round(a - b, digits)
+
+
+def _change(now: TeamProcess, before: TeamProcess) -> WeekChange:
+    earlier = {s.stage: s.avg_days for s in before.stage_times}
+    return WeekChange(
+        stage_days={s.stage: _minus(s.avg_days, earlier.get(s.stage), 2) for s in now.stage_times},
+        regression_rate=_minus(now.regression_rate, before.regression_rate, 4),
+        touch_density=_minus(now.touch_density, before.touch_density, 3),
+    )
+
+
+def _with_change(ch: ClickHouse, tenant_id: str, week: str) -> ProcessHealthReport:
+    report = _report(ch, tenant_id, week)
+    start = report.start - timedelta(days=7)
+    year, number, _ = start.isocalendar()
+    previous = _report(ch, tenant_id, f"{year}-W{number:02d}")
+    before = {t.team: t for t in previous.teams}
+    for team in report.teams:
+        if team.team in before:
+            team.change = _change(team, before[team.team])
+    report.previous_week = previous.week
+    return report
+
+
+def week_of(day: date) -> str:
+    """The ISO week (YYYY-Www) a day belongs to."""
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
 async def process_health(ch: ClickHouse, tenant_id: str, week: str) -> ProcessHealthReport:
-    return await asyncio.to_thread(_report, ch, tenant_id, week)
+    return await asyncio.to_thread(_with_change, ch, tenant_id, week)

@@ -20,6 +20,7 @@ EXPECTED = {
     "CalibrationReport", "CalibrationResult", "EvidenceItem", "FitScores", "ForecastEvidence",
     "ForecastRollup", "HealthBand", "HealthResult", "NextAction", "OpportunityFeatures",
     "Assessment", "Pillar", "ProcessHealthReport", "RollupLine", "StallReason", "StallRun",
+    "TeamProcess", "WeekChange", "week_of", "DealBriefing", "briefing_deals",
     "TenantScoring",
     "assess",
     "calibrate", "detect_stall", "features_as_of", "forecast_calibration", "forecast_rollup",

@@ -120,7 +120,7 @@ def test_default_briefing_trend_and_three_actions() -> None:
     )
     text = message.plain()
     assert message.title == "张伟，今日客户健康简报（2024-06-10）"
-    assert "最近互动：1 天前 · 客户阅读文档" in text and "健康趋势：上升 ↑" in text
+    assert "最近互动：昨天 · 客户阅读文档" in text and "健康趋势：上升 ↑" in text
     assert "下一步：1. 客户近 7 天下载了文件，24 小时内跟进" in text
     assert "3. 已有 4 位读者，约一次与决策人的会议" in text
 
