@@ -70,3 +70,8 @@ class Formatter:
 
     def number(self, value: float, digits: int = 0) -> str:
         return number(value, self._t, digits=digits)
+
+    def count(self, n: int, one: str, many: str) -> str:
+        """`1 page` / `3 pages`: `one` and `many` are catalog strings with `%(n)s` (Chinese
+        uses the same text for both)."""
+        return (one if n == 1 else many) % {"n": self.number(n)}
