@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import probes, web
 from api.api_docs import install_api_docs
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.metrics import metrics
 from api.recipient import gates, mute_link, report_file
 from api.recipient import routes as public
@@ -105,6 +105,7 @@ def create_app(
         description="Tracked proposals, engagement analytics and deal scores for B2B sales.",
         lifespan=lifespan,
         openapi_tags=list(OPENAPI_TAGS),
+        responses=ERROR_RESPONSES,
         docs_url=None,  # served by api.api_docs from this service's own assets
         redoc_url=None,
     )

@@ -1,4 +1,6 @@
-"""Errors become responses here, and only here: `{"error": {"code", "message", "details"}}`."""
+"""Errors become responses here, and only here: `{"error": {"code", "message", "details"}}`.
+`ERROR_RESPONSES` documents that body for every operation of the API reference; 429 and 503
+carry `Retry-After`."""
 
 from __future__ import annotations
 
@@ -7,11 +9,63 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tracker.errors import DealsignalError, StoreError, Unavailable
+from tracker.errors import DealsignalError, RateLimited, StoreError, Unavailable
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["ERROR_RESPONSES", "ErrorBody", "error_response", "install_error_handlers"]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Machine-readable reason, stable across releases.")
+    message: str = Field(description="What went wrong, in English, for a developer.")
+    details: dict[str, object] | None = Field(
+        default=None, description="Parameters of the reason (a field, a limit, a wait)."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error response of the API."""
+
+    error: ErrorDetail
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"error": {"code": "link_not_found", "message": "unknown link"}},
+                {
+                    "error": {
+                        "code": "job_cooldown",
+                        "message": "stall ran for this tenant moments ago; try again in 12 s",
+                        "details": {"retry_after_seconds": 12},
+                    }
+                },
+            ]
+        }
+    }
+
+
+def _documented(description: str, **headers: str) -> dict[str, object]:
+    found: dict[str, object] = {"model": ErrorBody, "description": description}
+    if headers:
+        found["headers"] = {
+            name: {"description": text, "schema": {"type": "integer"}}
+            for name, text in headers.items()
+        }
+    return found
+
+
+_RETRY = "Seconds to wait before retrying."
+# The errors any operation can answer with (each route's own 4xx codes are in its text).
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: _documented("Bad input: the code names the field or rule (e.g. `invalid_pdf`)."),
+    401: _documented("No or unknown API key (`missing_api_key`, `invalid_api_key`)."),
+    403: _documented("The key lacks the scope (`insufficient_scope`)."),
+    404: _documented("Unknown or another tenant's resource (`*_not_found`)."),
+    429: _documented("Too many requests or a job's cooldown.", **{"Retry-After": _RETRY}),
+    503: _documented("A store is briefly unavailable; retry.", **{"Retry-After": _RETRY}),
+}
 
 log = logging.getLogger("dealsignal.api")
 
@@ -32,6 +86,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.code, exc.message)
     if isinstance(exc, Unavailable):
         headers = {"Retry-After": "1"}
+    elif isinstance(exc, RateLimited):
+        wait = exc.details.get("retry_after_seconds", 1)
+        headers = {"Retry-After": str(max(int(wait), 1))}
     return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
 
 

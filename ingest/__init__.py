@@ -23,13 +23,20 @@ from ingest.revocations import is_link_revoked, mark_link_revoked
 from ingest.service import Ingestor, beacon_event_id
 from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
 from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
-from ingest.visit_log import VisitRow, document_viewers, recent_visits
+from ingest.visit_log import (
+    AutomatedTraffic,
+    VisitRow,
+    automated_visits,
+    document_viewers,
+    recent_visits,
+)
 from ingest.visits import recognise_viewer
 from ingest.writer import BatchListener, BatchResult, Writer, WriterStopped
 
 __all__ = [
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
+    "AutomatedTraffic",
     "BatchListener",
     "BatchResult",
     "Enricher",
@@ -46,6 +53,7 @@ __all__ = [
     "VisitRow",
     "Writer",
     "WriterStopped",
+    "automated_visits",
     "beacon_event_id",
     "crawlerdetect_listed",
     "document_analytics",

@@ -11,6 +11,7 @@ from typing import Final
 import pyarrow as pa
 
 from tracker.clock import TS, utcnow
+from tracker.cursors import CURSOR_SQL, Cursor
 from tracker.errors import BadRequest, NotFound
 from tracker.ids import new_id
 from tracker.stores.clickhouse import ClickHouse
@@ -149,10 +150,24 @@ def get_document(ch: ClickHouse, tenant_id: str, document_id: str) -> Document:
 
 
 def list_documents(
-    ch: ClickHouse, tenant_id: str, *, opportunity_id: str | None = None, limit: int = 200
+    ch: ClickHouse,
+    tenant_id: str,
+    *,
+    opportunity_id: str | None = None,
+    limit: int = 200,
+    after: Cursor | None = None,
 ) -> list[Document]:
+    """Newest first; `after` continues from the last document of a previous page."""
     equals = {} if opportunity_id is None else {"opportunity_id": opportunity_id}
-    return DOCUMENTS.select(ch, tenant_id, equals=equals, order_by="created_at DESC", limit=limit)
+    return DOCUMENTS.select(
+        ch,
+        tenant_id,
+        equals=equals,
+        where=f"(created_at, document_id) < {CURSOR_SQL}" if after else "",
+        params=after.params() if after else None,
+        order_by="created_at DESC, document_id DESC",
+        limit=limit,
+    )
 
 
 def get_version(ch: ClickHouse, tenant_id: str, version_id: str) -> DocumentVersion:

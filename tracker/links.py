@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from tracker.clock import TS, utcnow
 from tracker.crm import Contact, get_opportunity
+from tracker.cursors import CURSOR_SQL, Cursor
 from tracker.errors import Gone, NotFound
 from tracker.ids import new_id
 from tracker.stores.clickhouse import ClickHouse
@@ -255,10 +256,24 @@ def find_link_for_operator(ch: ClickHouse, link_id: str) -> Link | None:
 
 
 def list_links(
-    ch: ClickHouse, tenant_id: str, *, document_id: str | None = None, limit: int = 1000
+    ch: ClickHouse,
+    tenant_id: str,
+    *,
+    document_id: str | None = None,
+    limit: int = 1000,
+    after: Cursor | None = None,
 ) -> list[Link]:
+    """Oldest first; `after` continues from the last link of a previous page."""
     equals = {} if document_id is None else {"document_id": document_id}
-    return LINKS.select(ch, tenant_id, equals=equals, order_by="created_at, link_id", limit=limit)
+    return LINKS.select(
+        ch,
+        tenant_id,
+        equals=equals,
+        where=f"(created_at, link_id) > {CURSOR_SQL}" if after else "",
+        params=after.params() if after else None,
+        order_by="created_at, link_id",
+        limit=limit,
+    )
 
 
 def revoke_link(ch: ClickHouse, tenant_id: str, link_id: str) -> Link:

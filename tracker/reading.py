@@ -3,6 +3,9 @@ notifications, so no two screens disagree about the same visit.
 
     human event   `is_bot = 0`: bots, mail scanners, link unfurlers and headless browsers are
                   flagged at ingest (with a reason) and left out of every count
+    visit         a `visit_id` with at least one viewer event (`VIEWED`: the viewer's script
+                  ran); a click or pixel alone is no visit, so the KPI, the viewers table and
+                  the timeline count the same visits
     read          a (visit, page) with at least `ReadingSettings.read_seconds` of human
                   active dwell; less is a glance, shown nowhere as reading
 
@@ -16,9 +19,11 @@ from typing import Final
 
 from tracker.scoring_settings import ReadingSettings
 
-__all__ = ["HUMAN", "READ_MS_PARAM", "is_read", "read_threshold_ms"]
+__all__ = ["HUMAN", "READ_MS_PARAM", "VIEWED", "is_read", "read_threshold_ms"]
 
 HUMAN: Final = "is_bot = 0"
+# As the `link_activity_daily` rollup counts visits and viewers (migration 0003).
+VIEWED: Final = "event_type IN ('view_start', 'page_dwell', 'visit_end')"
 READ_MS_PARAM: Final = "{read_ms:UInt64}"
 
 

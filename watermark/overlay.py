@@ -89,13 +89,15 @@ def _draw_stamp(canvas: Canvas, spec: WatermarkSpec, width: float, height: float
 
 
 def _draw_link_text(canvas: Canvas, spec: WatermarkSpec, width: float) -> Box:
+    """The footer link in the link's language: CJK runs in the embedded CJK font, as the
+    stamp (Helvetica has no Chinese glyphs)."""
     size = _LINK_SIZE
-    line = stringWidth(spec.link_text, LATIN_FONT, size)
+    runs = font_runs(spec.link_text)
+    line = _line_width(runs, size)
     x, y = max(2.0, width - _MARGIN - line), 4.0
     canvas.saveState()
     canvas.setFillColor(_LINK_BLUE)
-    canvas.setFont(LATIN_FONT, size)
-    canvas.drawString(x, y, spec.link_text)
+    _draw_runs(canvas, runs, x, y, size)
     canvas.restoreState()
     return (x - 1, y - 2, x + line + 1, y + size + 1)
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.copies import page_image, watermarked_copy
+from api.copies import FIRST_WIDTH, page_image, watermarked_copy
 from api.pages import message_page, render_page
 from api.recipient.gates import gate_page, gate_passed
 from api.recipient.link_context import cached_context, context_of, link_claims
@@ -32,6 +32,7 @@ from api.recipient.pages import (
     usable_link,
     viewer_id_of,
 )
+from api.recipient.sender import sender_of
 from api.responses import pdf_response
 from api.services import Services, ServicesDep
 from tracker.documents import get_document, get_version
@@ -39,12 +40,16 @@ from tracker.errors import Gone, NotFound, RedisUnavailable
 from tracker.links import Link, contact_of
 from tracker.tokens import TokenPurpose, ViewerSessionClaims
 from tracker.types import EventType
-from watermark import snap_render_width
+from watermark import RENDER_WIDTHS, snap_render_width
 
-__all__ = ["PIXEL_GIF", "router"]
+__all__ = ["PAGE_SIZES", "PIXEL_GIF", "router"]
 
 log = logging.getLogger("dealsignal.public")
 router = APIRouter(include_in_schema=False)
+
+# The `sizes` of the page images: the column is at most 58rem (928 px) wide; the viewer's
+# script rewrites it when the reader zooms.
+PAGE_SIZES = "(max-width: 60rem) calc(100vw - 2rem), 928px"
 
 # The 43-byte transparent GIF every mail client understands.
 PIXEL_GIF = (
@@ -132,15 +137,36 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
         )
     )
     ingest = services.settings.ingest
+    _ = translator.gettext
+    sender = await run_in_threadpool(sender_of, services.clickhouse, link, doc)
+    base = f"/s/{session}/page"
     response = render_page(
         "viewer.html",
         translator,
         title=doc.title,
         document_title=doc.title,
         pages=[
-            {"number": n, "src": f"/s/{session}/page/{n}.png?w=1200"}
+            {
+                "number": n,
+                # The browser picks the width for the page's CSS size × device pixel ratio.
+                "srcset": ", ".join(f"{base}/{n}.png?w={w} {w}w" for w in RENDER_WIDTHS),
+                "src": f"{base}/{n}.png?w={FIRST_WIDTH}",
+                "thumb": f"{base}/{n}.png?w={RENDER_WIDTHS[0]}",
+            }
             for n in range(1, version.pages + 1)
         ],
+        page_sizes=PAGE_SIZES,
+        sender=sender,
+        reply_url=sender.mailto(_("Re: %(title)s") % {"title": doc.title}) if sender else "",
+        meeting_url=sender.mailto(
+            _("Meeting about %(title)s") % {"title": doc.title},
+            _(
+                "Hello, I have read the document and would like to book a meeting. "
+                "Times that suit me:"
+            ),
+        )
+        if sender
+        else "",
         session=session,
         download_url=f"/v/{token}/download" if link.download_allowed else "",
         heartbeat_ms=ingest.heartbeat_seconds * 1000,

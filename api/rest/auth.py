@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.services import ServicesDep
@@ -12,10 +13,23 @@ from tracker.api_keys import Principal
 from tracker.errors import Forbidden, Unauthenticated
 from tracker.types import Scope
 
-__all__ = ["AdminPrincipal", "CrmPrincipal", "RepsPrincipal", "authenticate", "require"]
+__all__ = ["BEARER", "AdminPrincipal", "CrmPrincipal", "RepsPrincipal", "authenticate", "require"]
 
 
-async def authenticate(request: Request, services: ServicesDep) -> Principal:
+# Declares the scheme in the API reference (its Authorize button); the header is read
+# below so a missing or malformed one is our 401 with its code, not FastAPI's 403.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key of the tenant: `Authorization: Bearer <key>` (`dealsignal keys`).",
+)
+
+
+async def authenticate(
+    request: Request,
+    services: ServicesDep,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -14,6 +14,7 @@ from api.services import ServicesDep
 from api.uploads import read_upload, store_pdf
 from ingest import document_analytics
 from tracker.crm import get_opportunity
+from tracker.cursors import Cursor
 from tracker.documents import (
     Document,
     DocumentVersion,
@@ -164,14 +165,37 @@ async def upload_version(
     return DocumentOut.of(doc, versions)
 
 
+class DocumentsOut(BaseModel):
+    """A page of documents, newest first; pass `next_cursor` back as `cursor` for the next
+    page (null: this was the last)."""
+
+    documents: list[DocumentOut]
+    next_cursor: str | None = None
+
+
 @router.get("", summary="List documents")
 async def documents(
-    principal: RepsPrincipal, services: ServicesDep, opportunity_id: str | None = None
-) -> list[DocumentOut]:
+    principal: RepsPrincipal,
+    services: ServicesDep,
+    opportunity_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> DocumentsOut:
+    after = Cursor.decode(cursor) if cursor else None
     found = await run_in_threadpool(
-        list_documents, services.clickhouse, principal.tenant_id, opportunity_id=opportunity_id
+        list_documents,
+        services.clickhouse,
+        principal.tenant_id,
+        opportunity_id=opportunity_id,
+        limit=limit + 1,
+        after=after,
     )
-    return [DocumentOut.of(d) for d in found]
+    page = found[:limit]
+    more = len(found) > limit
+    return DocumentsOut(
+        documents=[DocumentOut.of(d) for d in page],
+        next_cursor=Cursor(page[-1].created_at, page[-1].document_id).encode() if more else None,
+    )
 
 
 @router.get("/{document_id}", summary="A document with its versions")

@@ -6,16 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.copies import link_urls, watermarked_copy
+from api.copies import link_urls, prerender_first_pages, watermarked_copy
 from api.responses import pdf_response
 from api.rest.auth import RepsPrincipal
 from api.services import Services, ServicesDep
 from ingest import mark_link_revoked
+from tracker.cursors import Cursor
 from tracker.documents import get_document, get_version
 from tracker.links import Link, LinkOptions, Recipient, create_links, get_link, list_links
 from tracker.links import revoke_link as revoke_stored_link
@@ -121,11 +122,17 @@ class LinkOut(BaseModel):
 
 
 class LinksOut(BaseModel):
+    """Links made, or a page of links (oldest first): pass `next_cursor` back as `cursor`
+    for the next page (null: this was the last)."""
+
     links: list[LinkOut]
+    next_cursor: str | None = None
 
 
 @router.post("", status_code=201, summary="One tracked link per recipient")
-async def create(body: LinksIn, principal: RepsPrincipal, services: ServicesDep) -> LinksOut:
+async def create(
+    body: LinksIn, principal: RepsPrincipal, services: ServicesDep, background: BackgroundTasks
+) -> LinksOut:
     ch, tenant = services.clickhouse, principal.tenant_id
     doc = await run_in_threadpool(get_document, ch, tenant, body.document_id)
     recipients = [Recipient(str(r.email), r.name, r.role, r.contact_id) for r in body.recipients]
@@ -139,17 +146,34 @@ async def create(body: LinksIn, principal: RepsPrincipal, services: ServicesDep)
         opportunity_id=body.opportunity_id or doc.opportunity_id,
         created_by=principal.key_id,
     )
+    version = await run_in_threadpool(get_version, ch, tenant, doc.current_version_id)
+    # The buyer's first page is served from the cache: made ready after the response.
+    background.add_task(prerender_first_pages, services, links, version)
     return LinksOut(links=[LinkOut.of(services, link) for link in links])
 
 
 @router.get("", summary="Links of the tenant, optionally of one document")
 async def links(
-    principal: RepsPrincipal, services: ServicesDep, document_id: str | None = None
+    principal: RepsPrincipal,
+    services: ServicesDep,
+    document_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> LinksOut:
+    after = Cursor.decode(cursor) if cursor else None
     found = await run_in_threadpool(
-        list_links, services.clickhouse, principal.tenant_id, document_id=document_id
+        list_links,
+        services.clickhouse,
+        principal.tenant_id,
+        document_id=document_id,
+        limit=limit + 1,
+        after=after,
     )
-    return LinksOut(links=[LinkOut.of(services, link) for link in found])
+    page, more = found[:limit], len(found) > limit
+    return LinksOut(
+        links=[LinkOut.of(services, link) for link in page],
+        next_cursor=Cursor(page[-1].created_at, page[-1].link_id).encode() if more else None,
+    )
 
 
 @router.get("/{link_id}", summary="One link")

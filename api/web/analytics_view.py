@@ -16,7 +16,9 @@ from api.i18n import Translator
 from api.web.charts import BarChart, HeatStrip, bar_chart, heat_strip
 from api.web.formatting import duration
 from ingest import (
+    AutomatedTraffic,
     VisitRow,
+    automated_visits,
     document_analytics,
     document_viewers,
     link_analytics,
@@ -28,7 +30,19 @@ from tracker.links import Link, list_links
 from tracker.scoring_settings import ReadingSettings
 from tracker.stores import ClickHouse
 
-__all__ = ["AnalyticsView", "RecipientRow", "analytics_view"]
+__all__ = ["AnalyticsView", "RecipientRow", "analytics_view", "bot_reason_labels"]
+
+
+def bot_reason_labels(translator: Translator) -> dict[str, str]:
+    """`tracker.types.BotReason` codes as a rep reads them (the codes stay in the API)."""
+    _ = translator.gettext
+    return {
+        "head_request": _("Link checker (looked without opening)"),
+        "prefetch": _("Browser or mail app prefetch"),
+        "bot_user_agent": _("Bot or link preview (Slack, WeChat, crawlers…)"),
+        "scanner_timing": _("Mail security scanner (opened within seconds of sending)"),
+        "headless": _("Automated browser"),
+    }
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,8 @@ class AnalyticsView:
     reading_now: int
     page_rows: list[dict[str, Any]]
     as_of: datetime
+    pricing_pages: frozenset[int]
+    automated: AutomatedTraffic  # kept out of every count above
 
 
 def _label(link: Link | None) -> str:
@@ -73,6 +89,7 @@ def analytics_view(
     translator: Translator,
     heartbeat_seconds: int,
     reading: ReadingSettings,
+    pricing_pages: frozenset[int] = frozenset(),
 ) -> AnalyticsView:
     _ = translator.gettext
     now = utcnow()
@@ -97,6 +114,7 @@ def analytics_view(
     pages_chart = bar_chart(
         [(str(i + 1), float(ms), duration(ms, translator)) for i, ms in enumerate(total_dwell)],
         duration(max(total_dwell, default=0), translator),
+        marked={i for i in range(pages) if i + 1 in pricing_pages},
     )
     heat = None
     if recipients and pages:
@@ -141,4 +159,6 @@ def analytics_view(
             for i, ms in enumerate(total_dwell)
         ],
         as_of=now,
+        pricing_pages=pricing_pages,
+        automated=automated_visits(ch, tenant, doc.document_id),
     )

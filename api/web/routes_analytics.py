@@ -14,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.services import ServicesDep
 from api.web.access import visible_document
-from api.web.analytics_view import analytics_view
+from api.web.analytics_view import analytics_view, bot_reason_labels
 from api.web.auth import CurrentUser
 from api.web.render import WebRoute, page
+from tracker.documents import get_version
 
 __all__ = ["LIVE_POLL_MS", "router"]
 
@@ -29,6 +30,9 @@ async def _view(
     request: Request, document_id: str, services: ServicesDep, viewer: CurrentUser, template: str
 ) -> Response:
     doc = await visible_document(services, viewer, document_id)
+    version = await run_in_threadpool(
+        get_version, services.clickhouse, viewer.tenant_id, doc.current_version_id
+    )
     view = await run_in_threadpool(
         analytics_view,
         services.clickhouse,
@@ -36,6 +40,7 @@ async def _view(
         viewer.translator,
         services.settings.ingest.heartbeat_seconds,
         services.settings.scoring.reading,
+        frozenset(version.pages_tagged("pricing")),
     )
     return page(
         request,
@@ -44,6 +49,7 @@ async def _view(
         title=doc.title,
         document=doc,
         view=view,
+        bot_labels=bot_reason_labels(viewer.translator),
         live_url=f"/app/documents/{doc.document_id}/analytics/live",
         poll_ms=LIVE_POLL_MS,
     )

@@ -154,7 +154,8 @@ def test_other_tenants_documents_are_404(client: TestClient, clickhouse: ClickHo
         response = client.get(path, headers=bearer(key_b))
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "document_not_found"
-    assert client.get("/api/v1/documents", headers=bearer(key_b)).json() == []
+    listed = client.get("/api/v1/documents", headers=bearer(key_b)).json()
+    assert listed == {"documents": [], "next_cursor": None}
 
 
 def test_owner_is_given_or_taken_from_the_crm_opportunity(

@@ -7,6 +7,8 @@ import ingest
 
 EXPECTED = {
     "VisitRow",
+    "automated_visits",
+    "AutomatedTraffic",
     "document_viewers",
     "recent_visits",
     "recognise_viewer",

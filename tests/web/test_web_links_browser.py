@@ -104,6 +104,9 @@ def test_gated_passcode_download_off_link_from_the_form(
             link_url = row.locator("input[readonly]").input_value()
             _shot(page, "links-list-gated")
 
+            page.get_by_label("Page 2", exact=True).check()  # the pricing page
+            page.get_by_role("button", name="Save tags").click()
+            page.wait_for_url("**#tags")
             (link,) = list_links(clickhouse, people.tenant_id, document_id=document_id)
             assert (link.contact_id, link.recipient_name, link.recipient_role) == (
                 "c-wang",
@@ -131,7 +134,21 @@ def test_gated_passcode_download_off_link_from_the_form(
             assert viewer.request.get(viewer.url + "/download").status == 403
             _read(viewer, 3.0)
             _shot(viewer, "viewer-gated-zh")
+            viewer.locator("[data-page='2']").scroll_into_view_if_needed()
+            _read(viewer, 2.5)
             buyer.close()
+
+            page.goto(f"{live_server}/app/documents/{document_id}/analytics")
+            page.locator("table.recipients tr[data-link]").wait_for(timeout=20_000)
+            page.locator(".bar.marked").first.wait_for()  # the pricing page stands out
+            assert page.get_by_text("Pricing page").first.is_visible()
+            _shot(page, "analytics-en")
+            page.goto(f"{live_server}/app/lang/zh_CN?next=/app/documents/{document_id}/analytics")
+            page.locator("table.recipients tr[data-link]").wait_for(timeout=20_000)
+            assert page.locator("html").get_attribute("lang") == "zh-CN"
+            _shot(page, "analytics-zh")
+            page.goto(f"{live_server}/app/documents/{document_id}")
+            _shot(page, "document-zh")
         finally:
             browser.close()
 
