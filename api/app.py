@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import probes, web
+from api.body_limits import BodyLimit
 from api.errors import install_error_handlers
 from api.metrics import metrics
 from api.recipient import gates, mute_link
@@ -102,6 +103,9 @@ def create_app(
         openapi_tags=list(OPENAPI_TAGS),
     )
     install_error_handlers(app)
+    # Outermost of FastAPI's own stack, so bodies are bounded before routing and before any
+    # key or session dependency runs.
+    app.add_middleware(BodyLimit, limits=settings.limits)
     for router in ROUTERS:
         app.include_router(router)
     app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)

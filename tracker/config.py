@@ -44,6 +44,13 @@ class Limits(BaseModel):
     # (CPU-bomb guard; the 251-page Debian reference in Chinese needs 4.6 MB).
     max_pdf_content_bytes: int = 64 * 1024 * 1024
     max_beacon_bytes: int = 64 * 1024
+    # Request bodies by route class, refused before any key or session check
+    # (api/body_limits.py): the JSON API (a 1 000-item CRM batch is ~0.5 MB), people's forms
+    # (a 50 000-character recipient list in Chinese is ~450 kB URL-encoded), and PDF uploads
+    # (`max_pdf_bytes` plus this much for the multipart envelope and its small fields).
+    max_json_bytes: int = 2 * 1024 * 1024
+    max_form_bytes: int = 512 * 1024
+    upload_overhead_bytes: int = 256 * 1024
     max_beacon_events: int = 100
     max_batch_items: int = 1000
 

@@ -4,7 +4,8 @@
     DealsignalError
     ├── BadRequest (400)
     │   ├── InvalidPdf, EncryptedPdf, PdfTooLarge (413), PdfTooManyPages
-    │   └── InvalidBeacon
+    │   ├── InvalidBeacon
+    │   └── BodyTooLarge (413)      a request body over its route class's limit
     ├── Unauthenticated (401)
     ├── Forbidden (403)
     ├── NotFound (404)
@@ -28,6 +29,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "BadRequest",
+    "BodyTooLarge",
     "ClickHouseQueryError",
     "ClickHouseUnavailable",
     "ConfigurationError",
@@ -93,6 +95,13 @@ class PdfTooManyPages(InvalidPdf):
 
 class InvalidBeacon(BadRequest):
     code = "invalid_beacon"
+
+
+class BodyTooLarge(BadRequest):
+    """Refused by `api.body_limits` before any route, key or session check runs."""
+
+    status = 413
+    code = "body_too_large"
 
 
 class Unauthenticated(DealsignalError):
