@@ -110,7 +110,7 @@ def create_app(
         app.include_router(router)
     app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
-    return BeaconFastPath(app)
+    return BeaconFastPath(app, settings.trusted_proxies)
 
 
 def start_background(services: Services) -> None:
