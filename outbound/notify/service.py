@@ -52,11 +52,21 @@ def _robot_config(settings: Settings, url: str, secret: str) -> tuple[dict[str, 
     return config, hint
 
 
+def _smtp_port(raw: object) -> int:
+    """An integer or a string of digits; `"abc"`, `[1]`, `1e400` (a float: infinity) and
+    booleans are refused with the config's code rather than a 500."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        return int(raw.strip()[:6])
+    raise BadRequest("smtp port must be a whole number 1-65535", code="invalid_smtp_config")
+
+
 def _smtp_config(smtp: dict[str, Any]) -> tuple[dict[str, Any], str]:
     host = str(smtp.get("host", "")).strip()
     sender = str(smtp.get("sender", "")).strip()
     security = str(smtp.get("security", "starttls"))
-    port = int(smtp.get("port", 587))
+    port = _smtp_port(smtp.get("port", 587))
     if not host or "@" not in sender or security not in _SMTP_SECURITY or not 0 < port < 65536:
         raise BadRequest(
             "email channels need smtp host, port, sender and security (starttls | ssl | none)",
