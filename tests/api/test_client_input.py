@@ -82,3 +82,17 @@ def test_smtp_ports_that_are_not_ports_are_a_400(
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_smtp_config"
+
+
+@pytest.mark.parametrize(
+    "moment", ["1969-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", "2999-01-01T00:00:00Z"]
+)
+def test_crm_times_outside_what_the_stores_hold_are_a_422(
+    client: TestClient, clickhouse: ClickHouse, moment: str
+) -> None:
+    """Found by the schema fuzzer: a 1969 activity time overflowed the entity version."""
+    _, key = make_key(clickhouse, "acme", Scope.CRM)
+    item = {"id": "a-1", "opportunity_id": "o-1", "type": "meeting", "occurred_at": moment}
+    response = client.post("/api/v1/activities", json={"items": [item]}, headers=bearer(key))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "validation_error"
