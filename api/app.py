@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import probes, web
 from api.api_docs import install_api_docs
+from api.body_limits import BodyLimit
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.metrics import metrics
 from api.recipient import gates, mute_link, report_file
@@ -111,11 +112,14 @@ def create_app(
     )
     install_api_docs(app)
     install_error_handlers(app)
+    # Outermost of FastAPI's own stack, so bodies are bounded before routing and before any
+    # key or session dependency runs.
+    app.add_middleware(BodyLimit, limits=settings.limits)
     for router in ROUTERS:
         app.include_router(router)
     app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
-    return BeaconFastPath(app)
+    return BeaconFastPath(app, settings.trusted_proxies)
 
 
 def start_background(services: Services) -> None:

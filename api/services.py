@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from api.guards import HashGate
 from ingest import (
     Ingestor,
     StreamBuffer,
@@ -52,6 +53,7 @@ class Services:
     buffer: StreamBuffer
     ingestor: Ingestor
     scoring: TenantScoringCache
+    password_checks: HashGate
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -109,6 +111,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
             settings, redis.client, signer, buffer, ip_key=ip_key_from_secret(secrets[0])
         ),
         scoring=TenantScoringCache(settings.scoring),
+        password_checks=HashGate(
+            settings.auth.password_checks_concurrent, settings.auth.password_checks_waiting
+        ),
     )
     _freeze_startup_heap()
     return services

@@ -45,7 +45,10 @@ def notification_channels(
         RobotChannel(kind, settings, cache, box)
         for kind in (ChannelKind.WECOM, ChannelKind.FEISHU, ChannelKind.SLACK)
     ]
-    return [*robots, EmailChannel(cache, box, timeout=ns.smtp_timeout_seconds)]
+    return [
+        *robots,
+        EmailChannel(cache, box, settings.webhooks.allow_private, timeout=ns.smtp_timeout_seconds),
+    ]
 
 
 def pump_job(notifier: Notifier, *, interval_seconds: float = 1.0) -> PeriodicJob:

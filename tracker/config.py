@@ -19,6 +19,7 @@ from tracker.notify_settings import NotifySettings
 from tracker.scoring_settings import ScoringSettings
 
 __all__ = [
+    "AuthSettings",
     "BlobSettings",
     "ClickHouseMode",
     "IngestSettings",
@@ -47,8 +48,33 @@ class Limits(BaseModel):
     # Evidence screenshots and scans (PNG/JPEG): decoded pixels, a decompression-bomb guard.
     max_image_pixels: int = 40_000_000
     max_beacon_bytes: int = 64 * 1024
+    # Request bodies by route class, refused before any key or session check
+    # (api/body_limits.py): the JSON API (a 1 000-item CRM batch is ~0.5 MB), people's forms
+    # (a 50 000-character recipient list in Chinese is ~450 kB URL-encoded), and PDF uploads
+    # (`max_pdf_bytes` plus this much for the multipart envelope and its small fields).
+    max_json_bytes: int = 2 * 1024 * 1024
+    max_form_bytes: int = 512 * 1024
+    upload_overhead_bytes: int = 256 * 1024
     max_beacon_events: int = 100
     max_batch_items: int = 1000
+
+
+class AuthSettings(BaseModel):
+    """Guessing budgets for people's secrets (sign-in passwords, link passcodes), per target
+    and per source address, counted in Redis over one window; and the bound on concurrent
+    password hashes (argon2id costs 64 MiB and ~50 ms of one core per check)."""
+
+    window_seconds: int = 15 * 60
+    # Link passcodes: every try counts, whatever cookie the client sends.
+    passcode_tries_per_link: int = 30
+    passcode_tries_per_ip: int = 10
+    # Sign-in: failures per account (the normalised email, whatever the source address)
+    # and per source address (whatever the account).
+    signin_failures_per_account: int = 10
+    signin_failures_per_ip: int = 30
+    # Hashes running at once, and requests allowed to queue for one; more → 429 `busy`.
+    password_checks_concurrent: int = 2
+    password_checks_waiting: int = 8
 
 
 class IngestSettings(BaseModel):
@@ -132,6 +158,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"
+    # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For / -Proto are believed; the
+    # client address is the rightmost forwarded one that is not a proxy. Empty: the peer.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_locale: str = "en"
 
     clickhouse_mode: ClickHouseMode = ClickHouseMode.EMBEDDED
@@ -153,12 +182,13 @@ class Settings(BaseSettings):
 
     limits: Limits = Field(default_factory=Limits)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
 
-    @field_validator("secret_keys", mode="before")
+    @field_validator("secret_keys", "trusted_proxies", mode="before")
     @classmethod
     def _split_secret_keys(cls, value: object) -> object:
         if isinstance(value, str):

@@ -5,7 +5,8 @@
     ├── BadRequest (400)
     │   ├── InvalidPdf, EncryptedPdf, PdfTooLarge (413), PdfTooManyPages
     │   ├── InvalidImage (422)       an evidence image that is not a sane PNG/JPEG
-    │   └── InvalidBeacon
+    │   ├── InvalidBeacon
+    │   └── BodyTooLarge (413)      a request body over its route class's limit
     ├── Unauthenticated (401)
     ├── Forbidden (403)
     ├── NotFound (404)
@@ -31,6 +32,7 @@ __all__ = [
     "BadRequest",
     "BlobStoreError",
     "BlobStoreUnavailable",
+    "BodyTooLarge",
     "ClickHouseQueryError",
     "ClickHouseUnavailable",
     "ConfigurationError",
@@ -102,6 +104,13 @@ class PdfTooManyPages(InvalidPdf):
 
 class InvalidBeacon(BadRequest):
     code = "invalid_beacon"
+
+
+class BodyTooLarge(BadRequest):
+    """Refused by `api.body_limits` before any route, key or session check runs."""
+
+    status = 413
+    code = "body_too_large"
 
 
 class Unauthenticated(DealsignalError):

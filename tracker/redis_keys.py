@@ -23,8 +23,8 @@ be read here (and a Redis Cluster hash tag added once).
     ds:lcode:{short code}                         str     api.recipient   1 h (unknown: 1 min)
         "{tenant} {link}" of a short link, or "" for a code that names no link
     ds:gate-email:{tenant}:{link}                 hash    api.recipient   —
-    ds:passcode-attempts:{link}:{viewer}          int     api.recipient   15 min
-    ds:web:session:{sid}  ·  ds:web:signin-fail:{digest}   api.web
+    ds:passcode-attempts:{link}:all|{address}     int     api.guards      auth window
+    ds:web:session:{sid}  ·  ds:web:signin-fail:acct|ip:{digest}   api.web
     ds:wm:{tenant}:{version}:{link}:{spec}  ·  ds:wm:copy:{tenant}:{sha}  ·  ds:png:{sha}:{page}:{w}
                                                   str     api.copies      blob pointers
 """
@@ -148,8 +148,9 @@ def gate_email(tenant_id: str, link_id: str) -> str:
     return f"ds:gate-email:{tenant_id}:{link_id}"
 
 
-def passcode_attempts(link_id: str, viewer_id: str) -> str:
-    return f"ds:passcode-attempts:{link_id}:{viewer_id}"
+def passcode_attempts(link_id: str, source: str) -> str:
+    """`source`: "all" (the link's whole budget) or a hashed client address."""
+    return f"ds:passcode-attempts:{link_id}:{source}"
 
 
 # web app
@@ -157,8 +158,9 @@ def web_session(session_id: str) -> str:
     return f"ds:web:session:{session_id}"
 
 
-def signin_failures(digest: str) -> str:
-    return f"ds:web:signin-fail:{digest}"
+def signin_failures(kind: str, digest: str) -> str:
+    """`kind`: "acct" (a normalised email) or "ip" (a client address), both hashed."""
+    return f"ds:web:signin-fail:{kind}:{digest}"
 
 
 # watermarked copies and page images (pointers to blobs)

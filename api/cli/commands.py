@@ -101,7 +101,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # Forwarded headers are the app's business (`trusted_proxies`); uvicorn's default
+        # would believe any X-Forwarded-For from loopback.
+        proxy_headers=False,
         log_level="info",
     )
 

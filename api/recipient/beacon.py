@@ -13,6 +13,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from api.guards import behind_proxies
 from api.services import Services
 from ingest import RequestMeta
 from tracker.errors import DealsignalError, InvalidBeacon
@@ -36,13 +37,18 @@ class BeaconFastPath:
     """ASGI front: `POST /e` goes straight to the beacon handler, everything else (and
     lifespan) to the FastAPI app, whose attributes (`state`, `openapi`, …) it exposes."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, trusted_proxies: list[str] | None = None) -> None:
         self.app = app
+        # The client address comes from trusted proxies' headers before either path runs.
+        self._front = behind_proxies(self._route, trusted_proxies or [])
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.app, name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._front(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/e" and scope["method"] == "POST":
             await beacon(self.app.state.services, scope, receive, send)
             return

@@ -5,11 +5,12 @@ the endpoints count them against `limits.max_batch_items`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -51,6 +52,29 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
 Currency = Annotated[str, Field(description="ISO 4217, e.g. CNY, USD, EUR")]
+# What the stores hold: ClickHouse `DateTime` ends in 2106, `Date` in 2149, and entity
+# versions are microseconds since 1970 (a UInt64) — a 1969 update time was a 500.
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 1, 1, tzinfo=UTC)
+
+
+def _time_in_range(value: datetime) -> datetime:
+    if not _EARLIEST <= value < _LATEST:
+        raise PydanticCustomError(
+            "time_out_of_range", "times run from 1970 to 2105: {value}", {"value": str(value)}
+        )
+    return value
+
+
+def _date_in_range(value: date) -> date:
+    if not _EARLIEST.date() <= value < _LATEST.date():
+        raise PydanticCustomError(
+            "date_out_of_range", "dates run from 1970 to 2105: {value}", {"value": str(value)}
+        )
+    return value
+
+
+CrmTime = Annotated[AwareDatetime, AfterValidator(_time_in_range)]
+CrmDate = Annotated[date, AfterValidator(_date_in_range)]
 _HARD_CAP = 100_000  # bodies beyond this are refused by validation before any counting
 
 
@@ -79,14 +103,14 @@ class OpportunityIn(Strict):
     amount: Money
     currency: Currency
     stage: Stage
-    stage_entered_at: AwareDatetime | None = None
-    expected_close_date: date | None = None
+    stage_entered_at: CrmTime | None = None
+    expected_close_date: CrmDate | None = None
     probability: Annotated[int, Field(ge=0, le=100, description="the CRM's, 0–100")]
     forecast_category: ForecastCategory
     owner: Email
     manager: Email | None = None
     contacts: Annotated[list[ContactIn], Field(max_length=200)] = []
-    updated_at: AwareDatetime = Field(description="the CRM's last-modified time (wins if newer)")
+    updated_at: CrmTime = Field(description="the CRM's last-modified time (wins if newer)")
     account_employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     account_growth_pct: Annotated[float, Field(ge=-100, le=100_000)] | None = None
     payment_issues: bool | None = None
@@ -149,7 +173,7 @@ class ActivityIn(Strict):
     id: CrmId = Field(description="the CRM's external id; re-sending it is harmless")
     opportunity_id: CrmId
     type: ActivityType
-    occurred_at: AwareDatetime
+    occurred_at: CrmTime
     direction: Direction | None = Field(
         default=None, description="inbound (customer-initiated) or outbound; absent: unknown"
     )
@@ -164,10 +188,10 @@ class ActivityIn(Strict):
     )
     from_stage: Stage | None = None
     to_stage: Stage | None = None
-    old_close_date: date | None = None
-    new_close_date: date | None = None
+    old_close_date: CrmDate | None = None
+    new_close_date: CrmDate | None = None
     subject: Text = ""
-    updated_at: AwareDatetime | None = None
+    updated_at: CrmTime | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -227,9 +251,9 @@ class OutcomeIn(Strict):
     outcome: Outcome
     actual_amount: Money
     currency: Currency
-    closed_at: AwareDatetime
+    closed_at: CrmTime
     reason: Text = ""
-    updated_at: AwareDatetime | None = None
+    updated_at: CrmTime | None = None
 
     _check_currency = field_validator("currency")(_currency)
 

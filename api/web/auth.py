@@ -4,14 +4,20 @@ The session cookie holds a random session id signed with the deployment secret (
 `web-session`): HttpOnly, SameSite=Lax, Secure on https. The session itself lives in Redis
 (so logging out ends it everywhere) with a sliding idle timeout, and carries a synchronizer
 CSRF token that every form POST must echo (`csrf` field or `X-CSRF-Token` header). The
-sign-in form, which has no session yet, uses a double-submit cookie instead.
+sign-in form, which has no session yet, gets a random nonce in an HttpOnly cookie and, in
+the form, that nonce signed by the server (salt `login-csrf`, one hour): a value an
+attacker picks for both is refused, unlike a plain double-submit pair.
+
+Sign-in failures are counted per account (the normalised email, whatever the source
+address) and per client address (whatever the account), and checked before the password
+is hashed; hashes run through the bounded `HashGate`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Final
 
@@ -21,6 +27,7 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
+from api.guards import Budget, address_tag, forgive, spend
 from api.i18n import Translator, negotiate, translator_for
 from api.services import Services, ServicesDep
 from tracker import redis_keys
@@ -36,11 +43,12 @@ __all__ = [
     "LoginRequired",
     "PostingUser",
     "Viewer",
-    "clear_failures",
     "end_session",
-    "note_failure",
+    "login_csrf",
+    "login_csrf_valid",
     "set_cookie",
-    "sign_in_blocked",
+    "sign_in_succeeded",
+    "sign_in_try",
     "start_session",
     "translator_of",
 ]
@@ -50,8 +58,7 @@ LOGIN_CSRF_COOKIE: Final = "ds_login_csrf"
 LANG_COOKIE: Final = "ds_lang"
 SESSION_IDLE_SECONDS: Final = 12 * 3600
 SESSION_MAX_SECONDS: Final = 7 * 24 * 3600
-MAX_FAILURES: Final = 5  # per email + IP, per window
-FAILURE_WINDOW_SECONDS: Final = 15 * 60
+LOGIN_CSRF_SECONDS: Final = 3600
 
 
 class LoginRequired(DealsignalError):
@@ -78,10 +85,26 @@ class Viewer:
         return self.owners is None or owner.strip().lower() in self.owners
 
 
-def _serializer(services: Services) -> URLSafeTimedSerializer:
+def _serializer(services: Services, salt: str = "web-session") -> URLSafeTimedSerializer:
     keys = resolve_secret_keys(services.settings)
     # itsdangerous signs with the last key and verifies with all: newest first → reversed.
-    return URLSafeTimedSerializer(keys[::-1], salt="web-session")
+    return URLSafeTimedSerializer(keys[::-1], salt=salt)
+
+
+def login_csrf(services: Services) -> tuple[str, str]:
+    """(cookie nonce, form token): the token is the nonce signed by the server."""
+    nonce = secrets.token_urlsafe(24)
+    return nonce, str(_serializer(services, "login-csrf").dumps(nonce))
+
+
+def login_csrf_valid(services: Services, cookie: str, token: str) -> bool:
+    if not (cookie and token):
+        return False
+    try:
+        signed = _serializer(services, "login-csrf").loads(token, max_age=LOGIN_CSRF_SECONDS)
+    except BadSignature:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(signed, cookie)
 
 
 def _session_key(sid: str) -> str:
@@ -169,23 +192,34 @@ CurrentUser = Annotated[Viewer, Depends(_current)]
 PostingUser = Annotated[Viewer, Depends(_posting)]
 
 
-def _failure_key(email: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{email.strip().lower()}|{ip}".encode()).hexdigest()[:32]
-    return redis_keys.signin_failures(digest)
+def account_key(email: str) -> str:
+    """The account a sign-in is for, as the lockout counts it: compatibility-normalised,
+    trimmed and case-folded, so spellings that reach the same account share one budget."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
 
 
-async def sign_in_blocked(services: Services, email: str, ip: str) -> bool:
-    count = await services.redis.client.get(_failure_key(email, ip))
-    return count is not None and int(count) >= MAX_FAILURES
+def _budgets(services: Services, email: str, ip: str) -> list[Budget]:
+    auth = services.settings.auth
+    return [
+        Budget(
+            redis_keys.signin_failures("acct", address_tag(account_key(email))),
+            auth.signin_failures_per_account,
+        ),
+        Budget(redis_keys.signin_failures("ip", address_tag(ip)), auth.signin_failures_per_ip),
+    ]
 
 
-async def note_failure(services: Services, email: str, ip: str) -> None:
-    key = _failure_key(email, ip)
-    async with services.redis.client.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, FAILURE_WINDOW_SECONDS, nx=True)
-        await pipe.execute()
+async def sign_in_try(services: Services, email: str, ip: str) -> bool:
+    """Count a try against the account's and the address's budgets before any hashing;
+    False: a budget is spent, refuse without checking the password."""
+    return await spend(
+        services.redis.client, _budgets(services, email, ip), services.settings.auth.window_seconds
+    )
 
 
-async def clear_failures(services: Services, email: str, ip: str) -> None:
-    await services.redis.client.delete(_failure_key(email, ip))
+async def sign_in_succeeded(services: Services, email: str, ip: str) -> None:
+    """A right password: the account's budget starts over, and this try is given back to
+    the address (an office behind one address signs in many times a day)."""
+    account, address = _budgets(services, email, ip)
+    await forgive(services.redis.client, [account])
+    await services.redis.client.decr(address.key)

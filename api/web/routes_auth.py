@@ -8,14 +8,12 @@ GET  /app/lang/{locale}  remembers en / zh_CN in a cookie → back to `next`
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
+from api.guards import client_address
 from api.i18n import SUPPORTED
 from api.pages import render_page
 from api.services import ServicesDep
@@ -23,11 +21,12 @@ from api.web.auth import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
     PostingUser,
-    clear_failures,
     end_session,
-    note_failure,
+    login_csrf,
+    login_csrf_valid,
     set_cookie,
-    sign_in_blocked,
+    sign_in_succeeded,
+    sign_in_try,
     start_session,
     translator_of,
 )
@@ -49,7 +48,7 @@ def _login_form(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    token = secrets.token_urlsafe(24)
+    nonce, token = login_csrf(services)
     response = render_page(
         "web/login.html",
         translator_of(request, services),
@@ -59,7 +58,7 @@ def _login_form(
         email=email,
         error=error,
     )
-    set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
+    set_cookie(response, request, LOGIN_CSRF_COOKIE, nonce, 3600)
     return response
 
 
@@ -77,25 +76,23 @@ async def login(
     csrf: Annotated[str, Form(max_length=100)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not (csrf and cookie and hmac.compare_digest(csrf, cookie)):
+    if not login_csrf_valid(services, request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
         raise Forbidden("missing or wrong CSRF token; reload the page", code="csrf_failed")
     _ = translator_of(request, services).gettext
-    ip = request.client.host if request.client else ""
+    ip = client_address(request)
     target = safe_next(next)
-    if await sign_in_blocked(services, email, ip):
+    if not await sign_in_try(services, email, ip):
         message = _("Too many failed attempts. Wait 15 minutes and try again.")
         return _login_form(
             request, services, next_path=target, email=email, error=message, status=429
         )
-    user = await run_in_threadpool(verify_sign_in, services.clickhouse, email, password)
+    user = await services.password_checks.run(verify_sign_in, services.clickhouse, email, password)
     if user is None:
-        await note_failure(services, email, ip)
         message = _("Wrong email or password.")
         return _login_form(
             request, services, next_path=target, email=email, error=message, status=401
         )
-    await clear_failures(services, email, ip)
+    await sign_in_succeeded(services, email, ip)
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     await start_session(services, request, response, user)

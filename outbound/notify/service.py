@@ -1,7 +1,7 @@
 """Managing channels, routing rules, preferences and mutes: validation, sealing of secrets,
-and the store calls. Webhook URLs pass the same SSRF guard as webhooks; the URL (its key
-is in it), the Feishu signing secret and the SMTP password are sealed at rest and never
-returned or logged — listings show `config_hint` only."""
+and the store calls. Robot URLs and SMTP relays pass the same SSRF guard as webhooks; the
+URL (its key is in it), the Feishu signing secret and the SMTP password are sealed at rest
+and never returned or logged — listings show `config_hint` only."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from outbound.notify.messages import LOCALES
 from outbound.notify.model import AUDIENCES, ChannelConfig, ChannelKind, NotifyEvent, RoutingRule
 from outbound.notify.routing import WILDCARD
 from outbound.notify.store import get_channel, list_rules, write_channel, write_rule
-from outbound.webhooks import SecretBox, check_url
+from outbound.webhooks import InvalidWebhookUrl, SecretBox, check_host, check_url
 from tracker.clock import utcnow
 from tracker.config import Settings, resolve_secret_keys
 from tracker.errors import BadRequest, NotFound
@@ -52,16 +52,30 @@ def _robot_config(settings: Settings, url: str, secret: str) -> tuple[dict[str, 
     return config, hint
 
 
-def _smtp_config(smtp: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def _smtp_port(raw: object) -> int:
+    """An integer or a string of digits; `"abc"`, `[1]`, `1e400` (a float: infinity) and
+    booleans are refused with the config's code rather than a 500."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        return int(raw.strip()[:6])
+    raise BadRequest("smtp port must be a whole number 1-65535", code="invalid_smtp_config")
+
+
+def _smtp_config(settings: Settings, smtp: dict[str, Any]) -> tuple[dict[str, Any], str]:
     host = str(smtp.get("host", "")).strip()
     sender = str(smtp.get("sender", "")).strip()
     security = str(smtp.get("security", "starttls"))
-    port = int(smtp.get("port", 587))
+    port = _smtp_port(smtp.get("port", 587))
     if not host or "@" not in sender or security not in _SMTP_SECURITY or not 0 < port < 65536:
         raise BadRequest(
             "email channels need smtp host, port, sender and security (starttls | ssl | none)",
             code="invalid_smtp_config",
         )
+    try:  # an SMTP relay inside the network is as much an SSRF as a webhook there
+        check_host(host, port, settings.webhooks.allow_private)
+    except InvalidWebhookUrl as exc:
+        raise BadRequest(exc.message, code=f"smtp_{exc.code}", **exc.details) from exc
     config = {
         "host": host,
         "port": port,
@@ -96,7 +110,7 @@ def create_channel(
     if channel_kind is ChannelKind.EMAIL:
         if owner:
             raise BadRequest("email relays are tenant-wide", code="invalid_channel_owner")
-        config, hint = _smtp_config(smtp or {})
+        config, hint = _smtp_config(settings, smtp or {})
     else:
         if channel_kind is not ChannelKind.FEISHU and secret:
             raise BadRequest("only Feishu bots take a signing secret", code="invalid_secret")

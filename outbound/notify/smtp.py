@@ -1,8 +1,10 @@
 """The email channel: one message per addressee over the tenant's SMTP relay (stdlib
 `smtplib` in a worker thread), plain text + HTML, UTF-8, non-ASCII headers RFC 2047-encoded.
 SMTP 4xx replies, timeouts and connection errors are retried; 5xx replies (bad recipient,
-auth failure) fail. The relay's password is opened from the sealed config per attempt and
-never logged."""
+auth failure) fail. The relay's host is vetted by the webhooks' SSRF guard before every
+attempt and the connection goes to the vetted address (TLS still checks the host name), so
+a relay whose name later resolves inside the network is refused, not talked to. The
+relay's password is opened from the sealed config per attempt and never logged."""
 
 from __future__ import annotations
 
@@ -19,7 +21,17 @@ import orjson
 
 from outbound.notify.cache import ChannelCache
 from outbound.notify.service import open_config
-from outbound.webhooks import Job, Outcome, OutcomeKind, SealedSecretError, SecretBox
+from outbound.webhooks import (
+    AllowList,
+    InvalidWebhookUrl,
+    Job,
+    Outcome,
+    OutcomeKind,
+    SealedSecretError,
+    SecretBox,
+    UnresolvableWebhookHost,
+    check_host,
+)
 
 __all__ = ["EmailChannel", "build_email"]
 
@@ -37,13 +49,37 @@ def build_email(config: dict[str, Any], mail: dict[str, Any]) -> EmailMessage:
     return message
 
 
-def _send(config: dict[str, Any], message: EmailMessage, timeout: float) -> None:
+class _PinnedSMTP(smtplib.SMTP):
+    """Connects to a vetted address; STARTTLS verifies the relay's host name."""
+
+    def __init__(self, server_name: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.server_name = server_name
+
+    def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> Any:
+        reply = super().connect(host, port, source_address)
+        self._host = self.server_name
+        return reply
+
+
+class _PinnedSMTPSSL(smtplib.SMTP_SSL):
+    """Implicit TLS to a vetted address, verified against the relay's host name."""
+
+    def __init__(self, server_name: str, timeout: float) -> None:
+        super().__init__(timeout=timeout, context=ssl.create_default_context())
+        self.server_name = server_name
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        self._host = self.server_name
+        return super()._get_socket(host, port, timeout)  # type: ignore[misc]
+
+
+def _send(config: dict[str, Any], message: EmailMessage, timeout: float, allow: AllowList) -> None:
     host, port, security = str(config["host"]), int(config["port"]), config["security"]
-    smtp: smtplib.SMTP
-    if security == "ssl":
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    address = check_host(host, port, allow)[0]
+    pinned = _PinnedSMTPSSL if security == "ssl" else _PinnedSMTP
+    smtp: smtplib.SMTP = pinned(host, timeout)
+    smtp.connect(address, port)
     with smtp:
         if security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
@@ -55,9 +91,17 @@ def _send(config: dict[str, Any], message: EmailMessage, timeout: float) -> None
 class EmailChannel:
     name = "email"
 
-    def __init__(self, cache: ChannelCache, box: SecretBox, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        cache: ChannelCache,
+        box: SecretBox,
+        allow_private: list[str],
+        *,
+        timeout: float = 15.0,
+    ) -> None:
         self.cache = cache
         self.box = box
+        self.allow = AllowList(allow_private)
         self.timeout = timeout
 
     async def aclose(self) -> None:
@@ -74,7 +118,11 @@ class EmailChannel:
         message = build_email(config, orjson.loads(job.body))
         started = time.perf_counter()
         try:
-            await asyncio.to_thread(_send, config, message, self.timeout)
+            await asyncio.to_thread(_send, config, message, self.timeout, self.allow)
+        except UnresolvableWebhookHost as exc:
+            return Outcome(OutcomeKind.RETRY, error=exc.code, duration_ms=_ms(started))
+        except InvalidWebhookUrl as exc:
+            return Outcome(OutcomeKind.FAIL, error=exc.code, duration_ms=_ms(started))
         except smtplib.SMTPRecipientsRefused:
             return Outcome(OutcomeKind.FAIL, error="recipient refused", duration_ms=_ms(started))
         except smtplib.SMTPResponseException as exc:

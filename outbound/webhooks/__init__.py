@@ -14,6 +14,7 @@ from outbound.webhooks.addresses import (
     PrivateWebhookAddress,
     Target,
     UnresolvableWebhookHost,
+    check_host,
     check_url,
 )
 from outbound.webhooks.channel import Channel, WebhookChannel, classify_status
@@ -82,6 +83,7 @@ __all__ = [
     "WebhookEmitter",
     "WebhookEventType",
     "build_event",
+    "check_host",
     "check_url",
     "classify_status",
     "create_subscription",

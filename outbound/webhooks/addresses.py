@@ -1,10 +1,13 @@
-"""The SSRF guard for webhook URLs.
+"""The SSRF guard for every outbound target: webhook and robot URLs, SMTP relays.
 
 A URL is accepted when it is `https` (or `http` to an allow-listed target), has a host and
 no credentials, and *every* address its host resolves to (`socket.getaddrinfo`) is globally
-routable — not private, loopback, link-local, multicast, reserved, unspecified, shared or
-IPv4-mapped onto one of those. `settings.webhooks.allow_private` lists host names and CIDRs
-that are permitted anyway (tests allow-list their loopback receiver).
+routable — not private, loopback, link-local, multicast, reserved, unspecified, shared, nor
+an IPv6 form that carries one of those inside it: IPv4-mapped (`::ffff:a.b.c.d`),
+IPv4-compatible (`::a.b.c.d`), 6to4 (`2002:AABB:CCDD::/48`), Teredo (`2001::/32`, the
+client address) or NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`). An SMTP relay's host and port
+(`check_host`) pass the same rules. `settings.webhooks.allow_private` lists host names and
+CIDRs that are permitted anyway (tests allow-list their loopback receiver).
 
 The check runs when a subscription is created and again before every attempt; the attempt
 then connects to the very address that was checked (`Target.pinned_url`, with the original
@@ -30,6 +33,7 @@ __all__ = [
     "PrivateWebhookAddress",
     "Target",
     "UnresolvableWebhookHost",
+    "check_host",
     "check_url",
     "is_public_address",
 ]
@@ -56,9 +60,30 @@ class UnresolvableWebhookHost(InvalidWebhookUrl):
     code = "unresolvable_webhook_host"
 
 
+_NAT64: Final = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE: Final = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 transition form routes to, if it is one."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # (server, client): traffic reaches the client
+    if any(address in network for network in _NAT64) or (
+        address in _IPV4_COMPATIBLE and int(address) > 1  # not :: or ::1
+    ):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public_address(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return is_public_address(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None and not is_public_address(inner):
+            return False
     return address.is_global and not address.is_multicast and not address.is_reserved
 
 
@@ -148,14 +173,36 @@ def check_url(
     """Vet a webhook URL; raise an `InvalidWebhookUrl` subclass (400, machine code) if refused."""
     allow = allow_private if isinstance(allow_private, AllowList) else AllowList(allow_private)
     scheme, host, port, path = _parse(url)
+    addresses = _vet(host, port, allow, resolver)
+    host_allowed = allow.permits_host(host)
+    if scheme == "http" and not (host_allowed or all(allow.permits_address(a) for a in addresses)):
+        raise InsecureWebhookUrl("webhook URLs must use https (http only for allow-listed hosts)")
+    return Target(url, scheme, host, port, path, tuple(str(a) for a in addresses))
+
+
+def check_host(
+    host: str,
+    port: int,
+    allow_private: Sequence[str] | AllowList,
+    *,
+    resolver: Resolver | None = None,
+) -> tuple[str, ...]:
+    """Vet a host and port that are not a URL (an SMTP relay) by the same rules; the
+    addresses it was vetted at, to connect to (no second resolution in between)."""
+    allow = allow_private if isinstance(allow_private, AllowList) else AllowList(allow_private)
+    name = _normal_host(host.strip().strip("[]"))
+    if not name or len(name) > 253 or not 0 < port < 65536:
+        raise InvalidWebhookUrl("not a host and port", code="invalid_host")
+    return tuple(str(a) for a in _vet(name, port, allow, resolver))
+
+
+def _vet(host: str, port: int, allow: AllowList, resolver: Resolver | None) -> list[IPAddress]:
     addresses = _resolve(host, port, resolver or socket.getaddrinfo)
     host_allowed = allow.permits_host(host)
     for address in addresses:
         if not (host_allowed or is_public_address(address) or allow.permits_address(address)):
             raise PrivateWebhookAddress(
-                "webhook URL resolves to a private, loopback, link-local or reserved address",
+                "the host resolves to a private, loopback, link-local or reserved address",
                 address=str(address),
             )
-    if scheme == "http" and not (host_allowed or all(allow.permits_address(a) for a in addresses)):
-        raise InsecureWebhookUrl("webhook URLs must use https (http only for allow-listed hosts)")
-    return Target(url, scheme, host, port, path, tuple(str(a) for a in addresses))
+    return addresses

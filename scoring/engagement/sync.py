@@ -69,12 +69,19 @@ class SyncCursor:
                 and (since is None or type(since) is int)
                 and type(mark) is int
                 and len(after) <= 128
+                and (since is None or 0 <= since <= _MAX_MS)
+                and 0 <= mark <= _MAX_MS
             ):
                 raise TypeError("bad cursor fields")
         except (binascii.Error, ValueError, TypeError, KeyError) as exc:
             message = "the cursor is not one this API issued"
             raise BadRequest(message, code="invalid_cursor") from exc
         return cls(after, since, mark)
+
+
+# The cursor's instants lie between the epoch and the end of year 9999, where Python's
+# datetimes end (a forged one beyond would otherwise overflow into a 500).
+_MAX_MS = 253_402_300_799_999
 
 
 def _ms(moment: datetime) -> int:

@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from pydantic import BaseModel, Field
 
@@ -39,8 +40,20 @@ __all__ = [
 ]
 
 
+# Periods the stores can hold (ClickHouse `Date` ends in 2149); `9999-Q4` or `0000` would
+# otherwise overflow Python's dates into a 500.
+PERIOD_YEARS: Final = range(1970, 2149)
+
+
 def parse_period(text: str) -> tuple[date, date]:
     """[start, end) of a year, quarter, month or ISO week."""
+    match = re.match(r"(\d{4})", text)
+    if match is None or int(match[1]) not in PERIOD_YEARS:
+        raise BadRequest(
+            f"period years run from {PERIOD_YEARS.start} to {PERIOD_YEARS.stop - 1}",
+            code="invalid_period",
+            period=text,
+        )
     if m := re.fullmatch(r"(\d{4})", text):
         y = int(m[1])
         return date(y, 1, 1), date(y + 1, 1, 1)

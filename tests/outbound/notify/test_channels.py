@@ -15,15 +15,19 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from aiosmtpd.controller import Controller
 
-from outbound.notify import create_channel, list_todos, notify_stall
+from outbound import notification_channels
+from outbound.notify import Notifier, NotifySettings, create_channel, list_todos, notify_stall
+from outbound.webhooks import WebhookDispatcher
 from outbound.webhooks.store import list_deliveries
 from scoring.stall.detect import StallReason, reasons_json
 from scoring.stall.store import StallEpisode, StallStatus, episode_id_of
 from tests.outbound.notify.conftest import MANAGER, OPP, REP, Rig, RobotReceiver
 from tracker.clock import utcnow
 from tracker.config import Settings
+from tracker.errors import BadRequest
 from tracker.stores.clickhouse import ClickHouse
 
 
@@ -207,3 +211,48 @@ async def test_email_over_smtp_one_per_person_with_utf8_headers(
     assert "<h2>商机停滞：华为技术</h2>" in page.get_content()
     logged = list_deliveries(clickhouse, tenant, channel.channel_id, channel="email")
     assert [x.status.value for x in logged] == ["delivered", "delivered"]
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "169.254.169.254", "10.0.0.5", "[2002:7f00:1::1]", "64:ff9b::7f00:1"]
+)
+def test_email_channels_to_internal_relays_are_refused(
+    settings: Settings, clickhouse: ClickHouse, tenant: str, host: str
+) -> None:
+    """The default (empty) allow-list: no SMTP relay inside the network."""
+    smtp = {"host": host, "port": 6379, "security": "none", "sender": "a@acme.cn"}
+    with pytest.raises(BadRequest) as refused:
+        create_channel(clickhouse, settings, tenant, kind="email", smtp=smtp)
+    assert refused.value.code == "smtp_private_webhook_address"
+
+
+async def test_an_alert_holds_no_smtp_conversation_with_a_relay_no_longer_allowed(
+    nsettings: Settings,
+    ns: NotifySettings,
+    clickhouse: ClickHouse,
+    redis_client: aioredis.Redis,
+    tenant: str,
+    smtp_server: tuple[Inbox, int],
+) -> None:
+    """The relay was allowed when the channel was made; the senders' allow-list no longer
+    permits loopback, so each attempt is refused before connecting: nothing reaches the
+    listener and the delivery log says why."""
+    inbox, port = smtp_server
+    smtp = {"host": "127.0.0.1", "port": port, "security": "none", "sender": "a@acme.cn"}
+    channel = create_channel(clickhouse, nsettings, tenant, kind="email", smtp=smtp)
+    strict = nsettings.model_copy(
+        update={"webhooks": nsettings.webhooks.model_copy(update={"allow_private": []})}
+    )
+    notifier = Notifier(strict, redis_client, clickhouse, notify=ns)
+    dispatcher = WebhookDispatcher(
+        strict,
+        redis_client,
+        clickhouse,
+        channels=notification_channels(strict, redis_client, clickhouse, notify=ns),
+    )
+    await notify_stall(notifier, tenant, episode(tenant))
+    await Rig(notifier, dispatcher, redis_client).run()
+    assert inbox.messages == []
+    logged = list_deliveries(clickhouse, tenant, channel.channel_id, channel="email")
+    assert logged and {x.status.value for x in logged} == {"failed"}
+    assert {x.error for x in logged} == {"private_webhook_address"}

@@ -10,6 +10,7 @@ from outbound.webhooks import (
     InvalidWebhookUrl,
     PrivateWebhookAddress,
     UnresolvableWebhookHost,
+    check_host,
     check_url,
 )
 
@@ -93,3 +94,33 @@ def test_malformed_urls_are_refused(url: str) -> None:
 def test_unresolvable_hosts_are_refused() -> None:
     with pytest.raises(UnresolvableWebhookHost):
         check_url("https://nowhere.invalid/h", [], resolver=fake_dns({}))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:a00:5::1",  # 6to4 of 10.0.0.5
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1 (obfuscated)
+        "64:ff9b::7f00:1",  # NAT64 well-known prefix, 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64, the metadata service
+        "64:ff9b:1::a00:5",  # NAT64 local-use prefix, 10.0.0.5
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+    ],
+)
+def test_ipv6_forms_that_carry_a_private_ipv4_are_refused(address: str) -> None:
+    with pytest.raises(PrivateWebhookAddress):
+        check_url(f"https://[{address}]/hook", [])
+    with pytest.raises(PrivateWebhookAddress):
+        check_host(address, 25, [])
+
+
+@pytest.mark.parametrize(
+    ("host", "port"),
+    [("127.0.0.1", 6379), ("169.254.169.254", 25), ("10.0.0.5", 25), ("localhost", 25)],
+)
+def test_smtp_relays_inside_the_network_are_refused(host: str, port: int) -> None:
+    with pytest.raises(PrivateWebhookAddress):
+        check_host(host, port, [])
+    assert check_host(host, port, ["127.0.0.1/32", "10.0.0.0/8", "169.254.0.0/16", "::1"])
