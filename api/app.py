@@ -16,6 +16,7 @@ from api.recipient import gates, mute_link
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.rest import (
+    accounts,
     crm,
     deal_health,
     documents,
@@ -41,6 +42,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     scores.router,
     crm.router,
+    accounts.router,
     deal_health.router,
     probes.router,
     gates.router,
@@ -63,6 +65,7 @@ OPENAPI_TAGS: tuple[dict[str, str], ...] = (
     {"name": "links", "description": "Per-recipient tracked links and watermarked PDFs."},
     {"name": "leak attribution", "description": "Which recipient a leaked copy came from."},
     {"name": "crm", "description": "Opportunities, contacts, activities and outcomes."},
+    {"name": "accounts", "description": "Accounts, finance, customer health, freezes."},
     {"name": "scores", "description": "Engagement scores and timelines the CRM pulls."},
     {"name": "health", "description": "Opportunity health, stalls, forecast evidence."},
     {"name": "webhooks", "description": "Signed outbound events and their delivery log."},

@@ -22,6 +22,7 @@ PREFIXES = {
     "webhook": "whk",
     "webhook_event": "whe",
     "delivery": "dlv",
+    "freeze": "frz",
 }
 
 

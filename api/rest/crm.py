@@ -6,6 +6,10 @@
     POST /api/v1/activities                {"items": [activity, …]}, ≤ limits.max_batch_items
     POST /api/v1/outcomes                  {"items": [outcome, …]}, ≤ limits.max_batch_items
 
+A new opportunity id for an account whose health is red is refused (409 `account_frozen`,
+nothing written) until the band leaves red or an admin unfreezes the account; updates of
+its existing opportunities still land.
+
 Idempotent: re-sending a payload changes nothing; an older `updated_at` never overwrites a
 newer one. A batch is validated whole before anything is written (422 `validation_error`
 with per-item `errors[].loc`, 400 `too_many_items`); every write bumps the score epochs of
@@ -32,6 +36,7 @@ from api.services import Services, ServicesDep
 from scoring import bump_epochs
 from tracker.crm import (
     CRM_ID_PATTERN,
+    check_not_frozen,
     get_opportunity,
     record_activities,
     record_outcomes,
@@ -65,6 +70,7 @@ async def put_opportunity(
     services: ServicesDep,
 ) -> OpportunityOut:
     ch, tenant = services.clickhouse, principal.tenant_id
+    await run_in_threadpool(check_not_frozen, ch, tenant, [(opportunity_id, body.account)])
     await run_in_threadpool(upsert_opportunities, ch, tenant, [body.to_domain(opportunity_id)])
     await bump_epochs(services.redis.client, tenant, [opportunity_id])
     stored = await run_in_threadpool(get_opportunity, ch, tenant, opportunity_id)
@@ -77,6 +83,8 @@ async def put_opportunities(
 ) -> Accepted:
     _check_count(services, len(body.items))
     items = [item.to_domain(item.id) for item in body.items]
+    pairs = [(o.opportunity_id, o.account) for o in items]
+    await run_in_threadpool(check_not_frozen, services.clickhouse, principal.tenant_id, pairs)
     await run_in_threadpool(upsert_opportunities, services.clickhouse, principal.tenant_id, items)
     await bump_epochs(services.redis.client, principal.tenant_id, [o.opportunity_id for o in items])
     return Accepted(accepted=len(items))
