@@ -23,6 +23,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from scoring.accounts import RiskFlag
 from scoring.health.features import OpportunityFeatures, TenantStats
 
 __all__ = [
@@ -68,6 +69,8 @@ class ForecastEvidence(BaseModel):
     haircut_applied: bool
     model_version: str
     as_of: datetime
+    # 财务穿透: set when the account's finance record crosses the tenant's thresholds.
+    risk_flag: RiskFlag | None = None
 
 
 def stage_age_limit(stats: TenantStats, stage: str, min_samples: int) -> float:

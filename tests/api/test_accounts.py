@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
+from tracker.clock import utcnow
 from tracker.crm import get_finance, list_accounts
 from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
@@ -113,3 +114,66 @@ def test_accounts_are_tenant_scoped(client: TestClient, clickhouse: ClickHouse) 
     assert client.get("/api/v1/accounts", headers=bearer(other)).json()["items"] == []
     r = client.put("/api/v1/accounts/acc_1/finance", json=FINANCE, headers=bearer(other))
     assert r.status_code == 404
+
+
+def _deal(client: TestClient, key: str, opportunity_id: str, account: str, amount: str) -> None:
+
+    now = utcnow()
+    r = client.put(
+        f"/api/v1/opportunities/{opportunity_id}",
+        json={
+            "account": account,
+            "amount": amount,
+            "currency": "CNY",
+            "stage": "proposal",
+            "probability": 50,
+            "forecast_category": "commit",
+            "owner": "rep@x.cn",
+            "manager": "boss@x.cn",
+            "updated_at": now.isoformat(),
+            "expected_close_date": now.date().isoformat(),
+        },
+        headers=bearer(key),
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_finance_red_flag_in_the_forecast_and_the_rollup(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+
+    _, key = make_key(clickhouse, "Acme", Scope.ADMIN)
+    for account in ("acc_good", "acc_bad"):
+        client.put(f"/api/v1/accounts/{account}", json=ACCOUNT, headers=bearer(key))
+    client.put("/api/v1/accounts/acc_good/finance", json=FINANCE, headers=bearer(key))
+    late = {**FINANCE, "on_time_payment_rate": 0.6, "payment_delay_days": 45}
+    client.put("/api/v1/accounts/acc_bad/finance", json=late, headers=bearer(key))
+    _deal(client, key, "opp_good", "acc_good", "100000")
+    _deal(client, key, "opp_bad", "acc_bad", "200000")
+    _deal(client, key, "opp_none", "acc_unknown", "300000")
+    good = client.get("/api/v1/opportunities/opp_good/forecast", headers=bearer(key)).json()
+    assert good["risk_flag"] is None
+    assert (
+        client.get("/api/v1/opportunities/opp_none/forecast", headers=bearer(key)).json()[
+            "risk_flag"
+        ]
+        is None
+    )
+    bad = client.get("/api/v1/opportunities/opp_bad/forecast", headers=bearer(key)).json()
+    assert bad["risk_flag"]["flag"] == "red"
+    assert [r["code"] for r in bad["risk_flag"]["reasons"]] == ["late_payer", "payment_delays"]
+    period = utcnow().strftime("%Y-%m")
+    rollup = client.get(f"/api/v1/forecast?period={period}", headers=bearer(key)).json()
+    assert [d["opportunity_id"] for d in rollup["risk_flags"]] == ["opp_bad"]
+    total = next(line for line in rollup["lines"] if line["scope"] == "total")
+    assert total["open_deals"] == 3 and total["red_flag_deals"] == 1
+    assert total["red_flag_amount"] == 200000.0
+    # the tenant tightens its threshold: the good payer (0.92) is now flagged too
+    r = client.put(
+        "/api/v1/settings/scoring",
+        json={"finance": {"min_on_time_payment_rate": 0.95}},
+        headers=bearer(key),
+    )
+    assert r.status_code == 200, r.text
+    good = client.get("/api/v1/opportunities/opp_good/forecast", headers=bearer(key)).json()
+    assert [r["code"] for r in good["risk_flag"]["reasons"]] == ["late_payer"]

@@ -29,6 +29,7 @@ __all__ = [
     "account_opportunity_ids",
     "get_account",
     "get_finance",
+    "latest_finance",
     "list_accounts",
     "put_account",
     "put_finance",
@@ -134,6 +135,22 @@ def get_finance(ch: ClickHouse, tenant_id: str, account_id: str) -> AccountFinan
         ch, tenant_id, equals={"account_id": account_id}, order_by="as_of DESC", limit=1
     )
     return found[0] if found else None
+
+
+def latest_finance(
+    ch: ClickHouse, tenant_id: str, account_ids: Sequence[str]
+) -> dict[str, AccountFinance]:
+    """The newest record of each of `account_ids` that has one."""
+    if not account_ids:
+        return {}
+    rows = ch.query(
+        f"SELECT {', '.join(FINANCE.columns)} FROM {ch.database}.account_finance FINAL "
+        "WHERE tenant_id = {tenant_id:String} "
+        "AND has(splitByChar(',', {ids:String}), account_id) "
+        "ORDER BY account_id, as_of DESC LIMIT 1 BY account_id",
+        {"tenant_id": tenant_id, "ids": ",".join(sorted(set(account_ids)))},
+    )
+    return {str(r["account_id"]): FINANCE.entity_of(r) for r in rows}
 
 
 def account_opportunity_ids(ch: ClickHouse, tenant_id: str, account_id: str) -> list[str]:
