@@ -37,15 +37,18 @@ from tracker.crm.opportunities import (
 )
 from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
 from tracker.crm.vocabulary import (
+    COMMUNICATION_TYPES,
     CRM_ID_PATTERN,
     CURRENCIES,
     ActivityType,
+    Direction,
     ForecastCategory,
     Outcome,
     Stage,
 )
 
 __all__ = [
+    "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "Account",
@@ -54,6 +57,7 @@ __all__ = [
     "ActivityType",
     "Contact",
     "DealOutcome",
+    "Direction",
     "ForecastCategory",
     "FreezeEntry",
     "Opportunity",

@@ -453,6 +453,16 @@ CREATE TABLE IF NOT EXISTS dealsignal.manager_todos
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, todo_id);
 
+-- 0009_activity_direction sha256=fba099708a83569b39b6467202ecadf5b399c85098ab2868282d92991cf3f1e8
+ALTER TABLE dealsignal.activities 
+    ADD COLUMN IF NOT EXISTS direction LowCardinality(String)
+        DEFAULT if(customer_initiated = 1, 'inbound', '') AFTER customer_initiated,
+    ADD COLUMN IF NOT EXISTS held Nullable(UInt8) AFTER attendees;
+ALTER TABLE dealsignal.activities 
+    ADD COLUMN IF NOT EXISTS direction LowCardinality(String)
+        DEFAULT if(customer_initiated = 1, 'inbound', '') AFTER customer_initiated,
+    ADD COLUMN IF NOT EXISTS held Nullable(UInt8) AFTER attendees;
+
 -- 0012_accounts sha256=534ad7c2d9ad8a2585e0c9b29efe42b5a0e5fe4ed522429cf2fe611e4af0b829
 CREATE TABLE IF NOT EXISTS dealsignal.accounts 
 (
