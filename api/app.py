@@ -16,6 +16,7 @@ from api.recipient import gates, mute_link
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.rest import (
+    account_health,
     accounts,
     crm,
     deal_health,
@@ -43,6 +44,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     scores.router,
     crm.router,
     accounts.router,
+    account_health.router,
     deal_health.router,
     probes.router,
     gates.router,

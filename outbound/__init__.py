@@ -2,23 +2,29 @@
 (`outbound.webhooks`), people's notifications — WeCom, Feishu, Slack, email, routing rules,
 the outbox, managers' to-dos, daily briefings, mutes (`outbound.notify`) — and the reactions
 that feed them: writer batch listeners for link events, and the listener for what scoring
-publishes (stalls, band changes).
+publishes (stalls, band changes, account band actions and their log).
 
 Sits above `ingest` and `scoring`, which import nothing of it; `api.workers` wires it."""
 
 from __future__ import annotations
 
+from outbound.account_action_log import AccountAction
+from outbound.account_action_log import list_actions as list_account_actions
+from outbound.account_actions import react_account_band
 from outbound.alert_listener import make_alert_listener
 from outbound.scoring_reactions import scoring_listener, stall_payload
 from outbound.webhook_listener import make_webhook_listener
 from outbound.wiring import briefing_job, notification_channels, pump_job, todo_job
 
 __all__ = [
+    "AccountAction",
     "briefing_job",
+    "list_account_actions",
     "make_alert_listener",
     "make_webhook_listener",
     "notification_channels",
     "pump_job",
+    "react_account_band",
     "scoring_listener",
     "stall_payload",
     "todo_job",

@@ -115,6 +115,8 @@ class AccountHealthSettings(_Group):
     signals 30 %. An account with fewer than `min_pillars` pillars, or without any risk
     signal (no finance record, no service-request history), is `insufficient_data`."""
 
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
+
     weight_commercial_potential: float = Field(default=25.0, ge=0)
     weight_partnership_depth: float = Field(default=25.0, ge=0)
     weight_relationship_quality: float = Field(default=20.0, ge=0)
@@ -149,6 +151,8 @@ class AccountHealthSettings(_Group):
     ticket_window_days: float = Field(default=30.0, gt=0)
     ticket_baseline_days: float = Field(default=180.0, gt=0)
     surge_ratio_zero: float = Field(default=3.0, gt=1)
+    # How often the band job re-assesses every account (and fires band actions).
+    interval_seconds: float = 3600.0
 
 
 class AccountActionSettings(_Group):

@@ -51,7 +51,13 @@ from outbound.notify.store import (
     write_mute,
     write_preferences,
 )
-from outbound.notify.todo_store import get_todo, list_todos, resolve_todo
+from outbound.notify.todo_store import (
+    create_todo_once,
+    get_todo,
+    list_todos,
+    resolve_todo,
+    todo_id_of,
+)
 from tracker.notify_settings import NotifySettings, RateLimit
 
 __all__ = [
@@ -78,6 +84,7 @@ __all__ = [
     "check_time_zone",
     "create_channel",
     "create_rule",
+    "create_todo_once",
     "default_briefing_deals",
     "delete_channel",
     "delete_rule",
@@ -101,6 +108,7 @@ __all__ = [
     "resolve_stall",
     "resolve_todo",
     "run_briefings",
+    "todo_id_of",
     "write_mute",
     "write_preferences",
 ]

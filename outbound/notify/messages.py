@@ -62,6 +62,13 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act.close": "预计成交日 {date} 临近，确认签约流程",
         "act.meeting": "确认下一次会议时间",
         "act.case": "向客户分享一个同行业案例",
+        "account_nurture": "健康客户培育：{account}",
+        "account_nurture_send": "请把培育内容发送给 {contacts} 位联系人（已生成跟踪链接）",
+        "account_joint_visit": "关注客户：{account}，请安排销售 + 售前联合拜访",
+        "account_escalated": "高危客户升级：{account}",
+        "account_frozen": "该客户的新商机已冻结，直至健康度脱离红色或管理员解冻",
+        "documents": "内容",
+        "due": "截止",
     },
     "en": {
         "viewed": "{recipient} read “{document}”",
@@ -110,6 +117,15 @@ _T: Final[dict[str, dict[str, str]]] = {
         "act.close": "Expected close {date} is near — confirm the signing steps",
         "act.meeting": "Confirm the date of the next meeting",
         "act.case": "Share a customer story from their industry",
+        "account_nurture": "Healthy account to nurture: {account}",
+        "account_nurture_send": "Send the nurture content to {contacts} contact(s) (tracked "
+        "links are ready)",
+        "account_joint_visit": "Account to watch: {account} — arrange a joint visit with presales",
+        "account_escalated": "At-risk account escalated: {account}",
+        "account_frozen": "New opportunities for this account are frozen until its health "
+        "leaves red or an admin unfreezes it",
+        "documents": "Content",
+        "due": "Due",
     },
 }
 

@@ -1,14 +1,46 @@
 """Accounts: customer health (客户健康度) per account — four pillars, bands, the band
-changes scoring publishes — and the finance cross-check (财务穿透) of forecasts."""
+changes scoring publishes. (The finance cross-check of forecasts is `scoring.forecast`'s.)"""
 
 from __future__ import annotations
 
-from scoring.accounts.finance_risk import (
-    DealTerms,
-    RiskFlag,
-    RiskReason,
-    finance_flags,
-    finance_risk,
+from scoring.accounts.band_store import BandRecord, band_history, current_bands
+from scoring.accounts.bands import account_band_job, band_change, record_account_bands
+from scoring.accounts.health import (
+    AccountBand,
+    AccountHealth,
+    AccountHealthPage,
+    account_band,
+    account_health,
+    account_health_page,
+    assess_accounts,
+    health_of,
+)
+from scoring.accounts.pillars import (
+    PILLAR_NAMES,
+    AccountPillar,
+    AccountSignals,
+    PillarPart,
+    account_pillars,
 )
 
-__all__ = ["DealTerms", "RiskFlag", "RiskReason", "finance_flags", "finance_risk"]
+__all__ = [
+    "PILLAR_NAMES",
+    "AccountBand",
+    "AccountHealth",
+    "AccountHealthPage",
+    "AccountPillar",
+    "AccountSignals",
+    "BandRecord",
+    "PillarPart",
+    "account_band",
+    "account_band_job",
+    "account_health",
+    "account_health_page",
+    "account_pillars",
+    "assess_accounts",
+    "band_change",
+    "band_history",
+    "current_bands",
+    "health_of",
+    "record_account_bands",
+]

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from scoring.accounts import RiskFlag
+from scoring.forecast.finance_risk import RiskFlag
 from scoring.health.features import OpportunityFeatures, TenantStats
 
 __all__ = [

@@ -21,8 +21,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from scoring.accounts import RiskFlag, finance_flags
 from scoring.forecast.evidence import ForecastEvidence
+from scoring.forecast.finance_risk import RiskFlag, finance_flags
 from scoring.forecast.montecarlo import simulate_totals
 from scoring.forecast.snapshot_store import won_in_period
 from scoring.health.assess import Assessment, HealthResult, assess

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from scoring.accounts import finance_risk
+from scoring import finance_risk
 from tracker.crm import AccountFinance
 from tracker.scoring_settings import FinanceSettings
 

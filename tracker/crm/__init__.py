@@ -13,7 +13,10 @@ from tracker.crm.account_freezes import (
 )
 from tracker.crm.accounts import (
     Account,
+    AccountDeals,
     AccountFinance,
+    account_contacts,
+    account_deals,
     account_opportunity_ids,
     get_account,
     get_finance,
@@ -21,6 +24,7 @@ from tracker.crm.accounts import (
     list_accounts,
     put_account,
     put_finance,
+    tenants_with_accounts,
 )
 from tracker.crm.activities import Activity, list_activities, record_activities
 from tracker.crm.opportunities import (
@@ -52,6 +56,7 @@ __all__ = [
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "Account",
+    "AccountDeals",
     "AccountFinance",
     "Activity",
     "ActivityType",
@@ -64,6 +69,8 @@ __all__ = [
     "OpportunityRow",
     "Outcome",
     "Stage",
+    "account_contacts",
+    "account_deals",
     "account_opportunity_ids",
     "check_not_frozen",
     "freeze_history",
@@ -83,6 +90,7 @@ __all__ = [
     "record_activities",
     "record_freeze",
     "record_outcomes",
+    "tenants_with_accounts",
     "tenants_with_opportunities",
     "upsert_opportunities",
     "version_of",

@@ -19,13 +19,17 @@ from typing import Final
 import pyarrow as pa
 
 from tracker.clock import TS
+from tracker.crm.opportunities import Contact
 from tracker.errors import NotFound
 from tracker.stores.clickhouse import ClickHouse
 from tracker.stores.entities import EntityTable
 
 __all__ = [
     "Account",
+    "AccountDeals",
     "AccountFinance",
+    "account_contacts",
+    "account_deals",
     "account_opportunity_ids",
     "get_account",
     "get_finance",
@@ -33,6 +37,7 @@ __all__ = [
     "list_accounts",
     "put_account",
     "put_finance",
+    "tenants_with_accounts",
 ]
 
 _MONEY: Final = pa.decimal128(18, 4)
@@ -161,3 +166,56 @@ def account_opportunity_ids(ch: ClickHouse, tenant_id: str, account_id: str) -> 
         {"tenant_id": tenant_id, "account": account_id},
     )
     return [str(r["opportunity_id"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class AccountDeals:
+    """The account's newest opportunity (by the CRM's `updated_at`): its id, rep and manager."""
+
+    opportunity_id: str
+    owner: str
+    manager: str
+
+
+def account_deals(
+    ch: ClickHouse, tenant_id: str, account_ids: Sequence[str]
+) -> dict[str, AccountDeals]:
+    if not account_ids:
+        return {}
+    rows = ch.query(
+        "SELECT account, argMax(opportunity_id, updated_at) AS opportunity_id, "
+        "argMax(owner, updated_at) AS owner, argMax(manager, updated_at) AS manager "
+        f"FROM {ch.database}.opportunities FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND deleted = 0 "
+        "AND has(splitByChar(',', {ids:String}), account) GROUP BY account",
+        {"tenant_id": tenant_id, "ids": ",".join(sorted(set(account_ids)))},
+    )
+    return {
+        str(r["account"]): AccountDeals(r["opportunity_id"], r["owner"], r["manager"]) for r in rows
+    }
+
+
+def account_contacts(ch: ClickHouse, tenant_id: str, account_id: str) -> list[Contact]:
+    """The current contacts of the account's opportunities, one per contact id (the newest
+    opportunity's copy), by id."""
+    rows = ch.query(
+        "SELECT c.contact_id AS contact_id, argMax(c.name, c.version) AS name, "
+        "argMax(c.email, c.version) AS email, argMax(c.role, c.version) AS role, "
+        "argMax(c.is_decision_maker, c.version) AS is_decision_maker "
+        f"FROM {ch.database}.contacts AS c FINAL "
+        "INNER JOIN (SELECT opportunity_id, version "
+        f"  FROM {ch.database}.opportunities FINAL WHERE tenant_id = {{tenant_id:String}} "
+        "  AND deleted = 0 AND account = {account:String}) AS o "
+        "ON o.opportunity_id = c.opportunity_id AND o.version = c.version "
+        "WHERE c.tenant_id = {tenant_id:String} GROUP BY c.contact_id ORDER BY c.contact_id",
+        {"tenant_id": tenant_id, "account": account_id},
+    )
+    return [
+        Contact(r["contact_id"], r["name"], r["email"], r["role"], bool(r["is_decision_maker"]))
+        for r in rows
+    ]
+
+
+def tenants_with_accounts(ch: ClickHouse) -> list[str]:
+    rows = ch.query(f"SELECT DISTINCT tenant_id FROM {ch.database}.accounts ORDER BY tenant_id")
+    return [str(r["tenant_id"]) for r in rows]
