@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scoring.forecast.evidence import ForecastEvidence
 from scoring.forecast.finance_risk import RiskFlag, finance_flags
@@ -132,21 +132,24 @@ class RollupLine(BaseModel):
     open_deals: int
     won_deals: int
     won: float
-    crm_forecast: float
-    adjusted_forecast: float
+    crm_forecast: Decimal
+    adjusted_forecast: Decimal = Field(
+        description="Σ of each deal's forecast, × the haircut where its credibility index < 60"
+    )
+    discounted_deals: int
     expected: float
     p10: float
     p50: float
     p90: float
     # 财务穿透: open deals whose account crosses the finance thresholds, and their amount.
     red_flag_deals: int = 0
-    red_flag_amount: float = 0.0
+    red_flag_amount: Decimal = Decimal(0)
 
 
 class FlaggedDeal(BaseModel):
     opportunity_id: str
     owner: str
-    amount: float
+    amount: Decimal
     currency: str
     risk_flag: RiskFlag
 
@@ -227,14 +230,17 @@ def _rollup(
                 open_deals=len(idx),
                 won_deals=won_n,
                 won=round(won_amount, 2),
-                crm_forecast=round(sum(deals[i].evidence.crm_forecast for i in idx), 2),
-                adjusted_forecast=round(sum(deals[i].evidence.adjusted_forecast for i in idx), 2),
+                crm_forecast=sum((deals[i].evidence.crm_forecast for i in idx), Decimal(0)),
+                adjusted_forecast=sum(
+                    (deals[i].evidence.adjusted_forecast for i in idx), Decimal(0)
+                ),
+                discounted_deals=sum(1 for i in idx if deals[i].evidence.haircut_applied),
                 expected=round(won_amount + q.mean, 2),
                 p10=round(won_amount + q.p10, 2),
                 p50=round(won_amount + q.p50, 2),
                 p90=round(won_amount + q.p90, 2),
                 red_flag_deals=len(red),
-                red_flag_amount=round(sum(a.features.amount for a in red), 2),
+                red_flag_amount=sum((a.evidence.amount for a in red), Decimal(0)),
             )
         )
     return ForecastRollup(
@@ -249,7 +255,7 @@ def _rollup(
             FlaggedDeal(
                 opportunity_id=a.features.opportunity_id,
                 owner=a.features.owner,
-                amount=a.features.amount,
+                amount=a.evidence.amount,
                 currency=a.features.currency,
                 risk_flag=flags[a.features.opportunity_id],
             )

@@ -3,6 +3,7 @@ stored on refusal, tenant isolation."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -167,7 +168,7 @@ def test_finance_red_flag_in_the_forecast_and_the_rollup(
     assert [d["opportunity_id"] for d in rollup["risk_flags"]] == ["opp_bad"]
     total = next(line for line in rollup["lines"] if line["scope"] == "total")
     assert total["open_deals"] == 3 and total["red_flag_deals"] == 1
-    assert total["red_flag_amount"] == 200000.0
+    assert Decimal(total["red_flag_amount"]) == Decimal(200000)
     # the tenant tightens its threshold: the good payer (0.92) is now flagged too
     r = client.put(
         "/api/v1/settings/scoring",
