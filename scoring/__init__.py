@@ -4,6 +4,7 @@ sync and the opportunity timeline."""
 
 from __future__ import annotations
 
+from scoring.account_bands import account_band_job, record_account_bands
 from scoring.accounts import (
     PILLAR_NAMES,
     AccountBand,
@@ -12,11 +13,9 @@ from scoring.accounts import (
     AccountPillar,
     BandRecord,
     PillarPart,
-    account_band_job,
     account_health,
     account_health_page,
     band_history,
-    record_account_bands,
 )
 from scoring.engagement.epochs import bump_epochs
 from scoring.engagement.listener import EpochListener, make_epoch_listener, opportunities_in_batch

@@ -1,10 +1,10 @@
-"""Accounts: customer health (客户健康度) per account — four pillars, bands, the band
-changes scoring publishes. (The finance cross-check of forecasts is `scoring.forecast`'s.)"""
+"""Accounts: customer health (客户健康度) per account — four pillars, bands and their
+record (`scoring.account_bands` publishes the changes; the finance cross-check of forecasts
+is `scoring.forecast`'s)."""
 
 from __future__ import annotations
 
-from scoring.accounts.band_store import BandRecord, band_history, current_bands
-from scoring.accounts.bands import account_band_job, band_change, record_account_bands
+from scoring.accounts.band_store import BandRecord, band_history, current_bands, write_bands
 from scoring.accounts.health import (
     AccountBand,
     AccountHealth,
@@ -33,14 +33,12 @@ __all__ = [
     "BandRecord",
     "PillarPart",
     "account_band",
-    "account_band_job",
     "account_health",
     "account_health_page",
     "account_pillars",
     "assess_accounts",
-    "band_change",
     "band_history",
     "current_bands",
     "health_of",
-    "record_account_bands",
+    "write_bands",
 ]

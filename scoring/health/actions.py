@@ -3,8 +3,9 @@
 Candidates (priority): a fresh download or pricing read (100, follow up within 24 h), a
 customer-initiated contact still unanswered (95), buyer silence ≥ 7 days (80), no
 decision-maker engaged (70), single-threaded (60), close date overdue or pushed ≥ 2× (55),
-payment issues (50), proposal read < 60 % (40), no meeting in 30 days (30); then steps
-that keep momentum (next step, close plan, reference call) so there are always three.
+the account pays late (its 风险信号 payment-delay part below 50) (50), proposal read < 60 %
+(40), no meeting in 30 days (30); then steps that keep momentum (next step, close plan,
+reference call) so there are always three.
 Names are shown as the CRM sent them (王总)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from scoring.accounts import AccountHealth
 from scoring.engagement.wording import when
 from scoring.health.features import EngagedContact, OpportunityFeatures
 
@@ -123,7 +125,17 @@ def _silence(f: OpportunityFeatures, now: datetime) -> list[NextAction]:
     return found
 
 
-def _hygiene(f: OpportunityFeatures, now: datetime) -> list[NextAction]:
+def _late_payer(account: AccountHealth | None) -> bool:
+    """The account's finance says invoices are paid late (payment delay part below 50)."""
+    if account is None:
+        return False
+    part = next((x for p in account.pillars for x in p.parts if x.code == "payment_delay"), None)
+    return part is not None and part.score is not None and part.score < 50
+
+
+def _hygiene(
+    f: OpportunityFeatures, now: datetime, account: AccountHealth | None
+) -> list[NextAction]:
     found: list[NextAction] = []
     overdue = f.expected_close_date is not None and f.expected_close_date < now.date()
     if overdue or f.pushes >= 2:
@@ -136,11 +148,11 @@ def _hygiene(f: OpportunityFeatures, now: datetime) -> list[NextAction]:
                 activity_ids=list(f.push_ids[:3]),
             )
         )
-    if f.payment_issues:
+    if _late_payer(account):
         found.append(
             NextAction(
                 code="resolve_payment",
-                text="Payment issues are flagged — loop in finance before sending terms",
+                text="The account pays late — loop in finance before sending terms",
                 priority=50,
             )
         )
@@ -189,7 +201,13 @@ def _keep_momentum(f: OpportunityFeatures, people: list[EngagedContact]) -> list
     ]
 
 
-def next_actions(f: OpportunityFeatures, now: datetime, *, limit: int = 3) -> list[NextAction]:
+def next_actions(
+    f: OpportunityFeatures,
+    now: datetime,
+    account: AccountHealth | None = None,
+    *,
+    limit: int = 3,
+) -> list[NextAction]:
     people = sorted(
         (p for p in f.people if p.read_ms > 0 or p.meetings > 0),
         key=lambda p: (p.forwarded, -p.read_ms),
@@ -198,7 +216,7 @@ def next_actions(f: OpportunityFeatures, now: datetime, *, limit: int = 3) -> li
         *_fresh_reads(f, now),
         *_silence(f, now),
         *_relationship(f, people),
-        *_hygiene(f, now),
+        *_hygiene(f, now, account),
         *_keep_momentum(f, people),
     ]
     return sorted(candidates, key=lambda a: -a.priority)[:limit]

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from scoring.accounts.band_store import BandRecord, current_bands, write_bands
-from scoring.accounts.health import AccountHealth, assess_accounts
+from scoring.accounts import AccountHealth, BandRecord, assess_accounts, current_bands, write_bands
 from scoring.published import AccountBandChanged, BandActionPlan, ScoringListener, publish_all
 from scoring.tenant import load_tenant_scoring
 from tracker.clock import utcnow
