@@ -17,6 +17,7 @@ notices and freeze entries carry derived ids too. `insufficient_data` takes no a
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
@@ -38,6 +39,8 @@ from tracker.links import LinkOptions, Recipient, create_links
 from tracker.stores import ClickHouse
 
 __all__ = ["react_account_band"]
+
+log = logging.getLogger("dealsignal.accounts")
 
 Perform = Callable[[str], Awaitable[AccountAction]]
 
@@ -63,6 +66,10 @@ async def react_account_band(
             continue
         action = await perform(action_id)
         await asyncio.to_thread(log_action, ch, action)
+        log.info(
+            "account %s %s -> %s: %s (%s)", event.account_id, event.previous_band or "new",
+            event.band, kind, action.detail,
+        )  # fmt: skip
         done.append(action)
     return done
 
