@@ -18,6 +18,8 @@ from api.recipient import gates, mute_link, report_file
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.rest import (
+    account_health,
+    accounts,
     crm,
     deal_health,
     documents,
@@ -44,6 +46,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     scores.router,
     crm.router,
+    accounts.router,
+    account_health.router,
     deal_health.router,
     stages.router,
     probes.router,
@@ -68,6 +72,7 @@ OPENAPI_TAGS: tuple[dict[str, str], ...] = (
     {"name": "links", "description": "Per-recipient tracked links and watermarked PDFs."},
     {"name": "leak attribution", "description": "Which recipient a leaked copy came from."},
     {"name": "crm", "description": "Opportunities, contacts, activities and outcomes."},
+    {"name": "accounts", "description": "Accounts, finance, customer health, freezes."},
     {"name": "scores", "description": "Engagement scores and timelines the CRM pulls."},
     {"name": "health", "description": "Opportunity health, stalls, forecast evidence."},
     {"name": "stages", "description": "Evidence-gated stages and the evidence proving them."},

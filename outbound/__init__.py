@@ -2,12 +2,15 @@
 (`outbound.webhooks`), people's notifications — WeCom, Feishu, Slack, email, routing rules,
 the outbox, managers' to-dos, daily briefings, mutes (`outbound.notify`) — and the reactions
 that feed them: writer batch listeners for link events, and the listener for what scoring
-publishes (stalls, band changes).
+publishes (stalls, band changes, account band actions and their log).
 
 Sits above `ingest` and `scoring`, which import nothing of it; `api.workers` wires it."""
 
 from __future__ import annotations
 
+from outbound.account_action_log import AccountAction
+from outbound.account_action_log import list_actions as list_account_actions
+from outbound.account_actions import react_account_band
 from outbound.alert_listener import make_alert_listener
 from outbound.reports import scoring_briefing_source
 from outbound.scoring_reactions import scoring_listener, stall_payload
@@ -21,12 +24,15 @@ from outbound.wiring import (
 )
 
 __all__ = [
+    "AccountAction",
     "briefing_job",
+    "list_account_actions",
     "make_alert_listener",
     "make_webhook_listener",
     "notification_channels",
     "process_report_job",
     "pump_job",
+    "react_account_band",
     "scoring_briefing_source",
     "scoring_listener",
     "stall_payload",

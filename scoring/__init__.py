@@ -4,6 +4,19 @@ sync and the opportunity timeline."""
 
 from __future__ import annotations
 
+from scoring.account_bands import account_band_job, record_account_bands
+from scoring.accounts import (
+    PILLAR_NAMES,
+    AccountBand,
+    AccountHealth,
+    AccountHealthPage,
+    AccountPillar,
+    BandRecord,
+    PillarPart,
+    account_health,
+    account_health_page,
+    band_history,
+)
 from scoring.engagement.epochs import bump_epochs
 from scoring.engagement.listener import EpochListener, make_epoch_listener, opportunities_in_batch
 from scoring.engagement.repository import ScopeKind, ScoringQuery
@@ -19,6 +32,7 @@ from scoring.engagement.sync import ScoreItem, ScoresPage, SyncCursor, scores_pa
 from scoring.engagement.warm import warm_job, warm_scores
 from scoring.forecast.daily_snapshots import record_snapshots, snapshot_job
 from scoring.forecast.evidence import EvidenceItem, ForecastEvidence
+from scoring.forecast.finance_risk import RiskFlag, RiskReason, finance_risk
 from scoring.forecast.rollup import (
     ForecastRollup,
     RollupLine,
@@ -46,6 +60,8 @@ from scoring.model import (
     SufficiencyLevel,
 )
 from scoring.published import (
+    AccountBandChanged,
+    BandActionPlan,
     BandChanged,
     ScoringEvent,
     ScoringListener,
@@ -78,9 +94,17 @@ from scoring.timeline import PageRead, Timeline, TimelineItem, build_timeline
 
 __all__ = [
     "MODEL_VERSION",
+    "PILLAR_NAMES",
+    "AccountBand",
+    "AccountBandChanged",
+    "AccountHealth",
+    "AccountHealthPage",
+    "AccountPillar",
     "Assessment",
     "Band",
+    "BandActionPlan",
     "BandChanged",
+    "BandRecord",
     "CalibrationReport",
     "CalibrationResult",
     "Component",
@@ -101,7 +125,10 @@ __all__ = [
     "OpportunityFeatures",
     "PageRead",
     "Pillar",
+    "PillarPart",
     "ProcessHealthReport",
+    "RiskFlag",
+    "RiskReason",
     "RollupLine",
     "ScopeKind",
     "Score",
@@ -127,7 +154,11 @@ __all__ = [
     "Timeline",
     "TimelineItem",
     "WeekChange",
+    "account_band_job",
+    "account_health",
+    "account_health_page",
     "assess",
+    "band_history",
     "band_of",
     "briefing_deals",
     "build_timeline",
@@ -136,6 +167,7 @@ __all__ = [
     "compute_scores",
     "detect_stall",
     "features_as_of",
+    "finance_risk",
     "forecast_calibration",
     "forecast_rollup",
     "generate_synthetic",
@@ -152,6 +184,7 @@ __all__ = [
     "opportunity_health",
     "parse_period",
     "process_health",
+    "record_account_bands",
     "record_snapshots",
     "run_stall_detection",
     "score_opportunities",

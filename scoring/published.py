@@ -1,11 +1,12 @@
-"""What scoring publishes: a stall opened or cleared, a deal's health band changed.
+"""What scoring publishes: a stall opened or cleared, a deal's health band changed, an
+account's customer-health band changed (the first assessment included).
 
 Scoring decides; it does not tell anyone. The jobs that find these hand each one to a
 `ScoringListener` (wired once in `api.workers`: `outbound` turns them into signed webhooks,
 WeCom/Feishu/Slack/email messages and managers' to-dos). A listener is awaited before the
 job writes its own rows, so a crash in between publishes again on the next run; listeners
 must therefore be idempotent (they dedupe on `StallOpened.episode.episode_id`,
-`BandChanged.change_key`, …)."""
+`BandChanged.change_key`, `AccountBandChanged.change_key`, …)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from typing import Any
 from scoring.stall.store import StallEpisode
 
 __all__ = [
+    "AccountBandChanged",
+    "BandActionPlan",
     "BandChanged",
     "ScoringEvent",
     "ScoringListener",
@@ -66,7 +69,40 @@ class BandChanged:
     action_items: tuple[dict[str, Any], ...] = ()
 
 
-ScoringEvent = StallOpened | StallCleared | BandChanged
+@dataclass(frozen=True)
+class BandActionPlan:
+    """Who and what the tenant's settings name for an account's band actions
+    (`ScoringSettings.account_actions`), resolved when the change is found."""
+
+    nurture_document_ids: tuple[str, ...] = ()
+    nurture_due_days: float = 3.0
+    presales: str = ""
+    joint_visit_due_days: float = 7.0
+    vp: str = ""  # the team's VP (by the rep's manager), else the tenant's
+    escalation_due_days: float = 2.0
+
+
+@dataclass(frozen=True)
+class AccountBandChanged:
+    """客户健康度 entered `band` (blue | yellow | red | insufficient_data); `previous_band`
+    is '' on the account's first assessment. `change_key` is the same however often the
+    change is published (account, the number of its earlier changes, the bands)."""
+
+    tenant_id: str
+    account_id: str
+    account_name: str
+    industry: str
+    previous_band: str
+    band: str
+    value: float | None
+    owner: str  # the account's rep ('' when neither the account nor a deal names one)
+    manager: str  # the rep's manager from the account's newest deal ('' when unknown)
+    reasons: tuple[str, ...]  # the weakest parts, worst first
+    plan: BandActionPlan
+    change_key: str
+
+
+ScoringEvent = StallOpened | StallCleared | BandChanged | AccountBandChanged
 ScoringListener = Callable[[ScoringEvent], Awaitable[None]]
 
 

@@ -23,6 +23,7 @@ PREFIXES = {
     "webhook_event": "whe",
     "delivery": "dlv",
     "evidence": "evd",
+    "freeze": "frz",
 }
 
 

@@ -4,7 +4,11 @@
     reading       what counts as a human read of a page (one definition for every screen;
                   `tracker.reading`), the deployment's
     engagement    the engagement score: half-lives, component weights, targets, bands
-    health        pillar weights and bands
+    health        pillar weights and bands of the per-opportunity health
+    accounts      customer health (客户健康度): the four pillars' weights, curves and bands
+    account_actions  what each band triggers: nurture documents per industry, the presales
+                  person, the VPs escalations go to, due dates
+    finance       the finance cross-check (财务穿透): when a forecast gets the red risk flag
     stall         the stall rules (48 h without an update, per-stage windows, ghosting)
     forecast      the credibility index (window, curves, weights, < 60 → × 0.7), stage
                   probabilities
@@ -26,8 +30,11 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AccountActionSettings",
+    "AccountHealthSettings",
     "CalibrationSettings",
     "EngagementSettings",
+    "FinanceSettings",
     "ForecastSettings",
     "HealthSettings",
     "ReadingSettings",
@@ -102,6 +109,81 @@ class HealthSettings(_Group):
     blue_threshold: float = 70.0
     yellow_threshold: float = 45.0
     snapshot_interval_seconds: float = 86_400.0
+
+
+class AccountHealthSettings(_Group):
+    """客户健康度, per account (`scoring.accounts`): four pillars, each a mean of two parts
+    (0–1) turned into 0–100; a part without data is left out. Defaults: commercial potential
+    25 %, partnership depth 25 %, relationship quality 20 % (the brief's example), risk
+    signals 30 %. An account with fewer than `min_pillars` pillars, or without any risk
+    signal (no finance record, no service-request history), is `insufficient_data`."""
+
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
+
+    weight_commercial_potential: float = Field(default=25.0, ge=0)
+    weight_partnership_depth: float = Field(default=25.0, ge=0)
+    weight_relationship_quality: float = Field(default=20.0, ge=0)
+    weight_risk_signals: float = Field(default=30.0, ge=0)
+    # value >= blue_threshold is blue, >= yellow_threshold yellow, else red.
+    blue_threshold: float = 70.0
+    yellow_threshold: float = 45.0
+    min_pillars: int = Field(default=3, ge=1, le=4)
+    # Revenue scale: log-linear from `revenue_floor` (0) to `revenue_full` (1).
+    revenue_floor: float = Field(default=1e6, gt=0)
+    revenue_full: float = Field(default=1e9, gt=0)
+    # Industry growth: linear from `growth_zero_pct` (0) to `growth_full_pct` (1).
+    growth_zero_pct: float = -20.0
+    growth_full_pct: float = 20.0
+    # Contract years: years since the first contract / `contract_years_full`, capped at 1.
+    contract_years_full: float = Field(default=5.0, gt=0)
+    # Product-line coverage: lines bought out of `product_catalogue` when the tenant lists
+    # its catalogue, else lines bought / `product_lines_full`.
+    product_catalogue: list[str] = Field(default_factory=list)
+    product_lines_full: int = Field(default=3, ge=1)
+    # Meeting attendance: held / scheduled meetings of the account's opportunities.
+    attendance_window_days: float = Field(default=90.0, gt=0)
+    # KOL interaction frequency: CRM activities a KOL attended plus the KOLs' document
+    # visits, in the window, / `kol_interactions_full`.
+    kol_window_days: float = Field(default=30.0, gt=0)
+    kol_interactions_full: float = Field(default=4.0, gt=0)
+    # Payment delay: 1 − delay days / `payment_delay_days_zero`.
+    payment_delay_days_zero: float = Field(default=60.0, gt=0)
+    # Service-request surge: tickets in the last `ticket_window_days` against the account's
+    # own baseline (tickets per window over the `ticket_baseline_days` before it); ratio ≤ 1
+    # scores 1, `surge_ratio_zero` or more scores 0, linear between.
+    ticket_window_days: float = Field(default=30.0, gt=0)
+    ticket_baseline_days: float = Field(default=180.0, gt=0)
+    surge_ratio_zero: float = Field(default=3.0, gt=1)
+    # How often the band job re-assesses every account (and fires band actions).
+    interval_seconds: float = 3600.0
+
+
+class AccountActionSettings(_Group):
+    """What entering a band does (fired once per entry, and on the first assessment):
+    blue → nurture (tracked links to `nurture_documents[industry]` for the account's
+    contacts, and a to-do for the rep to send them); yellow → a joint-visit to-do for the
+    rep and `presales`, due in `joint_visit_due_days`; red → escalation to the team's VP
+    (`team_vps[manager]`, else `vp`) and a to-do, and new opportunities frozen."""
+
+    nurture_documents: dict[str, list[str]] = Field(default_factory=dict)
+    nurture_due_days: float = Field(default=3.0, gt=0)
+    presales: str = ""
+    joint_visit_due_days: float = Field(default=7.0, gt=0)
+    vp: str = ""
+    team_vps: dict[str, str] = Field(default_factory=dict)
+    escalation_due_days: float = Field(default=2.0, gt=0)
+
+
+class FinanceSettings(_Group):
+    """财务穿透: a forecast for an account whose newest finance record crosses any of these
+    gets `risk_flag: "red"` with the reasons (None switches a rule off)."""
+
+    min_on_time_payment_rate: float | None = Field(default=0.8, ge=0, le=1)
+    max_payment_delay_days: float | None = Field(default=30.0, ge=0)
+    max_credit_utilisation: float | None = Field(default=0.9, ge=0)
+    max_receivables_to_credit_limit: float | None = Field(default=1.0, ge=0)
+    # The deal's amount must fit in the remaining credit (same currency only).
+    check_credit_headroom: bool = True
 
 
 class StallSettings(_Group):
@@ -229,6 +311,9 @@ class ScoringSettings(BaseModel):
     reading: ReadingSettings = Field(default_factory=ReadingSettings)
     engagement: EngagementSettings = Field(default_factory=EngagementSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    accounts: AccountHealthSettings = Field(default_factory=AccountHealthSettings)
+    account_actions: AccountActionSettings = Field(default_factory=AccountActionSettings)
+    finance: FinanceSettings = Field(default_factory=FinanceSettings)
     stall: StallSettings = Field(default_factory=StallSettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)

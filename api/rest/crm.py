@@ -6,6 +6,10 @@
     POST /api/v1/activities                {"items": [activity, …]}, ≤ limits.max_batch_items
     POST /api/v1/outcomes                  {"items": [outcome, …]}, ≤ limits.max_batch_items
 
+A new opportunity id for an account whose health is red is refused (409 `account_frozen`,
+nothing written) until the band leaves red or an admin unfreezes the account; updates of
+its existing opportunities still land.
+
 Idempotent: re-sending a payload changes nothing; an older `updated_at` never overwrites a
 newer one. A batch is validated whole before anything is written (422 `validation_error`
 with per-item `errors[].loc`, 400 `too_many_items`); in a tenant's strict stage mode, moving
@@ -35,6 +39,7 @@ from scoring import bump_epochs
 from tracker.crm import (
     CRM_ID_PATTERN,
     Opportunity,
+    check_not_frozen,
     get_opportunity,
     get_stage_settings,
     record_activities,
@@ -64,7 +69,9 @@ def _check_count(services: Services, count: int) -> None:
 
 
 def _gated_upsert(ch: ClickHouse, tenant: str, items: list[Opportunity]) -> None:
-    """In strict mode, 409 `stage_evidence_missing` before anything is written."""
+    """409 before anything is written: `account_frozen` for a new opportunity of a frozen
+    account, `stage_evidence_missing` in strict mode."""
+    check_not_frozen(ch, tenant, [(o.opportunity_id, o.account) for o in items])
     refuse_unverified_stages(ch, tenant, items, get_stage_settings(ch, tenant))
     upsert_opportunities(ch, tenant, items)
 

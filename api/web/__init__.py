@@ -6,10 +6,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import routes_analytics, routes_auth, routes_deals, routes_documents, routes_manager
+from api.web import (
+    routes_accounts,
+    routes_analytics,
+    routes_auth,
+    routes_deals,
+    routes_documents,
+    routes_manager,
+)
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (routes_auth, routes_documents, routes_analytics, routes_deals, routes_manager):
+for _module in (
+    routes_auth,
+    routes_documents,
+    routes_analytics,
+    routes_deals,
+    routes_accounts,
+    routes_manager,
+):
     router.include_router(_module.router)

@@ -37,7 +37,11 @@ def safe_next(target: str | None, default: str = "/app/documents") -> str:
 
 def _nav(viewer: Viewer) -> list[tuple[str, str]]:
     _ = viewer.translator.gettext
-    items = [("/app/documents", _("Documents")), ("/app/deals", _("Deals"))]
+    items = [
+        ("/app/documents", _("Documents")),
+        ("/app/deals", _("Deals")),
+        ("/app/accounts", _("Accounts")),
+    ]
     if viewer.owners is None or len(viewer.owners) > 1 or viewer.user.role.value != "rep":
         items.append(("/app/team", _("Team")))
     return items

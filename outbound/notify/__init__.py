@@ -52,7 +52,13 @@ from outbound.notify.store import (
     write_mute,
     write_preferences,
 )
-from outbound.notify.todo_store import get_todo, list_todos, resolve_todo
+from outbound.notify.todo_store import (
+    create_todo_once,
+    get_todo,
+    list_todos,
+    resolve_todo,
+    todo_id_of,
+)
 from tracker.notify_settings import NotifySettings, RateLimit
 
 __all__ = [
@@ -82,6 +88,7 @@ __all__ = [
     "code_label",
     "create_channel",
     "create_rule",
+    "create_todo_once",
     "default_briefing_deals",
     "delete_channel",
     "delete_rule",
@@ -107,6 +114,7 @@ __all__ = [
     "resolve_todo",
     "run_briefings",
     "stage_name",
+    "todo_id_of",
     "write_mute",
     "write_preferences",
 ]

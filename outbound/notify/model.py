@@ -30,6 +30,10 @@ class NotifyEvent(StrEnum):
     LINK_FORWARDED = "link.forwarded"
     OPPORTUNITY_STALLED = "opportunity.stalled"
     HEALTH_RED = "health.red"
+    # Customer-health band actions (客户健康度): blue, yellow and red accounts.
+    ACCOUNT_NURTURE = "account.nurture"
+    ACCOUNT_JOINT_VISIT = "account.joint_visit"
+    ACCOUNT_ESCALATED = "account.escalated"
     DAILY_BRIEFING = "briefing.daily"
     PROCESS_REPORT = "report.process_weekly"  # the weekly 《过程健康度报告》, to managers
 
@@ -113,6 +117,7 @@ class ManagerTodo:
     resolved_by: str
     created_at: datetime
     resolved_at: datetime | None = None
+    due_at: datetime | None = None  # e.g. a joint visit due within days; None: no deadline
 
 
 @dataclass

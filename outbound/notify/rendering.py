@@ -47,6 +47,8 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
         for n, action in enumerate(facts.get("actions", [])[:3], 1):
             label = text(loc, "next_actions") if n == 1 else ""
             lines.append(Line(f"{n}. {action_text(loc, action, now)}", label))
+    elif event.startswith("account."):
+        title, lines = _account(loc, event, facts, f)
     elif event == "briefing.daily":
         return briefing_message(loc, facts)
     elif event == "report.process_weekly":
@@ -56,3 +58,30 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
     if f.get("account") and event.startswith(("document", "link")):
         lines.append(Line(str(f["account"]), text(loc, "account")))
     return Message(title=title, lines=lines, locale=loc)
+
+
+def _account(
+    loc: str, event: str, facts: dict[str, Any], f: dict[str, str]
+) -> tuple[str, list[Line]]:
+    """The band actions' messages (account.nurture / joint_visit / escalated)."""
+    lines: list[Line] = []
+    if event == "account.nurture":
+        title = text(loc, "account_nurture", account=f["account"])
+        lines.append(Line(text(loc, "account_nurture_send", contacts=f.get("contacts", 0))))
+        titles = [str(t) for t in facts.get("documents", [])]
+        if titles:
+            lines.append(Line("、".join(titles) if loc == "zh_CN" else ", ".join(titles),
+                              text(loc, "documents")))  # fmt: skip
+    elif event == "account.joint_visit":
+        title = text(loc, "account_joint_visit", account=f["account"])
+    elif event == "account.escalated":
+        title = text(loc, "account_escalated", account=f["account"])
+        lines.append(Line(str(f.get("value", "")), text(loc, "health_value")))
+        for reason in facts.get("reasons", [])[:3]:
+            lines.append(Line(str(reason), text(loc, "reason")))
+        lines.append(Line(text(loc, "account_frozen")))
+    else:
+        raise ValueError(f"unknown notification event {event!r}")
+    if f.get("due"):
+        lines.append(Line(f["due"], text(loc, "due")))
+    return title, lines

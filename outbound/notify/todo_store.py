@@ -28,7 +28,9 @@ def todo_id_of(tenant_id: str, kind: str, source_id: str, manager: str) -> str:
     return "tdo_" + hashlib.sha256(raw).hexdigest()[:24]
 
 
-TODOS: Final = EntityTable("manager_todos", ManagerTodo, {"created_at": TS, "resolved_at": TS})
+TODOS: Final = EntityTable(
+    "manager_todos", ManagerTodo, {"created_at": TS, "resolved_at": TS, "due_at": TS}
+)
 
 
 def _find(ch: ClickHouse, tenant_id: str, todo_id: str) -> ManagerTodo | None:

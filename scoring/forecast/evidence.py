@@ -36,6 +36,7 @@ from scoring.forecast.credibility import (
     apply_haircut,
     credibility_index,
 )
+from scoring.forecast.finance_risk import RiskFlag
 from scoring.health.features import OpportunityFeatures, TenantStats
 from tracker.crm import StageCheck, StageSettings, check_stage
 from tracker.scoring_settings import ForecastSettings
@@ -104,6 +105,8 @@ class ForecastEvidence(BaseModel):
     buyer_reading: list[BuyerRead]
     model_version: str
     as_of: datetime
+    # 财务穿透: set when the account's finance record crosses the tenant's thresholds.
+    risk_flag: RiskFlag | None = None
 
 
 def stage_age_limit(stats: TenantStats, stage: str, min_samples: int) -> float:

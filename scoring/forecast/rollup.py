@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -22,6 +23,7 @@ from typing import Final
 from pydantic import BaseModel, Field
 
 from scoring.forecast.evidence import ForecastEvidence
+from scoring.forecast.finance_risk import RiskFlag, finance_flags
 from scoring.forecast.montecarlo import simulate_totals
 from scoring.forecast.snapshot_store import won_in_period
 from scoring.health.assess import Assessment, HealthResult, assess
@@ -31,6 +33,7 @@ from tracker.errors import BadRequest, NotFound
 from tracker.stores import ClickHouse
 
 __all__ = [
+    "FlaggedDeal",
     "ForecastRollup",
     "RollupLine",
     "forecast_rollup",
@@ -90,6 +93,29 @@ def _one(
     return found[opportunity_id]
 
 
+def _risk_flags(
+    ch: ClickHouse, scoring: TenantScoring, tenant_id: str, found: Mapping[str, Assessment]
+) -> dict[str, RiskFlag]:
+    """财务穿透 of these deals against their accounts' newest finance records."""
+    terms = [
+        (k, a.features.account, Decimal(str(a.features.amount)), a.features.currency)
+        for k, a in found.items()
+    ]
+    return finance_flags(ch, tenant_id, terms, scoring.tuning.finance)
+
+
+def _evidence(
+    ch: ClickHouse,
+    scoring: TenantScoring,
+    tenant_id: str,
+    opportunity_id: str,
+    as_of: datetime | None,
+) -> ForecastEvidence:
+    found = _one(ch, scoring, tenant_id, opportunity_id, as_of)
+    flags = _risk_flags(ch, scoring, tenant_id, {opportunity_id: found})
+    return found.evidence.model_copy(update={"risk_flag": flags.get(opportunity_id)})
+
+
 async def opportunity_health(
     ch: ClickHouse,
     scoring: TenantScoring,
@@ -109,8 +135,7 @@ async def opportunity_evidence(
     *,
     as_of: datetime | None = None,
 ) -> ForecastEvidence:
-    found = await asyncio.to_thread(_one, ch, scoring, tenant_id, opportunity_id, as_of)
-    return found.evidence
+    return await asyncio.to_thread(_evidence, ch, scoring, tenant_id, opportunity_id, as_of)
 
 
 class RollupLine(BaseModel):
@@ -129,6 +154,17 @@ class RollupLine(BaseModel):
     p10: float
     p50: float
     p90: float
+    # 财务穿透: open deals whose account crosses the finance thresholds, and their amount.
+    red_flag_deals: int = 0
+    red_flag_amount: Decimal = Decimal(0)
+
+
+class FlaggedDeal(BaseModel):
+    opportunity_id: str
+    owner: str
+    amount: Decimal
+    currency: str
+    risk_flag: RiskFlag
 
 
 class ForecastRollup(BaseModel):
@@ -139,6 +175,7 @@ class ForecastRollup(BaseModel):
     simulations: int
     seed: int
     lines: list[RollupLine]
+    risk_flags: list[FlaggedDeal]
     model_version: str
     as_of: datetime
 
@@ -185,6 +222,7 @@ def _rollup(
             won[key] = (amount + float(r["won"]), n + int(r["deals"]))
             groups.setdefault(key, [])
     t = scoring.tuning
+    flags = _risk_flags(ch, scoring, tenant_id, {a.features.opportunity_id: a for a in deals})
     names = {"|".join(k): v for k, v in groups.items()}
     sims = simulate_totals(
         [a.features.amount for a in deals],
@@ -196,6 +234,7 @@ def _rollup(
     lines = []
     for key, idx in sorted(groups.items()):
         q, (won_amount, won_n) = sims["|".join(key)], won[key]
+        red = [deals[i] for i in idx if deals[i].features.opportunity_id in flags]
         lines.append(
             RollupLine(
                 scope=key[0],
@@ -213,6 +252,8 @@ def _rollup(
                 p10=round(won_amount + q.p10, 2),
                 p50=round(won_amount + q.p50, 2),
                 p90=round(won_amount + q.p90, 2),
+                red_flag_deals=len(red),
+                red_flag_amount=sum((a.evidence.amount for a in red), Decimal(0)),
             )
         )
     return ForecastRollup(
@@ -223,6 +264,17 @@ def _rollup(
         simulations=t.forecast.simulations,
         seed=t.forecast.seed,
         lines=lines,
+        risk_flags=[
+            FlaggedDeal(
+                opportunity_id=a.features.opportunity_id,
+                owner=a.features.owner,
+                amount=a.evidence.amount,
+                currency=a.features.currency,
+                risk_flag=flags[a.features.opportunity_id],
+            )
+            for a in deals
+            if a.features.opportunity_id in flags
+        ],
         model_version=scoring.model_version,
         as_of=now,
     )

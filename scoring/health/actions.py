@@ -5,8 +5,9 @@ names a person (`who`), a document or piece of content (`doc` / `content`) and a
 Candidates (priority): a fresh download or pricing read (100, follow up within 24 h), a
 customer-initiated contact still unanswered (95), buyer silence ≥ 7 days (80), no
 decision-maker engaged (70), single-threaded (60), close date overdue or pushed ≥ 2× (55),
-payment issues (50), proposal read < 60 % (40), no meeting in 30 days (30); then steps
-that keep momentum (next step, close plan, reference call) so there are always three.
+the account pays late (its 风险信号 payment-delay part below 50) (50), proposal read
+< 60 % (40), no meeting in 30 days (30); then steps that keep momentum (next step,
+close plan, reference call) so there are always three.
 
 An action is a message code (`act.<code>` in the readers' catalogs, `outbound.notify`) with
 parameters: names and titles as the CRM sent them (王总, 《AI 模块白皮书》), moments as ISO
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from scoring.accounts import AccountHealth
 from scoring.engagement.wording import when
 from scoring.health.features import EngagedContact, OpportunityFeatures
 
@@ -185,8 +187,19 @@ def _silence(
     return found
 
 
+def _late_payer(account: AccountHealth | None) -> bool:
+    """The account's finance says invoices are paid late (payment delay part below 50)."""
+    if account is None:
+        return False
+    part = next((x for p in account.pillars for x in p.parts if x.code == "payment_delay"), None)
+    return part is not None and part.score is not None and part.score < 50
+
+
 def _hygiene(
-    f: OpportunityFeatures, people: list[EngagedContact], now: datetime
+    f: OpportunityFeatures,
+    people: list[EngagedContact],
+    now: datetime,
+    account: AccountHealth | None,
 ) -> list[NextAction]:
     found: list[NextAction] = []
     who = people[0].name if people else ""
@@ -209,11 +222,11 @@ def _hygiene(
                 activity_ids=list(f.push_ids[:3]),
             )
         )
-    if f.payment_issues:
+    if _late_payer(account):
         found.append(
             _action(
                 "resolve_payment",
-                "Payment issues are flagged — loop in finance before sending "
+                "The account pays late — loop in finance before sending "
                 f"{CONTENT_ENGLISH['terms']} to {who or 'the buyer'}, within 72 h",
                 50,
                 72,
@@ -283,7 +296,13 @@ def _keep_momentum(f: OpportunityFeatures, people: list[EngagedContact]) -> list
     ]
 
 
-def next_actions(f: OpportunityFeatures, now: datetime, *, limit: int = 3) -> list[NextAction]:
+def next_actions(
+    f: OpportunityFeatures,
+    now: datetime,
+    account: AccountHealth | None = None,
+    *,
+    limit: int = 3,
+) -> list[NextAction]:
     people = sorted(
         (p for p in f.people if p.read_ms > 0 or p.meetings > 0),
         key=lambda p: (p.forwarded, not p.is_decision_maker, -p.read_ms),
@@ -292,7 +311,7 @@ def next_actions(f: OpportunityFeatures, now: datetime, *, limit: int = 3) -> li
         *_fresh_reads(f, now),
         *_silence(f, people, now),
         *_relationship(f, people),
-        *_hygiene(f, people, now),
+        *_hygiene(f, people, now, account),
         *_keep_momentum(f, people),
     ]
     return sorted(candidates, key=lambda a: -a.priority)[:limit]

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from scoring.accounts import AccountBand, AccountHealth, assess_accounts
 from scoring.engagement.repository import ScopeKind, ScoringQuery
 from scoring.engagement.service import compute_scores
 from scoring.forecast.evidence import ForecastEvidence, build_evidence
@@ -27,6 +28,7 @@ from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillar
 from scoring.model import Factor
 from scoring.tenant import TenantScoring
 from tracker.config import ScoringSettings
+from tracker.crm import list_accounts
 from tracker.stores import ClickHouse
 
 __all__ = [
@@ -43,6 +45,10 @@ class HealthBand(StrEnum):
     BLUE = "blue"
     YELLOW = "yellow"
     RED = "red"
+    # The buyer has never been seen on the deal (no read, meeting or customer-initiated
+    # contact) and its account has no judged health: nothing to judge it on yet — a new
+    # deal is never red by default (the stall detector covers a deal that stays silent).
+    INSUFFICIENT_DATA = "insufficient_data"
 
 
 class HealthResult(BaseModel):
@@ -89,15 +95,22 @@ class Assessment:
     features: OpportunityFeatures
 
 
+def _sufficient(f: OpportunityFeatures, account: AccountHealth | None) -> bool:
+    seen = f.last_buyer_at is not None or f.meetings > 0
+    seen = seen or any(p.read_ms > 0 or p.meetings > 0 for p in f.people)
+    return seen or (account is not None and account.band is not AccountBand.INSUFFICIENT_DATA)
+
+
 def _assess_one(
     f: OpportunityFeatures,
     stats: TenantStats,
     scoring: TenantScoring,
     engagement: float | None,
     now: datetime,
+    account: AccountHealth | None = None,
 ) -> Assessment:
     t = scoring.tuning
-    pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of))
+    pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of, account))
     weights = scoring.pillar_weights()
     total = sum(max(w, 0.0) for w in weights.values()) or 1.0
     value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
@@ -119,10 +132,10 @@ def _assess_one(
     health = HealthResult(
         opportunity_id=f.opportunity_id,
         value=min(value, 100.0),
-        band=health_band(value, t),
+        band=health_band(value, t) if _sufficient(f, account) else HealthBand.INSUFFICIENT_DATA,
         pillars=pillars,
         pillar_weights={n: round(max(weights[n], 0.0) / total, 4) for n in PILLARS},
-        actions=next_actions(f, f.as_of),
+        actions=next_actions(f, f.as_of, account),
         top_positive=sorted(
             (x for x in factors if x.contribution > 0), key=lambda x: -x.contribution
         )[:3],
@@ -160,15 +173,29 @@ def assess(
     open_only: bool = False,
 ) -> dict[str, Assessment]:
     """Health and evidence of the given opportunities (all of the tenant's when None) as of
-    `as_of`. The engagement score (scoring.engagement.service) feeds the relationship pillar
-    only when `with_engagement`: it is a live score, so historical snapshots leave it out."""
+    `as_of`. The engagement score (scoring.engagement.service) and the accounts' health
+    (scoring.accounts) feed the pillars only when `with_engagement`: both are live, so
+    historical snapshots leave them out."""
     t = scoring.tuning
     features = features_as_of(ch, tenant_id, opportunity_ids, as_of, t)
     if open_only:
         features = {k: f for k, f in features.items() if f.is_open}
     stats = tenant_stats(ch, tenant_id, as_of, t)
     engaged = _engagement(ch, tenant_id, sorted(features), as_of, t) if with_engagement else {}
+    accounts: dict[str, AccountHealth] = {}
+    if with_engagement and features:
+        known = list_accounts(ch, tenant_id, ids=sorted({f.account for f in features.values()}),
+                              limit=len(features))  # fmt: skip
+        found = assess_accounts(ch, tenant_id, known, as_of, t.accounts)
+        accounts = {h.account_id: h for h in found}
     return {
-        k: _assess_one(f, stats, scoring, engaged.get(k) if with_engagement else None, now)
+        k: _assess_one(
+            f,
+            stats,
+            scoring,
+            engaged.get(k) if with_engagement else None,
+            now,
+            accounts.get(f.account),
+        )
         for k, f in features.items()
     }

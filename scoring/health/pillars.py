@@ -1,40 +1,45 @@
-"""The four health pillars, each 0–100 with the factors that explain it.
+"""A deal's four health pillars, each 0–100 with the factors that explain it.
 
-Commercial potential, cooperation depth and relationship quality are weighted parts (each
-part 0–1, points = weight × part; parts the CRM did not send are left out and the rest
-rescaled to 100):
+The account-level measures are not redefined here: the deal takes its account's pillars
+(客户健康度, `scoring.accounts.pillars` — the one definition of revenue scale, industry
+growth, contract years, product-line coverage, meeting attendance, KOL interaction,
+payment delay and service-request surge) and adds what only the deal knows. Parts without
+data are left out and the rest rescaled to 100 (each part 0–1, points = weight × part):
 
     commercial     amount 50: min(amount / (2 × tenant median amount), 1)
-                   account size 25: min(log10(employees) / 4, 1)   (10 000 people = full)
-                   growth 25: clamp(0.5 + growth % / 40, 0, 1)     (+20 % = full, −20 % = 0)
-    cooperation    product lines 50: min(lines / 3, 1)
-                   contract history 50: min(won deals of the account before / 2, 1)
+                   the account's 商业潜力 50
+    cooperation    the account's 合作深度 (no account data: neutral 50)
     relationship   engagement 40: engagement score / 100 (historical snapshots: best read depth)
                    stakeholders 25: min(engaged people / 3, 1)
                    decision-maker 20: 1 when a decision-maker read or met
-                   meetings 15: min(meetings with attendees in the last 30 days / 2, 1)
+                   the account's 关系质量 15
 
 Risk signals start at 100 and lose points (floor 0):
 
     close-date pushes 15 each (max 45) · stage regressions 20 each (max 40)
-    buyer silence 30 × min(days / 30, 1) · payment issues 25 · support escalations 10 each
-    (max 30) · close date overdue 20
+    buyer silence 30 × min(days / 30, 1) · close date overdue 20
+    the account's 风险信号 below 100: 40 × (1 − 风险信号 / 100)
+
+The account's pillars are live (accounts carry no history), so historical snapshots and the
+calibration's features leave them out, as they leave out the live engagement score. The CRM's
+older per-deal stand-ins (`account_employees`, `account_growth_pct`, `product_lines`,
+`payment_issues`, `support_escalations`) are still accepted and stored, and scored nowhere.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from scoring.accounts import AccountHealth, AccountPillar
 from scoring.health.features import OpportunityFeatures, TenantStats
 from scoring.model import Factor
 
 __all__ = ["PILLARS", "Pillar", "PillarInputs", "compute_pillars"]
 
-PILLARS = ("commercial", "cooperation", "relationship", "risk")
+PILLARS: tuple[str, ...] = ("commercial", "cooperation", "relationship", "risk")
 
 
 class Pillar(BaseModel):
@@ -49,6 +54,14 @@ class PillarInputs:
     stats: TenantStats
     engagement: float | None  # engagement score 0–100, None in historical snapshots
     now: datetime
+    account: AccountHealth | None = None  # the deal's account's health; None in snapshots
+
+    def account_pillar(self, code: str) -> AccountPillar | None:
+        """The account's pillar when it has a value."""
+        if self.account is None:
+            return None
+        found = next((p for p in self.account.pillars if p.code == code), None)
+        return found if found is not None and found.value is not None else None
 
 
 def _cap(x: float) -> float:
@@ -72,36 +85,22 @@ def _commercial(i: PillarInputs) -> Pillar:
     f, median = i.features, i.stats.median_amount
     amount = _cap(f.amount / (2 * median)) if median > 0 else float(f.amount > 0)
     parts = [("amount", 50.0, amount, f"Deal size {f.amount:,.0f} {f.currency}".strip())]
-    if f.account_employees is not None:
-        size = _cap(math.log10(max(f.account_employees, 1)) / 4)
-        parts.append(("account_size", 25.0, size, f"{f.account_employees:,} employees"))
-    if f.account_growth_pct is not None:
-        growth = _cap(0.5 + f.account_growth_pct / 40)
-        parts.append(
-            ("account_growth", 25.0, growth, f"Account growth {f.account_growth_pct:+g} %")
-        )
+    if (p := i.account_pillar("commercial_potential")) is not None:
+        parts.append(("account_commercial_potential", 50.0, (p.value or 0) / 100, _said(p)))
     return _weighted("commercial", parts)
 
 
+def _said(p: AccountPillar) -> str:
+    """`商业潜力 80 (Annual revenue …; Industry growth …)`: the pillar and its parts' words."""
+    known = "; ".join(part.summary for part in p.parts if part.score is not None)
+    return f"{p.name} {p.value:g} ({known})"
+
+
 def _cooperation(i: PillarInputs) -> Pillar:
-    f = i.features
-    return _weighted(
-        "cooperation",
-        [
-            (
-                "product_lines",
-                50.0,
-                _cap(f.product_lines / 3),
-                f"{f.product_lines} product line(s)",
-            ),
-            (
-                "contract_history",
-                50.0,
-                _cap(f.won_before / 2),
-                f"{f.won_before} earlier deal(s) won with {f.account or 'this account'}",
-            ),
-        ],
-    )
+    p = i.account_pillar("partnership_depth")
+    parts = [] if p is None else [("account_partnership_depth", 100.0, (p.value or 0) / 100,
+                                   _said(p))]  # fmt: skip
+    return _weighted("cooperation", parts)
 
 
 def _relationship(i: PillarInputs) -> Pillar:
@@ -119,25 +118,19 @@ def _relationship(i: PillarInputs) -> Pillar:
         engaged = ("engagement", 40.0, depth, f"Best document read to {depth:.0%}")
     people = [p for p in f.people if p.read_ms > 0 or p.meetings > 0]
     dms = [p for p in people if p.is_decision_maker]
-    return _weighted(
-        "relationship",
-        [
-            engaged,
-            ("stakeholders", 25.0, _cap(len(people) / 3), f"{len(people)} stakeholder(s) engaged"),
-            (
-                "decision_maker",
-                20.0,
-                1.0 if dms else 0.0,
-                f"Decision-maker {dms[0].name} engaged" if dms else "No decision-maker engaged",
-            ),
-            (
-                "meetings",
-                15.0,
-                _cap(f.meetings_30d / 2),
-                f"{f.meetings_30d} meeting(s) with the buyer in 30 days",
-            ),
-        ],
-    )
+    parts = [
+        engaged,
+        ("stakeholders", 25.0, _cap(len(people) / 3), f"{len(people)} stakeholder(s) engaged"),
+        (
+            "decision_maker",
+            20.0,
+            1.0 if dms else 0.0,
+            f"Decision-maker {dms[0].name} engaged" if dms else "No decision-maker engaged",
+        ),
+    ]
+    if (p := i.account_pillar("relationship_quality")) is not None:
+        parts.append(("account_relationship_quality", 15.0, (p.value or 0) / 100, _said(p)))
+    return _weighted("relationship", parts)
 
 
 def _risk(i: PillarInputs) -> Pillar:
@@ -166,13 +159,10 @@ def _risk(i: PillarInputs) -> Pillar:
                     f"Buyer silent for {days:.0f} days",
                 )
             )
-    if f.payment_issues:
-        penalties.append(("payment_issues", 25.0, "Payment issues flagged by the CRM"))
-    if f.support_escalations:
+    if (p := i.account_pillar("risk_signals")) is not None and (p.value or 0) < 100:
         penalties.append(
-            ("support_escalations", min(10.0 * f.support_escalations, 30.0),
-             f"{f.support_escalations} open support escalation(s)")
-        )  # fmt: skip
+            ("account_risk_signals", round(40.0 * (1 - (p.value or 0) / 100), 2), _said(p))
+        )
     if f.expected_close_date is not None and f.expected_close_date < i.now.date():
         penalties.append(
             ("close_date_overdue", 20.0, f"Close date {f.expected_close_date} has passed")

@@ -4,9 +4,11 @@ known answers (pure functions; the SQL that builds features is tested in test_he
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
+from scoring.accounts import AccountHealth, AccountSignals, health_of
 from scoring.forecast.evidence import build_evidence
 from scoring.health.actions import next_actions
 from scoring.health.assess import _assess_one as assess_one
@@ -15,6 +17,7 @@ from scoring.health.features import DocRead, EngagedContact, OpportunityFeatures
 from scoring.health.pillars import PillarInputs, compute_pillars
 from scoring.tenant import TenantScoring
 from tracker.config import ScoringSettings
+from tracker.crm import Account, AccountFinance
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 T = ScoringSettings()
@@ -53,48 +56,68 @@ def features(**kw: object) -> OpportunityFeatures:
     return OpportunityFeatures(**base)  # type: ignore[arg-type]
 
 
-def pillars(f: OpportunityFeatures, engagement: float | None = None) -> dict[str, float]:
-    return {k: p.value for k, p in compute_pillars(PillarInputs(f, STATS, engagement, NOW)).items()}
+def pillars(
+    f: OpportunityFeatures, engagement: float | None = None, account: AccountHealth | None = None
+) -> dict[str, float]:
+    inputs = PillarInputs(f, STATS, engagement, NOW, account)
+    return {k: p.value for k, p in compute_pillars(inputs).items()}
+
+
+def customer(delay: float = 30.0, held: int = 1) -> AccountHealth:
+    """An account whose pillars are 商业潜力 100, 合作深度 100, 关系质量 held × 50 and
+    风险信号 100 − delay × 100 / 60 (scoring.accounts' curves)."""
+    a = Account("ten_A", "acc_1", "华为技术", NOW, annual_revenue=Decimal("1e9"),
+                industry_growth_pct=20.0, contract_start=date(2015, 1, 1),
+                product_lines=("MES", "ERP", "PLM"))  # fmt: skip
+    money = Decimal(0)
+    finance = AccountFinance("ten_A", "acc_1", NOW.date(), 0.9, money, money, money, "CNY", NOW,
+                             delay)  # fmt: skip
+    s = AccountSignals(a, NOW, finance, meetings_decided=2, meetings_held=held)
+    return health_of(s, T.accounts)
 
 
 def test_commercial_pillar_known_answers() -> None:
     # amount = median → 0.25 of 50 points (amount / (2 × median) = 0.5); rescaled to 100
     assert pillars(features())["commercial"] == 50.0
-    full = features(amount=400_000.0, account_employees=10_000, account_growth_pct=20.0)
-    assert pillars(full)["commercial"] == 100.0
-    shrinking = features(amount=200_000.0, account_employees=100, account_growth_pct=-20.0)
-    # 50 × 1 + 25 × log10(100)/4 + 25 × 0 = 62.5
-    assert pillars(shrinking)["commercial"] == 62.5
+    # the CRM's old per-deal stand-ins are scored nowhere
+    assert pillars(features(account_employees=10_000, account_growth_pct=20.0))["commercial"] == 50
+    # with the account's 商业潜力 (100): 25 + 50
+    assert pillars(features(), account=customer())["commercial"] == 75.0
+    assert pillars(features(amount=400_000.0), account=customer())["commercial"] == 100.0
 
 
-def test_cooperation_pillar_known_answers() -> None:
-    assert pillars(features())["cooperation"] == 0.0
-    assert pillars(features(product_lines=3, won_before=1))["cooperation"] == 75.0
-    assert pillars(features(product_lines=6, won_before=5))["cooperation"] == 100.0
+def test_cooperation_pillar_is_the_accounts_partnership_depth() -> None:
+    assert pillars(features(product_lines=6, won_before=5))["cooperation"] == 50.0  # neutral
+    assert pillars(features(), account=customer())["cooperation"] == 100.0
 
 
 def test_relationship_pillar_known_answers() -> None:
     three = [person("c:a", "王总", dm=True, meet=1), person("c:b", "李工"), person("c:c", "张三")]
     f = features(people=three, meetings_30d=2, docs=[doc(0.8)])
-    # engagement 40 × 0.5 + stakeholders 25 + decision-maker 20 + meetings 15 = 80
-    assert pillars(f, engagement=50.0)["relationship"] == 80.0
-    # historical (no live engagement score): best read depth 0.8 stands in → 32 + 60 = 92
-    assert pillars(f)["relationship"] == 92.0
+    # engagement 40 × 0.5 + stakeholders 25 + decision-maker 20 = 65 of 85
+    assert pillars(f, engagement=50.0)["relationship"] == pytest.approx(76.5, abs=0.05)
+    # with the account's 关系质量 50 (1 of 2 meetings held): 65 + 7.5 = 72.5 of 100
+    assert pillars(f, engagement=50.0, account=customer())["relationship"] == 72.5
+    # historical (no live engagement score): best read depth 0.8 stands in → 32 + 45 of 85
+    assert pillars(f)["relationship"] == pytest.approx(90.6, abs=0.05)
     lone = features(people=[person("c:b", "李工")])
-    # 0 + 25 / 3 + 0 + 0
-    assert pillars(lone, engagement=0.0)["relationship"] == pytest.approx(8.3, abs=0.05)
+    assert pillars(lone, engagement=0.0)["relationship"] == pytest.approx(9.8, abs=0.05)
 
 
 def test_risk_pillar_known_answers() -> None:
     assert pillars(features())["risk"] == 100.0
+    assert pillars(features(payment_issues=True, support_escalations=3))["risk"] == 100.0
     risky = features(
-        pushes=4, regressions=1, payment_issues=True, support_escalations=1,
-        last_event_at=NOW - timedelta(days=15), expected_close_date=date(2025, 2, 1),
+        pushes=4, regressions=1, last_event_at=NOW - timedelta(days=15),
+        expected_close_date=date(2025, 2, 1),
     )  # fmt: skip
-    # pushes 45 (capped) + regression 20 + silence 15 + payment 25 + escalation 10 + overdue 20
+    # pushes 45 (capped) + regression 20 + silence 15 + overdue 20
     assert pillars(risky)["risk"] == 0.0
     some = features(pushes=1, last_event_at=NOW - timedelta(days=30))
     assert pillars(some)["risk"] == 55.0  # 100 − 15 − 30
+    # the account's 风险信号 50 (30 days late on average): 40 × 0.5 = 20 more
+    assert pillars(some, account=customer(delay=30.0))["risk"] == 35.0
+    assert pillars(some, account=customer(delay=0.0))["risk"] == 55.0
 
 
 @pytest.mark.parametrize(
@@ -118,16 +141,27 @@ def test_band_thresholds_are_configurable() -> None:
 
 
 def test_health_is_the_weighted_mean_of_the_pillars() -> None:
-    f = features(product_lines=3, won_before=2)  # commercial 50, cooperation 100
-    got = assess_one(f, STATS, TenantScoring(T), 0.0, NOW).health
+    f = features()
+    got = assess_one(f, STATS, TenantScoring(T), 0.0, NOW, customer()).health
     p = {k: v.value for k, v in got.pillars.items()}
     expected = (20 * p["commercial"] + 15 * p["cooperation"] + 40 * p["relationship"]
                 + 25 * p["risk"]) / 100  # fmt: skip
     assert got.value == pytest.approx(expected, abs=0.05)
     equal = T.merged({"health": {f"weight_{n}": 1.0 for n in p}})
-    assert assess_one(f, STATS, TenantScoring(equal), 0.0, NOW).health.value == pytest.approx(
-        sum(p.values()) / 4, abs=0.05
-    )
+    assert assess_one(
+        f, STATS, TenantScoring(equal), 0.0, NOW, customer()
+    ).health.value == pytest.approx(sum(p.values()) / 4, abs=0.05)
+
+
+def test_a_deal_the_buyer_never_saw_is_insufficient_data_not_red() -> None:
+    new = features(last_event_at=None, amount=1.0)
+    got = assess_one(new, STATS, TenantScoring(T), None, NOW).health
+    assert got.value < 45 and got.band == "insufficient_data"
+    seen = features(last_event_at=NOW - timedelta(days=20), amount=1.0)
+    assert assess_one(seen, STATS, TenantScoring(T), None, NOW).health.band == "red"
+    # the account's health is judged: so is the deal
+    judged = assess_one(new, STATS, TenantScoring(T), None, NOW, customer(delay=60.0, held=0))
+    assert judged.health.band != "insufficient_data"
 
 
 def test_next_actions_from_recent_signals() -> None:

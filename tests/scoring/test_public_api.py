@@ -32,6 +32,11 @@ EXPECTED = {
     "BandChanged", "ScoringEvent", "ScoringListener", "StallCleared", "StallDeal", "StallOpened",
     "TenantScoringCache", "StallEpisode", "StallStatus", "list_stalls", "open_stalls",
     "bump_epochs",
+    # customer health per account, its bands and the finance cross-check
+    "PILLAR_NAMES", "AccountBand", "AccountBandChanged", "AccountHealth", "AccountHealthPage",
+    "AccountPillar", "BandActionPlan", "BandRecord", "PillarPart", "RiskFlag", "RiskReason",
+    "account_band_job", "account_health", "account_health_page", "band_history",
+    "record_account_bands", "finance_risk",
 }  # fmt: skip
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "Opportunity",
     "OpportunityRow",
     "get_opportunity",
+    "known_opportunity_ids",
     "list_opportunities",
     "opportunity_exists",
     "tenants_with_opportunities",
@@ -192,6 +193,20 @@ def opportunity_exists(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> b
         {"tenant_id": tenant_id, "opportunity_id": opportunity_id},
     )
     return bool(rows)
+
+
+def known_opportunity_ids(ch: ClickHouse, tenant_id: str, ids: Sequence[str]) -> set[str]:
+    """Those of `ids` the CRM has pushed to this tenant (deleted ones included: re-sending a
+    deleted opportunity is not a new one)."""
+    if not ids:
+        return set()
+    rows = ch.query(
+        f"SELECT DISTINCT opportunity_id FROM {ch.database}.opportunities "
+        "WHERE tenant_id = {tenant_id:String} "
+        "AND has(splitByChar(',', {ids:String}), opportunity_id)",
+        {"tenant_id": tenant_id, "ids": ",".join(sorted(set(ids)))},
+    )
+    return {str(r["opportunity_id"]) for r in rows}
 
 
 @dataclass(frozen=True)

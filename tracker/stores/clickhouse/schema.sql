@@ -484,6 +484,92 @@ CREATE TABLE IF NOT EXISTS dealsignal.opportunity_evidence
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, opportunity_id, evidence_id);
 
+-- 0012_accounts sha256=534ad7c2d9ad8a2585e0c9b29efe42b5a0e5fe4ed522429cf2fe611e4af0b829
+CREATE TABLE IF NOT EXISTS dealsignal.accounts 
+(
+    tenant_id String,
+    account_id String,
+    name String,
+    industry LowCardinality(String) DEFAULT '',
+    annual_revenue Nullable(Decimal(18, 4)),
+    currency LowCardinality(String) DEFAULT '',
+    industry_growth_pct Nullable(Float64),
+    contract_start Nullable(Date),
+    product_lines Array(String),
+    kol_contact_ids Array(String),
+    owner String DEFAULT '',
+    updated_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, account_id);
+CREATE TABLE IF NOT EXISTS dealsignal.account_finance 
+(
+    tenant_id String,
+    account_id String,
+    as_of Date,
+    on_time_payment_rate Float64,
+    receivables_outstanding Decimal(18, 4),
+    credit_limit Decimal(18, 4),
+    credit_used Decimal(18, 4),
+    currency LowCardinality(String),
+    payment_delay_days Nullable(Float64),
+    updated_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, account_id, as_of);
+
+-- 0013_account_bands sha256=5d56e23fb79190173f12f09f13347d33e09d14b3eea8c866847890451de57197
+CREATE TABLE IF NOT EXISTS dealsignal.account_bands 
+(
+    tenant_id String,
+    account_id String,
+    change_key String,
+    band LowCardinality(String),
+    previous_band LowCardinality(String) DEFAULT '',
+    value Nullable(Float64),
+    assessed_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, account_id, change_key);
+CREATE TABLE IF NOT EXISTS dealsignal.account_actions 
+(
+    tenant_id String,
+    account_id String,
+    action_id String,
+    change_key String,
+    kind LowCardinality(String),
+    band LowCardinality(String),
+    detail String,
+    people Array(String),
+    todo_ids Array(String),
+    link_ids Array(String),
+    notices UInt32,
+    created_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, account_id, action_id);
+CREATE TABLE IF NOT EXISTS dealsignal.account_freezes 
+(
+    tenant_id String,
+    account_id String,
+    entry_id String,
+    frozen UInt8,
+    reason String,
+    actor String,
+    at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, account_id, entry_id);
+ALTER TABLE dealsignal.manager_todos 
+    ADD COLUMN IF NOT EXISTS due_at Nullable(DateTime64(3, 'UTC'));
+ALTER TABLE dealsignal.manager_todos 
+    ADD COLUMN IF NOT EXISTS due_at Nullable(DateTime64(3, 'UTC'));
+
 -- 0016_opportunity_changes sha256=5d5fa2e8d7272ffd85a472dc317466bb23803ee9b8f1d7ef2c62fddb019013ab
 CREATE TABLE IF NOT EXISTS dealsignal.opportunity_changes 
 (
