@@ -32,14 +32,17 @@ from scoring import bump_epochs
 from tracker import redis_keys
 from tracker.api_keys import Principal
 from tracker.clock import utcnow
-from tracker.errors import NotFound
+from tracker.errors import BadRequest, NotFound
 from tracker.privacy import (
     AuditAction,
     AuditEntry,
+    Retention,
     email_digest,
     find_person,
+    get_retention,
     list_audit,
     pseudonymise,
+    put_retention,
     record_audit,
 )
 
@@ -176,6 +179,26 @@ async def erase_person(
         receipt.person, receipt.model_dump_json(exclude={"person", "erased_at"}),
     )  # fmt: skip
     return receipt
+
+
+@router.get("/api/v1/settings/retention", summary="The tenant's retention limits")
+async def read_retention(principal: AdminPrincipal, services: ServicesDep) -> Retention:
+    return await run_in_threadpool(get_retention, services.clickhouse, principal.tenant_id)
+
+
+@router.put("/api/v1/settings/retention", summary="Set the tenant's retention limits")
+async def write_retention(
+    body: Retention, principal: AdminPrincipal, services: ServicesDep
+) -> Retention:
+    ceiling = services.settings.event_ttl_days
+    if body.events_days > ceiling:
+        raise BadRequest(
+            f"events are kept at most {ceiling} days in this deployment",
+            code="retention_over_deployment_limit",
+            limit=ceiling,
+        )
+    await run_in_threadpool(put_retention, services.clickhouse, principal.tenant_id, body)
+    return body
 
 
 @router.get("/api/v1/audit", summary="The audit trail, newest first")

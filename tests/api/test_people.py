@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,8 @@ OPPORTUNITY = {
 
 
 def _events(ch: ClickHouse, tenant: str, doc: dict[str, Any], link: str, n: int,
-            forwarded: int) -> None:  # fmt: skip
-    now = datetime.now(UTC)
+            forwarded: int, age_days: int = 0) -> None:  # fmt: skip
+    now = datetime.now(UTC) - timedelta(days=age_days)
     ts = pa.timestamp("ms", tz="UTC")
     rows = {
         "event_id": [uuid.uuid4().hex for _ in range(n)], "tenant_id": [tenant] * n,
@@ -191,3 +191,34 @@ def test_nothing_is_written_for_an_unknown_person(client: TestClient, clickhouse
     missing = client.delete("/api/v1/people/nobody@buyer.example", headers=bearer(admin))
     assert missing.status_code == 404
     assert client.get("/api/v1/audit", headers=bearer(admin)).json()["items"] == []
+
+
+def test_retention_per_tenant_deletes_what_is_older_than_its_limit(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+    tenant, admin = make_key(clickhouse, "留存", Scope.ADMIN)
+    other, _ = make_key(clickhouse, "别家", Scope.ADMIN)
+    auth = bearer(admin)
+    assert client.get("/api/v1/settings/retention", headers=auth).json()["events_days"] == 730
+    too_long = client.put("/api/v1/settings/retention", headers=auth, json={"events_days": 3650})
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["code"] == "retention_over_deployment_limit"
+    unknown = client.put("/api/v1/settings/retention", headers=auth, json={"keep": 1})
+    assert unknown.status_code == 422
+    assert client.put(
+        "/api/v1/settings/retention", headers=auth, json={"events_days": 30, "audit_days": 30}
+    ).json() == {"events_days": 30, "audit_days": 30}
+
+    doc = {"document_id": "doc-r", "current_version_id": "ver-r"}
+    for owner in (tenant, other):
+        _events(clickhouse, owner, doc, "lnk-old", 2, forwarded=0, age_days=40)
+        _events(clickhouse, owner, doc, "lnk-new", 3, forwarded=0)
+    ran = client.post("/api/v1/jobs/retention/run", headers=auth)
+    assert ran.status_code == 200, ran.text
+    left = clickhouse.query(
+        f"SELECT tenant_id, link_id, count() AS n FROM {clickhouse.database}.events "
+        "GROUP BY tenant_id, link_id ORDER BY tenant_id, link_id"
+    )
+    assert {(r["tenant_id"], r["link_id"], r["n"]) for r in left} == {
+        (other, "lnk-new", 3), (other, "lnk-old", 2), (tenant, "lnk-new", 3),
+    }  # fmt: skip

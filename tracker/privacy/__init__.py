@@ -11,15 +11,27 @@ from tracker.privacy.people import (
     find_person,
     pseudonymise,
 )
+from tracker.privacy.retention import (
+    Retention,
+    enforce_retention,
+    get_retention,
+    put_retention,
+    retention_job,
+)
 
 __all__ = [
     "ERASED_NAME",
     "AuditAction",
     "AuditEntry",
     "PersonRecords",
+    "Retention",
     "email_digest",
+    "enforce_retention",
     "find_person",
+    "get_retention",
     "list_audit",
     "pseudonymise",
+    "put_retention",
     "record_audit",
+    "retention_job",
 ]
