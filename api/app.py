@@ -29,6 +29,7 @@ from api.rest import (
     links,
     notification_people,
     notifications,
+    people,
     scores,
     stages,
     webhooks,
@@ -56,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     links.router,
     identify.router,
     keys.router,
+    people.router,
     jobs.router,
     webhooks.router,
     web.router,
@@ -78,6 +80,7 @@ OPENAPI_TAGS: tuple[dict[str, str], ...] = (
     {"name": "stages", "description": "Evidence-gated stages and the evidence proving them."},
     {"name": "webhooks", "description": "Signed outbound events and their delivery log."},
     {"name": "notifications", "description": "WeCom, Feishu, Slack and email alerts."},
+    {"name": "privacy", "description": "A person's export and erasure; the audit trail."},
     {"name": "operations", "description": "Scheduled jobs, run on demand by admins."},
 )
 

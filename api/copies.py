@@ -25,6 +25,7 @@ __all__ = [
     "PRERENDER_LINKS",
     "LinkUrls",
     "copy_version_key",
+    "forget_copies",
     "link_urls",
     "page_image",
     "prerender_first_pages",
@@ -105,6 +106,26 @@ async def watermarked_copy(services: Services, link: Link, version: DocumentVers
         pipe.set(copy_version_key(link.tenant_id, digest), version.version_id, ex=365 * 86400)
         await pipe.execute()
     return stamped
+
+
+async def forget_copies(services: Services, tenant_id: str, link_ids: tuple[str, ...]) -> int:
+    """Deletes the links' watermarked copies and the page images made from them (a person's
+    erasure: the copies carry their name); returns how many blobs were removed."""
+    redis, removed = services.redis.client, 0
+    for link_id in link_ids:
+        async for key in redis.scan_iter(match=redis_keys.copies_of_link(tenant_id, link_id)):
+            digest = await redis.get(key)
+            if digest:
+                text = digest.decode() if isinstance(digest, bytes) else str(digest)
+                images = [k async for k in redis.scan_iter(match=redis_keys.page_images_of(text))]
+                for image in images:
+                    if png := await redis.get(image):
+                        name = png.decode() if isinstance(png, bytes) else str(png)
+                        removed += await run_in_threadpool(services.blobs.delete, name)
+                removed += await run_in_threadpool(services.blobs.delete, text)
+                await redis.delete(copy_version_key(tenant_id, text), *images)
+            await redis.delete(key)
+    return removed
 
 
 async def page_image(

@@ -10,6 +10,7 @@ from ingest.analytics import document_analytics, link_analytics
 from ingest.bot_patterns import crawlerdetect_listed, in_app_browser, isbot_listed
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
+from ingest.erasure import erase_person_events, forget_link_viewers, person_events
 from ingest.model import (
     BEACON_EVENT_TYPES,
     EVENT_COLUMNS,
@@ -58,7 +59,9 @@ __all__ = [
     "crawlerdetect_listed",
     "document_analytics",
     "document_viewers",
+    "erase_person_events",
     "events_table",
+    "forget_link_viewers",
     "in_app_browser",
     "ip_key_from_secret",
     "is_link_revoked",
@@ -67,6 +70,7 @@ __all__ = [
     "mark_link_revoked",
     "parse_beacon",
     "parse_user_agent",
+    "person_events",
     "recent_visits",
     "recognise_viewer",
     "request_verdict",

@@ -12,6 +12,7 @@ from outbound.account_action_log import AccountAction
 from outbound.account_action_log import list_actions as list_account_actions
 from outbound.account_actions import react_account_band
 from outbound.alert_listener import make_alert_listener
+from outbound.erasure import drop_queued_mentions
 from outbound.reports import scoring_briefing_source
 from outbound.scoring_reactions import scoring_listener, stall_payload
 from outbound.webhook_listener import make_webhook_listener
@@ -26,6 +27,7 @@ from outbound.wiring import (
 __all__ = [
     "AccountAction",
     "briefing_job",
+    "drop_queued_mentions",
     "list_account_actions",
     "make_alert_listener",
     "make_webhook_listener",

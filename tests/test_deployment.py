@@ -3,11 +3,15 @@ server-mode code path the other tests run."""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import kubernetes_validate
+import pytest
 import typer
 import yaml
 
@@ -81,3 +85,38 @@ def test_server_mode_without_secret_is_a_clear_startup_error(tmp_path: Path) -> 
     )
     assert result.returncode != 0
     assert "DEALSIGNAL_SECRET_KEYS is required in server mode" in result.stderr
+
+
+def _manifests() -> list[dict[str, Any]]:
+    return [
+        doc
+        for path in sorted((ROOT / "deploy" / "kubernetes").glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+    ]
+
+
+def test_kubernetes_manifests_validate_and_keep_no_state() -> None:
+    docs = _manifests()
+    assert {d["kind"] for d in docs} >= {"ConfigMap", "Deployment", "StatefulSet", "Service"}
+    for doc in docs:
+        kubernetes_validate.validate(doc, "1.30", strict=True)
+    broken = copy.deepcopy(next(d for d in docs if d["kind"] == "Deployment"))
+    broken["spec"]["replica"] = broken["spec"].pop("replicas")  # a typo the schema must catch
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, "1.30", strict=True)
+
+    fields = {name.upper(): info for name, info in Settings.model_fields.items()}
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    for doc in docs:
+        if doc["kind"] not in ("Deployment", "StatefulSet"):
+            continue
+        pod = doc["spec"]["template"]["spec"]
+        assert all("emptyDir" in volume for volume in pod.get("volumes", [])), doc["metadata"]
+        for container in pod["containers"]:
+            names = [*config, *(e["name"] for e in container["env"])]
+            for key in (n for n in names if n.startswith("DEALSIGNAL_")):
+                top, _, nested = key.removeprefix("DEALSIGNAL_").partition("__")
+                assert top in fields, key
+                if nested:
+                    model = fields[top].annotation
+                    assert nested.lower() in model.model_fields, key  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ PREFIXES = {
     "delivery": "dlv",
     "evidence": "evd",
     "freeze": "frz",
+    "audit": "aud",
 }
 
 

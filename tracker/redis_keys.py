@@ -42,6 +42,7 @@ __all__ = [
     "SCORE_WATCHED",
     "VIEWER_STATE_TTL_SECONDS",
     "burst",
+    "copies_of_link",
     "copy_version",
     "entry_manifest",
     "event_claim",
@@ -54,6 +55,7 @@ __all__ = [
     "link_viewers",
     "manifest",
     "page_image",
+    "page_images_of",
     "passcode_attempts",
     "revoked_member",
     "score_entry_prefix",
@@ -174,3 +176,13 @@ def copy_version(tenant_id: str, copy_sha256: str) -> str:
 
 def page_image(copy_sha256: str, page: int, width: int) -> str:
     return f"ds:png:{copy_sha256}:{page}:{width}"
+
+
+def copies_of_link(tenant_id: str, link_id: str) -> str:
+    """SCAN pattern: every watermarked-copy pointer of one link (any version, any stamp)."""
+    return f"ds:wm:{tenant_id}:*:{link_id}:*"
+
+
+def page_images_of(copy_sha256: str) -> str:
+    """SCAN pattern: every page image made from one copy."""
+    return f"ds:png:{copy_sha256}:*"

@@ -26,6 +26,7 @@ from tracker.documents import (
     set_page_tags,
 )
 from tracker.errors import NotFound
+from tracker.privacy import AuditAction, record_audit
 from tracker.stores import ClickHouse
 from tracker.users import normalise_email
 
@@ -232,4 +233,8 @@ async def analytics(
     ch, tenant = services.clickhouse, principal.tenant_id
     await run_in_threadpool(get_document, ch, tenant, document_id)
     reading = services.settings.scoring.reading
+    subject = f"{document_id}/{link_id}" if link_id else document_id
+    await run_in_threadpool(
+        record_audit, ch, tenant, f"key:{principal.key_id}", AuditAction.ANALYTICS_READ, subject
+    )
     return await run_in_threadpool(document_analytics, ch, tenant, document_id, reading, link_id)

@@ -16,6 +16,7 @@ from api.uploads import read_upload
 from tracker.documents import DocumentVersion, list_versions
 from tracker.errors import NotFound
 from tracker.links import Link, get_link
+from tracker.privacy import AuditAction, record_audit
 from watermark import Identification, identify_pdf
 
 __all__ = ["IdentifiedLink", "IdentifyOut", "router"]
@@ -66,6 +67,10 @@ async def identify(
             list_versions, services.clickhouse, principal.tenant_id, link.document_id
         )
         links.append(_describe(link, versions, exact_version))
+    await run_in_threadpool(
+        record_audit, services.clickhouse, principal.tenant_id, f"key:{principal.key_id}",
+        AuditAction.IDENTIFY, ",".join(lnk.link_id for lnk in links), result.confidence.value,
+    )  # fmt: skip
     return IdentifyOut(
         found=bool(links),
         confidence=result.confidence.value,

@@ -20,6 +20,7 @@ from tracker.cursors import Cursor
 from tracker.documents import get_document, get_version
 from tracker.links import Link, LinkOptions, Recipient, create_links, get_link, list_links
 from tracker.links import revoke_link as revoke_stored_link
+from tracker.privacy import AuditAction, record_audit
 
 __all__ = ["router"]
 
@@ -203,4 +204,7 @@ async def pdf(link_id: str, principal: RepsPrincipal, services: ServicesDep) -> 
     doc = await run_in_threadpool(get_document, ch, tenant, found.document_id)
     version = await run_in_threadpool(get_version, ch, tenant, doc.current_version_id)
     data = await watermarked_copy(services, found, version)
+    await run_in_threadpool(
+        record_audit, ch, tenant, f"key:{principal.key_id}", AuditAction.COPY_DOWNLOADED, link_id
+    )
     return pdf_response(data, version.filename)

@@ -66,6 +66,12 @@ end
 return out
 """
 
+_DROP: Final = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+return redis.call('HDEL', KEYS[3], ARGV[1])
+"""
 _FINISH: Final = """
 if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -103,10 +109,22 @@ class DeliveryQueue:
         self._enqueue = redis.register_script(_ENQUEUE)
         self._claim = redis.register_script(_CLAIM)
         self._finish = redis.register_script(_FINISH)
+        self._drop = redis.register_script(_DROP)
 
     @property
     def _keys(self) -> list[str]:
         return [self.due_key, self.lease_key, self.jobs_key, self.owner_key]
+
+    async def drop_mentioning(self, needles: Sequence[str]) -> int:
+        """Drops queued jobs whose payload contains any of `needles` (a person's erasure:
+        a message naming them must not go out after it). Returns how many were dropped."""
+        dropped = 0
+        wanted = [n.encode() for n in needles if n]
+        with redis_errors("queue erasure"):
+            async for delivery_id, raw in self.redis.hscan_iter(self.jobs_key, count=500):
+                if any(n in bytes(raw) for n in wanted):
+                    dropped += int(await self._drop(keys=self._keys, args=[delivery_id]))
+        return dropped
 
     async def enqueue(
         self,

@@ -46,6 +46,10 @@ EXPECTED = {
     "crawlerdetect_listed",
     "in_app_browser",
     "isbot_listed",
+    # a person's own events and viewer state (export, erasure)
+    "erase_person_events",
+    "forget_link_viewers",
+    "person_events",
 }
 
 

@@ -133,3 +133,19 @@ def test_blobs_migrate_copies_a_data_dirs_blobs_to_s3(tmp_path: Path, s3: S3Harn
     assert all(store.get(d) == files.get(d) for d in digests)
     again = migrate()
     assert "0 copied, 3 already there" in again.stdout
+
+
+def test_delete_removes_a_blob_everywhere_it_was(
+    s3: S3Harness, bucket: str, tmp_path: Path
+) -> None:
+    for store in (
+        FileBlobStore(tmp_path / "files"),
+        CachedBlobStore(S3BlobStore(_settings(s3, bucket)), max_bytes=1 << 20),
+    ):
+        digest = store.put("王总的副本".encode())
+        store.get(digest)  # now also in the cache, where there is one
+        assert store.delete(digest) is True
+        assert not store.exists(digest)
+        with pytest.raises(NotFound):
+            store.get(digest)
+        assert store.delete(digest) is False

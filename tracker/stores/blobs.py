@@ -46,6 +46,7 @@ class BlobStore(Protocol):
     def get(self, digest: str) -> bytes: ...
     def exists(self, digest: str) -> bool: ...
     def digests(self) -> Iterator[str]: ...
+    def delete(self, digest: str) -> bool: ...
 
 
 class FileBlobStore:
@@ -80,6 +81,13 @@ class FileBlobStore:
 
     def exists(self, digest: str) -> bool:
         return self._path(digest).exists()
+
+    def delete(self, digest: str) -> bool:
+        """Removes the blob (a person's erasure); False when it was not there."""
+        path = self._path(digest)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        return existed
 
     def digests(self) -> Iterator[str]:
         for path in sorted(self.root.glob("??/??/*")):
@@ -134,6 +142,13 @@ class CachedBlobStore:
 
     def digests(self) -> Iterator[str]:
         return self.remote.digests()
+
+    def delete(self, digest: str) -> bool:
+        with self._lock:
+            held = self._held.pop(digest, None)
+            if held is not None:
+                self._size -= len(held)
+        return self.remote.delete(digest)
 
 
 def open_blob_store(settings: Settings) -> BlobStore:

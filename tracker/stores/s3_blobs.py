@@ -111,6 +111,15 @@ class S3BlobStore:
             raise translated from exc
         return True
 
+    def delete(self, digest: str) -> bool:
+        existed = self.exists(digest)
+        key = self._key(digest)
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise _translate(exc, "delete", key) from exc
+        return existed
+
     def digests(self) -> Iterator[str]:
         paginator = self._client.get_paginator("list_objects_v2")
         prefix = f"{self.prefix}/" if self.prefix else ""

@@ -592,3 +592,19 @@ ALTER TABLE dealsignal.links
     ADD INDEX IF NOT EXISTS links_short_code short_code TYPE bloom_filter(0.001) GRANULARITY 1;
 ALTER TABLE dealsignal.links 
     ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at;
+
+-- 0030_audit_log sha256=edd2f6b306a06f04dffef4c6e11536dcadb0919b0b855915c42bbda62a9ea7e4
+CREATE TABLE IF NOT EXISTS dealsignal.audit_log 
+(
+    tenant_id String,
+    audit_id String,
+    at DateTime64(3, 'UTC'),
+    actor String,
+    action LowCardinality(String),
+    subject String DEFAULT '',
+    detail String DEFAULT ''
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (tenant_id, at, audit_id)
+TTL toDateTime(at) + INTERVAL 730 DAY;

@@ -1,0 +1,79 @@
+"""A person's own reading, for a subject-access export and for erasure: the events of the
+links sent to them that were not forwarded (a forwardee's reading on the same link is
+someone else's and stays), the rollups of those links rebuilt from what remains, and the
+Redis state of those links' viewers (visit state, forward decisions, gate emails, cached
+link context)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from tracker import redis_keys
+from tracker.stores import ClickHouse, redis_errors
+
+__all__ = ["erase_person_events", "forget_link_viewers", "person_events"]
+
+_ROLLUPS = ("page_dwell_daily", "link_activity_daily")
+_OWN = (
+    "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id) "
+    "AND forwarded = 0"
+)
+
+
+def person_events(
+    ch: ClickHouse, tenant_id: str, link_ids: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    if not link_ids:
+        return []
+    return ch.query(
+        "SELECT event_id, event_type, document_id, version_id, link_id, viewer_id, visit_id, "
+        "page, dwell_ms, client_ts, received_at, ua_browser, ua_os, ua_device, ip_hash, "
+        f"is_bot, bot_reason, props FROM {ch.database}.events WHERE {_OWN} "
+        "ORDER BY received_at, event_id",
+        {"tenant": tenant_id, "links": ",".join(link_ids)},
+    )
+
+
+def erase_person_events(ch: ClickHouse, tenant_id: str, link_ids: tuple[str, ...]) -> int:
+    """Deletes the person's own events; the links' rollup rows are rebuilt from the events
+    that remain (forwardees'), through the rollups' own materialized-view queries. Returns
+    how many events were deleted."""
+    if not link_ids:
+        return 0
+    db = ch.database
+    params = {"tenant": tenant_id, "links": ",".join(link_ids)}
+    count = int(ch.query(f"SELECT count() AS n FROM {db}.events WHERE {_OWN}", params)[0]["n"])
+    ch.command(f"DELETE FROM {db}.events WHERE {_OWN}", params)
+    for rollup in _ROLLUPS:
+        rebuild = ch.query(
+            "SELECT as_select FROM system.tables "
+            "WHERE database = {db:String} AND name = {mv:String}",
+            {"db": db, "mv": f"{rollup}_mv"},
+        )[0]["as_select"]
+        scope = "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id)"
+        ch.command(f"DELETE FROM {db}.{rollup} WHERE {scope}", params)
+        ch.command(
+            f"INSERT INTO {db}.{rollup} SELECT * FROM ({rebuild}) WHERE {scope}",
+            params,
+        )
+    return count
+
+
+async def forget_link_viewers(
+    redis: aioredis.Redis, tenant_id: str, link_ids: tuple[str, ...]
+) -> int:
+    """Deletes what Redis holds about the viewers of these links; returns keys deleted."""
+    deleted = 0
+    with redis_errors("forget link viewers"):
+        for link_id in link_ids:
+            keys = [
+                redis_keys.link_viewers(tenant_id, link_id),
+                redis_keys.gate_email(tenant_id, link_id),
+                redis_keys.link_context(tenant_id, link_id),
+            ]
+            pattern = redis_keys.viewer_state(tenant_id, link_id, "*")
+            keys += [key async for key in redis.scan_iter(match=pattern, count=500)]
+            deleted += int(await redis.delete(*keys))
+    return deleted

@@ -1,0 +1,91 @@
+"""Retention per tenant: how long a tenant keeps its buyers' raw reading events (and their
+daily rollups) and its audit trail — at most the deployment's `DEALSIGNAL_EVENT_TTL_DAYS`,
+which the tables' TTL enforces for everyone. A daily job deletes what is older than each
+tenant's own limit."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker.clock import utcnow
+from tracker.scheduler import PeriodicJob
+from tracker.stores import ClickHouse
+from tracker.tenant_settings import get_tenant_settings, put_tenant_settings
+
+__all__ = ["Retention", "enforce_retention", "get_retention", "put_retention", "retention_job"]
+
+_KEY = "retention"
+# table → the column holding each row's time (rollups: the day)
+_BY_TABLE = {
+    "events": "received_at",
+    "page_dwell_daily": "day",
+    "link_activity_daily": "day",
+}
+
+
+class Retention(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events_days: int = Field(default=730, ge=1, le=3650, description="raw reading events")
+    audit_days: int = Field(default=730, ge=30, le=3650, description="the audit trail")
+
+
+def get_retention(ch: ClickHouse, tenant_id: str) -> Retention:
+    return Retention(**get_tenant_settings(ch, tenant_id, _KEY))
+
+
+def put_retention(ch: ClickHouse, tenant_id: str, retention: Retention) -> None:
+    put_tenant_settings(ch, tenant_id, _KEY, retention.model_dump())
+
+
+def enforce_retention(ch: ClickHouse, tenant_id: str, now: datetime | None = None) -> int:
+    """Deletes the tenant's events, rollup rows and audit entries past its limits; returns
+    how many events went."""
+    retention, moment = get_retention(ch, tenant_id), now or utcnow()
+    db = ch.database
+    events_before = moment - timedelta(days=retention.events_days)
+    params = {"tenant": tenant_id, "before": int(events_before.timestamp() * 1000)}
+    count = int(
+        ch.query(
+            f"SELECT count() AS n FROM {db}.events WHERE tenant_id = {{tenant:String}} "
+            "AND received_at < fromUnixTimestamp64Milli({before:Int64})",
+            params,
+        )[0]["n"]
+    )
+    for table, column in _BY_TABLE.items():
+        limit = "fromUnixTimestamp64Milli({before:Int64})"
+        limit = f"toDate({limit})" if column == "day" else limit
+        ch.command(
+            f"DELETE FROM {db}.{table} WHERE tenant_id = {{tenant:String}} AND {column} < {limit}",
+            params,
+        )
+    audit_before = moment - timedelta(days=retention.audit_days)
+    ch.command(
+        f"DELETE FROM {db}.audit_log WHERE tenant_id = {{tenant:String}} "
+        "AND at < fromUnixTimestamp64Milli({before:Int64})",
+        {"tenant": tenant_id, "before": int(audit_before.timestamp() * 1000)},
+    )
+    return count
+
+
+def _tenants_with_retention(ch: ClickHouse) -> list[str]:
+    rows = ch.query(
+        f"SELECT DISTINCT tenant_id FROM {ch.database}.tenant_settings "
+        "WHERE key = {key:String} ORDER BY tenant_id",
+        {"key": _KEY},
+    )
+    return [str(row["tenant_id"]) for row in rows]
+
+
+def retention_job(ch: ClickHouse, interval_seconds: float = 86_400) -> PeriodicJob:
+    async def run() -> int:
+        tenants = await asyncio.to_thread(_tenants_with_retention, ch)
+        return sum([await asyncio.to_thread(enforce_retention, ch, t) for t in tenants])
+
+    async def for_tenant(tenant_id: str) -> int:
+        return await asyncio.to_thread(enforce_retention, ch, tenant_id)
+
+    return PeriodicJob("retention", interval_seconds, run, for_tenant=for_tenant)
