@@ -5,6 +5,7 @@ activities, outcomes and stage evidence."""
 from __future__ import annotations
 
 from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.changes import CHANGE_FIELDS, CrmChange, last_changes
 from tracker.crm.evidence import StageEvidence, evidence_kinds, list_evidence, record_evidence
 from tracker.crm.opportunities import (
     Contact,
@@ -44,6 +45,7 @@ from tracker.crm.vocabulary import (
 
 __all__ = [
     "BUILTIN_KINDS",
+    "CHANGE_FIELDS",
     "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
@@ -51,6 +53,7 @@ __all__ = [
     "Activity",
     "ActivityType",
     "Contact",
+    "CrmChange",
     "DealOutcome",
     "Direction",
     "EvidenceForm",
@@ -69,6 +72,7 @@ __all__ = [
     "get_opportunity",
     "get_outcome",
     "get_stage_settings",
+    "last_changes",
     "list_activities",
     "list_evidence",
     "list_opportunities",
