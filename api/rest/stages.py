@@ -38,7 +38,7 @@ from tracker.crm import (
     put_stage_settings,
     record_evidence,
 )
-from tracker.errors import BadRequest
+from tracker.errors import BadRequest, InvalidImage
 from watermark import is_image, prepare_image, prepare_pdf
 
 __all__ = ["router"]
@@ -114,7 +114,11 @@ def _clean_file(data: bytes, services: Services) -> tuple[bytes, str]:
     if is_image(data):
         image = prepare_image(data, limits)
         return image.data, image.content_type
-    return prepare_pdf(data, limits).data, "application/pdf"  # refuses anything else
+    if b"%PDF-" not in data[:1024]:  # PDF readers accept junk before the header, so may we
+        raise InvalidImage(
+            "evidence files are PDFs or PNG/JPEG images", code="unsupported_evidence_file"
+        )
+    return prepare_pdf(data, limits).data, "application/pdf"
 
 
 @router.post("/opportunities/{opportunity_id}/evidence", status_code=201)

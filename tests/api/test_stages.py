@@ -144,12 +144,14 @@ def test_bad_evidence_is_refused_with_nothing_stored(
         ({"kind": "legal_approval", "reference": "FW-1"}, ("a.png", png(), "image/png"), 400,
          "reference_required"),
         ({"kind": "nda_signed"}, None, 400, "file_required"),
+        ({"kind": "nda_signed"}, ("nda.pdf", b"%PDF-1.7 but nothing else", "application/pdf"),
+         422, "truncated_pdf"),
         ({"kind": "nda_signed"}, ("nda.pdf", b"not a pdf at all", "application/pdf"), 422,
-         "not_a_pdf"),
+         "unsupported_evidence_file"),
         ({"kind": "capacity_confirmed"}, ("shot.png", png()[:60], "image/png"), 422,
          "invalid_image"),
         ({"kind": "capacity_confirmed"}, ("shot.gif", b"GIF89a" + b"\0" * 40, "image/gif"), 422,
-         "not_a_pdf"),
+         "unsupported_evidence_file"),
     ]  # fmt: skip
     for data, upload, status, code in cases:
         files = {"file": upload} if upload else None
