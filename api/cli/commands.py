@@ -18,14 +18,13 @@ from api.cli.bots import bots_app
 from api.cli.pdf import pdf_app
 from api.cli.scoring_runs import scoring_app
 from api.cli.store import fail, open_store, tenant_named
-from api.cli.synthetic import synthetic_app
+from api.cli.synthetic import print_fit, synthetic_app
 from tracker.config import Settings
 from tracker.errors import DealsignalError
 from tracker.types import Scope
 
 if TYPE_CHECKING:
     from api.services import Services
-    from scoring import CalibrationResult
 
 __all__ = ["app", "main"]
 
@@ -101,9 +100,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        # Forwarded headers are the app's business (`trusted_proxies`); uvicorn's default
-        # would believe any X-Forwarded-For from loopback.
-        proxy_headers=False,
+        proxy_headers=True,
         log_level="info",
     )
 
@@ -264,64 +261,7 @@ def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
     settings = Settings()
     with open_store(settings) as ch:
         result = fit_weights(ch, tenant_named(ch, tenant), settings)
-    _print_fit(result)
-
-
-def _print_fit(result: CalibrationResult) -> None:
-    for label, scores in (
-        ("CRM baseline", result.baseline),
-        ("before", result.before),
-        ("after", result.after),
-    ):
-        if scores is not None:
-            auc = "n/a" if scores.auc is None else f"{scores.auc:.3f}"
-            typer.echo(f"{label:>13}: held-out Brier {scores.brier:.4f}, AUC {auc}")
-    if result.credibility_auc is not None:
-        typer.echo(
-            f"credibility index alone: AUC {result.credibility_auc:.3f} "
-            f"(won vs lost, {result.credibility_rows} snapshots)"
-        )
-        for name, alone in result.input_auc.items():
-            typer.echo(f"  {name} alone: AUC {alone:.3f}")
-    verdict = "stored as " + result.model_version if result.accepted else "not stored"
-    typer.echo(
-        f"{result.deals} deals, {result.train_rows} train / {result.test_rows} held-out "
-        f"rows; {verdict}: {result.reason}"
-    )
-
-
-@app.command("calibrate-synthetic")
-def calibrate_synthetic(
-    opportunities: int = typer.Option(800, min=50, max=20_000),
-    seed: int = typer.Option(5),
-    days: int = typer.Option(365, min=90, max=730),
-    step_days: int = typer.Option(28, min=7, max=90),
-) -> None:
-    """Calibrate on synthetic deals (hidden quality drives direction, attendance, held
-    meetings and revisions) in a throwaway embedded store; prints the held-out scores and
-    whether the brief's credibility index alone separates won from lost (its AUC)."""
-    import tempfile
-    from datetime import timedelta
-
-    from scoring import calibrate as fit_weights
-    from scoring import generate_synthetic, load_synthetic
-    from tracker.config import ClickHouseMode
-
-    with tempfile.TemporaryDirectory(prefix="dealsignal-synthetic-") as tmp:
-        settings = Settings(data_dir=Path(tmp), clickhouse_mode=ClickHouseMode.EMBEDDED)
-        data = generate_synthetic(opportunities, seed=seed, days=days, tenants=1)
-        with open_store(settings) as ch:
-            counts = load_synthetic(ch, data)
-            start = data.start + timedelta(days=30)
-            result = fit_weights(
-                ch, data.tenant_ids[0], settings, start=start, end=data.end,
-                step_days=step_days, now=data.end,
-            )  # fmt: skip
-    typer.echo(
-        f"synthetic: {opportunities} deals, seed {seed}, {counts['activities']} activities, "
-        f"{counts['events']} events"
-    )
-    _print_fit(result)
+    print_fit(result)
 
 
 @app.command()

@@ -5,6 +5,7 @@
     POST /api/v1/opportunities/{id}/evidence          crm or reps: multipart `kind`, and
                                                       `file` (PDF or PNG/JPEG) or `reference`
     GET  /api/v1/opportunities/{id}/evidence          crm or reps: evidence and the stage check
+    DELETE /api/v1/opportunities/{id}/evidence/{eid}  crm or reps: withdraw one (204)
 
 Files go through the same bounded read as PDF uploads (`limits.max_pdf_bytes`); a PDF is
 validated and sanitised like a proposal, an image is decoded within `limits.max_image_pixels`
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -37,8 +38,9 @@ from tracker.crm import (
     list_evidence,
     put_stage_settings,
     record_evidence,
+    withdraw_evidence,
 )
-from tracker.errors import BadRequest
+from tracker.errors import BadRequest, InvalidImage
 from watermark import is_image, prepare_image, prepare_pdf
 
 __all__ = ["router"]
@@ -114,7 +116,11 @@ def _clean_file(data: bytes, services: Services) -> tuple[bytes, str]:
     if is_image(data):
         image = prepare_image(data, limits)
         return image.data, image.content_type
-    return prepare_pdf(data, limits).data, "application/pdf"  # refuses anything else
+    if b"%PDF-" not in data[:1024]:  # PDF readers accept junk before the header, so may we
+        raise InvalidImage(
+            "evidence files are PDFs or PNG/JPEG images", code="unsupported_evidence_file"
+        )
+    return prepare_pdf(data, limits).data, "application/pdf"
 
 
 @router.post("/opportunities/{opportunity_id}/evidence", status_code=201)
@@ -168,3 +174,16 @@ async def read_evidence(
     check = await run_in_threadpool(_stage_check, services, tenant, opportunity_id)
     items = await run_in_threadpool(list_evidence, services.clickhouse, tenant, opportunity_id)
     return EvidenceList(items=[EvidenceOut.of(e) for e in items], stage_check=check)
+
+
+@router.delete("/opportunities/{opportunity_id}/evidence/{evidence_id}", status_code=204)
+async def delete_evidence(
+    opportunity_id: OpportunityPath,
+    evidence_id: Annotated[str, Path(pattern=r"^evd_[0-9A-Z]{26}$")],
+    principal: ReaderPrincipal,
+    services: ServicesDep,
+) -> Response:
+    await run_in_threadpool(
+        withdraw_evidence, services.clickhouse, principal.tenant_id, opportunity_id, evidence_id
+    )
+    return Response(status_code=204)

@@ -126,6 +126,20 @@ def test_relaxed_unverified_stage_is_forecast_at_the_last_verified_one(
     assert listed["stage_check"] == {"stage": "proposal", "verified": True, "missing": [],
                                      "forecast_stage": "proposal"}  # fmt: skip
 
+    # withdrawing the NDA unverifies the stage again; another tenant cannot withdraw it
+    nda_id = listed["items"][1]["id"]
+    _, other = make_key(clickhouse, "华北", Scope.CRM)
+    assert client.delete(f"{url}/{nda_id}", headers=bearer(other)).status_code == 404
+    assert client.delete(f"{url}/{nda_id}", headers=auth).status_code == 204
+    gone = client.delete(f"{url}/{nda_id}", headers=auth)
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "evidence_not_found"
+    assert client.delete(f"{url}/not-an-id", headers=auth).status_code == 422
+    f = forecast(client, auth, "o1")
+    assert not f["stage_verified"] and f["forecast_stage"] == "discovery"
+    assert [e["kind"] for e in client.get(url, headers=auth).json()["items"]] == [
+        "customer_pain_list"
+    ]
+
 
 def test_bad_evidence_is_refused_with_nothing_stored(
     client: TestClient, clickhouse: ClickHouse
@@ -144,12 +158,14 @@ def test_bad_evidence_is_refused_with_nothing_stored(
         ({"kind": "legal_approval", "reference": "FW-1"}, ("a.png", png(), "image/png"), 400,
          "reference_required"),
         ({"kind": "nda_signed"}, None, 400, "file_required"),
+        ({"kind": "nda_signed"}, ("nda.pdf", b"%PDF-1.7 but nothing else", "application/pdf"),
+         422, "truncated_pdf"),
         ({"kind": "nda_signed"}, ("nda.pdf", b"not a pdf at all", "application/pdf"), 422,
-         "not_a_pdf"),
+         "unsupported_evidence_file"),
         ({"kind": "capacity_confirmed"}, ("shot.png", png()[:60], "image/png"), 422,
          "invalid_image"),
         ({"kind": "capacity_confirmed"}, ("shot.gif", b"GIF89a" + b"\0" * 40, "image/gif"), 422,
-         "not_a_pdf"),
+         "unsupported_evidence_file"),
     ]  # fmt: skip
     for data, upload, status, code in cases:
         files = {"file": upload} if upload else None

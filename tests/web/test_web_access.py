@@ -139,6 +139,7 @@ def test_a_crm_deal_shows_health_evidence_and_next_actions(
     # NDA, so it is forecast at prospecting (10 %): 120 000 × 0.1 × 0.7
     assert "below 60.0: forecast × 0.7" in page and "$8,400.00" in page
     assert "proposal lacks nda_signed: forecast at prospecting" in page
+    assert "missing evidence: nda_signed; forecast at" in page and "unverified stage" in page
     evidence_rows = re.findall(r"<td>(?:yes|no)</td>", page)
     assert len(evidence_rows) == 6  # unverified_stage + the five supporting items
     actions = page.split('id="actions-heading"')[1].split("</ol>")[0]

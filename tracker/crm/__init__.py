@@ -28,7 +28,13 @@ from tracker.crm.accounts import (
 )
 from tracker.crm.activities import Activity, list_activities, record_activities
 from tracker.crm.changes import CHANGE_FIELDS, CrmChange, last_changes
-from tracker.crm.evidence import StageEvidence, evidence_kinds, list_evidence, record_evidence
+from tracker.crm.evidence import (
+    StageEvidence,
+    evidence_kinds,
+    list_evidence,
+    record_evidence,
+    withdraw_evidence,
+)
 from tracker.crm.opportunities import (
     Contact,
     Opportunity,
@@ -127,4 +133,5 @@ __all__ = [
     "tenants_with_opportunities",
     "upsert_opportunities",
     "version_of",
+    "withdraw_evidence",
 ]

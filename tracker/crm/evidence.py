@@ -12,10 +12,17 @@ from datetime import datetime
 import pyarrow as pa
 
 from tracker.clock import TS, utcnow, version_now
+from tracker.errors import NotFound
 from tracker.ids import new_id
 from tracker.stores.clickhouse import ClickHouse
 
-__all__ = ["StageEvidence", "evidence_kinds", "list_evidence", "record_evidence"]
+__all__ = [
+    "StageEvidence",
+    "evidence_kinds",
+    "list_evidence",
+    "record_evidence",
+    "withdraw_evidence",
+]
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,30 @@ class StageEvidence:
     size_bytes: int = 0
     note: str = ""
     created_by: str = ""
+
+
+def _insert(ch: ClickHouse, tenant_id: str, item: StageEvidence, *, deleted: bool) -> None:
+    ch.insert(
+        "opportunity_evidence",
+        pa.table(
+            {
+                "tenant_id": [tenant_id],
+                "opportunity_id": [item.opportunity_id],
+                "evidence_id": [item.evidence_id],
+                "kind": [item.kind],
+                "reference": [item.reference],
+                "blob_sha256": [item.blob_sha256],
+                "filename": [item.filename],
+                "content_type": [item.content_type],
+                "size_bytes": pa.array([item.size_bytes], pa.uint64()),
+                "note": [item.note],
+                "created_by": [item.created_by],
+                "created_at": pa.array([item.created_at], TS),
+                "deleted": pa.array([int(deleted)], pa.uint8()),
+                "version": pa.array([version_now()], pa.uint64()),
+            }
+        ),
+    )
 
 
 def record_evidence(
@@ -51,26 +82,7 @@ def record_evidence(
         new_id("evidence"), opportunity_id, kind, utcnow(), reference, blob_sha256, filename,
         content_type, size_bytes, note, created_by,
     )  # fmt: skip
-    ch.insert(
-        "opportunity_evidence",
-        pa.table(
-            {
-                "tenant_id": [tenant_id],
-                "opportunity_id": [item.opportunity_id],
-                "evidence_id": [item.evidence_id],
-                "kind": [item.kind],
-                "reference": [item.reference],
-                "blob_sha256": [item.blob_sha256],
-                "filename": [item.filename],
-                "content_type": [item.content_type],
-                "size_bytes": pa.array([item.size_bytes], pa.uint64()),
-                "note": [item.note],
-                "created_by": [item.created_by],
-                "created_at": pa.array([item.created_at], TS),
-                "version": pa.array([version_now()], pa.uint64()),
-            }
-        ),
-    )
+    _insert(ch, tenant_id, item, deleted=False)
     return item
 
 
@@ -85,6 +97,21 @@ def list_evidence(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> list[S
         {"tenant_id": tenant_id, "opportunity_id": opportunity_id},
     )
     return [StageEvidence(**r) for r in rows]
+
+
+def withdraw_evidence(
+    ch: ClickHouse, tenant_id: str, opportunity_id: str, evidence_id: str
+) -> StageEvidence:
+    """Withdraw one piece of evidence (a newer, deleted version of its row); the stage it
+    proved is unverified again unless other evidence of the kind remains."""
+    found = next(
+        (e for e in list_evidence(ch, tenant_id, opportunity_id) if e.evidence_id == evidence_id),
+        None,
+    )
+    if found is None:
+        raise NotFound("unknown evidence", code="evidence_not_found")
+    _insert(ch, tenant_id, found, deleted=True)
+    return found
 
 
 def evidence_kinds(
