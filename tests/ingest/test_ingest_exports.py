@@ -11,6 +11,7 @@ EXPECTED = {
     "AutomatedTraffic",
     "document_viewers",
     "recent_visits",
+    "recognise_viewer",
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
     "BatchListener",
@@ -41,6 +42,10 @@ EXPECTED = {
     "signals_verdict",
     "user_agent_verdict",
     "validate_beacon",
+    # the user-agent lists, for `dealsignal bots check`
+    "crawlerdetect_listed",
+    "in_app_browser",
+    "isbot_listed",
 }
 
 
