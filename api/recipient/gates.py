@@ -21,6 +21,7 @@ from api.recipient.pages import (
     usable_link,
     viewer_id_of,
 )
+from api.recipient.sender import Sender, sender_of
 from api.services import Services, ServicesDep
 from ingest import recognise_viewer
 from tracker import redis_keys
@@ -60,6 +61,7 @@ def gate_page(
     error: str = "",
     email: str = "",
     status: int = 200,
+    sender: Sender | None = None,
 ) -> Response:
     return render_page(
         "gate.html",
@@ -67,6 +69,7 @@ def gate_page(
         status=status,
         title=title,
         document_title=title,
+        sender=sender,
         action=f"/v/{token}",
         email_gate=link.email_gate,
         passcode=link.has_passcode,
@@ -92,6 +95,7 @@ async def pass_gate(
     doc = await run_in_threadpool(
         get_document, services.clickhouse, link.tenant_id, link.document_id
     )
+    sender = await run_in_threadpool(sender_of, services.clickhouse, link, doc)
     email = email.strip()
     if link.email_gate and not _EMAIL.match(email):
         return gate_page(
@@ -99,6 +103,7 @@ async def pass_gate(
             link,
             doc.title,
             token,
+            sender=sender,
             email=email,
             status=400,
             error=_("Enter a valid email address."),
@@ -110,6 +115,7 @@ async def pass_gate(
                 link,
                 doc.title,
                 token,
+                sender=sender,
                 email=email,
                 status=429,
                 error=_("Too many attempts. Wait a few minutes and try again."),
@@ -120,6 +126,7 @@ async def pass_gate(
                 link,
                 doc.title,
                 token,
+                sender=sender,
                 email=email,
                 status=403,
                 error=_("That passcode is not right."),

@@ -117,8 +117,9 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
     doc = await run_in_threadpool(
         get_document, services.clickhouse, link.tenant_id, link.document_id
     )
+    sender = await run_in_threadpool(sender_of, services.clickhouse, link, doc)
     if not gate_passed(services, request, link):
-        return gate_page(translator, link, doc.title, token)
+        return gate_page(translator, link, doc.title, token, sender=sender)
     version = await run_in_threadpool(
         get_version, services.clickhouse, link.tenant_id, doc.current_version_id
     )
@@ -138,7 +139,6 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
     )
     ingest = services.settings.ingest
     _ = translator.gettext
-    sender = await run_in_threadpool(sender_of, services.clickhouse, link, doc)
     base = f"/s/{session}/page"
     response = render_page(
         "viewer.html",

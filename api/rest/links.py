@@ -31,24 +31,73 @@ Short = Annotated[str, Field(max_length=200)]
 
 class RecipientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
-    name: Short = ""
-    role: Short = ""
-    contact_id: Annotated[str, Field(max_length=100)] = ""
+    email: Annotated[EmailStr, Field(description="The recipient's address (one link each).")]
+    name: Annotated[str, Field(max_length=200, description="Shown to the rep and stamped.")] = ""
+    role: Annotated[str, Field(max_length=200, description="e.g. CTO, procurement.")] = ""
+    contact_id: Annotated[
+        str,
+        Field(
+            max_length=100,
+            description="The CRM contact; when empty, the opportunity's contact with this "
+            "email (case-insensitive) is used.",
+        ),
+    ] = ""
 
 
 class LinksIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "document_id": "doc_01JF2Q7ZC3M4V8K9T6W5XQ2R1A",
+                    "recipients": [
+                        {"email": "wang.wei@buyer.example.com", "name": "王伟", "role": "CTO"}
+                    ],
+                    "opportunity_id": "opp-4711",
+                    "expires_in_days": 30,
+                    "download_allowed": False,
+                    "email_gate": True,
+                    "passcode": "7391",
+                    "locale": "zh_CN",
+                    "watermark_template": "机密 {recipient_name} {date}",
+                }
+            ]
+        },
+    )
     document_id: Annotated[str, Field(min_length=1, max_length=100)]
     recipients: Annotated[list[RecipientIn], Field(min_length=1, max_length=200)]
-    opportunity_id: Annotated[str, Field(max_length=100)] = ""
-    expires_at: datetime | None = None
-    expires_in_days: Annotated[int | None, Field(ge=1, le=3650)] = None
-    download_allowed: bool = True
-    email_gate: bool = False
-    passcode: Annotated[str | None, Field(min_length=4, max_length=128)] = None
-    locale: Annotated[str, Field(pattern=r"^(|en|zh_CN|zh-CN)$")] = ""
-    watermark_template: Annotated[str, Field(max_length=200)] = ""
+    opportunity_id: Annotated[
+        str, Field(max_length=100, description="Default: the document's opportunity.")
+    ] = ""
+    expires_at: Annotated[
+        datetime | None, Field(description="When the link stops opening (zoned ISO 8601).")
+    ] = None
+    expires_in_days: Annotated[
+        int | None, Field(ge=1, le=3650, description="Or: days from now.")
+    ] = None
+    download_allowed: Annotated[
+        bool, Field(description="Offer the recipient's watermarked PDF for download.")
+    ] = True
+    email_gate: Annotated[bool, Field(description="Ask the reader's email first.")] = False
+    passcode: Annotated[
+        str | None, Field(min_length=4, max_length=128, description="Asked before reading.")
+    ] = None
+    locale: Annotated[
+        str,
+        Field(
+            pattern=r"^(|en|zh_CN|zh-CN)$",
+            description="The viewer's language; empty: the reader's browser.",
+        ),
+    ] = ""
+    watermark_template: Annotated[
+        str,
+        Field(
+            max_length=200,
+            description="Stamp text; placeholders {recipient_name}, {recipient_email}, "
+            "{date}, {link_id}. Empty: all four.",
+        ),
+    ] = ""
 
     @model_validator(mode="after")
     def _one_expiry(self) -> LinksIn:
@@ -80,11 +129,38 @@ class RecipientOut(BaseModel):
 
 
 class LinkOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "link_01JF2Q8A5N3D2C1B0Z9Y8X7W6V",
+                    "document_id": "doc_01JF2Q7ZC3M4V8K9T6W5XQ2R1A",
+                    "opportunity_id": "opp-4711",
+                    "recipient": {
+                        "email": "wang.wei@buyer.example.com",
+                        "name": "王伟",
+                        "role": "CTO",
+                        "contact_id": "c-wang",
+                    },
+                    "url": "https://docs.example.com/l/q3ZkP9aT2mXw",
+                    "pixel_url": "https://docs.example.com/o/eyJ0Ijoi….gif",
+                    "viewer_url": "https://docs.example.com/v/q3ZkP9aT2mXw",
+                    "pdf_url": "https://docs.example.com/api/v1/links/link_01JF…/pdf",
+                    "created_at": "2026-12-03T06:30:00Z",
+                    "expires_at": "2027-01-02T06:30:00Z",
+                    "revoked_at": None,
+                    "download_allowed": False,
+                    "email_gate": True,
+                    "has_passcode": True,
+                }
+            ]
+        }
+    )
     id: str
     document_id: str
     opportunity_id: str
     recipient: RecipientOut
-    url: str
+    url: Annotated[str, Field(description="The short tracked link to send (a random code).")]
     pixel_url: str
     viewer_url: str
     pdf_url: str

@@ -74,6 +74,11 @@ class Formatter:
     def number(self, value: float, digits: int = 0) -> str:
         return number(value, self._t, digits=digits)
 
+    def count(self, n: int, one: str, many: str) -> str:
+        """`1 page` / `3 pages`: `one` and `many` are catalog strings with `%(n)s` (Chinese
+        uses the same text for both)."""
+        return (one if n == 1 else many) % {"n": self.number(n)}
+
     # Codes + parameters from scoring, in the reader's language (outbound's catalogs).
 
     def stage(self, value: str) -> str:
@@ -100,8 +105,3 @@ class Formatter:
 
     def notice(self, notice: Notice) -> str:
         return code_label(self._t.locale, f"notice.{notice.code}", notice.message)
-
-    def count(self, n: int, one: str, many: str) -> str:
-        """`1 page` / `3 pages`: `one` and `many` are catalog strings with `%(n)s` (Chinese
-        uses the same text for both)."""
-        return (one if n == 1 else many) % {"n": self.number(n)}

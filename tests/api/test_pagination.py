@@ -44,10 +44,10 @@ def test_documents_and_links_page_by_cursor(client: TestClient, clickhouse: Clic
 
     doc_pages = _walk(client, key, "/api/v1/documents", "documents", 2)
     assert [len(p) for p in doc_pages] == [2, 2, 1]
-    assert sorted(p for page in doc_pages for p in page) == sorted(documents)
+    assert sorted(i for p in doc_pages for i in p) == sorted(documents)
     link_pages = _walk(client, key, "/api/v1/links", "links", 3)
     assert [len(p) for p in link_pages] == [3, 3, 1]
-    assert sorted(p for page in link_pages for p in page) == sorted(links)
+    assert sorted(i for p in link_pages for i in p) == sorted(links)
     everything = client.get("/api/v1/links", headers=bearer(key)).json()
     assert everything["next_cursor"] is None and len(everything["links"]) == 7
 

@@ -125,6 +125,8 @@ def test_gated_passcode_download_off_link_from_the_form(
             viewer.locator("#passcode").fill("0000")
             viewer.locator("button[type=submit]").click()
             assert viewer.locator(".error").is_visible()  # wrong passcode: asked again
+            # The gate says who shared the document (the rep who made the link).
+            assert "Alice" in viewer.locator(".sender-line").inner_text()
             viewer.locator("#email").fill("wang.wei@buyer.example.com")
             viewer.locator("#passcode").fill("7391")
             _shot(viewer, "gate-zh")
