@@ -16,6 +16,7 @@ from api.recipient import gates, mute_link, report_file
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.rest import (
+    calibration,
     crm,
     deal_health,
     documents,
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     identify.router,
     keys.router,
     jobs.router,
+    calibration.router,
     webhooks.router,
     web.router,
     notifications.router,

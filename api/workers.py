@@ -18,7 +18,7 @@ from outbound import (
 )
 from outbound.notify import Notifier
 from outbound.webhooks import WebhookDispatcher, WebhookEmitter
-from scoring import make_epoch_listener, snapshot_job, stall_job, warm_job
+from scoring import calibration_job, make_epoch_listener, snapshot_job, stall_job, warm_job
 from tracker.scheduler import PeriodicJob, Scheduler
 
 __all__ = ["batch_listeners", "jobs", "make_dispatcher", "make_scheduler", "make_writer"]
@@ -71,6 +71,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
         process_report_job(people, ch),
         todo_job(ch),
         warm_job(ch, redis, settings.scoring.warm, services.scoring),
+        calibration_job(ch, settings),
     ]
 
 

@@ -30,9 +30,11 @@ from scoring.forecast.rollup import (
 from scoring.health.actions import NextAction
 from scoring.health.assess import Assessment, HealthBand, HealthResult, assess
 from scoring.health.briefing import DealBriefing, briefing_deals
-from scoring.health.calibration import CalibrationResult, FitScores, calibrate
+from scoring.health.calibration import CalibrationResult, FitScores, approve_run, calibrate
 from scoring.health.features import OpportunityFeatures, features_as_of
 from scoring.health.pillars import Pillar
+from scoring.health.reweighting import calibration_job, monthly_due
+from scoring.health.run_store import CalibrationRun, RunStatus, list_runs
 from scoring.model import (
     MODEL_VERSION,
     Band,
@@ -83,6 +85,7 @@ __all__ = [
     "BandChanged",
     "CalibrationReport",
     "CalibrationResult",
+    "CalibrationRun",
     "Component",
     "DealBriefing",
     "EngagedPerson",
@@ -103,6 +106,7 @@ __all__ = [
     "Pillar",
     "ProcessHealthReport",
     "RollupLine",
+    "RunStatus",
     "ScopeKind",
     "Score",
     "ScoreItem",
@@ -127,12 +131,14 @@ __all__ = [
     "Timeline",
     "TimelineItem",
     "WeekChange",
+    "approve_run",
     "assess",
     "band_of",
     "briefing_deals",
     "build_timeline",
     "bump_epochs",
     "calibrate",
+    "calibration_job",
     "compute_scores",
     "detect_stall",
     "features_as_of",
@@ -140,10 +146,12 @@ __all__ = [
     "forecast_rollup",
     "generate_synthetic",
     "last_update",
+    "list_runs",
     "list_stalls",
     "load_synthetic",
     "load_tenant_scoring",
     "make_epoch_listener",
+    "monthly_due",
     "open_stalls",
     "opportunities_in_batch",
     "opportunity_engagement",

@@ -264,8 +264,10 @@ def users_create(
 
 @app.command()
 def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
-    """Re-fit health and credibility weights from won/lost outcomes; keep them only if the
-    held-out Brier score improves."""
+    """Re-fit health and credibility weights from won/lost outcomes within the guardrails;
+    applied (or proposed) only if held-out Brier improves and AUC does not get worse. The
+    same run as the monthly job; while the server runs use POST /api/v1/jobs/calibration/run
+    (the embedded store admits one process)."""
     settings = Settings()
     with _store(settings) as ch:
         found = find_tenant(ch, tenant)
@@ -284,8 +286,15 @@ def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
     verdict = "stored as " + result.model_version if result.accepted else "not stored"
     typer.echo(
         f"{result.deals} deals, {result.train_rows} train / {result.test_rows} held-out "
-        f"rows; {verdict}: {result.reason}"
+        f"rows; {result.status.value}, {verdict}: {result.reason}"
     )
+    after = result.weights.get("pillar_weights", {})
+    for pillar, before in result.before_weights.items():
+        fitted = result.weights.get("fitted_pillar_weights", {}).get(pillar)
+        shown = "—" if fitted is None else f"{fitted:.1f}"
+        typer.echo(
+            f"{pillar:>13}: {before:5.1f} % → {after.get(pillar, before):5.1f} % (fit {shown})"
+        )
 
 
 @app.command()

@@ -468,3 +468,24 @@ ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, opportunity_id, field, changed_at);
 ALTER TABLE dealsignal.stalls  ADD COLUMN IF NOT EXISTS reasons String DEFAULT '';
 ALTER TABLE dealsignal.stalls  ADD COLUMN IF NOT EXISTS reasons String DEFAULT '';
+
+-- 0017_calibration_runs sha256=cc45cf5a29e1932eb2a8d7fa9643a232b7eaef9113d62f592922ffd9e3722f33
+CREATE TABLE IF NOT EXISTS dealsignal.calibration_runs 
+(
+    tenant_id String,
+    run_id String,
+    ran_at DateTime64(3, 'UTC'),
+    status LowCardinality(String),
+    reason String,
+    model_version String,
+    outcomes UInt32,
+    before_weights String,
+    fitted_weights String,
+    after_weights String,
+    metrics String,
+    model String,
+    approved_by String DEFAULT '',
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, run_id);
