@@ -5,6 +5,7 @@
     GET  /api/v1/opportunities/{id}        what is stored (newest CRM `updated_at` wins)
     POST /api/v1/activities                {"items": [activity, …]}, ≤ limits.max_batch_items
     POST /api/v1/outcomes                  {"items": [outcome, …]}, ≤ limits.max_batch_items
+    POST /api/v1/payments                  {"items": [payment, …]}: cash collected (回款)
 
 Idempotent: re-sending a payload changes nothing; an older `updated_at` never overwrites a
 newer one. A batch is validated whole before anything is written (422 `validation_error`
@@ -27,6 +28,7 @@ from api.rest.crm_payloads import (
     OpportunityIn,
     OpportunityOut,
     OutcomeBatch,
+    PaymentBatch,
 )
 from api.services import Services, ServicesDep
 from scoring import bump_epochs
@@ -35,6 +37,7 @@ from tracker.crm import (
     get_opportunity,
     record_activities,
     record_outcomes,
+    record_payments,
     upsert_opportunities,
 )
 from tracker.errors import BadRequest
@@ -111,4 +114,15 @@ async def post_outcomes(
     items = [item.to_domain() for item in body.items]
     await run_in_threadpool(record_outcomes, services.clickhouse, principal.tenant_id, items)
     await bump_epochs(services.redis.client, principal.tenant_id, [o.opportunity_id for o in items])
+    return Accepted(accepted=len(items))
+
+
+@router.post("/payments")
+async def post_payments(
+    body: PaymentBatch, principal: CrmPrincipal, services: ServicesDep
+) -> Accepted:
+    """Cash collected: account, opportunity, amount, currency, received_at, external id."""
+    _check_count(services, len(body.items))
+    items = [item.to_domain() for item in body.items]
+    await run_in_threadpool(record_payments, services.clickhouse, principal.tenant_id, items)
     return Accepted(accepted=len(items))

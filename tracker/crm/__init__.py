@@ -18,6 +18,7 @@ from tracker.crm.opportunities import (
     version_of,
 )
 from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
+from tracker.crm.payments import Payment, cash_in_period, record_payments
 from tracker.crm.vocabulary import (
     CRM_ID_PATTERN,
     CURRENCIES,
@@ -40,7 +41,9 @@ __all__ = [
     "Opportunity",
     "OpportunityRow",
     "Outcome",
+    "Payment",
     "Stage",
+    "cash_in_period",
     "get_opportunity",
     "get_outcome",
     "last_changes",
@@ -49,6 +52,7 @@ __all__ = [
     "opportunity_exists",
     "record_activities",
     "record_outcomes",
+    "record_payments",
     "tenants_with_opportunities",
     "upsert_opportunities",
     "version_of",

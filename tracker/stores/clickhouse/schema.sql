@@ -489,3 +489,19 @@ CREATE TABLE IF NOT EXISTS dealsignal.calibration_runs
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, run_id);
+
+-- 0018_payments sha256=9035519119a3a43b126f743eb97402c2a93018ad291ae139d9c401bd8929ebc3
+CREATE TABLE IF NOT EXISTS dealsignal.payments 
+(
+    tenant_id String,
+    payment_id String,
+    account String,
+    opportunity_id String,
+    amount Decimal(18, 4),
+    currency LowCardinality(String),
+    received_at DateTime64(3, 'UTC'),
+    recorded_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, payment_id);
