@@ -63,6 +63,7 @@ from scoring.reports.process import (
     process_health,
     week_of,
 )
+from scoring.reports.rules import DEFAULT_RULES, ForecastRule, load_rules, save_rules
 from scoring.stall.detect import (
     StallReason,
     StallRun,
@@ -79,6 +80,7 @@ from scoring.tenant import TenantScoring, TenantScoringCache, load_tenant_scorin
 from scoring.timeline import PageRead, Timeline, TimelineItem, build_timeline
 
 __all__ = [
+    "DEFAULT_RULES",
     "MODEL_VERSION",
     "Assessment",
     "Band",
@@ -95,6 +97,7 @@ __all__ = [
     "FitScores",
     "ForecastEvidence",
     "ForecastRollup",
+    "ForecastRule",
     "Freshness",
     "HealthBand",
     "HealthResult",
@@ -148,6 +151,7 @@ __all__ = [
     "last_update",
     "list_runs",
     "list_stalls",
+    "load_rules",
     "load_synthetic",
     "load_tenant_scoring",
     "make_epoch_listener",
@@ -162,6 +166,7 @@ __all__ = [
     "process_health",
     "record_snapshots",
     "run_stall_detection",
+    "save_rules",
     "score_opportunities",
     "score_signals",
     "scores_page",

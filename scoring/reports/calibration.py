@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 
 from scoring.forecast.rollup import parse_period
 from scoring.forecast.snapshot_store import calibration_rows
+from scoring.reports.rules import load_rules
 from tracker.crm import cash_in_period
 from tracker.stores import ClickHouse
 
@@ -72,6 +73,7 @@ class DeviationReason(BaseModel):
     code: str
     deals: int
     deviation: float
+    rule: str = ""  # the rule library's treatment for this pattern ('' : none yet)
 
 
 class CoachingFlag(BaseModel):
@@ -214,8 +216,16 @@ def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
         by_rep=_by(rows, lambda r: r["owner"]), by_team=_by(rows, lambda r: r["manager"]),
         by_stage=_by(rows, lambda r: r["stage"]),
         by_credibility_band=_by(rows, lambda r: _band(r["credibility_index"])),
-        top_deviation_reasons=_reasons(rows), coaching=coaching_flags(ch, tenant_id, end),
+        top_deviation_reasons=_with_rules(ch, tenant_id, _reasons(rows)),
+        coaching=coaching_flags(ch, tenant_id, end),
     )  # fmt: skip
+
+
+def _with_rules(
+    ch: ClickHouse, tenant_id: str, reasons: list[DeviationReason]
+) -> list[DeviationReason]:
+    rules = {r.pattern: r.treatment for r in load_rules(ch, tenant_id)}
+    return [r.model_copy(update={"rule": rules.get(r.code, "")}) for r in reasons]
 
 
 async def forecast_calibration(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:

@@ -55,3 +55,21 @@ def test_bad_payments_are_422_and_nothing_is_written(
     assert sent.status_code == 422, sent.text
     assert sent.json()["error"]["code"] == "validation_error"
     assert _rows(clickhouse, tenant) == []
+
+
+def test_managers_read_and_edit_the_forecast_rule_library(
+    client: TestClient, clickhouse: ClickHouse
+) -> None:
+    _, key = make_key(clickhouse, "Acme", Scope.REPS)
+    defaults = client.get("/api/v1/forecast/rules", headers=bearer(key)).json()
+    assert {r["pattern"] for r in defaults} >= {"missing:close_date_pushes"}
+    mine = [{"pattern": "lost:competitor", "treatment": "竞品介入：概率减半"}]
+    assert client.put("/api/v1/forecast/rules", headers=bearer(key),
+                      json={"rules": mine}).status_code == 200  # fmt: skip
+    assert client.get("/api/v1/forecast/rules", headers=bearer(key)).json() == mine
+    twice = client.put("/api/v1/forecast/rules", headers=bearer(key), json={"rules": mine * 2})
+    assert twice.status_code == 400 and twice.json()["error"]["code"] == "duplicate_rule_pattern"
+    bad = client.put("/api/v1/forecast/rules", headers=bearer(key),
+                     json={"rules": [{"pattern": "DROP TABLE", "treatment": "x"}]})  # fmt: skip
+    assert bad.status_code == 422
+    assert client.get("/api/v1/forecast/rules", headers=bearer(key)).json() == mine

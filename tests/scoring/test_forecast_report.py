@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring import forecast_calibration
+from scoring import ForecastRule, forecast_calibration, save_rules
 from scoring.forecast.snapshot_store import ForecastSnapshot, write_snapshots
 from tracker.crm import DealOutcome, Payment, record_outcomes, record_payments
 from tracker.stores.clickhouse import ClickHouse
@@ -81,6 +81,12 @@ async def test_forecast_against_won_and_cash_top3_and_coaching(clickhouse: Click
         "missing:close_date_pushes",
     ]  # fmt: skip
     assert [r.deviation for r in report.top_deviation_reasons] == [140_000, 30_000, 30_000]
+    # each names its rule from the library (the defaults until a manager edits them)
+    assert all(r.rule for r in report.top_deviation_reasons)
+    save_rules(clickhouse, T, [ForecastRule(pattern="missing:close_date_pushes",
+                                            treatment="推迟两次以上：移出 commit")])  # fmt: skip
+    edited = await forecast_calibration(clickhouse, T, "2026-10")
+    assert [r.rule for r in edited.top_deviation_reasons] == ["", "", "推迟两次以上：移出 commit"]
     # coaching: c@x.cn was > 25 % off in 2026-Q2 and 2026-Q3; d@x.cn only in Q3
     (flag,) = report.coaching
     assert flag.rep == "c@x.cn"
