@@ -7,6 +7,7 @@ from api.services import Services
 from ingest import BatchListener, Writer
 from outbound import (
     briefing_job,
+    forecast_report_job,
     make_alert_listener,
     make_webhook_listener,
     notification_channels,
@@ -69,6 +70,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
         pump_job(people),
         briefing_job(people, ch, source=scoring_briefing_source(ch, settings)),
         process_report_job(people, ch),
+        forecast_report_job(people, ch),
         todo_job(ch),
         warm_job(ch, redis, settings.scoring.warm, services.scoring),
         calibration_job(ch, settings),

@@ -14,6 +14,7 @@ from outbound.scoring_reactions import scoring_listener, stall_payload
 from outbound.webhook_listener import make_webhook_listener
 from outbound.wiring import (
     briefing_job,
+    forecast_report_job,
     notification_channels,
     process_report_job,
     pump_job,
@@ -22,6 +23,7 @@ from outbound.wiring import (
 
 __all__ = [
     "briefing_job",
+    "forecast_report_job",
     "make_alert_listener",
     "make_webhook_listener",
     "notification_channels",

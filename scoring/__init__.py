@@ -56,6 +56,7 @@ from scoring.published import (
     StallOpened,
 )
 from scoring.reports.calibration import CalibrationReport, forecast_calibration
+from scoring.reports.coaching_repository import incomplete_evidence_deals
 from scoring.reports.process import (
     ProcessHealthReport,
     TeamProcess,
@@ -148,6 +149,7 @@ __all__ = [
     "forecast_calibration",
     "forecast_rollup",
     "generate_synthetic",
+    "incomplete_evidence_deals",
     "last_update",
     "list_runs",
     "list_stalls",
