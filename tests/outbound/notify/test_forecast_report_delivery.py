@@ -56,7 +56,10 @@ async def test_monthly_report_and_coaching_todo_reach_the_manager_in_chinese(
     assert await run_forecast_reports(rig.notifier, clickhouse, now=first) == 1
     assert await run_forecast_reports(rig.notifier, clickhouse, now=first) == 0  # deduped
     await rig.run()
-    markdown, image = [h.json() for h in robot.hits]
+    # the text, then its chart (sent a moment later; matched by type, not arrival order)
+    bodies = {h.json()["msgtype"]: h.json() for h in robot.hits}
+    assert len(robot.hits) == 2 and set(bodies) == {"markdown", "image"}
+    markdown, image = bodies["markdown"], bodies["image"]
     assert image["msgtype"] == "image"
     content = markdown["markdown"]["content"]
     assert content.startswith("**《预测校准报告》2026-10**")
