@@ -7,6 +7,7 @@ from api.services import Services
 from ingest import BatchListener, Writer
 from outbound import (
     briefing_job,
+    forecast_report_job,
     make_alert_listener,
     make_webhook_listener,
     notification_channels,
@@ -18,7 +19,14 @@ from outbound import (
 )
 from outbound.notify import Notifier
 from outbound.webhooks import WebhookDispatcher, WebhookEmitter
-from scoring import account_band_job, make_epoch_listener, snapshot_job, stall_job, warm_job
+from scoring import (
+    account_band_job,
+    calibration_job,
+    make_epoch_listener,
+    snapshot_job,
+    stall_job,
+    warm_job,
+)
 from tracker.privacy import retention_job
 from tracker.scheduler import PeriodicJob, Scheduler
 
@@ -71,9 +79,11 @@ def jobs(services: Services) -> list[PeriodicJob]:
         pump_job(people),
         briefing_job(people, ch, source=scoring_briefing_source(ch, settings)),
         process_report_job(people, ch),
+        forecast_report_job(people, ch),
         todo_job(ch),
         warm_job(ch, redis, settings.scoring.warm, services.scoring),
         retention_job(ch),
+        calibration_job(ch, settings),
     ]
 
 

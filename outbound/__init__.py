@@ -18,6 +18,7 @@ from outbound.scoring_reactions import scoring_listener, stall_payload
 from outbound.webhook_listener import make_webhook_listener
 from outbound.wiring import (
     briefing_job,
+    forecast_report_job,
     notification_channels,
     process_report_job,
     pump_job,
@@ -28,6 +29,7 @@ __all__ = [
     "AccountAction",
     "briefing_job",
     "drop_queued_mentions",
+    "forecast_report_job",
     "list_account_actions",
     "make_alert_listener",
     "make_webhook_listener",

@@ -18,7 +18,7 @@ from outbound.notify.model import ChannelKind
 from outbound.notify.outbox import Notifier
 from outbound.notify.senders import RobotChannel
 from outbound.notify.smtp import EmailChannel
-from outbound.reports import run_process_reports
+from outbound.reports import run_forecast_reports, run_process_reports
 from outbound.webhooks import Channel, SecretBox
 from tracker.config import Settings, resolve_secret_keys
 from tracker.crm import tenants_with_opportunities
@@ -26,7 +26,14 @@ from tracker.notify_settings import NotifySettings
 from tracker.scheduler import PeriodicJob
 from tracker.stores import ClickHouse
 
-__all__ = ["briefing_job", "notification_channels", "process_report_job", "pump_job", "todo_job"]
+__all__ = [
+    "briefing_job",
+    "forecast_report_job",
+    "notification_channels",
+    "process_report_job",
+    "pump_job",
+    "todo_job",
+]
 
 
 def notification_channels(
@@ -88,6 +95,25 @@ def process_report_job(notifier: Notifier, ch: ClickHouse) -> PeriodicJob:
 
     return PeriodicJob(
         "process-report",
+        notifier.ns.process_report_interval_seconds,
+        run,
+        for_tenant=for_tenant,
+        timeout_seconds=600.0,
+    )
+
+
+def forecast_report_job(notifier: Notifier, ch: ClickHouse) -> PeriodicJob:
+    """The monthly 《预测校准报告》 and coaching to-dos, due from the 1st in each manager's
+    time zone (deduped per manager and month)."""
+
+    async def run() -> int:
+        return await run_forecast_reports(notifier, ch)
+
+    async def for_tenant(tenant_id: str) -> int:
+        return await run_forecast_reports(notifier, ch, tenant_ids=[tenant_id])
+
+    return PeriodicJob(
+        "forecast-report",
         notifier.ns.process_report_interval_seconds,
         run,
         for_tenant=for_tenant,

@@ -44,9 +44,11 @@ from scoring.forecast.rollup import (
 from scoring.health.actions import NextAction
 from scoring.health.assess import Assessment, HealthBand, HealthResult, assess
 from scoring.health.briefing import DealBriefing, briefing_deals
-from scoring.health.calibration import CalibrationResult, FitScores, calibrate
+from scoring.health.calibration import CalibrationResult, FitScores, approve_run, calibrate
 from scoring.health.features import OpportunityFeatures, features_as_of
 from scoring.health.pillars import Pillar
+from scoring.health.reweighting import calibration_job, monthly_due
+from scoring.health.run_store import CalibrationRun, RunStatus, list_runs
 from scoring.model import (
     MODEL_VERSION,
     Band,
@@ -70,6 +72,7 @@ from scoring.published import (
     StallOpened,
 )
 from scoring.reports.calibration import CalibrationReport, forecast_calibration
+from scoring.reports.coaching_repository import incomplete_evidence_deals
 from scoring.reports.process import (
     ProcessHealthReport,
     TeamProcess,
@@ -77,6 +80,7 @@ from scoring.reports.process import (
     process_health,
     week_of,
 )
+from scoring.reports.rules import DEFAULT_RULES, ForecastRule, load_rules, save_rules
 from scoring.stall.detect import (
     StallReason,
     StallRun,
@@ -93,6 +97,7 @@ from scoring.tenant import TenantScoring, TenantScoringCache, load_tenant_scorin
 from scoring.timeline import PageRead, Timeline, TimelineItem, build_timeline
 
 __all__ = [
+    "DEFAULT_RULES",
     "MODEL_VERSION",
     "PILLAR_NAMES",
     "AccountBand",
@@ -107,6 +112,7 @@ __all__ = [
     "BandRecord",
     "CalibrationReport",
     "CalibrationResult",
+    "CalibrationRun",
     "Component",
     "DealBriefing",
     "EngagedPerson",
@@ -116,6 +122,7 @@ __all__ = [
     "FitScores",
     "ForecastEvidence",
     "ForecastRollup",
+    "ForecastRule",
     "Freshness",
     "HealthBand",
     "HealthResult",
@@ -130,6 +137,7 @@ __all__ = [
     "RiskFlag",
     "RiskReason",
     "RollupLine",
+    "RunStatus",
     "ScopeKind",
     "Score",
     "ScoreItem",
@@ -157,6 +165,7 @@ __all__ = [
     "account_band_job",
     "account_health",
     "account_health_page",
+    "approve_run",
     "assess",
     "band_history",
     "band_of",
@@ -164,6 +173,7 @@ __all__ = [
     "build_timeline",
     "bump_epochs",
     "calibrate",
+    "calibration_job",
     "compute_scores",
     "detect_stall",
     "features_as_of",
@@ -171,11 +181,15 @@ __all__ = [
     "forecast_calibration",
     "forecast_rollup",
     "generate_synthetic",
+    "incomplete_evidence_deals",
     "last_update",
+    "list_runs",
     "list_stalls",
+    "load_rules",
     "load_synthetic",
     "load_tenant_scoring",
     "make_epoch_listener",
+    "monthly_due",
     "open_stalls",
     "opportunities_in_batch",
     "opportunity_engagement",
@@ -187,6 +201,7 @@ __all__ = [
     "record_account_bands",
     "record_snapshots",
     "run_stall_detection",
+    "save_rules",
     "score_opportunities",
     "score_signals",
     "scores_page",

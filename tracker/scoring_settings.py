@@ -280,11 +280,21 @@ def _points(*pairs: tuple[int | float, int | float]) -> Curve:
 
 
 class CalibrationSettings(_Group):
-    """Minimum won+lost deals, L2 strength (C), held-out share of the newest deals."""
+    """Minimum won+lost deals, L2 strength (C), held-out share of the newest deals; the
+    monthly re-weighting's guardrails (each pillar between floor and ceiling percent, at most
+    max_change points a month) and whether a passing fit is applied at once or proposed for
+    an admin's approval; the job looks for due tenants every interval_seconds."""
 
     min_outcomes: int = 40
     c: float = 1.0
     holdout: float = 0.3
+    pillar_floor: float = Field(default=5.0, ge=0.0, le=25.0)
+    pillar_ceiling: float = Field(default=60.0, ge=25.0, le=100.0)
+    max_monthly_change: float = Field(default=15.0, gt=0.0, le=100.0)
+    auto_apply: bool = True
+    interval_seconds: float = 3600.0
+
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
 
 
 class WarmSettings(_Group):

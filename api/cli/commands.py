@@ -254,14 +254,24 @@ def users_create(
 
 @app.command()
 def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
-    """Re-fit the health weights and the calibrated probability from won/lost outcomes; keep
-    them only if the held-out Brier score improves. Prints the credibility index's own AUC."""
+    """Re-fit health and credibility weights from won/lost outcomes within the guardrails;
+    applied (or proposed) only if held-out Brier improves and AUC does not get worse. The
+    same run as the monthly job; while the server runs use POST /api/v1/jobs/calibration/run
+    (the embedded store admits one process)."""
     from scoring import calibrate as fit_weights
 
     settings = Settings()
     with open_store(settings) as ch:
         result = fit_weights(ch, tenant_named(ch, tenant), settings)
     print_fit(result)
+    typer.echo(f"run: {result.status.value}")
+    after = result.weights.get("pillar_weights", {})
+    for pillar, before in result.before_weights.items():
+        fitted = result.weights.get("fitted_pillar_weights", {}).get(pillar)
+        shown = "—" if fitted is None else f"{fitted:.1f}"
+        typer.echo(
+            f"{pillar:>13}: {before:5.1f} % → {after.get(pillar, before):5.1f} % (fit {shown})"
+        )
 
 
 @app.command()

@@ -5,6 +5,7 @@
     GET  /api/v1/opportunities/{id}        what is stored (newest CRM `updated_at` wins)
     POST /api/v1/activities                {"items": [activity, …]}, ≤ limits.max_batch_items
     POST /api/v1/outcomes                  {"items": [outcome, …]}, ≤ limits.max_batch_items
+    POST /api/v1/payments                  {"items": [payment, …]}: cash collected (回款)
 
 A new opportunity id for an account whose health is red is refused (409 `account_frozen`,
 nothing written) until the band leaves red or an admin unfreezes the account; updates of
@@ -33,6 +34,7 @@ from api.rest.crm_payloads import (
     OpportunityIn,
     OpportunityOut,
     OutcomeBatch,
+    PaymentBatch,
 )
 from api.services import Services, ServicesDep
 from scoring import bump_epochs
@@ -44,6 +46,7 @@ from tracker.crm import (
     get_stage_settings,
     record_activities,
     record_outcomes,
+    record_payments,
     refuse_unverified_stages,
     upsert_opportunities,
 )
@@ -130,4 +133,15 @@ async def post_outcomes(
     items = [item.to_domain() for item in body.items]
     await run_in_threadpool(record_outcomes, services.clickhouse, principal.tenant_id, items)
     await bump_epochs(services.redis.client, principal.tenant_id, [o.opportunity_id for o in items])
+    return Accepted(accepted=len(items))
+
+
+@router.post("/payments")
+async def post_payments(
+    body: PaymentBatch, principal: CrmPrincipal, services: ServicesDep
+) -> Accepted:
+    """Cash collected: account, opportunity, amount, currency, received_at, external id."""
+    _check_count(services, len(body.items))
+    items = [item.to_domain() for item in body.items]
+    await run_in_threadpool(record_payments, services.clickhouse, principal.tenant_id, items)
     return Accepted(accepted=len(items))

@@ -32,6 +32,7 @@ from tracker.crm import (
     ForecastCategory,
     Opportunity,
     Outcome,
+    Payment,
     Stage,
 )
 
@@ -267,6 +268,33 @@ class OutcomeIn(Strict):
             reason=self.reason,
             updated_at=self.updated_at,
         )
+
+
+class PaymentIn(Strict):
+    """One payment received (回款); `external_id` is the sender's id (idempotent)."""
+
+    external_id: CrmId
+    account: Name
+    opportunity_id: CrmId
+    amount: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+    currency: Currency
+    received_at: AwareDatetime
+
+    _check_currency = field_validator("currency")(_currency)
+
+    def to_domain(self) -> Payment:
+        return Payment(
+            payment_id=self.external_id,
+            account=self.account,
+            opportunity_id=self.opportunity_id,
+            amount=self.amount,
+            currency=self.currency,
+            received_at=self.received_at,
+        )
+
+
+class PaymentBatch(Strict):
+    items: Annotated[list[PaymentIn], Field(min_length=1, max_length=_HARD_CAP)]
 
 
 class OutcomeBatch(Strict):

@@ -11,7 +11,7 @@ from typing import Any
 from outbound.notify.messages import Line, Message, has, text, when
 from outbound.notify.phrases import action_text, band_name, stage_name
 
-__all__ = ["briefing_message", "process_report_message"]
+__all__ = ["briefing_message", "forecast_report_message", "process_report_message"]
 
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
@@ -151,4 +151,95 @@ def process_report_message(locale: str, facts: dict[str, Any]) -> Message:
             )
         )
     title = text(locale, "report.process.title", week=facts["week"])
+    return Message(title=title, lines=lines, locale=locale)
+
+
+def _reason(locale: str, code: str) -> str:
+    kind, _, rest = code.partition(":")
+    if kind == "missing" and rest:
+        key = f"evidence.{rest}.no"
+        label = text(locale, key) if has(key) else rest
+        return text(locale, "reason.missing", evidence=label)
+    if kind == "lost" and rest:
+        return text(locale, "reason.lost", reason=rest)
+    key = f"reason.{code}"
+    return text(locale, key) if has(key) else code
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{float(value) * 100:+.1f}%"
+
+
+def forecast_report_message(locale: str, facts: dict[str, Any]) -> Message:
+    """One team's month: `facts` as `outbound.reports.monthly` builds them."""
+    money = "{:,.0f}".format
+    lines = [Line(str(facts.get("team_name", "")), text(locale, "report.forecast.team"))]
+    reps: list[dict[str, Any]] = facts.get("reps", [])
+    if not reps:
+        lines.append(Line(text(locale, "report.forecast.none")))
+    else:
+        lines.append(
+            Line(
+                text(
+                    locale,
+                    "report.forecast.team_line",
+                    forecast=money(facts["forecast"]),
+                    won=money(facts["won"]),
+                    cash=money(facts["cash"]),
+                    bias=_pct(facts.get("bias")),
+                    bias_cash=_pct(facts.get("bias_cash")),
+                )
+            )
+        )
+        lines.append(Line("", text(locale, "report.forecast.reps")))
+        for r in reps:
+            lines.append(
+                Line(
+                    text(
+                        locale,
+                        "report.forecast.rep_line",
+                        rep=r["name"],
+                        forecast=money(r["forecast"]),
+                        won=money(r["won"]),
+                        cash=money(r["cash"]),
+                        bias=_pct(r.get("bias")),
+                    ),
+                    indent=1,
+                )
+            )
+    top: list[dict[str, Any]] = facts.get("top3", [])
+    if top:
+        lines.append(Line("", text(locale, "report.forecast.top3")))
+    for n, r in enumerate(top, 1):
+        reason = text(
+            locale,
+            "report.forecast.reason_line",
+            reason=_reason(locale, r["code"]),
+            deals=r["deals"],
+            deviation=money(r["deviation"]),
+        )
+        rule = (
+            text(locale, "report.forecast.rule", rule=r["rule"])
+            if r.get("rule")
+            else text(locale, "report.forecast.no_rule")
+        )
+        lines.append(
+            Line(
+                f"{n}. {reason}；{rule}" if locale.startswith("zh") else f"{n}. {reason}; {rule}",
+                indent=1,
+            )
+        )
+    for c in facts.get("coaching", []):
+        spans = ", ".join(f"{q} {_pct(v)}" for q, v in sorted(c["quarters"].items()))
+        line = text(locale, "report.forecast.coaching_line", rep=c["name"], quarters=spans)
+        lines.append(Line(line, text(locale, "report.forecast.coaching")))
+    if facts.get("report_url"):
+        lines.append(
+            Line(
+                text(locale, "report.process.pdf_link"),
+                text(locale, "report.process.pdf"),
+                url=str(facts["report_url"]),
+            )
+        )
+    title = text(locale, "report.forecast.title", period=facts["period"])
     return Message(title=title, lines=lines, locale=locale)

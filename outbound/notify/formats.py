@@ -28,6 +28,7 @@ _FEISHU_COLOURS: Final = {
     "health.red": "red",
     "briefing.daily": "green",
     "report.process_weekly": "indigo",
+    "report.forecast_monthly": "purple",
 }
 
 

@@ -36,6 +36,7 @@ class NotifyEvent(StrEnum):
     ACCOUNT_ESCALATED = "account.escalated"
     DAILY_BRIEFING = "briefing.daily"
     PROCESS_REPORT = "report.process_weekly"  # the weekly 《过程健康度报告》, to managers
+    FORECAST_REPORT = "report.forecast_monthly"  # the monthly 《预测校准报告》, to managers
 
 
 class ChannelKind(StrEnum):

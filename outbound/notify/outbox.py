@@ -62,6 +62,11 @@ def read_mute_token(settings: Settings, token: str) -> tuple[str, str, str] | No
     return str(tenant), str(email), str(opp)
 
 
+# The chart follows its message a moment later: a dispatcher sends what is due in one batch
+# concurrently, and the reader should see the text first.
+_IMAGE_AFTER_MS: Final = 1000
+
+
 class Notifier:
     def __init__(
         self,
@@ -210,7 +215,7 @@ class Notifier:
                 )
                 await self.queues[channel.kind].enqueue(
                     [item],
-                    due_ms=slot + n,
+                    due_ms=slot + n * _IMAGE_AFTER_MS,
                     dedupe_key=f"n:{notice.notice_id}" + (f":{n}" if n else ""),
                     dedupe_ttl_seconds=self.ns.dedupe_ttl_seconds,
                 )

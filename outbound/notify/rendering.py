@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from outbound.notify.digests import briefing_message, process_report_message
+from outbound.notify.digests import (
+    briefing_message,
+    forecast_report_message,
+    process_report_message,
+)
 from outbound.notify.messages import LOCALES, Line, Message, duration, text
 from outbound.notify.phrases import action_text, band_name, reason_text
 
@@ -53,6 +57,8 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
         return briefing_message(loc, facts)
     elif event == "report.process_weekly":
         return process_report_message(loc, facts)
+    elif event == "report.forecast_monthly":
+        return forecast_report_message(loc, facts)
     else:
         raise ValueError(f"unknown notification event {event!r}")
     if f.get("account") and event.startswith(("document", "link")):

@@ -32,6 +32,7 @@ DEFAULT_AUDIENCES: Final[dict[str, frozenset[Audience]]] = {
     NotifyEvent.ACCOUNT_ESCALATED: frozenset({Audience.REP, Audience.MANAGER}),
     NotifyEvent.DAILY_BRIEFING: frozenset({Audience.REP}),
     NotifyEvent.PROCESS_REPORT: frozenset({Audience.MANAGER}),
+    NotifyEvent.FORECAST_REPORT: frozenset({Audience.MANAGER}),
 }
 WILDCARD: Final = "*"
 

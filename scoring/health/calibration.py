@@ -11,16 +11,26 @@ active model (before) and of the new fit (after). The fit is stored as a new `mo
 only if its Brier beats both. Reported too: the AUC of the credibility index alone (won vs
 lost, every training row) — whether the brief's index separates the deals at all.
 
-New weights: pillar weights = positive pillar coefficients normalised to 100 (all
-non-positive → the current weights are kept). The credibility index's weights are never
-fitted: they are the tenant's configuration."""
+New weights: pillar weights = positive pillar coefficients normalised to 100, then moved from
+the current weights only within the guardrails (`scoring.health.guardrails`: each pillar 5–60 %,
+at most ±15 points a month); all non-positive → the current weights are kept. The
+credibility index's weights are never fitted: they are the tenant's configuration.
+
+The monthly re-weighting (每月校准分层权重): at least `min_outcomes` won/lost deals or the run is
+"skipped: too few outcomes"; applied only if the held-out Brier improves and the held-out AUC
+does not get worse; applied at once, or proposed for an admin's approval when the tenant's
+`calibration.auto_apply` is off. Every run is recorded (`scoring.health.run_store`: weights
+before, fitted and after, sample size, metrics, outcome) — the job, the admin's HTTP call
+and the CLI all run `calibrate`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
+import orjson
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
@@ -28,14 +38,17 @@ from scoring.forecast.credibility import INPUT_NAMES
 from scoring.forecast.snapshot_store import closed_outcomes
 from scoring.health.assess import assess, feature_vector
 from scoring.health.features import tenant_stats
+from scoring.health.guardrails import guard_weights
 from scoring.health.pillars import PILLARS
+from scoring.health.run_store import CalibrationRun, RunStatus, get_run, write_runs
 from scoring.tenant import FEATURE_NAMES, HEALTH_MODEL, TenantScoring, load_tenant_scoring
 from tracker.clock import utcnow
 from tracker.config import Settings
+from tracker.errors import Conflict, NotFound
 from tracker.stores import ClickHouse
 from tracker.tenant_settings import ModelWeights, save_model
 
-__all__ = ["CalibrationResult", "FitScores", "calibrate", "training_rows"]
+__all__ = ["CalibrationResult", "FitScores", "approve_run", "calibrate", "training_rows"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,8 @@ class CalibrationResult:
     credibility_rows: int = 0
     input_auc: dict[str, float] = field(default_factory=dict)  # each index input alone
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    status: RunStatus = RunStatus.SKIPPED
+    before_weights: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,36 +160,50 @@ def calibrate(
         for name in INPUT_NAMES:
             column = [r[FEATURE_NAMES.index(name)] for r in rows.x]
             result.input_auc[name] = round(float(roc_auc_score(rows.y, column)), 4)
+    result.before_weights = {k: round(v, 2) for k, v in scoring.pillar_weights().items()}
     if len(deals) < t.calibration.min_outcomes or len(set(rows.y)) < 2:
         result.reason = (
-            f"not enough won and lost deals ({len(deals)} < {t.calibration.min_outcomes})"
+            f"skipped: too few outcomes ({len(deals)} < {t.calibration.min_outcomes} won and "
+            "lost deals)"
         )
-        return result
+        return _recorded(ch, result, at)
     held = set(deals[int(len(deals) * (1 - t.calibration.holdout)) :])
     test = np.array([d in held for d in rows.deal])
     x, y = np.asarray(rows.x, dtype=np.float64), np.asarray(rows.y, dtype=np.int64)
     if len(set(y[~test].tolist())) < 2 or len(set(y[test].tolist())) < 2:
-        result.reason = "the time-ordered split left one class only on a side"
-        return result
+        result.reason = "skipped: the time-ordered split left one class only on a side"
+        return _recorded(ch, result, at)
     model = LogisticRegression(C=t.calibration.c, max_iter=2000)
     model.fit(x[~test], y[~test])
     result.train_rows, result.test_rows = int((~test).sum()), int(test.sum())
     crm = x[test][:, FEATURE_NAMES.index("crm_probability")]
     result.baseline = _scores(y[test], crm)
     result.after = _scores(y[test], model.predict_proba(x[test])[:, 1])
-    best = result.baseline.brier
+    best, reference_auc = result.baseline.brier, result.baseline.auc
     if scoring.intercept is not None:
         before = [
             scoring.probability(dict(zip(FEATURE_NAMES, r, strict=True))) or 0.0 for r in x[test]
         ]
         result.before = _scores(y[test], np.asarray(before))
         best = min(best, result.before.brier)
+        reference_auc = result.before.auc
     coef = dict(zip(FEATURE_NAMES, (float(c) for c in model.coef_[0]), strict=True))
-    pillars = _normalised(coef, PILLARS, scoring.pillar_weights())
-    result.weights = {"pillar_weights": pillars, "coef": coef}
+    fitted = _normalised(coef, PILLARS, scoring.pillar_weights())
+    cal = t.calibration
+    pillars = guard_weights(
+        scoring.pillar_weights(), fitted, floor=cal.pillar_floor, ceiling=cal.pillar_ceiling,
+        max_change=cal.max_monthly_change,
+    )  # fmt: skip
+    result.weights = {"pillar_weights": pillars, "fitted_pillar_weights": fitted, "coef": coef}
     if result.after.brier >= best:
+        result.status = RunStatus.REJECTED
         result.reason = f"held-out Brier {result.after.brier} does not beat {best}"
-        return result
+        return _recorded(ch, result, at)
+    auc = result.after.auc
+    if auc is not None and reference_auc is not None and auc < reference_auc:
+        result.status = RunStatus.REJECTED
+        result.reason = f"held-out AUC {auc} is worse than {reference_auc}"
+        return _recorded(ch, result, at)
     metrics = {
         "baseline": result.baseline.__dict__, "after": result.after.__dict__,
         "before": result.before.__dict__ if result.before else None,
@@ -184,6 +213,70 @@ def calibrate(
         "pillar_weights": pillars, "coef": coef,
         "intercept": float(model.intercept_[0]), "features": list(FEATURE_NAMES),
     }  # fmt: skip
-    save_model(ch, tenant_id, ModelWeights(HEALTH_MODEL, version, weights, metrics, at))
-    result.accepted, result.reason = True, "held-out Brier improved"
-    return result
+    model = ModelWeights(HEALTH_MODEL, version, weights, metrics, at)
+    if not cal.auto_apply:
+        result.status = RunStatus.PROPOSED
+        result.reason = "held-out Brier improved; proposed for an admin's approval"
+        return _recorded(ch, result, at, model)
+    save_model(ch, tenant_id, model)
+    result.accepted, result.status = True, RunStatus.APPLIED
+    result.reason = "held-out Brier improved, AUC not worse: applied"
+    return _recorded(ch, result, at, model)
+
+
+def _metrics(r: CalibrationResult) -> dict[str, Any]:
+    def scores(s: FitScores | None) -> dict[str, Any] | None:
+        return None if s is None else {"brier": s.brier, "auc": s.auc}
+
+    return {
+        "baseline": scores(r.baseline), "before": scores(r.before), "after": scores(r.after),
+        "train_rows": r.train_rows, "test_rows": r.test_rows, "deals": r.deals,
+    }  # fmt: skip
+
+
+def _recorded(
+    ch: ClickHouse, r: CalibrationResult, at: datetime, model: ModelWeights | None = None
+) -> CalibrationResult:
+    """Write the run's record (every run, whatever its outcome) and hand the result back."""
+    stored = ""
+    if model is not None:
+        stored = orjson.dumps(
+            {"model_version": model.model_version, "weights": model.weights,
+             "metrics": model.metrics}
+        ).decode()  # fmt: skip
+    run = CalibrationRun(
+        run_id=r.model_version,
+        ran_at=at,
+        status=r.status,
+        reason=r.reason,
+        model_version=r.model_version,
+        outcomes=r.deals,
+        before_weights=orjson.dumps(r.before_weights).decode(),
+        fitted_weights=orjson.dumps(r.weights.get("fitted_pillar_weights", {})).decode(),
+        after_weights=orjson.dumps(r.weights.get("pillar_weights", {})).decode(),
+        metrics=orjson.dumps(_metrics(r)).decode(),
+        model=stored,
+    )
+    write_runs(ch, r.tenant_id, [run])
+    return r
+
+
+def approve_run(ch: ClickHouse, tenant_id: str, run_id: str, by: str) -> CalibrationRun:
+    """An admin approves a proposed run: its model is stored and in force."""
+    run = get_run(ch, tenant_id, run_id)
+    if run is None:
+        raise NotFound("unknown calibration run", code="calibration_run_not_found")
+    if run.status is not RunStatus.PROPOSED or not run.model:
+        raise Conflict(
+            f"run {run_id} is {run.status.value}, not proposed", code="calibration_not_proposed"
+        )
+    stored = orjson.loads(run.model)
+    save_model(
+        ch,
+        tenant_id,
+        ModelWeights(HEALTH_MODEL, stored["model_version"], stored["weights"], stored["metrics"],
+                     utcnow()),
+    )  # fmt: skip
+    approved = replace(run, status=RunStatus.APPROVED, approved_by=by)
+    write_runs(ch, tenant_id, [approved])
+    return approved

@@ -7,11 +7,19 @@ deals that closed in a period.
     Brier      = mean (p_i − won_i)²  (also of the CRM probability, for comparison)
     ECE        = Σ_bins n_b / n × |mean p − win rate| over ten equal-width bins
 
-Broken down by rep, stage and credibility band (< 40, 40–60, 60–80, ≥ 80); and the AUC of
-the credibility index alone on won vs lost (does the brief's index separate them at all?).
-Deviation reasons: for deals lost with p ≥ 0.5 their failing evidence items and CRM loss
-reason, for deals won with p < 0.5 "won_despite_low_probability", ranked by the deviation
-they account for."""
+Also against cash collected (回款, `POST /api/v1/payments`): cash = the payments received in
+the period for those deals; bias_cash and wape_cash as above with cash as the actual.
+
+Broken down by rep, team (the deal's manager), stage and credibility band (< 40, 40–60,
+60–80, ≥ 80). The TOP3 deviation reasons: for deals lost with p ≥ 0.5 their failing evidence
+items (a close-date slip is `missing:close_date_pushes`) and CRM loss reason, for deals won
+with p < 0.5 "won_despite_low_probability", ranked by the deviation they account for.
+
+Also the AUC of the credibility index alone on won vs lost (does the brief's index separate
+them at all?).
+
+Coaching (预测能力陪跑计划): a rep whose forecast was more than 25 % off (|bias| against won
+amount) in each of the two quarters before the period's end is flagged."""
 
 from __future__ import annotations
 
@@ -22,11 +30,13 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sklearn.metrics import roc_auc_score
 
 from scoring.forecast.rollup import parse_period
 from scoring.forecast.snapshot_store import calibration_rows
+from scoring.reports.rules import load_rules
+from tracker.crm import cash_in_period
 from tracker.stores import ClickHouse
 
 __all__ = [
@@ -34,8 +44,11 @@ __all__ = [
     "DeviationReason",
     "Metrics",
     "ReliabilityBin",
+    "coaching_flags",
     "forecast_calibration",
 ]
+
+COACHING_DEVIATION = 0.25  # |bias| beyond this in two consecutive quarters flags a rep
 
 
 class ReliabilityBin(BaseModel):
@@ -55,12 +68,23 @@ class Metrics(BaseModel):
     wape: float | None
     brier: float | None
     brier_crm: float | None
+    cash: float = 0.0
+    bias_cash: float | None = None
+    wape_cash: float | None = None
 
 
 class DeviationReason(BaseModel):
     code: str
     deals: int
     deviation: float
+    rule: str = ""  # the rule library's treatment for this pattern ('' : none yet)
+
+
+class CoachingFlag(BaseModel):
+    """A rep more than 25 % off in both quarters (bias against won amount, per quarter)."""
+
+    rep: str
+    quarters: dict[str, float]
 
 
 class CalibrationReport(BaseModel):
@@ -71,10 +95,12 @@ class CalibrationReport(BaseModel):
     ece: float | None
     reliability: list[ReliabilityBin]
     by_rep: dict[str, Metrics]
+    by_team: dict[str, Metrics] = Field(default_factory=dict)
     by_stage: dict[str, Metrics]
     by_credibility_band: dict[str, Metrics]
     credibility_auc: float | None
     top_deviation_reasons: list[DeviationReason]
+    coaching: list[CoachingFlag] = Field(default_factory=list)
 
 
 def _metrics(rows: list[dict[str, Any]]) -> Metrics:
@@ -88,6 +114,8 @@ def _metrics(rows: list[dict[str, Any]]) -> Metrics:
     forecast = np.array([r["amount"] for r in rows]) * p
     actual = np.array([r["actual_amount"] if r["outcome"] == "won" else 0.0 for r in rows])
     total = float(actual.sum())
+    cash = np.array([r.get("cash", 0.0) for r in rows])
+    paid = float(cash.sum())
     return Metrics(
         deals=len(rows),
         won=int(y.sum()),
@@ -97,6 +125,9 @@ def _metrics(rows: list[dict[str, Any]]) -> Metrics:
         wape=round(float(np.abs(forecast - actual).sum()) / total, 4) if total else None,
         brier=round(float(((p - y) ** 2).mean()), 5),
         brier_crm=round(float(((crm - y) ** 2).mean()), 5),
+        cash=round(paid, 2),
+        bias_cash=round((float(forecast.sum()) - paid) / paid, 4) if paid else None,
+        wape_cash=round(float(np.abs(forecast - cash).sum()) / paid, 4) if paid else None,
     )
 
 
@@ -131,7 +162,7 @@ def _by(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -> dic
     return {k: _metrics(v) for k, v in sorted(groups.items())}
 
 
-def _reasons(rows: list[dict[str, Any]], limit: int = 5) -> list[DeviationReason]:
+def _reasons(rows: list[dict[str, Any]], limit: int = 3) -> list[DeviationReason]:
     found: dict[str, list[float]] = defaultdict(list)
     for r in rows:
         won, p = r["outcome"] == "won", r["calibrated_probability"]
@@ -158,16 +189,57 @@ def _index_auc(rows: list[dict[str, Any]]) -> float | None:
     return round(float(auc), 4)
 
 
+def _rows(ch: ClickHouse, tenant_id: str, start: date, end: date) -> list[dict[str, Any]]:
+    rows = calibration_rows(ch, tenant_id, start, end)
+    cash = cash_in_period(ch, tenant_id, start, end)
+    for r in rows:
+        r["cash"] = cash.get(r["opportunity_id"], 0.0)
+    return rows
+
+
+def _quarter_before(day: date) -> str:
+    """The quarter that ended before `day`'s quarter began (YYYY-Qn)."""
+    q = (day.month - 1) // 3  # 0..3: the current quarter's index
+    return f"{day.year - 1}-Q4" if q == 0 else f"{day.year}-Q{q}"
+
+
+def coaching_flags(ch: ClickHouse, tenant_id: str, end: date) -> list[CoachingFlag]:
+    """Reps more than 25 % off in each of the two quarters that ended by `end`."""
+    first = _quarter_before(end)
+    second = _quarter_before(parse_period(first)[0])
+    per: dict[str, dict[str, float]] = defaultdict(dict)
+    for quarter in (second, first):
+        start, stop = parse_period(quarter)
+        for rep, m in _by(_rows(ch, tenant_id, start, stop), lambda r: r["owner"]).items():
+            if m.bias is not None:
+                per[rep][quarter] = m.bias
+    return [
+        CoachingFlag(rep=rep, quarters=q)
+        for rep, q in sorted(per.items())
+        if len(q) == 2 and all(abs(v) > COACHING_DEVIATION for v in q.values())
+    ]
+
+
 def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
     start, end = parse_period(period)
-    rows = calibration_rows(ch, tenant_id, start, end)
+    rows = _rows(ch, tenant_id, start, end)
     bins, ece = _bins(rows)
     return CalibrationReport(
         period=period, start=start, end=end, overall=_metrics(rows), ece=ece, reliability=bins,
-        by_rep=_by(rows, lambda r: r["owner"]), by_stage=_by(rows, lambda r: r["stage"]),
+        by_rep=_by(rows, lambda r: r["owner"]), by_team=_by(rows, lambda r: r["manager"]),
+        by_stage=_by(rows, lambda r: r["stage"]),
         by_credibility_band=_by(rows, lambda r: _band(r["credibility_index"])),
-        credibility_auc=_index_auc(rows), top_deviation_reasons=_reasons(rows),
+        credibility_auc=_index_auc(rows),
+        top_deviation_reasons=_with_rules(ch, tenant_id, _reasons(rows)),
+        coaching=coaching_flags(ch, tenant_id, end),
     )  # fmt: skip
+
+
+def _with_rules(
+    ch: ClickHouse, tenant_id: str, reasons: list[DeviationReason]
+) -> list[DeviationReason]:
+    rules = {r.pattern: r.treatment for r in load_rules(ch, tenant_id)}
+    return [r.model_copy(update={"rule": rules.get(r.code, "")}) for r in reasons]
 
 
 async def forecast_calibration(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:

@@ -8,10 +8,21 @@ from datetime import timedelta
 
 import pytest
 
-from scoring import calibrate, forecast_calibration, load_tenant_scoring, record_snapshots
+from scoring import (
+    RunStatus,
+    approve_run,
+    calibrate,
+    forecast_calibration,
+    list_runs,
+    load_tenant_scoring,
+    monthly_due,
+    record_snapshots,
+)
 from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.config import Settings
+from tracker.errors import Conflict
 from tracker.stores.clickhouse import ClickHouse
+from tracker.tenant_settings import put_tenant_settings
 
 
 @pytest.fixture
@@ -54,6 +65,18 @@ async def test_fit_beats_the_crm_baseline_and_is_stored_only_when_better(
     assert load_tenant_scoring(clickhouse, tenant, settings.scoring).model_version == (
         result.model_version
     )
+    # every run is recorded: before / fitted / after weights, sample size, metrics, outcome
+    rejected, applied = list_runs(clickhouse, tenant)
+    assert (applied.status, rejected.status) == (RunStatus.APPLIED, RunStatus.REJECTED)
+    record = applied.as_json()
+    print(f"\nre-weighting run: {record}")
+    before, after = record["before_weights"], record["after_weights"]
+    assert record["outcomes"] == result.deals >= 40 and record["metrics"]["after"]["brier"]
+    assert sum(after.values()) == pytest.approx(100.0)
+    for pillar, weight in after.items():  # the guardrails: 5–60 %, ±15 points a month
+        assert 5.0 <= weight <= 60.0 and abs(weight - before[pillar]) <= 15.0 + 1e-9
+    assert active.pillar_weights() == pytest.approx(after)
+    assert not monthly_due(clickhouse, tenant, dataset.end)  # this month's run happened
 
     for days in (120, 90, 60):
         await record_snapshots(
@@ -67,3 +90,24 @@ async def test_fit_beats_the_crm_baseline_and_is_stored_only_when_better(
     assert sum(m.deals for m in report.by_rep.values()) == report.overall.deals
     assert report.by_stage and report.by_credibility_band and report.top_deviation_reasons
     assert (await forecast_calibration(clickhouse, "ten_other", period)).overall.deals == 0
+
+
+async def test_a_tenant_that_approves_re_weightings_itself_gets_a_proposal(
+    clickhouse: ClickHouse, settings: Settings
+) -> None:
+    data = generate(300, seed=11, days=365, tenants=1)
+    load(clickhouse, data)
+    tenant = data.tenant_ids[0]
+    put_tenant_settings(clickhouse, tenant, "scoring", {"calibration": {"auto_apply": False}})
+    window = {"start": data.start + timedelta(days=30), "end": data.end, "step_days": 28}
+    proposal = calibrate(clickhouse, tenant, settings, now=data.end, **window)  # type: ignore[arg-type]
+    assert proposal.status is RunStatus.PROPOSED and not proposal.accepted, proposal.reason
+    before = load_tenant_scoring(clickhouse, tenant, settings.scoring)
+    assert before.model_version == "health-1.0"  # nothing changed yet
+    approved = approve_run(clickhouse, tenant, proposal.model_version, "admin@acme.cn")
+    assert approved.status is RunStatus.APPROVED and approved.approved_by == "admin@acme.cn"
+    after = load_tenant_scoring(clickhouse, tenant, settings.scoring)
+    assert after.model_version == proposal.model_version
+    assert after.pillar_weights() == pytest.approx(approved.as_json()["after_weights"])
+    with pytest.raises(Conflict):
+        approve_run(clickhouse, tenant, proposal.model_version, "admin@acme.cn")

@@ -21,6 +21,8 @@ EXPECTED = {
     "ForecastRollup", "HealthBand", "HealthResult", "NextAction", "OpportunityFeatures",
     "Assessment", "Pillar", "ProcessHealthReport", "RollupLine", "StallReason", "StallRun",
     "TeamProcess", "WeekChange", "week_of", "DealBriefing", "briefing_deals",
+    "CalibrationRun", "RunStatus", "DEFAULT_RULES", "ForecastRule", "load_rules", "save_rules",
+    "approve_run", "incomplete_evidence_deals", "calibration_job", "list_runs", "monthly_due",
     "TenantScoring",
     "assess",
     "calibrate", "detect_stall", "features_as_of", "forecast_calibration", "forecast_rollup",

@@ -48,6 +48,7 @@ from tracker.crm.opportunities import (
     version_of,
 )
 from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
+from tracker.crm.payments import Payment, cash_in_period, record_payments
 from tracker.crm.stage_gate import refuse_unverified_stages
 from tracker.crm.stages import (
     BUILTIN_KINDS,
@@ -95,6 +96,7 @@ __all__ = [
     "Opportunity",
     "OpportunityRow",
     "Outcome",
+    "Payment",
     "Stage",
     "StageCheck",
     "StageDefinition",
@@ -103,6 +105,7 @@ __all__ = [
     "account_contacts",
     "account_deals",
     "account_opportunity_ids",
+    "cash_in_period",
     "check_not_frozen",
     "check_stage",
     "evidence_kinds",
@@ -128,6 +131,7 @@ __all__ = [
     "record_evidence",
     "record_freeze",
     "record_outcomes",
+    "record_payments",
     "refuse_unverified_stages",
     "tenants_with_accounts",
     "tenants_with_opportunities",

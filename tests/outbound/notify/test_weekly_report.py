@@ -69,7 +69,10 @@ async def test_weekly_report_reaches_wecom_in_chinese_with_its_chart(
     assert await run_process_reports(rig.notifier, clickhouse, now=monday) == 1
     assert await run_process_reports(rig.notifier, clickhouse, now=monday) == 0  # deduped
     await rig.run()
-    markdown, image = [h.json() for h in robot.hits]
+    # the text, then its chart (sent a moment later; matched by type, not arrival order)
+    bodies = {h.json()["msgtype"]: h.json() for h in robot.hits}
+    assert len(robot.hits) == 2 and set(bodies) == {"markdown", "image"}
+    markdown, image = bodies["markdown"], bodies["image"]
     assert markdown["msgtype"] == "markdown" and image["msgtype"] == "image"
     content = markdown["markdown"]["content"]
     assert content.startswith("**《过程健康度报告》2026-W49**")

@@ -586,6 +586,43 @@ ORDER BY (tenant_id, opportunity_id, field, changed_at);
 ALTER TABLE dealsignal.stalls  ADD COLUMN IF NOT EXISTS reasons String DEFAULT '';
 ALTER TABLE dealsignal.stalls  ADD COLUMN IF NOT EXISTS reasons String DEFAULT '';
 
+-- 0017_calibration_runs sha256=cc45cf5a29e1932eb2a8d7fa9643a232b7eaef9113d62f592922ffd9e3722f33
+CREATE TABLE IF NOT EXISTS dealsignal.calibration_runs 
+(
+    tenant_id String,
+    run_id String,
+    ran_at DateTime64(3, 'UTC'),
+    status LowCardinality(String),
+    reason String,
+    model_version String,
+    outcomes UInt32,
+    before_weights String,
+    fitted_weights String,
+    after_weights String,
+    metrics String,
+    model String,
+    approved_by String DEFAULT '',
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, run_id);
+
+-- 0018_payments sha256=9035519119a3a43b126f743eb97402c2a93018ad291ae139d9c401bd8929ebc3
+CREATE TABLE IF NOT EXISTS dealsignal.payments 
+(
+    tenant_id String,
+    payment_id String,
+    account String,
+    opportunity_id String,
+    amount Decimal(18, 4),
+    currency LowCardinality(String),
+    received_at DateTime64(3, 'UTC'),
+    recorded_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, payment_id);
+
 -- 0020_link_short_codes sha256=5d0b2baf25488c3906f9d82811ea294850cf3a7ff4b4ec58371e4c496ea6390a
 ALTER TABLE dealsignal.links 
     ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at,
