@@ -82,6 +82,9 @@ class IngestSettings(BaseModel):
     batch_seconds: float = 1.0
     heartbeat_seconds: int = 10
     dwell_slack_seconds: int = 5
+    # Active time a visit may report beyond its wall-clock age (ingest.visits): one
+    # heartbeat plus the clamp's slack; dwell rows beyond are flagged dwell_over_clock.
+    dwell_clock_slack_seconds: int = 15
     idle_cutoff_seconds: int = 60
     visit_gap_seconds: int = 600
     clock_skew_seconds: int = 300
