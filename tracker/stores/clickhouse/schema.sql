@@ -452,3 +452,7 @@ CREATE TABLE IF NOT EXISTS dealsignal.manager_todos
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, todo_id);
+
+-- 0024_api_key_owner sha256=ad6bb111311e6b6e34b77f351300d021483b7cb3829d36aacd8067911d9fcf6a
+ALTER TABLE dealsignal.api_keys 
+    ADD COLUMN IF NOT EXISTS owner String DEFAULT '' AFTER name;
