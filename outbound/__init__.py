@@ -9,6 +9,7 @@ Sits above `ingest` and `scoring`, which import nothing of it; `api.workers` wir
 from __future__ import annotations
 
 from outbound.alert_listener import make_alert_listener
+from outbound.reseal import reseal_secrets
 from outbound.scoring_reactions import scoring_listener, stall_payload
 from outbound.webhook_listener import make_webhook_listener
 from outbound.wiring import briefing_job, notification_channels, pump_job, todo_job
@@ -19,6 +20,7 @@ __all__ = [
     "make_webhook_listener",
     "notification_channels",
     "pump_job",
+    "reseal_secrets",
     "scoring_listener",
     "stall_payload",
     "todo_job",

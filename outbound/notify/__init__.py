@@ -48,6 +48,7 @@ from outbound.notify.store import (
     list_preferences,
     list_rules,
     muted_deals,
+    reseal_channel_configs,
     write_mute,
     write_preferences,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "quiet_until",
     "read_mute_token",
     "render",
+    "reseal_channel_configs",
     "resolve_cleared_todos",
     "resolve_stall",
     "resolve_todo",
