@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api import probes, web
 from api.body_limits import BodyLimit
 from api.errors import install_error_handlers
+from api.log_redaction import install_log_redaction
 from api.metrics import metrics
 from api.recipient import gates, mute_link
 from api.recipient import routes as public
@@ -80,6 +81,7 @@ def create_app(
     """Build the app. `run_background` starts the writer and scheduler loops in-process
     (default: on in embedded mode, where only one process may open the store)."""
     settings = settings or Settings()
+    install_log_redaction()
     background = run_background
     if background is None:
         background = settings.embedded if settings.background is None else settings.background
