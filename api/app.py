@@ -13,10 +13,11 @@ from api import probes, web
 from api.body_limits import BodyLimit
 from api.errors import install_error_handlers
 from api.log_redaction import install_log_redaction
-from api.metrics import metrics
+from api.metrics import metrics_endpoint
 from api.recipient import gates, mute_link
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
+from api.request_log import RequestLog
 from api.rest import (
     crm,
     deal_health,
@@ -103,14 +104,23 @@ def create_app(
         description="Tracked proposals, engagement analytics and deal scores for B2B sales.",
         lifespan=lifespan,
         openapi_tags=list(OPENAPI_TAGS),
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     install_error_handlers(app)
     # Outermost of FastAPI's own stack, so bodies are bounded before routing and before any
     # key or session dependency runs.
     app.add_middleware(BodyLimit, limits=settings.limits)
+    app.add_middleware(RequestLog)  # added last: outermost, so it times the refusals too
     for router in ROUTERS:
         app.include_router(router)
-    app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    app.add_route(
+        "/metrics",
+        metrics_endpoint(settings.metrics_allow_from),
+        methods=["GET"],
+        include_in_schema=False,
+    )
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     return BeaconFastPath(app, settings.trusted_proxies)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import typer
@@ -69,3 +70,38 @@ def test_server_mode_without_secret_is_a_clear_startup_error(tmp_path: Path) -> 
     )
     assert result.returncode != 0
     assert "DEALSIGNAL_SECRET_KEYS is required in server mode" in result.stderr
+
+
+def test_every_service_restarts_and_reports_health_and_no_obsolete_version() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    commands = set(typer.main.get_command(cli_app).commands)  # type: ignore[attr-defined]
+    assert "version" not in compose
+    for name, service in compose["services"].items():
+        assert service.get("restart") == "unless-stopped", name
+        test = service["healthcheck"]["test"]
+        assert test[0] == "CMD", name
+        if test[1] == "dealsignal":
+            assert test[2] in commands, name  # a real CLI command
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "HEALTHCHECK" in dockerfile and "/readyz" in dockerfile
+
+
+def test_health_command_fails_without_reachable_stores() -> None:
+    """`dealsignal health` (the writer's and worker's healthcheck) says unhealthy, exit 1,
+    when the stores it is pointed at do not answer."""
+    env = {
+        **os.environ,
+        "DEALSIGNAL_CLICKHOUSE_MODE": "server",
+        "DEALSIGNAL_CLICKHOUSE_URL": "http://127.0.0.1:1",
+        "DEALSIGNAL_REDIS_URL": "redis://127.0.0.1:1/0",
+        "DEALSIGNAL_SECRET_KEYS": "k",
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dealsignal"), "health"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "unhealthy" in result.stderr

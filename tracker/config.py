@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"
+    # Logs: one JSON object per line ("json") or readable lines ("console").
+    log_format: str = "json"
+    log_level: str = "INFO"
+    # The API reference (/docs, /redoc, /openapi.json); False leaves it out entirely.
+    docs_enabled: bool = True
+    # Addresses or CIDRs that may read /metrics; empty: anyone who reaches it.
+    metrics_allow_from: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For / -Proto are believed; the
     # client address is the rightmost forwarded one that is not a proxy. Empty: the peer.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -157,7 +164,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
 
-    @field_validator("secret_keys", "trusted_proxies", mode="before")
+    @field_validator("secret_keys", "trusted_proxies", "metrics_allow_from", mode="before")
     @classmethod
     def _split_secret_keys(cls, value: object) -> object:
         if isinstance(value, str):
