@@ -50,6 +50,7 @@ async def test_a_burst_of_dwell_counts_no_more_than_the_visits_wall_clock(
         await ingestor.accept_beacon(body, content_type="text/plain", request=HUMAN)
     await drain(writer)
     totals = _totals(clickhouse)
+    print(f"\nclaimed {1000 * most} ms of dwell, counted {totals['counted']} ms, {totals}")
     assert totals["rows"] == 1000  # nothing lost
     assert 0 < totals["counted"] <= totals["span"] + ingest.dwell_clock_slack_seconds * 1000
     assert totals["over"] == 1000 - totals["counted"] // most
