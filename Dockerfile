@@ -17,4 +17,8 @@ RUN useradd --system --home /app dealsignal && mkdir -p /data && chown dealsigna
 USER dealsignal
 ENV DEALSIGNAL_DATA_DIR=/data
 EXPOSE 8000
+# The API answers /readyz when its stores do; the writer and worker services override this
+# with `dealsignal health` (docker-compose.yml).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=4 \
+  CMD curl -fsS http://127.0.0.1:8000/readyz || exit 1
 CMD ["dealsignal", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]

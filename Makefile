@@ -20,6 +20,9 @@ system-deps:
 ## Loopback is allow-listed for outbound robots/webhooks so `dealsignal demo` can show its
 ## WeCom alert on a local receiver; production keeps the default (private addresses refused).
 run: export DEALSIGNAL_WEBHOOKS__ALLOW_PRIVATE ?= ["127.0.0.1/32"]
+## `dealsignal demo` replays minutes of reading in seconds; production bounds a visit's dwell
+## by its wall clock (+15 s), which would count only the first seconds of the replay.
+run: export DEALSIGNAL_INGEST__DWELL_CLOCK_SLACK_SECONDS ?= 86400
 run: $(STAMP)
 	@echo "dealsignal on http://127.0.0.1:8000 (docs at /docs); data under ./data"
 	$(BIN)/dealsignal serve --host 127.0.0.1 --port 8000

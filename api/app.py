@@ -13,10 +13,12 @@ from api import probes, web
 from api.api_docs import install_api_docs
 from api.body_limits import BodyLimit
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.metrics import metrics
+from api.log_redaction import install_log_redaction
+from api.metrics import metrics_endpoint
 from api.recipient import gates, mute_link, report_file
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
+from api.request_log import RequestLog
 from api.rest import (
     account_health,
     accounts,
@@ -97,6 +99,7 @@ def create_app(
     """Build the app. `run_background` starts the writer and scheduler loops in-process
     (default: on in embedded mode, where only one process may open the store)."""
     settings = settings or Settings()
+    install_log_redaction()
     background = run_background
     if background is None:
         background = settings.embedded if settings.background is None else settings.background
@@ -121,15 +124,23 @@ def create_app(
         responses=ERROR_RESPONSES,
         docs_url=None,  # served by api.api_docs from this service's own assets
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
-    install_api_docs(app)
+    if settings.docs_enabled:
+        install_api_docs(app)
     install_error_handlers(app)
     # Outermost of FastAPI's own stack, so bodies are bounded before routing and before any
     # key or session dependency runs.
     app.add_middleware(BodyLimit, limits=settings.limits)
+    app.add_middleware(RequestLog)  # added last: outermost, so it times the refusals too
     for router in ROUTERS:
         app.include_router(router)
-    app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    app.add_route(
+        "/metrics",
+        metrics_endpoint(settings.metrics_allow_from),
+        methods=["GET"],
+        include_in_schema=False,
+    )
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     return BeaconFastPath(app, settings.trusted_proxies)
 

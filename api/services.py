@@ -21,6 +21,7 @@ from ingest import (
     parse_user_agent,
     user_agent_verdict,
 )
+from outbound import reseal_secrets
 from scoring import TenantScoringCache
 from tracker.api_keys import ApiKeyAuthenticator
 from tracker.config import Settings, resolve_secret_keys
@@ -90,6 +91,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
             )
             for migration in applied:
                 log.info("applied migration %04d_%s", migration.number, migration.name)
+            # Secrets sealed the old way are a data migration: they need the deployment
+            # secret, which SQL migrations never see.
+            await asyncio.to_thread(reseal_secrets, clickhouse, settings)
         redis = await open_redis(settings)
     except BaseException:
         await asyncio.to_thread(clickhouse.close)

@@ -159,7 +159,12 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
 
 # Bound children: `Counter.labels()` takes a lock and hashes its labels on every call.
 _ACCEPTED: Final = {kind.value: EVENTS_ACCEPTED.labels(event_type=kind.value) for kind in EventType}
-_FLAGGED: Final = {reason.value: EVENTS_FLAGGED.labels(reason=reason.value) for reason in BotReason}
+# No `reason="none"` series: an unflagged event is not a flag.
+_FLAGGED: Final = {
+    reason.value: EVENTS_FLAGGED.labels(reason=reason.value)
+    for reason in BotReason
+    if reason is not BotReason.NONE
+}
 
 
 async def _count(enricher: Enricher, batch: EnrichBatch) -> None:

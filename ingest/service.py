@@ -108,7 +108,13 @@ class Ingestor:
 
     async def _enqueue(self, batch: EnrichBatch) -> Entry:
         entry = await self.enricher.enrich(batch)
-        touch = visit_touch(entry, batch.now_ms, self.settings.ingest.visit_gap_seconds)
+        ingest = self.settings.ingest
+        touch = visit_touch(
+            entry,
+            batch.now_ms,
+            ingest.visit_gap_seconds,
+            dwell_slack_ms=ingest.dwell_clock_slack_seconds * 1000,
+        )
         await self.stream.add(entry.encode(), touch)
         return entry
 

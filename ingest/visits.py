@@ -17,7 +17,12 @@ Per request with a viewer id and at least one human row, the script:
   was already recognised as the same person (`recognise_viewer`: a second browser of the
   recipient who verified the recipient's email, or an email an earlier non-forwarded viewer
   verified, at the link's gate);
-- makes a headless verdict sticky for the rest of the viewer's session.
+- makes a headless verdict sticky for the rest of the viewer's session;
+- bounds the visit's dwell by the wall clock: the active time a viewer reports across all
+  pages of one visit cannot exceed the time since the visit opened plus one heartbeat's
+  slack (so no page can either). Dwell rows are credited in order while they fit; a row
+  that does not is flagged `dwell_over_clock` — stored, left out of every count and score.
+  (One forged session once sent 1 000 dwell events in 0.06 s: 4.17 h of "reading".)
 
 Flagged rows (other than headless, which the script may spread) never open visits or mark
 forwards — a Slackbot unfurl must not make the real recipient look "forwarded".
@@ -39,21 +44,31 @@ from tracker.types import BotReason
 __all__ = ["XADD_TOUCHED", "VisitTouch", "decode_touched", "recognise_viewer", "visit_touch"]
 
 # KEYS: viewer state, link viewers, stream. ARGV: now ms, gap ms, candidate visit id, viewer
-# id, the two TTLs, headless flag ('' or the reason), then the entry's fields as name/value
-# pairs. Returns the new entry's id.
+# id, the two TTLs, headless flag ('' or the reason), the dwell ms of the request's dwell
+# rows (comma-separated, in row order), the slack ms, then the entry's fields as name/value
+# pairs. Returns the new entry's id; the answer field `a` is visit, forwarded, sticky bot
+# reason and one '1' (credited) / '0' (over the clock) per dwell row.
 XADD_TOUCHED: Final = """
-local state = redis.call('HMGET', KEYS[1], 'bot', 'last', 'visit')
-local bot, visit, fwd = ARGV[7], '', '0'
+local state = redis.call('HMGET', KEYS[1], 'bot', 'last', 'visit', 'vs', 'dw')
+local bot, visit, fwd, mask = ARGV[7], '', '0', ''
 if bot == '' then bot = state[1] or '' end
 if bot ~= '' then
   if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'bot', bot) end
 else
   local now, last = tonumber(ARGV[1]), tonumber(state[2] or '-1')
   visit = state[3]
-  if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then visit = ARGV[3] end
+  local started, dwelt = tonumber(state[4] or ARGV[1]), tonumber(state[5] or '0')
+  if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then
+    visit, started, dwelt = ARGV[3], now, 0
+  end
+  local allowed = now - started + tonumber(ARGV[9])
+  for d in string.gmatch(ARGV[8], '%d+') do
+    d = tonumber(d)
+    if dwelt + d <= allowed then dwelt = dwelt + d; mask = mask .. '1' else mask = mask .. '0' end
+  end
   local latest = state[2]
   if now > last then latest = ARGV[1] end
-  redis.call('HSET', KEYS[1], 'visit', visit, 'last', latest)
+  redis.call('HSET', KEYS[1], 'visit', visit, 'last', latest, 'vs', started, 'dw', dwelt)
   fwd = redis.call('HGET', KEYS[2], ARGV[4])
   if not fwd then
     if redis.call('HLEN', KEYS[2]) > 0 then fwd = '1' else fwd = '0' end
@@ -63,9 +78,9 @@ else
 end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 local fields = {}
-for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 fields[#fields + 1] = 'a'
-fields[#fields + 1] = visit .. '\\31' .. fwd .. '\\31' .. bot
+fields[#fields + 1] = visit .. '\\31' .. fwd .. '\\31' .. bot .. '\\31' .. mask
 return redis.call('XADD', KEYS[3], '*', unpack(fields))
 """
 
@@ -95,6 +110,7 @@ return '0'
 _HEADLESS: Final = BotReason.HEADLESS.value
 _SEPARATOR: Final = b"\x1f"
 _REASONS: Final = frozenset(reason.value for reason in BotReason)
+_OVER_CLOCK: Final = BotReason.DWELL_OVER_CLOCK.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +121,12 @@ class VisitTouch:
     args: tuple[int | str, ...]
 
 
-def visit_touch(entry: Entry, now_ms: int, gap_seconds: int) -> VisitTouch | None:
+def visit_touch(
+    entry: Entry, now_ms: int, gap_seconds: int, *, dwell_slack_ms: int = 15_000
+) -> VisitTouch | None:
     """What the script needs for this request, or None when nothing in it can open a visit
-    (no viewer id, or only bots): then a plain `XADD` will do."""
+    (no viewer id, or only bots): then a plain `XADD` will do. `dwell_slack_ms`: dwell a
+    visit may report beyond its wall-clock age (one heartbeat plus the clamp's slack)."""
     shared = entry.shared
     tenant, link, viewer = (
         shared[SHARED.tenant_id],
@@ -129,6 +148,8 @@ def visit_touch(entry: Entry, now_ms: int, gap_seconds: int) -> VisitTouch | Non
             redis_keys.VIEWER_STATE_TTL_SECONDS,
             redis_keys.LINK_VIEWERS_TTL_SECONDS,
             _HEADLESS if any(own[OWN.is_bot] for own in human) else "",
+            ",".join(str(own[OWN.dwell_ms]) for own in human if own[OWN.dwell_ms] > 0),
+            dwell_slack_ms,
         ),
     )
 
@@ -167,16 +188,25 @@ def decode_touched(fields: dict[bytes, bytes]) -> list[list[Any]]:
     if answer is None:
         return rows
     parts = answer.split(_SEPARATOR)
-    if len(parts) != 3 or parts[1] not in (b"0", b"1") or len(parts[0]) > 64:
+    if len(parts) == 3:  # written before dwell was bounded: nothing to apply
+        parts.append(b"")
+    if len(parts) != 4 or parts[1] not in (b"0", b"1") or len(parts[0]) > 64:
         raise PoisonEntry("bad_visit_answer")
     visit, forwarded, bot = parts[0].decode(), parts[1] == b"1", parts[2].decode()
-    if bot and bot not in _REASONS:
+    credited = parts[3]
+    if (bot and bot not in _REASONS) or credited.strip(b"01"):
         raise PoisonEntry("bad_visit_answer")
+    dwell_rows = 0
     for row in rows:
         if not row[ROW.viewer_id] or (row[ROW.is_bot] and row[ROW.bot_reason] != _HEADLESS):
             continue
         if bot and not row[ROW.is_bot]:
             row[ROW.is_bot], row[ROW.bot_reason] = 1, bot
+        if row[ROW.dwell_ms] > 0 and not bot:
+            # The script judged the same dwell rows, in the same order.
+            if dwell_rows < len(credited) and credited[dwell_rows] == ord("0"):
+                row[ROW.is_bot], row[ROW.bot_reason] = 1, _OVER_CLOCK
+            dwell_rows += 1
         if not row[ROW.is_bot]:
             row[ROW.visit_id], row[ROW.forwarded] = visit, int(forwarded)
     return rows

@@ -44,6 +44,7 @@ from tracker import redis_keys
 from tracker.config import Settings
 from tracker.errors import ClickHouseQueryError, ClickHouseUnavailable, RedisUnavailable
 from tracker.stores import ClickHouse, redis_errors
+from tracker.types import BotReason
 
 __all__ = ["BatchListener", "BatchResult", "Writer", "WriterStopped"]
 
@@ -55,6 +56,7 @@ BatchListener = Callable[[pa.Table], Awaitable[None]]
 Entry = tuple[str, dict[bytes, bytes] | None]
 
 _READ_COUNT: Final = 500
+_REVOKED: Final = BotReason.LINK_REVOKED.value
 
 
 class WriterStopped(Exception):
@@ -290,11 +292,19 @@ class Writer:
             {redis_keys.revoked_member(row[ROW.tenant_id], row[ROW.link_id]) for row in rows}
         )
         hits = await self.redis.smismember(redis_keys.REVOKED_LINKS, members)  # type: ignore[arg-type]
-        revoked = {m for m, hit in zip(members, hits, strict=True) if hit}
-        if revoked:
-            for row in rows:
-                if redis_keys.revoked_member(row[ROW.tenant_id], row[ROW.link_id]) in revoked:
-                    row[ROW.link_revoked] = 1
+        revoked = [m for m, hit in zip(members, hits, strict=True) if hit]
+        if not revoked:
+            return
+        times = await self.redis.hmget(redis_keys.REVOKED_AT, revoked)  # type: ignore[arg-type]
+        # A revocation from before its time was recorded: all the link's events are late.
+        since = {m: int(t) if t is not None else 0 for m, t in zip(revoked, times, strict=True)}
+        for row in rows:
+            at = since.get(redis_keys.revoked_member(row[ROW.tenant_id], row[ROW.link_id]))
+            if at is None or row[ROW.received_at] < at:
+                continue  # accepted before the revocation: counted as it was
+            row[ROW.link_revoked] = 1
+            if not row[ROW.is_bot]:
+                row[ROW.is_bot], row[ROW.bot_reason] = 1, _REVOKED
 
     async def _insert(self, table: pa.Table, token: str) -> None:
         """Insert, retrying with capped exponential backoff while ClickHouse is down."""

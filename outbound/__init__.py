@@ -14,6 +14,7 @@ from outbound.account_actions import react_account_band
 from outbound.alert_listener import make_alert_listener
 from outbound.erasure import drop_queued_mentions
 from outbound.reports import scoring_briefing_source
+from outbound.reseal import reseal_secrets
 from outbound.scoring_reactions import scoring_listener, stall_payload
 from outbound.webhook_listener import make_webhook_listener
 from outbound.wiring import (
@@ -37,6 +38,7 @@ __all__ = [
     "process_report_job",
     "pump_job",
     "react_account_band",
+    "reseal_secrets",
     "scoring_briefing_source",
     "scoring_listener",
     "stall_payload",

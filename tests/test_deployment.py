@@ -7,6 +7,7 @@ import copy
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,41 @@ def test_kubernetes_manifests_validate_and_keep_no_state() -> None:
                 if nested:
                     model = fields[top].annotation
                     assert nested.lower() in model.model_fields, key  # type: ignore[union-attr]
+
+
+def test_every_service_restarts_and_reports_health_and_no_obsolete_version() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    commands = set(typer.main.get_command(cli_app).commands)  # type: ignore[attr-defined]
+    assert "version" not in compose
+    for name, service in compose["services"].items():
+        if service.get("restart") == "no":  # a one-shot set-up step (the bucket), not a service
+            assert "depends_on" in service and "healthcheck" not in service, name
+            continue
+        assert service.get("restart") == "unless-stopped", name
+        test = service["healthcheck"]["test"]
+        assert test[0] == "CMD", name
+        if test[1] == "dealsignal":
+            assert test[2] in commands, name  # a real CLI command
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "HEALTHCHECK" in dockerfile and "/readyz" in dockerfile
+
+
+def test_health_command_fails_without_reachable_stores() -> None:
+    """`dealsignal health` (the writer's and worker's healthcheck) says unhealthy, exit 1,
+    when the stores it is pointed at do not answer."""
+    env = {
+        **os.environ,
+        "DEALSIGNAL_CLICKHOUSE_MODE": "server",
+        "DEALSIGNAL_CLICKHOUSE_URL": "http://127.0.0.1:1",
+        "DEALSIGNAL_REDIS_URL": "redis://127.0.0.1:1/0",
+        "DEALSIGNAL_SECRET_KEYS": "k",
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dealsignal"), "health"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "unhealthy" in result.stderr

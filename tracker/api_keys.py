@@ -13,7 +13,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pyarrow as pa
@@ -51,6 +51,7 @@ class ApiKey:
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    owner: str = ""  # the user (email) a reps key acts as; '' for machine keys
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Principal:
     tenant_id: str
     scope: Scope
     key_id: str
+    owner: str = ""  # the person this key acts as ('' = nobody in particular)
 
     def allows(self, required: Scope) -> bool:
         return self.scope.allows(required)
@@ -79,6 +81,7 @@ def _write(ch: ClickHouse, key: ApiKey, key_hash: str) -> None:
                 "key_hash": [key_hash],
                 "scope": [key.scope.value],
                 "name": [key.name],
+                "owner": [key.owner],
                 "created_at": pa.array([key.created_at], TS),
                 "revoked_at": pa.array([key.revoked_at], TS),
                 "version": pa.array([version_now()], pa.uint64()),
@@ -88,10 +91,11 @@ def _write(ch: ClickHouse, key: ApiKey, key_hash: str) -> None:
 
 
 def create_api_key(
-    ch: ClickHouse, tenant_id: str, scope: Scope, name: str = ""
+    ch: ClickHouse, tenant_id: str, scope: Scope, name: str = "", owner: str = ""
 ) -> tuple[ApiKey, str]:
-    """Store a new key; return it and the plaintext (the only time it exists)."""
-    key = ApiKey(new_id("api_key"), tenant_id, scope, name, utcnow(), None)
+    """Store a new key; return it and the plaintext (the only time it exists). `owner`:
+    the user (email) the key acts as, checked by the caller."""
+    key = ApiKey(new_id("api_key"), tenant_id, scope, name, utcnow(), None, owner.strip().lower())
     secret = secrets.token_urlsafe(32)
     _write(ch, key, _hash(secret))
     return key, f"{_PREFIX}{key.key_id}.{secret}"
@@ -99,7 +103,7 @@ def create_api_key(
 
 def _rows(ch: ClickHouse, where: str, params: dict[str, str]) -> list[tuple[ApiKey, str]]:
     rows = ch.query(
-        "SELECT key_id, tenant_id, key_hash, scope, name, created_at, revoked_at "
+        "SELECT key_id, tenant_id, key_hash, scope, name, created_at, revoked_at, owner "
         f"FROM {ch.database}.api_keys FINAL WHERE {where} ORDER BY created_at",
         params,
     )
@@ -112,6 +116,7 @@ def _rows(ch: ClickHouse, where: str, params: dict[str, str]) -> list[tuple[ApiK
                 r["name"],
                 r["created_at"],
                 r["revoked_at"],
+                r["owner"],
             ),
             r["key_hash"],
         )
@@ -132,7 +137,7 @@ def revoke_api_key(ch: ClickHouse, tenant_id: str, key_id: str) -> ApiKey:
     if not found:
         raise NotFound("unknown API key", code="api_key_not_found")
     key, key_hash = found[0]
-    revoked = ApiKey(key.key_id, key.tenant_id, key.scope, key.name, key.created_at, utcnow())
+    revoked = replace(key, revoked_at=utcnow())
     _write(ch, revoked, key_hash)
     return revoked
 
@@ -226,4 +231,4 @@ class ApiKeyAuthenticator:
         key = entry[0]
         if key.revoked_at is not None:
             raise Unauthenticated("API key revoked", code="revoked_api_key")
-        return Principal(key.tenant_id, key.scope, key.key_id)
+        return Principal(key.tenant_id, key.scope, key.key_id, key.owner)

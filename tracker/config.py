@@ -85,6 +85,9 @@ class IngestSettings(BaseModel):
     batch_seconds: float = 1.0
     heartbeat_seconds: int = 10
     dwell_slack_seconds: int = 5
+    # Active time a visit may report beyond its wall-clock age (ingest.visits): one
+    # heartbeat plus the clamp's slack; dwell rows beyond are flagged dwell_over_clock.
+    dwell_clock_slack_seconds: int = 15
     idle_cutoff_seconds: int = 60
     visit_gap_seconds: int = 600
     clock_skew_seconds: int = 300
@@ -158,6 +161,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"
+    # Logs: one JSON object per line ("json") or readable lines ("console").
+    log_format: str = "json"
+    log_level: str = "INFO"
+    # The API reference (/docs, /redoc, /openapi.json); False leaves it out entirely.
+    docs_enabled: bool = True
+    # Addresses or CIDRs that may read /metrics; empty: anyone who reaches it.
+    metrics_allow_from: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For / -Proto are believed; the
     # client address is the rightmost forwarded one that is not a proxy. Empty: the peer.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -188,7 +198,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
 
-    @field_validator("secret_keys", "trusted_proxies", mode="before")
+    @field_validator("secret_keys", "trusted_proxies", "metrics_allow_from", mode="before")
     @classmethod
     def _split_secret_keys(cls, value: object) -> object:
         if isinstance(value, str):

@@ -10,6 +10,9 @@ be read here (and a Redis Cluster hash tag added once).
     ds:burst:{tenant}:{contact}                   int     ingest.verdict  1 s
     ds:revoked                                    set     api (revoke)    —
         "{tenant}:{link}" of revoked links; the writer flags their later events
+    ds:revoked-at                                 hash    api (revoke)    —
+        "{tenant}:{link}" → revocation time (epoch ms): events received from then on
+        are left out of scores
     ds:evt:{event_id}                             str     ingest.dedupe   CLAIM_TTL
     ds:man:{manifest}  ·  ds:em:{stream entry}    str     ingest.dedupe   MANIFEST_TTL
     ds:events  ·  ds:events:dead                  stream  ingest          trimmed by writer
@@ -37,6 +40,7 @@ __all__ = [
     "CLAIM_TTL_SECONDS",
     "LINK_VIEWERS_TTL_SECONDS",
     "MANIFEST_TTL_SECONDS",
+    "REVOKED_AT",
     "REVOKED_LINKS",
     "SCORE_DIRTY",
     "SCORE_WATCHED",
@@ -75,6 +79,7 @@ CLAIM_TTL_SECONDS: Final = 2 * 86_400
 MANIFEST_TTL_SECONDS: Final = 7 * 86_400
 
 REVOKED_LINKS: Final = "ds:revoked"
+REVOKED_AT: Final = "ds:revoked-at"
 SCORE_DIRTY: Final = "ds:score-dirty"
 SCORE_WATCHED: Final = "ds:score-watched"
 _SEPARATOR: Final = "\x1f"

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from prometheus_client import Counter, Histogram
 from redis.exceptions import RedisError
 
 from tracker import redis_keys
@@ -86,7 +87,7 @@ class Scheduler:
         try:
             if tenant_id is not None and job.for_tenant is not None:
                 return await job.for_tenant(tenant_id)
-            result = await job.run()
+            result = await _measured(job)
             await self.redis.set(redis_keys.job_last(job.name), str(time.time()))
             return result
         finally:
@@ -123,7 +124,7 @@ class Scheduler:
             last = await self.redis.get(last_key)
             if last is not None and time.time() - float(last) < job.interval_seconds:
                 return False
-            await job.run()
+            await _measured(job)
             await self.redis.set(last_key, str(time.time()))
             return True
         finally:
@@ -139,3 +140,29 @@ class Scheduler:
                 log.exception("a scheduled job failed; it will be retried next interval")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.tick)
+
+
+JOB_RUNS = Counter(
+    "dealsignal_job_runs_total",
+    "Scheduled job runs by job and result (ok, error)",
+    ["job", "result"],
+)
+JOB_SECONDS = Histogram(
+    "dealsignal_job_seconds",
+    "Duration of a scheduled job run, by job",
+    ["job"],
+    buckets=(0.01, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 1800.0),
+)
+
+
+async def _measured(job: PeriodicJob) -> object:
+    started = time.perf_counter()
+    try:
+        result = await job.run()
+    except BaseException:
+        JOB_RUNS.labels(job.name, "error").inc()
+        raise
+    finally:
+        JOB_SECONDS.labels(job.name).observe(time.perf_counter() - started)
+    JOB_RUNS.labels(job.name, "ok").inc()
+    return result

@@ -24,7 +24,7 @@ class TokenPurpose(StrEnum):
     LINK = "link"
     PIXEL = "pixel"
     VIEWER_SESSION = "viewer-session"
-    GATE = "gate"  # proves the viewer passed a link's email gate / passcode
+    GATE = "gate"  # proves this viewer passed a link's email gate / passcode, until it expires
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,21 @@ class TokenSigner:
         if not (isinstance(payload, list) and len(payload) == 2):
             raise NotFound("unknown link", code="link_not_found")
         return LinkClaims(str(payload[0]), str(payload[1]))
+
+    def gate_token(self, claims: LinkClaims, viewer_id: str) -> str:
+        """Timed, and bound to one viewer id: a copied cookie does not open the link for
+        another browser, and it stops working after `max_age` (see `read_gate_token`)."""
+        payload = [claims.tenant_id, claims.link_id, viewer_id]
+        return str(self._timed(TokenPurpose.GATE).dumps(payload))
+
+    def read_gate_token(self, token: str, max_age: int) -> tuple[LinkClaims, str]:
+        try:
+            payload = self._timed(TokenPurpose.GATE).loads(token, max_age=max_age)
+        except BadSignature as exc:  # SignatureExpired included
+            raise NotFound("gate not passed", code="gate_not_passed") from exc
+        if not (isinstance(payload, list) and len(payload) == 3):
+            raise NotFound("gate not passed", code="gate_not_passed")
+        return LinkClaims(str(payload[0]), str(payload[1])), str(payload[2])
 
     def viewer_session_token(self, claims: ViewerSessionClaims) -> str:
         return str(self._timed(TokenPurpose.VIEWER_SESSION).dumps(claims.to_list()))

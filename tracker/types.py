@@ -63,3 +63,6 @@ class BotReason(StrEnum):
     BOT_USER_AGENT = "bot_user_agent"
     SCANNER_TIMING = "scanner_timing"
     HEADLESS = "headless"
+    # Not automation, but not to be counted either (ingest.visits, ingest.writer):
+    DWELL_OVER_CLOCK = "dwell_over_clock"  # more active time than the visit's wall clock
+    LINK_REVOKED = "link_revoked"  # arrived after the link was revoked

@@ -86,8 +86,10 @@ def serve(
     """Run the service. Embedded mode: one process runs API + writer + scheduler."""
     import uvicorn
 
+    from api.log_format import configure_logging
+
     settings = Settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     if settings.embedded:
         if workers != 1:
             fail("embedded mode runs one process; use server mode for several workers")
@@ -100,8 +102,13 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        log_level="info",
+        # Forwarded headers are the app's business (`trusted_proxies`); uvicorn's default
+        # would believe any X-Forwarded-For from loopback.
+        proxy_headers=False,
+        # Our handlers and our access log (api.request_log): one JSON schema for every line.
+        log_config=None,
+        access_log=False,
+        log_level=settings.log_level.lower(),
     )
 
 
@@ -113,8 +120,10 @@ def writer(
 ) -> None:
     """Move events from the Redis stream into ClickHouse (server mode; embedded mode runs
     this inside `serve`). Stops cleanly on SIGTERM/SIGINT; pending batches are resumed."""
+    from api.log_format import configure_logging
+
     settings = Settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     asyncio.run(run_writer(settings, consumer))
 
 
@@ -146,8 +155,34 @@ async def run_writer(settings: Settings, consumer: str) -> None:
 def worker() -> None:
     """Deliver webhooks and run the scheduled jobs (stall detection, briefings). Server
     mode; safe to run several (deliveries are claimed, jobs are locked)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    asyncio.run(_serve_until_signal(Settings(), "webhooks", "scheduler"))
+    from api.log_format import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(_serve_until_signal(settings, "webhooks", "scheduler"))
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 when the stores answer (Redis PING, ClickHouse SELECT 1): the writer's and
+    worker's container healthcheck in server mode (the API has GET /readyz)."""
+    import redis
+
+    from tracker.stores import open_clickhouse
+
+    settings = Settings()
+    if settings.embedded or not settings.redis_url:
+        fail("`health` checks server mode's stores; in embedded mode use GET /readyz")
+    try:
+        redis.Redis.from_url(settings.redis_url, socket_timeout=3).ping()
+        ch = open_clickhouse(settings)
+        try:
+            ch.query("SELECT 1 AS ok")
+        finally:
+            ch.close()
+    except Exception as exc:  # any failure is "unhealthy"; the reason goes to the log
+        fail(f"unhealthy: {type(exc).__name__}: {exc}")
+    typer.echo("ok")
 
 
 @app.command()

@@ -1,6 +1,9 @@
 """Email gate and passcode: the form, its answer, the signed cookie that proves it was
 passed, and passcode tries limited per link and per client address — never per anything
-the client chooses (a rotated `ds_vid` cookie once gave 40 tries with no 429)."""
+the client chooses (a rotated `ds_vid` cookie once gave 40 tries with no 429).
+
+The gate cookie is timed (`GATE_SECONDS`) and names the viewer id it was issued to: a copy
+in another browser (another `ds_vid`) or an old one asks for the passcode again."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from api.guards import Budget, address_tag, client_address, spend
 from api.i18n import Translator
 from api.pages import render_page
 from api.recipient.pages import (
+    VIEWER_COOKIE,
     ShowPage,
     set_viewer_cookie,
     translator_for_request,
@@ -28,11 +32,13 @@ from tracker import redis_keys
 from tracker.documents import get_document
 from tracker.errors import NotFound
 from tracker.links import Link, check_passcode
-from tracker.tokens import LinkClaims, TokenPurpose
+from tracker.tokens import LinkClaims
 
 __all__ = ["gate_page", "gate_passed", "router"]
 
 router = APIRouter(include_in_schema=False)
+
+GATE_SECONDS = 7 * 24 * 3600
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
@@ -46,10 +52,12 @@ def gate_passed(services: Services, request: Request, link: Link) -> bool:
         return True
     raw = request.cookies.get(gate_cookie_name(link), "")
     try:
-        claims = services.signer.read_link_token(raw, TokenPurpose.GATE)
+        claims, viewer_id = services.signer.read_gate_token(raw, GATE_SECONDS)
     except NotFound:
         return False
-    return claims == LinkClaims(link.tenant_id, link.link_id)
+    return claims == LinkClaims(link.tenant_id, link.link_id) and viewer_id == (
+        request.cookies.get(VIEWER_COOKIE, "")
+    )
 
 
 def gate_page(
@@ -145,11 +153,11 @@ async def pass_gate(
             recipient_email=link.recipient_email,
         )
     response = RedirectResponse(f"/v/{token}", status_code=303)
-    gate = services.signer.link_token(LinkClaims(link.tenant_id, link.link_id), TokenPurpose.GATE)
+    gate = services.signer.gate_token(LinkClaims(link.tenant_id, link.link_id), viewer_id)
     response.set_cookie(
         gate_cookie_name(link),
         gate,
-        max_age=30 * 24 * 3600,
+        max_age=GATE_SECONDS,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",

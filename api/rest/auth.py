@@ -36,8 +36,11 @@ async def authenticate(
         raise Unauthenticated("send `Authorization: Bearer <api key>`", code="missing_api_key")
     presented, authenticator = credential.strip(), services.authenticator
     if authenticator.needs_store(presented):
-        return await run_in_threadpool(authenticator.authenticate, presented)
-    return authenticator.authenticate(presented)
+        principal = await run_in_threadpool(authenticator.authenticate, presented)
+    else:
+        principal = authenticator.authenticate(presented)
+    request.state.tenant_id = principal.tenant_id  # for the access log (api.request_log)
+    return principal
 
 
 def require(*scopes: Scope) -> object:

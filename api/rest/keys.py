@@ -14,6 +14,7 @@ from api.rest.auth import AdminPrincipal
 from api.services import ServicesDep
 from tracker.api_keys import ApiKey, create_api_key, list_api_keys, revoke_api_key
 from tracker.types import Scope
+from tracker.users import get_user, normalise_email
 
 __all__ = ["router"]
 
@@ -24,12 +25,19 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scope: Scope
     name: str = Field(default="", max_length=200)
+    owner: str = Field(
+        default="",
+        max_length=254,
+        description="the user (email) the key acts as; a reps key with an owner obeys the "
+        "web app's ownership rules for that person; '' = a machine key",
+    )
 
 
 class KeyOut(BaseModel):
     key_id: str
     scope: Scope
     name: str
+    owner: str
     created_at: datetime
     revoked_at: datetime | None
 
@@ -39,6 +47,7 @@ class KeyOut(BaseModel):
             key_id=key.key_id,
             scope=key.scope,
             name=key.name,
+            owner=key.owner,
             created_at=key.created_at,
             revoked_at=key.revoked_at,
         )
@@ -52,8 +61,14 @@ class KeyCreated(KeyOut):
 async def create_key(
     body: KeyCreate, principal: AdminPrincipal, services: ServicesDep
 ) -> KeyCreated:
+    owner = ""
+    if body.owner.strip():
+        user = await run_in_threadpool(
+            get_user, services.clickhouse, principal.tenant_id, normalise_email(body.owner)
+        )
+        owner = user.email
     key, plaintext = await run_in_threadpool(
-        create_api_key, services.clickhouse, principal.tenant_id, body.scope, body.name
+        create_api_key, services.clickhouse, principal.tenant_id, body.scope, body.name, owner
     )
     return KeyCreated(**KeyOut.of(key).model_dump(), key=plaintext)
 

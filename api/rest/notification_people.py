@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.rest.auth import RepsPrincipal
 from api.rest.notifications import PREFIX
+from api.rest.ownership import acts_for_everyone, identity, require_self
 from api.services import ServicesDep
 from outbound.notify import (
     ManagerTodo,
@@ -27,7 +28,7 @@ from outbound.notify import (
     write_mute,
     write_preferences,
 )
-from tracker.errors import BadRequest
+from tracker.errors import BadRequest, Forbidden, NotFound
 from tracker.users import normalise_email
 
 __all__ = ["router"]
@@ -99,7 +100,12 @@ class TodoOut(BaseModel):
 
 
 class ResolveIn(BaseModel):
-    by: str = Field(default="", max_length=200, description="who resolved it (an email)")
+    by: str = Field(
+        default="",
+        max_length=200,
+        description="optional; if given, the key's own identity (its person's email): a "
+        "to-do is always resolved in the name of the key that resolves it",
+    )
 
 
 @router.put(f"{PREFIX}/users/{{email}}/preferences")
@@ -108,6 +114,7 @@ async def put_preferences(
 ) -> PreferencesOut:
     if bool(body.quiet_start) != bool(body.quiet_end):
         raise BadRequest("give both quiet_start and quiet_end, or neither", code="invalid_time")
+    require_self(principal, normalise_email(email))
     prefs = Preferences(
         tenant_id=principal.tenant_id,
         email=normalise_email(email),
@@ -136,6 +143,7 @@ async def get_preferences(
 async def mute_deal(
     email: str, body: MuteIn, principal: RepsPrincipal, services: ServicesDep
 ) -> Response:
+    require_self(principal, normalise_email(email))
     await run_in_threadpool(
         lambda: write_mute(
             services.clickhouse,
@@ -152,6 +160,7 @@ async def mute_deal(
 async def unmute_deal(
     email: str, opportunity_id: str, principal: RepsPrincipal, services: ServicesDep
 ) -> Response:
+    require_self(principal, normalise_email(email))
     await run_in_threadpool(
         lambda: write_mute(
             services.clickhouse,
@@ -194,6 +203,11 @@ async def resolve(
     todo_id: str, body: ResolveIn, principal: RepsPrincipal, services: ServicesDep
 ) -> TodoOut:
     ch, tenant = services.clickhouse, principal.tenant_id
-    await run_in_threadpool(get_todo, ch, tenant, todo_id)
-    done = await run_in_threadpool(resolve_todo, ch, tenant, todo_id, body.by or "api")
+    todo = await run_in_threadpool(get_todo, ch, tenant, todo_id)
+    if not acts_for_everyone(principal) and todo.manager != principal.owner:
+        # As in the web app: someone else's to-do is not revealed.
+        raise NotFound("unknown to-do", code="todo_not_found")
+    if body.by and body.by.strip().lower() != identity(principal):
+        raise Forbidden("a to-do is resolved in the key's own name", code="not_your_own")
+    done = await run_in_threadpool(resolve_todo, ch, tenant, todo_id, identity(principal))
     return TodoOut.of(done)

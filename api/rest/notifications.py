@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.rest.auth import AdminPrincipal, RepsPrincipal
+from api.rest.ownership import require_self
 from api.services import ServicesDep
 from outbound.notify import (
     ChannelConfig,
@@ -105,10 +106,12 @@ class RuleOut(BaseModel):
 async def add_channel(
     body: ChannelCreate, principal: RepsPrincipal, services: ServicesDep
 ) -> ChannelOut:
-    """Tenant channels need an admin key; a reps key may add a person's own robot."""
+    """Tenant channels need an admin key; any other key may add its own person's robot."""
     owner = normalise_email(body.owner) if body.owner.strip() else ""
     if not owner and not principal.allows(Scope.ADMIN):
         raise Forbidden("tenant-wide channels need an admin key", code="insufficient_scope")
+    if owner:
+        require_self(principal, owner)
     channel = await run_in_threadpool(
         lambda: create_channel(
             services.clickhouse,
@@ -145,6 +148,8 @@ async def remove_channel(
     )
     if channel is not None and not channel.owner and not principal.allows(Scope.ADMIN):
         raise Forbidden("tenant-wide channels need an admin key", code="insufficient_scope")
+    if channel is not None and channel.owner:
+        require_self(principal, channel.owner)
     await run_in_threadpool(delete_channel, services.clickhouse, principal.tenant_id, channel_id)
     return Response(status_code=204)
 

@@ -172,6 +172,7 @@ async def _current(request: Request, services: ServicesDep) -> Viewer:
         raise LoginRequired("the account no longer exists") from exc
     if user.disabled:
         raise LoginRequired("the account is disabled")
+    request.state.tenant_id = user.tenant_id  # for the access log (api.request_log)
     owners = await run_in_threadpool(visible_owners, ch, user)
     return Viewer(user, owners, str(session["csrf"]), translator_of(request, services))
 

@@ -49,6 +49,7 @@ from outbound.notify.store import (
     list_preferences,
     list_rules,
     muted_deals,
+    reseal_channel_configs,
     write_mute,
     write_preferences,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "read_mute_token",
     "reason_text",
     "render",
+    "reseal_channel_configs",
     "resolve_cleared_todos",
     "resolve_stall",
     "resolve_todo",

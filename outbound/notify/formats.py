@@ -5,6 +5,13 @@
   sender adds `timestamp` and `sign` = base64(HMAC-SHA256(key=f"{timestamp}\\n{secret}", b""))
 - Slack incoming webhook: `{"text": fallback, "blocks": [header, section (mrkdwn), context]}`
 - Email: subject, plain text and HTML alternatives.
+
+Everything in a message that came from outside (account and opportunity names, summaries,
+people's names — CRM text) is escaped for the channel's markup before it is embedded, so a
+deal named `[领取红包](https://evil.example)` or `<font color="warning">` shows as those
+characters, not as a link or styling: WeCom markdown gets CommonMark backslash escapes and
+`<`/`>` as entities, Feishu `lark_md` HTML entities (its documented escape), Slack its three
+entities, email HTML escaping.
 """
 
 from __future__ import annotations
@@ -13,11 +20,20 @@ import base64
 import hashlib
 import hmac
 import html
+from collections.abc import Callable
 from typing import Any, Final
 
 from outbound.notify.messages import Line, Message, text
 
-__all__ = ["email_parts", "feishu_body", "feishu_sign", "slack_body", "wecom_body"]
+__all__ = [
+    "email_parts",
+    "feishu_body",
+    "feishu_sign",
+    "lark_escape",
+    "slack_body",
+    "wecom_body",
+    "wecom_escape",
+]
 
 WECOM_MAX_BYTES: Final = 4096
 _FEISHU_COLOURS: Final = {
@@ -34,6 +50,47 @@ _FEISHU_COLOURS: Final = {
 
 def _sep(locale: str) -> str:
     return "：" if locale.startswith("zh") else ": "
+
+
+# What can start markup in the middle of a line (line starts are always ours): emphasis,
+# code, links (`(` only matters after `]`), strike-through, and the escape itself.
+_WECOM_SPECIAL: Final = frozenset("\\`*_[]~")
+_LARK_ENTITIES: Final = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "*": "&#42;",
+    "_": "&#95;",
+    "~": "&#126;",
+    "`": "&#96;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "(": "&#40;",
+    ")": "&#41;",
+    "#": "&#35;",
+}
+
+
+def wecom_escape(value: str) -> str:
+    out = []
+    for char in value:
+        if char == "<":
+            out.append("&lt;")
+        elif char == ">":
+            out.append("&gt;")
+        elif char in _WECOM_SPECIAL:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def lark_escape(value: str) -> str:
+    return "".join(_LARK_ENTITIES.get(char, char) for char in value)
+
+
+def _escaped(line: Line, escape: Callable[[str], str]) -> Line:
+    return Line(escape(line.text), escape(line.label), line.indent, line.url)
 
 
 def _md_line(line: Line, bold: str, sep: str, *, slack: bool = False) -> str:
@@ -57,11 +114,14 @@ def _mentions(message: Message) -> str:
 
 def wecom_body(message: Message) -> dict[str, Any]:
     parts = [
-        f"**{message.title}**",
-        *(_md_line(line, "**", _sep(message.locale)) for line in message.lines),
+        f"**{wecom_escape(message.title)}**",
+        *(
+            _md_line(_escaped(line, wecom_escape), "**", _sep(message.locale))
+            for line in message.lines
+        ),
     ]
     if message.mentions:
-        parts.append(f'<font color="comment">{_mentions(message)}</font>')
+        parts.append(f'<font color="comment">{wecom_escape(_mentions(message))}</font>')
     if message.mute_url:
         parts.append(f"[{message.mute_label}]({message.mute_url})")
     content = "\n".join(parts)
@@ -76,7 +136,9 @@ def feishu_sign(timestamp: int, secret: str) -> str:
 
 
 def feishu_body(message: Message, event: str) -> dict[str, Any]:
-    body = "\n".join(_md_line(line, "**", _sep(message.locale)) for line in message.lines)
+    body = "\n".join(
+        _md_line(_escaped(line, lark_escape), "**", _sep(message.locale)) for line in message.lines
+    )
     elements: list[dict[str, Any]] = []
     if body:
         elements.append({"tag": "div", "text": {"tag": "lark_md", "content": body}})

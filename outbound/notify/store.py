@@ -1,14 +1,17 @@
 """ClickHouse access for notification configuration: channels, routing rules, preferences
-and mutes (ReplacingMergeTree entities read with FINAL). Every query filters on tenant."""
+and mutes (ReplacingMergeTree entities read with FINAL). Every query filters on tenant
+(except the operator's start-up reseal, which rewrites every tenant's sealed configs)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import pyarrow as pa
 
 from outbound.notify.model import ChannelConfig, ChannelKind, Preferences, RoutingRule
+from outbound.webhooks import SealedSecretError, SecretBox
 from tracker.clock import TS, utcnow, version_now
 from tracker.stores import ClickHouse
 
@@ -19,6 +22,7 @@ __all__ = [
     "list_rules",
     "muted_by",
     "muted_deals",
+    "reseal_channel_configs",
     "write_channel",
     "write_mute",
     "write_preferences",
@@ -82,6 +86,25 @@ def get_channel(ch: ClickHouse, tenant_id: str, channel_id: str) -> ChannelConfi
         {"tenant_id": tenant_id, "channel_id": channel_id},
     )
     return _channel(rows[0]) if rows else None
+
+
+def reseal_channel_configs(ch: ClickHouse, box: SecretBox) -> int:
+    """Rewrite every live channel whose config is sealed the old way (or not under the
+    newest deployment secret), across tenants; the number rewritten."""
+    rows = ch.query(
+        f"SELECT {_CHANNEL_COLUMNS} FROM {ch.database}.notify_channels FINAL WHERE deleted = 0"
+    )
+    fresh = []
+    for channel in (_channel(r) for r in rows):
+        if not box.needs_reseal(channel.config_sealed):
+            continue
+        try:
+            fresh.append(replace(channel, config_sealed=box.seal(box.open(channel.config_sealed))))
+        except SealedSecretError:
+            continue
+    for channel in fresh:
+        write_channel(ch, channel)
+    return len(fresh)
 
 
 def write_rule(ch: ClickHouse, r: RoutingRule) -> None:

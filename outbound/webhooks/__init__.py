@@ -51,6 +51,7 @@ from outbound.webhooks.store import (
     link_contexts,
     list_deliveries,
     list_subscriptions,
+    reseal_subscription_secrets,
 )
 
 __all__ = [
@@ -95,6 +96,7 @@ __all__ = [
     "link_event_data",
     "list_deliveries",
     "list_subscriptions",
+    "reseal_subscription_secrets",
     "signature_header",
     "subscription_deliveries",
     "validate_event_types",

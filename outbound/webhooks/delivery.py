@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 from outbound.webhooks.channel import Channel, WebhookChannel
 from outbound.webhooks.crypto import SecretBox
 from outbound.webhooks.emit import SubscriptionCache
+from outbound.webhooks.metrics import DELIVERIES, DELIVERY_SECONDS
 from outbound.webhooks.model import DeliveryAttempt, DeliveryStatus, Outcome, OutcomeKind
 from outbound.webhooks.queue import Claim, DeliveryQueue, now_ms
 from outbound.webhooks.store import record_attempts
@@ -155,6 +156,8 @@ class WebhookDispatcher:
                 OutcomeKind.DROP: DeliveryStatus.DROPPED,
                 OutcomeKind.RETRY: DeliveryStatus.DEAD,
             }[outcome.kind]
+        DELIVERIES.labels(job.channel, status.value).inc()
+        DELIVERY_SECONDS.labels(job.channel).observe(outcome.duration_ms / 1000)
         if not owned:
             log.warning("delivery %s: lease lost during attempt %d", job.delivery_id, job.attempt)
         if status is DeliveryStatus.DEAD:

@@ -1,6 +1,7 @@
 """ClickHouse access for webhooks: subscriptions (ReplacingMergeTree, read FINAL), the
 delivery log (one row per attempt, any channel), and the link/document lookup that fills
-event payloads. All SQL of the webhook package lives here; every query filters on tenant."""
+event payloads. All SQL of the webhook package lives here; every query filters on tenant
+(except the operator's start-up reseal, which rewrites every tenant's sealed secrets)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 
+from outbound.webhooks.crypto import SealedSecretError, SecretBox
 from outbound.webhooks.model import DeliveryAttempt, DeliveryStatus, Subscription
 from tracker.clock import TS
 from tracker.errors import NotFound
@@ -26,6 +28,7 @@ __all__ = [
     "list_subscriptions",
     "mark_subscription_deleted",
     "record_attempts",
+    "reseal_subscription_secrets",
 ]
 
 SUBSCRIPTIONS: Final = EntityTable(
@@ -48,6 +51,21 @@ def list_subscriptions(
         where="" if include_deleted else "deleted = 0",
         order_by="created_at, subscription_id",
     )
+
+
+def reseal_subscription_secrets(ch: ClickHouse, box: SecretBox) -> int:
+    """Rewrite every live subscription whose secret is sealed the old way (or not under the
+    newest deployment secret); the number rewritten. Values no key opens are left as they
+    are (their deliveries fail with `secret_unavailable`, as before)."""
+    stale = [s for s in SUBSCRIPTIONS.select(ch, None) if box.needs_reseal(s.secret_sealed)]
+    fresh = []
+    for sub in stale:
+        try:
+            fresh.append(replace(sub, secret_sealed=box.seal(box.open(sub.secret_sealed))))
+        except SealedSecretError:
+            continue
+    SUBSCRIPTIONS.write(ch, fresh)
+    return len(fresh)
 
 
 def count_subscriptions(ch: ClickHouse, tenant_id: str) -> int:

@@ -25,6 +25,8 @@ from tracker.types import Scope
 def server(settings: Settings, clickhouse: ClickHouse, redis_url: str) -> Iterator[str]:
     settings.ingest.batch_seconds = 0.2
     settings.webhooks.allow_private = ["127.0.0.1/32"]  # the demo's local WeCom robot
+    # The demo replays minutes of reading in seconds, as `make run` allows (Makefile).
+    settings.ingest.dwell_clock_slack_seconds = 86_400
     client = redis.Redis.from_url(redis_url)
     client.flushdb()  # no stream entries of earlier tests for this writer
     client.close()

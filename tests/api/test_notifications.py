@@ -26,7 +26,9 @@ def test_channels_rules_preferences_mutes_todos_and_mute_link(
     settings.webhooks.allow_private = ["127.0.0.1"]
     tenant = create_tenant(clickhouse, "acme", default_locale="zh_CN").tenant_id
     _, admin = create_api_key(clickhouse, tenant, Scope.ADMIN)
-    _, reps = create_api_key(clickhouse, tenant, Scope.REPS)
+    # The manager's own key: it manages li's robot, settings and to-dos (test_ownership.py
+    # has what a key may not do for other people).
+    _, reps = create_api_key(clickhouse, tenant, Scope.REPS, owner="li@acme.cn")
     create_user(clickhouse, tenant, "li@acme.cn", "李经理", Role.MANAGER, "password-123456")
     base = "/api/v1/notifications"
     url = "http://127.0.0.1:9/cgi-bin/webhook/send?key=SECRET-KEY-123"

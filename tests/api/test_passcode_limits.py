@@ -78,3 +78,39 @@ def test_the_link_has_a_budget_whatever_the_address(
         assert _try(proxied, url, f"{n:04d}", n) == 403
     proxied.headers["X-Forwarded-For"] = "203.0.113.250"
     assert _try(proxied, url, PASSCODE, per_link) == 429
+
+
+def test_the_gate_cookie_is_per_viewer_and_expires(
+    client: TestClient, clickhouse: ClickHouse, settings: Settings
+) -> None:
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from api.recipient.gates import GATE_SECONDS
+
+    url = _passcode_link(client, clickhouse)
+    client.cookies.set("ds_vid", "vwr_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    passed = client.post(url, data={"passcode": PASSCODE}, follow_redirects=False)
+    assert passed.status_code == 303
+    (name,) = [n for n in client.cookies if n.startswith("ds_gate_")]
+    gate = client.cookies[name]
+
+    def visit(viewer: str, gate_cookie: str) -> str:
+        client.cookies.clear()
+        client.cookies.set("ds_vid", viewer)
+        client.cookies.set(name, gate_cookie)
+        return client.get(url).text
+
+    assert 'data-page="1"' in visit("vwr_01ARZ3NDEKTSV4RRFFQ69G5FAV", gate)  # through
+    # The same cookie in another browser (another viewer id) asks again.
+    assert 'name="passcode"' in visit("vwr_01ARZ3NDEKTSV4RRFFQ69G5FAW", gate)
+
+    # An old gate cookie for the right viewer asks again too.
+    class Aged(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - GATE_SECONDS - 60
+
+    payload = URLSafeTimedSerializer(settings.secret_keys, salt="gate").loads(gate)
+    old = URLSafeTimedSerializer(settings.secret_keys, salt="gate", signer=Aged).dumps(payload)
+    assert 'name="passcode"' in visit("vwr_01ARZ3NDEKTSV4RRFFQ69G5FAV", old)

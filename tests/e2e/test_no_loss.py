@@ -190,6 +190,9 @@ def test_exactly_once_through_kills_outages_and_resends(
         "daily_dwell": EXPECTED_DWELL,
     }
     bodies = _beacons(settings)
+    # Hours of heartbeats in seconds: the wall-clock bound on a visit's dwell would flag
+    # most of them (test_ingest_forged_engagement.py tests it); this test counts losses.
+    settings.ingest.dwell_clock_slack_seconds = 86_400
     headers = {"Content-Type": "text/plain;charset=UTF-8", "User-Agent": CHROME_UA}
     with TestClient(create_app(settings, run_background=False)) as api:
 

@@ -19,6 +19,9 @@ from tracker.tokens import TokenSigner
 def fast_settings(settings: Settings) -> Settings:
     settings.ingest.batch_seconds = 0.05
     settings.ingest.reclaim_idle_ms = 0
+    # These tests send minutes of reading in milliseconds; the wall-clock bound on a visit's
+    # dwell has its own tests (test_ingest_forged_engagement.py), which set it back.
+    settings.ingest.dwell_clock_slack_seconds = 86_400
     return settings
 
 

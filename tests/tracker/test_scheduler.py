@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client import REGISTRY
 
 from tracker.errors import BadRequest, Conflict, RateLimited
 from tracker.scheduler import PeriodicJob, Scheduler
@@ -33,11 +34,21 @@ async def test_a_failing_job_releases_its_lock(redis_client: aioredis.Redis) -> 
         if attempts == 1:
             raise RuntimeError("boom")
 
+    def runs(result: str) -> float:
+        return (
+            REGISTRY.get_sample_value(
+                "dealsignal_job_runs_total", {"job": "flaky", "result": result}
+            )
+            or 0.0
+        )
+
+    before = runs("ok"), runs("error")
     scheduler = Scheduler(redis_client, [PeriodicJob("flaky", 60, flaky)])
     with pytest.raises(RuntimeError, match="boom"):
         await scheduler.run_due()
     assert await redis_client.get("ds:job:flaky:lock") is None
     assert await scheduler.run_due() == ["flaky"] and attempts == 2
+    assert (runs("ok") - before[0], runs("error") - before[1]) == (1, 1)  # job metrics
 
 
 async def test_run_now_for_one_tenant_leaves_the_schedule_alone(

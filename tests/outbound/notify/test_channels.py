@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -256,3 +257,28 @@ async def test_an_alert_holds_no_smtp_conversation_with_a_relay_no_longer_allowe
     logged = list_deliveries(clickhouse, tenant, channel.channel_id, channel="email")
     assert logged and {x.status.value for x in logged} == {"failed"}
     assert {x.error for x in logged} == {"private_webhook_address"}
+
+
+def test_crm_text_cannot_become_markup_in_wecom_or_feishu() -> None:
+    """A deal named like a link, with styling tags and emphasis, arrives as characters."""
+    from outbound.notify.formats import feishu_body, wecom_body
+    from outbound.notify.messages import Line, Message
+
+    hostile = '[领取红包](https://evil.example) <font color="warning">**急**</font> <@all>'
+    message = Message(
+        title=f"商机停滞：{hostile}",
+        lines=[Line(hostile, "客户"), Line(hostile)],
+        locale="zh_CN",
+        mentions=["张伟"],
+        mute_url="https://ds.example/n/mute/t",
+        mute_label="不再提醒",
+    )
+    content = wecom_body(message)["markdown"]["content"]
+    assert not re.search(r"(?<!\\)\]\(https://evil", content)  # no unescaped link
+    assert '<font color="warning">' not in content
+    assert "\\[领取红包\\]" in content and "&lt;@all&gt;" in content and "\\*\\*急\\*\\*" in content
+    assert "[不再提醒](https://ds.example/n/mute/t)" in content  # our own link stays a link
+    card = feishu_body(message, "opportunity.stalled")["card"]
+    lark = card["elements"][0]["text"]["content"]
+    assert "[" not in lark and "<" not in lark and "&#91;领取红包&#93;" in lark
+    assert "**客户**：" in lark  # our own emphasis stays

@@ -7,6 +7,7 @@ import asyncio
 
 import orjson
 import redis.asyncio as aioredis
+from prometheus_client import REGISTRY
 
 from outbound.webhooks import (
     DeliveryQueue,
@@ -67,12 +68,18 @@ async def test_two_failures_then_success_is_one_delivery_with_three_attempts(
     subscribe: SubscribeFn,
     queue: DeliveryQueue,
 ) -> None:
+    def counted(status: str) -> float:
+        labels = {"channel": "webhook", "status": status}
+        return REGISTRY.get_sample_value("dealsignal_outbound_deliveries_total", labels) or 0.0
+
+    before = counted("retrying"), counted("delivered")
     sub, secret = subscribe(receiver.url)
     receiver.script = [500, 503]
     await WebhookEmitter(hook_settings, redis_client, clickhouse).emit(
         "ten_A", "document.viewed", DATA
     )
     assert await drain([dispatcher(hook_settings, redis_client, clickhouse)], queue) == 3
+    assert (counted("retrying") - before[0], counted("delivered") - before[1]) == (2, 1)
 
     assert len(receiver.requests) == 3
     assert len({r.headers["dealsignal-delivery"] for r in receiver.requests}) == 1

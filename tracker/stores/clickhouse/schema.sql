@@ -630,6 +630,10 @@ ALTER TABLE dealsignal.links
 ALTER TABLE dealsignal.links 
     ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at;
 
+-- 0024_api_key_owner sha256=ad6bb111311e6b6e34b77f351300d021483b7cb3829d36aacd8067911d9fcf6a
+ALTER TABLE dealsignal.api_keys 
+    ADD COLUMN IF NOT EXISTS owner String DEFAULT '' AFTER name;
+
 -- 0030_audit_log sha256=edd2f6b306a06f04dffef4c6e11536dcadb0919b0b855915c42bbda62a9ea7e4
 CREATE TABLE IF NOT EXISTS dealsignal.audit_log 
 (
