@@ -28,6 +28,7 @@ from api.rest import (
     notification_people,
     notifications,
     scores,
+    stages,
     webhooks,
 )
 from api.services import Services, open_services
@@ -46,6 +47,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts.router,
     account_health.router,
     deal_health.router,
+    stages.router,
     probes.router,
     gates.router,
     documents.router,
@@ -70,6 +72,7 @@ OPENAPI_TAGS: tuple[dict[str, str], ...] = (
     {"name": "accounts", "description": "Accounts, finance, customer health, freezes."},
     {"name": "scores", "description": "Engagement scores and timelines the CRM pulls."},
     {"name": "health", "description": "Opportunity health, stalls, forecast evidence."},
+    {"name": "stages", "description": "Evidence-gated stages and the evidence proving them."},
     {"name": "webhooks", "description": "Signed outbound events and their delivery log."},
     {"name": "notifications", "description": "WeCom, Feishu, Slack and email alerts."},
     {"name": "operations", "description": "Scheduled jobs, run on demand by admins."},

@@ -18,6 +18,7 @@ import orjson
 from scoring.forecast.credibility import INPUT_NAMES
 from scoring.forecast.evidence import EVIDENCE_CODES
 from scoring.health.pillars import PILLARS
+from tracker.crm import StageSettings, get_stage_settings
 from tracker.scoring_settings import ScoringSettings
 from tracker.stores import ClickHouse
 from tracker.tenant_settings import active_model, scoring_overrides
@@ -46,6 +47,7 @@ class TenantScoring:
     model_version: str = DEFAULT_MODEL_VERSION
     intercept: float | None = None
     coef: Mapping[str, float] = field(default_factory=dict)
+    stages: StageSettings = field(default_factory=StageSettings)
 
     def pillar_weights(self) -> dict[str, float]:
         t = self.tuning
@@ -75,9 +77,10 @@ class TenantScoring:
 
 def load_tenant_scoring(ch: ClickHouse, tenant_id: str, base: ScoringSettings) -> TenantScoring:
     tuning = base.merged(scoring_overrides(ch, tenant_id))
+    stages = get_stage_settings(ch, tenant_id)
     model = active_model(ch, tenant_id, HEALTH_MODEL)
     if model is None:
-        return TenantScoring(tuning)
+        return TenantScoring(tuning, stages=stages)
     w: dict[str, Any] = model.weights
     fitted = tuning.merged({"health": {f"weight_{k}": v for k, v in w["pillar_weights"].items()}})
     return TenantScoring(
@@ -85,6 +88,7 @@ def load_tenant_scoring(ch: ClickHouse, tenant_id: str, base: ScoringSettings) -
         model.model_version,
         float(w["intercept"]),
         {k: float(v) for k, v in w["coef"].items()},
+        stages,
     )
 
 

@@ -43,6 +43,8 @@ class Limits(BaseModel):
     # Page content pdfium may parse per upload, counting a shared stream once per use
     # (CPU-bomb guard; the 251-page Debian reference in Chinese needs 4.6 MB).
     max_pdf_content_bytes: int = 64 * 1024 * 1024
+    # Evidence screenshots and scans (PNG/JPEG): decoded pixels, a decompression-bomb guard.
+    max_image_pixels: int = 40_000_000
     max_beacon_bytes: int = 64 * 1024
     max_beacon_events: int = 100
     max_batch_items: int = 1000

@@ -4,6 +4,7 @@
     DealsignalError
     ├── BadRequest (400)
     │   ├── InvalidPdf, EncryptedPdf, PdfTooLarge (413), PdfTooManyPages
+    │   ├── InvalidImage (422)       an evidence image that is not a sane PNG/JPEG
     │   └── InvalidBeacon
     ├── Unauthenticated (401)
     ├── Forbidden (403)
@@ -37,6 +38,7 @@ __all__ = [
     "Forbidden",
     "Gone",
     "InvalidBeacon",
+    "InvalidImage",
     "InvalidPdf",
     "NotFound",
     "PdfTooLarge",
@@ -76,6 +78,11 @@ class BadRequest(DealsignalError):
 class InvalidPdf(BadRequest):
     status = 422
     code = "invalid_pdf"
+
+
+class InvalidImage(BadRequest):
+    status = 422
+    code = "invalid_image"
 
 
 class EncryptedPdf(InvalidPdf):

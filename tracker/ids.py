@@ -23,6 +23,7 @@ PREFIXES = {
     "webhook_event": "whe",
     "delivery": "dlv",
     "freeze": "frz",
+    "evidence": "evd",
 }
 
 

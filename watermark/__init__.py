@@ -1,5 +1,6 @@
 """Per-recipient PDF stamping (visible + invisible marks), PDF validation and sanitising, leak
-identification and page rendering. Pure functions on PDF bytes: no stores, no HTTP.
+identification and page rendering; evidence images re-encoded (`prepare_image`). Pure
+functions on bytes: no stores, no HTTP.
 
 Pipeline for an upload: `prepare_pdf` (validate, sanitise, count words — one pass; store its
 `data`) → per recipient `stamp_pdf`; for a leaked copy `identify_pdf`; for the viewer
@@ -8,6 +9,7 @@ two halves of `prepare_pdf` on their own.
 """
 
 from watermark.identify import Confidence, Identification, Mark, MarkFinding, identify_pdf
+from watermark.image import PreparedImage, is_image, prepare_image
 from watermark.pages import PageFacts
 from watermark.render import RENDER_WIDTHS, page_count, render_page_png, snap_render_width
 from watermark.spec import DEFAULT_TEMPLATE, Position, WatermarkSpec
@@ -25,12 +27,15 @@ __all__ = [
     "PageFacts",
     "PdfFacts",
     "Position",
+    "PreparedImage",
     "PreparedPdf",
     "WatermarkSpec",
     "count_words",
     "identify_pdf",
     "inspect_pdf",
+    "is_image",
     "page_count",
+    "prepare_image",
     "prepare_pdf",
     "render_page_png",
     "sanitise_pdf",

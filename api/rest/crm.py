@@ -12,8 +12,10 @@ its existing opportunities still land.
 
 Idempotent: re-sending a payload changes nothing; an older `updated_at` never overwrites a
 newer one. A batch is validated whole before anything is written (422 `validation_error`
-with per-item `errors[].loc`, 400 `too_many_items`); every write bumps the score epochs of
-the opportunities it touches. The payload models are `api.rest.crm_payloads`.
+with per-item `errors[].loc`, 400 `too_many_items`); in a tenant's strict stage mode, moving
+an opportunity into a stage whose required evidence is missing is 409
+`stage_evidence_missing` (`tracker.crm.stages`); every write bumps the score epochs of the
+opportunities it touches. The payload models are `api.rest.crm_payloads`.
 """
 
 from __future__ import annotations
@@ -36,13 +38,17 @@ from api.services import Services, ServicesDep
 from scoring import bump_epochs
 from tracker.crm import (
     CRM_ID_PATTERN,
+    Opportunity,
     check_not_frozen,
     get_opportunity,
+    get_stage_settings,
     record_activities,
     record_outcomes,
+    refuse_unverified_stages,
     upsert_opportunities,
 )
 from tracker.errors import BadRequest
+from tracker.stores import ClickHouse
 
 __all__ = ["router"]
 
@@ -62,6 +68,14 @@ def _check_count(services: Services, count: int) -> None:
         )
 
 
+def _gated_upsert(ch: ClickHouse, tenant: str, items: list[Opportunity]) -> None:
+    """409 before anything is written: `account_frozen` for a new opportunity of a frozen
+    account, `stage_evidence_missing` in strict stage mode."""
+    check_not_frozen(ch, tenant, [(o.opportunity_id, o.account) for o in items])
+    refuse_unverified_stages(ch, tenant, items, get_stage_settings(ch, tenant))
+    upsert_opportunities(ch, tenant, items)
+
+
 @router.put("/opportunities/{opportunity_id}")
 async def put_opportunity(
     opportunity_id: OpportunityPath,
@@ -70,8 +84,7 @@ async def put_opportunity(
     services: ServicesDep,
 ) -> OpportunityOut:
     ch, tenant = services.clickhouse, principal.tenant_id
-    await run_in_threadpool(check_not_frozen, ch, tenant, [(opportunity_id, body.account)])
-    await run_in_threadpool(upsert_opportunities, ch, tenant, [body.to_domain(opportunity_id)])
+    await run_in_threadpool(_gated_upsert, ch, tenant, [body.to_domain(opportunity_id)])
     await bump_epochs(services.redis.client, tenant, [opportunity_id])
     stored = await run_in_threadpool(get_opportunity, ch, tenant, opportunity_id)
     return OpportunityOut.of(stored)
@@ -83,9 +96,7 @@ async def put_opportunities(
 ) -> Accepted:
     _check_count(services, len(body.items))
     items = [item.to_domain(item.id) for item in body.items]
-    pairs = [(o.opportunity_id, o.account) for o in items]
-    await run_in_threadpool(check_not_frozen, services.clickhouse, principal.tenant_id, pairs)
-    await run_in_threadpool(upsert_opportunities, services.clickhouse, principal.tenant_id, items)
+    await run_in_threadpool(_gated_upsert, services.clickhouse, principal.tenant_id, items)
     await bump_epochs(services.redis.client, principal.tenant_id, [o.opportunity_id for o in items])
     return Accepted(accepted=len(items))
 

@@ -34,7 +34,7 @@ def _snapshot(a: Assessment, day: date) -> ForecastSnapshot:
         manager=f.manager,
         stage=f.stage,
         amount=f.amount,
-        crm_probability=float(e.probability),
+        crm_probability=float(e.crm_probability),
         calibrated_probability=e.calibrated_probability,
         credibility_index=float(e.credibility_index),
         health=h.value,

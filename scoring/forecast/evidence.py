@@ -9,10 +9,15 @@ activities that prove them, never mixed into the index:
     proposal_depth           the best document version read to ≥ 60 %      its page reads
     close_date_pushes        the close date was never pushed               the pushes (if any)
     stage_age                stage age ≤ the tenant's p75 for the stage    the stage change
+    unverified_stage         (only when it fails) the stage lacks the      the missing kinds
+                             evidence its definition requires
 
 `buyer_reading` lists who read which proposal and how deep (the reading evidence the brief's
 users want beside the index; a tenant may make it a fourth input, `reading_as_input`).
 
+    probability        = the CRM's; for an unverified stage the default probability of the
+                         last stage whose evidence is complete, when lower
+                         (`tracker.crm.stages`)
     crm_forecast       = amount × probability                 (Decimal, exact)
     adjusted_forecast  = crm_forecast × 0.7 when index < 60, else crm_forecast
 """
@@ -33,6 +38,7 @@ from scoring.forecast.credibility import (
 )
 from scoring.forecast.finance_risk import RiskFlag
 from scoring.health.features import OpportunityFeatures, TenantStats
+from tracker.crm import StageCheck, StageSettings, check_stage
 from tracker.scoring_settings import ForecastSettings
 
 __all__ = [
@@ -78,7 +84,14 @@ class ForecastEvidence(BaseModel):
     opportunity_id: str
     currency: str
     amount: Decimal
-    probability: Decimal = Field(description="the CRM's probability, 0–1")
+    stage: str
+    stage_verified: bool
+    missing_evidence: list[str] = Field(description="kinds the stage requires and lacks")
+    forecast_stage: str = Field(description="the stage forecast at: the last verified one")
+    crm_probability: Decimal = Field(description="the CRM's probability, 0–1")
+    probability: Decimal = Field(
+        description="used for the forecast: the CRM's, or the forecast stage's default"
+    )
     crm_forecast: Decimal = Field(description="amount × probability")
     credibility_index: Decimal = Field(ge=0, le=100)
     inputs: dict[str, CredibilityInput]
@@ -171,6 +184,19 @@ def _items(f: OpportunityFeatures, stats: TenantStats, min_samples: int) -> list
     ]
 
 
+def _stage_item(check: StageCheck) -> list[EvidenceItem]:
+    if check.verified:
+        return []
+    at = check.forecast_stage or "no stage"
+    return [
+        EvidenceItem(
+            code="unverified_stage",
+            summary=f"{check.stage} lacks {', '.join(check.missing)}: forecast at {at}",
+            holds=False,
+        )
+    ]
+
+
 def _readers(f: OpportunityFeatures) -> list[BuyerRead]:
     readers = sorted((p for p in f.people if p.read_ms > 0), key=lambda p: -p.read_ms)
     return [
@@ -192,6 +218,7 @@ def build_evidence(
     *,
     settings: ForecastSettings,
     min_samples: int,
+    stages: StageSettings | None = None,
     calibrated_probability: float | None = None,
     model_version: str = "credibility-1.0",
 ) -> ForecastEvidence:
@@ -204,13 +231,22 @@ def build_evidence(
         reading_proof=reading_proof,
     )
     index = credibility_index(raw, settings)
-    probability = Decimal(f.probability) / Decimal(100)
+    check = check_stage(stages or StageSettings(), f.stage, f.evidence_kinds)
+    crm_probability = Decimal(f.probability) / Decimal(100)
+    probability = crm_probability
+    if check.forecast_probability is not None:
+        probability = min(crm_probability, Decimal(check.forecast_probability) / Decimal(100))
     crm = f.amount_exact * probability
     cut = index.haircut_applied
     return ForecastEvidence(
         opportunity_id=f.opportunity_id,
         currency=f.currency,
         amount=f.amount_exact,
+        stage=f.stage,
+        stage_verified=check.verified,
+        missing_evidence=list(check.missing),
+        forecast_stage=check.forecast_stage,
+        crm_probability=crm_probability,
         probability=probability,
         crm_forecast=crm,
         credibility_index=index.credibility_index,
@@ -226,7 +262,7 @@ def build_evidence(
             else float(probability) * (float(settings.credibility_haircut) if cut else 1.0),
             4,
         ),
-        evidence=_items(f, stats, min_samples),
+        evidence=_stage_item(check) + _items(f, stats, min_samples),
         buyer_reading=_readers(f),
         model_version=model_version,
         as_of=f.as_of,

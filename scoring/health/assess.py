@@ -125,6 +125,7 @@ def _assess_one(
         stats,
         settings=t.forecast,
         min_samples=t.stall.min_samples,
+        stages=scoring.stages,
         calibrated_probability=calibrated,
         model_version=scoring.model_version,
     )

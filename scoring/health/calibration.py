@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from scoring.forecast.credibility import INPUT_NAMES
 from scoring.forecast.snapshot_store import closed_outcomes
 from scoring.health.assess import assess, feature_vector
 from scoring.health.features import tenant_stats
@@ -57,6 +58,7 @@ class CalibrationResult:
     after: FitScores | None = None
     credibility_auc: float | None = None
     credibility_rows: int = 0
+    input_auc: dict[str, float] = field(default_factory=dict)  # each index input alone
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
@@ -140,6 +142,9 @@ def calibrate(
         index_auc = roc_auc_score(np.asarray(rows.y), np.asarray(rows.credibility))
         result.credibility_auc = round(float(index_auc), 4)
         result.credibility_rows = len(rows.y)
+        for name in INPUT_NAMES:
+            column = [r[FEATURE_NAMES.index(name)] for r in rows.x]
+            result.input_auc[name] = round(float(roc_auc_score(rows.y, column)), 4)
     if len(deals) < t.calibration.min_outcomes or len(set(rows.y)) < 2:
         result.reason = (
             f"not enough won and lost deals ({len(deals)} < {t.calibration.min_outcomes})"

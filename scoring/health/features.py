@@ -14,6 +14,7 @@ from scoring.forecast.credibility import CredibilityRaw
 from scoring.forecast.credibility_repository import fetch_credibility
 from scoring.health.repository import FeatureQuery, fetch_feature_rows, fetch_tenant_stats
 from tracker.config import ScoringSettings
+from tracker.crm import evidence_kinds
 from tracker.stores import ClickHouse
 
 __all__ = [
@@ -102,6 +103,7 @@ class OpportunityFeatures:
     people: list[EngagedContact] = field(default_factory=list)
     docs: list[DocRead] = field(default_factory=list)
     credibility: CredibilityRaw = field(default_factory=CredibilityRaw)
+    evidence_kinds: frozenset[str] = frozenset()  # stage evidence held by as_of
 
     @property
     def existed(self) -> bool:
@@ -279,6 +281,9 @@ def features_as_of(
     for k, raw in fetch_credibility(ch, tenant_id, opportunity_ids, as_of, window).items():
         if (f := found.get(k)) is not None:
             f.credibility = raw
+    for k, kinds in evidence_kinds(ch, tenant_id, opportunity_ids, as_of).items():
+        if (f := found.get(k)) is not None:
+            f.evidence_kinds = kinds
     return found
 
 

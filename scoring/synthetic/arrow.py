@@ -65,6 +65,7 @@ COLUMNS: Final[dict[str, dict[str, pa.DataType]]] = {
     "contacts": {"is_decision_maker": _U8, "version": _U64},
     "activities": {
         "customer_initiated": _U8,
+        "held": _U8,
         "occurred_at": TS,
         "attendees": _STRINGS,
         "old_close_date": DATE,

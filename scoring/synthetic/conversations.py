@@ -1,9 +1,14 @@
-"""Meetings, emails, calls and notes of the synthetic deals, vectorised over all deals.
+"""Meetings, emails, calls, notes and CRM-reported proposal revisions of the synthetic deals,
+vectorised over all deals.
 
-Rates per 30 days follow the hidden quality q: meetings 0.6 + 2.4·q (decision-makers attend
-with P = 0.2 + 0.7·q, others 0.5), emails 2 + 4·q (customer-initiated with P = 0.15 + 0.5·q),
-calls 1 + 2·q (0.1 + 0.4·q), notes 0.5. Times skew early for weak deals (they go quiet), and
-nothing is recorded at or after the deal's close or the end of the history window."""
+Rates per 30 days follow the hidden quality q: meetings 0.6 + 2.4·q (customer-initiated with
+P = 0.1 + 0.3·q; held with P = 0.6 + 0.35·q, else cancelled, and 10 % the CRM does not say;
+decision-makers attend with P = 0.2 + 0.7·q, others 0.5), emails 2 + 4·q (customer-initiated
+with P = 0.15 + 0.5·q), calls 1 + 2·q (0.1 + 0.4·q), notes 0.5, proposal revisions the CRM
+saw 0.1 + 0.6·q. Direction: customer-initiated → inbound, the rest outbound, except 10 %
+the CRM leaves unknown (notes and revisions have none). Times skew early for weak deals (they
+go quiet), and nothing is recorded at or after the deal's close or the end of the history
+window."""
 
 from __future__ import annotations
 
@@ -21,13 +26,15 @@ __all__ = ["conversations_table"]
 
 I64 = npt.NDArray[np.int64]
 
-_KINDS: Final = ("meeting", "email", "call", "note")
+_KINDS: Final = ("meeting", "email", "call", "note", "proposal_revision")
 _SUBJECTS: Final = (
     ("方案评审会", "需求澄清会议", "Technical deep dive", "商务谈判"),
     ("方案跟进", "报价确认", "Follow-up on proposal", "合同条款"),
     ("电话沟通", "Pricing call", "进度确认", "Budget check-in"),
     ("客户内部预算流程", "Competitor mentioned", "关键人变动", "Champion identified"),
+    ("报价单修订", "方案 v2", "Revised scope", "Pricing update"),
 )
+_CONVERSATION: Final = 3  # kinds below this index are conversations with a direction
 
 
 def _within(counts: I64) -> I64:
@@ -44,8 +51,9 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
     life = np.asarray([d.close_ms for d in deals], np.int64) - created
     end = np.asarray([d.end_ms for d in deals], np.int64)
     months = life / (30 * DAY_MS)
-    rates = (0.6 + 2.4 * q, 2.0 + 4.0 * q, 1.0 + 2.0 * q, np.full(len(q), 0.5))
-    initiated_p = (np.zeros(len(q)), 0.15 + 0.5 * q, 0.1 + 0.4 * q, np.zeros(len(q)))
+    none = np.zeros(len(q))
+    rates = (0.6 + 2.4 * q, 2.0 + 4.0 * q, 1.0 + 2.0 * q, np.full(len(q), 0.5), 0.1 + 0.6 * q)
+    initiated_p = (0.1 + 0.3 * q, 0.15 + 0.5 * q, 0.1 + 0.4 * q, none, none)
     deal_parts, kind_parts, initiated_parts = [], [], []
     for number, (rate, p) in enumerate(zip(rates, initiated_p, strict=True)):
         rows = np.repeat(np.arange(len(q)), rng.poisson(rate * months))
@@ -60,6 +68,13 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
     deal, kind, initiated, at = deal[keep], kind[keep], initiated[keep], at[keep]
     subject = np.array(_SUBJECTS, dtype=object)[kind, rng.integers(0, 4, len(kind))]
     n = len(deal)
+    talk = kind < _CONVERSATION
+    unknown = rng.random(n) < 0.1
+    direction = np.where(~talk, "", np.where(initiated, "inbound",
+                                             np.where(unknown, "", "outbound")))  # fmt: skip
+    meeting = kind == 0
+    held_draw = rng.random(n) < 0.6 + 0.35 * q[deal]
+    held = pa.array(held_draw.astype(np.uint8), mask=~meeting | (rng.random(n) < 0.1))
     types = COLUMNS["activities"]
     data = {
         "tenant_id": pa.array([d.tenant_id for d in deals]).take(pa.array(deal)),
@@ -69,8 +84,10 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
         "opportunity_id": pa.array([d.opportunity_id for d in deals]).take(pa.array(deal)),
         "activity_type": pa.array(np.array(_KINDS, dtype=object)[kind], pa.string()),
         "customer_initiated": pa.array(initiated.astype(np.uint8)),
+        "direction": pa.array(direction.astype(object), pa.string()),
         "occurred_at": pa.array(at, types["occurred_at"]),
-        "attendees": _attendees(rng, deals, q, deal, kind == 0),
+        "attendees": _attendees(rng, deals, q, deal, meeting),
+        "held": pa.array(held, types["held"]),
         "from_stage": pa.nulls(n, pa.string()).fill_null(""),
         "to_stage": pa.nulls(n, pa.string()).fill_null(""),
         "old_close_date": pa.nulls(n, types["old_close_date"]),

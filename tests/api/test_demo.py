@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 import redis
@@ -55,6 +56,18 @@ async def test_demo_replays_a_deal_over_http(server: str, clickhouse: ClickHouse
     assert summary.bot_events >= 1 and summary.bot_reasons.get("bot_user_agent", 0) >= 1
     # the unfurl is not a view: four human sessions, four views
     assert sum(r.views for r in summary.recipients) == 4
+    # 预测可信度指数: the demo deal below 60 is discounted × 0.7, the lively one is not
+    assert summary.forecast is not None
+    demo, lively = summary.forecast.forecasts
+    assert Decimal(demo["credibility_index"]) == Decimal("46.7") and demo["haircut_applied"]
+    assert demo["stage_verified"]  # its signed NDA was uploaded as stage evidence
+    assert Decimal(demo["adjusted_forecast"]) == Decimal(demo["crm_forecast"]) * Decimal("0.7")
+    assert Decimal(demo["crm_forecast"]) == Decimal("348000")  # 696 000 × 0.5
+    assert Decimal(lively["credibility_index"]) == Decimal("86.7")
+    assert not lively["haircut_applied"]
+    assert lively["adjusted_forecast"] == lively["crm_forecast"]
+    printed = out.getvalue()
+    assert "Forecast credibility index" in printed and "243,600.00 (× 0.7)" in printed
     score = summary.engagement["score"]
     assert 0 < score["value"] <= 100 and score["band"] in {"hot", "warm", "cold"}
     assert score["top_positive"]

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
+from tests.pdfs import proposal
 from tracker.clock import utcnow
 from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
@@ -40,6 +41,15 @@ def test_forecast_inputs_boundary_and_isolation(client: TestClient, clickhouse: 
     auth = bearer(admin)
     body = {**OPP, "updated_at": utcnow().isoformat()}
     assert client.put("/api/v1/opportunities/opp_9", json=body, headers=auth).status_code == 200
+    # contract approval needs a signed NDA and the legal approval number (default stages)
+    f = client.get("/api/v1/opportunities/opp_9/forecast", headers=auth).json()
+    assert not f["stage_verified"] and f["missing_evidence"] == ["nda_signed", "legal_approval"]
+    assert f["evidence"][0]["code"] == "unverified_stage"
+    nda = {"file": ("保密协议.pdf", proposal(1), "application/pdf")}
+    url = "/api/v1/opportunities/opp_9/evidence"
+    assert client.post(url, data={"kind": "nda_signed"}, files=nda, headers=auth).status_code == 201
+    legal = {"kind": "legal_approval", "reference": "FW-2026-0815"}
+    assert client.post(url, data=legal, headers=auth).status_code == 201
     now = utcnow()
     push(client, auth, [
         email(0),
@@ -51,6 +61,7 @@ def test_forecast_inputs_boundary_and_isolation(client: TestClient, clickhouse: 
          "occurred_at": (now - timedelta(days=5)).isoformat(), "subject": "方案 v2"},
     ])  # fmt: skip
     f = client.get("/api/v1/opportunities/opp_9/forecast", headers=auth).json()
+    assert f["stage_verified"] and f["forecast_stage"] == "negotiation"
     inputs = f["inputs"]
     assert set(inputs) == {
         "customer_initiated_contacts_30d",

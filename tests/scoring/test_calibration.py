@@ -33,6 +33,13 @@ async def test_fit_beats_the_crm_baseline_and_is_stored_only_when_better(
     assert result.baseline is not None and result.after is not None
     assert result.after.brier < result.baseline.brier
     assert result.after.auc is not None and 0.5 < result.after.auc <= 1.0
+    # hidden quality drives the index's three inputs, so the index alone separates won from
+    # lost (how well is printed by `dealsignal calibrate-synthetic`)
+    assert result.credibility_auc is not None and result.credibility_auc > 0.55
+    assert set(result.input_auc) == {"customer_initiated_contacts_30d",
+                                     "decision_maker_attendance_rate_30d",
+                                     "proposal_revisions_30d"}  # fmt: skip
+    assert all(auc > 0.5 for auc in result.input_auc.values())
     active = load_tenant_scoring(clickhouse, tenant, settings.scoring)
     assert active.model_version == result.model_version
     assert sum(active.pillar_weights().values()) == pytest.approx(100, abs=0.01)

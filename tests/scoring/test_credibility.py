@@ -185,7 +185,8 @@ def test_the_boundary_59_9_is_discounted_and_60_0_is_not() -> None:
     assert below.credibility_index == Decimal("59.9") and below.haircut_applied
     assert at.credibility_index == Decimal("60.0") and not at.haircut_applied
     f = OpportunityFeatures("opp_1", NOW, amount_exact=Decimal("1234567.8912"), probability=37,
-                            currency="CNY", stage="proposal")  # fmt: skip
+                            currency="CNY", stage="proposal",
+                            evidence_kinds=frozenset({"nda_signed"}))  # fmt: skip
     stats = TenantStats(NOW, None, 0, {}, 0.0)
     f.credibility = contacts(1)
     cut = build_evidence(f, stats, settings=only_contacts, min_samples=5)

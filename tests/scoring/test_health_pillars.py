@@ -190,11 +190,11 @@ def test_every_supporting_evidence_item_holds_and_fails_with_its_proof() -> None
     weak = evidence(
         features(stage_entered_at=NOW - timedelta(days=21), pushes=1, push_ids=("a_p",))
     )
-    assert not any(weak.values())
+    assert not any(weak.values()) and "unverified_stage" in weak  # proposal without an NDA
     people = [person("c:a", "王总", dm=True, meet=1), person("c:b", "李工"), person("c:c", "张三")]
     strong_f = features(
         people=people, docs=[doc(0.6), doc(0.2, revision=2, version="ver_2")],
-        stage_activity_id="a_st",
+        stage_activity_id="a_st", evidence_kinds=frozenset({"nda_signed"}),
     )  # fmt: skip
     assert all(evidence(strong_f).values())
     e = build_evidence(strong_f, STATS, settings=T.forecast, min_samples=5)

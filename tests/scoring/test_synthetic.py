@@ -187,3 +187,32 @@ def test_people_have_chinese_and_english_names() -> None:
     assert any(re.fullmatch(r"[A-Za-z]+ [A-Za-z]+", n) for n in names)
     currencies = set(dataset().tables["opportunities"].column("currency").to_pylist())
     assert currencies == {"CNY", "USD"}
+
+
+def test_direction_held_meetings_and_revisions_follow_hidden_quality() -> None:
+    ds = dataset()
+    acts = ds.tables["activities"]
+    quality = ds.quality
+    strong = {k for k, q in quality.items() if q >= 0.6}
+    weak = {k for k, q in quality.items() if q <= 0.4}
+
+    def share(rows: list[dict[str, object]], ids: set[str], test: str) -> float:
+        mine = [r for r in rows if r["opportunity_id"] in ids]
+        return sum(1 for r in mine if r[test]) / max(len(mine), 1)
+
+    rows = acts.select(["opportunity_id", "activity_type", "direction", "held"]).to_pylist()
+    talk = [r for r in rows if r["activity_type"] in ("email", "call", "meeting")]
+    for r in talk:
+        r["inbound"] = r["direction"] == "inbound"
+    assert {r["direction"] for r in talk} == {"inbound", "outbound", ""}
+    assert share(talk, strong, "inbound") > share(talk, weak, "inbound") + 0.1
+    meetings = [r for r in rows if r["activity_type"] == "meeting"]
+    for r in meetings:
+        r["was_held"] = r["held"] == 1
+    assert {r["held"] for r in meetings} == {0, 1, None}
+    assert share(meetings, strong, "was_held") > share(meetings, weak, "was_held")
+    assert all(r["held"] is None for r in rows if r["activity_type"] != "meeting")
+    revisions = [r["opportunity_id"] for r in rows if r["activity_type"] == "proposal_revision"]
+    per_deal = {name: sum(1 for o in revisions if o in ids) / len(ids)
+                for name, ids in (("strong", strong), ("weak", weak))}  # fmt: skip
+    assert per_deal["strong"] > per_deal["weak"] > 0

@@ -133,10 +133,12 @@ def test_a_crm_deal_shows_health_evidence_and_next_actions(
                   "Proposal revisions"):  # fmt: skip
         assert label in page
     assert "Buyer reading depth" not in page  # the opt-in fourth input is off by default
-    # nothing in the last 30 days: index 0.0 → the CRM forecast 48 000 × 0.7
-    assert "below 60.0: forecast × 0.7" in page and "$33,600.00" in page
+    # nothing in the last 30 days: index 0.0 → × 0.7; and the proposal stage has no signed
+    # NDA, so it is forecast at prospecting (10 %): 120 000 × 0.1 × 0.7
+    assert "below 60.0: forecast × 0.7" in page and "$8,400.00" in page
+    assert "proposal lacks nda_signed: forecast at prospecting" in page
     evidence_rows = re.findall(r"<td>(?:yes|no)</td>", page)
-    assert len(evidence_rows) == 5  # the supporting evidence items, each holding or not
+    assert len(evidence_rows) == 6  # unverified_stage + the five supporting items
     actions = page.split('id="actions-heading"')[1].split("</ol>")[0]
     assert actions.count("<li>") == 3
     listing = app_client.get("/app/deals").text

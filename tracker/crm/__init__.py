@@ -1,6 +1,6 @@
 """The CRM's entities as the CRM pushes them: the vocabulary (stages, forecast categories,
 activity types, outcomes, currencies, the id format), accounts with their finance records
-and freezes, opportunities with their contacts, activities and outcomes."""
+and freezes, opportunities with their contacts, activities, outcomes and stage evidence."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tracker.crm.accounts import (
     tenants_with_accounts,
 )
 from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.evidence import StageEvidence, evidence_kinds, list_evidence, record_evidence
 from tracker.crm.opportunities import (
     Contact,
     Opportunity,
@@ -40,6 +41,19 @@ from tracker.crm.opportunities import (
     version_of,
 )
 from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
+from tracker.crm.stage_gate import refuse_unverified_stages
+from tracker.crm.stages import (
+    BUILTIN_KINDS,
+    DEFAULT_STAGES,
+    EvidenceForm,
+    EvidenceKind,
+    StageCheck,
+    StageDefinition,
+    StageSettings,
+    check_stage,
+    get_stage_settings,
+    put_stage_settings,
+)
 from tracker.crm.vocabulary import (
     COMMUNICATION_TYPES,
     CRM_ID_PATTERN,
@@ -52,9 +66,11 @@ from tracker.crm.vocabulary import (
 )
 
 __all__ = [
+    "BUILTIN_KINDS",
     "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
+    "DEFAULT_STAGES",
     "Account",
     "AccountDeals",
     "AccountFinance",
@@ -63,33 +79,46 @@ __all__ = [
     "Contact",
     "DealOutcome",
     "Direction",
+    "EvidenceForm",
+    "EvidenceKind",
     "ForecastCategory",
     "FreezeEntry",
     "Opportunity",
     "OpportunityRow",
     "Outcome",
     "Stage",
+    "StageCheck",
+    "StageDefinition",
+    "StageEvidence",
+    "StageSettings",
     "account_contacts",
     "account_deals",
     "account_opportunity_ids",
     "check_not_frozen",
+    "check_stage",
+    "evidence_kinds",
     "freeze_history",
     "frozen_accounts",
     "get_account",
     "get_finance",
     "get_opportunity",
     "get_outcome",
+    "get_stage_settings",
     "known_opportunity_ids",
     "latest_finance",
     "list_accounts",
     "list_activities",
+    "list_evidence",
     "list_opportunities",
     "opportunity_exists",
     "put_account",
     "put_finance",
+    "put_stage_settings",
     "record_activities",
+    "record_evidence",
     "record_freeze",
     "record_outcomes",
+    "refuse_unverified_stages",
     "tenants_with_accounts",
     "tenants_with_opportunities",
     "upsert_opportunities",

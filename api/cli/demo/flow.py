@@ -6,9 +6,10 @@ contacts (and a meeting) through the CRM API, uploads a Chinese proposal PDF
 the buyers' browsers (`api.cli.demo.reading`): their reading sessions, a download, a forward (a
 second cookie jar on the CTO's link) and a Slackbot unfurl (flagged, not counted). Sessions
 happen "now" (the server stamps `received_at`); client timestamps carry plausible deltas.
-It waits for the writer to land the events, plays the stalled deal (`api.cli.demo.stall`), then
-prints who read what and the opportunity's engagement score with its reasons
-(`api.cli.demo.summary`).
+It waits for the writer to land the events, shows the forecast credibility index of the demo
+deal (below 60: × 0.7) beside a livelier one (`api.cli.demo.forecast`), plays the stalled deal
+(`api.cli.demo.stall`), then prints who read what, the opportunity's engagement score with
+its reasons and the two forecasts (`api.cli.demo.summary`).
 
 Clicks within 10 s of a link being created are treated as mail scanners by the ingest
 verdict, so the people click only after `scanner_window` seconds (the Slackbot unfurl
@@ -27,6 +28,7 @@ import orjson
 from rich.console import Console
 from rich.progress import Progress
 
+from api.cli.demo.forecast import run_forecast_scene
 from api.cli.demo.proposal import PRICING_PAGE, TITLE, proposal_pdf
 from api.cli.demo.reading import CHROME, CONTACTS, READERS, SLACKBOT, expected_heartbeats, read
 from api.cli.demo.stall import run_stall_scene
@@ -207,6 +209,7 @@ async def run_demo(
         engagement = await _json(
             await http.get(f"/api/v1/opportunities/{opp_id}/engagement", headers=_bearer(crm))
         )
+        forecast = await run_forecast_scene(http, crm, opp_id, f"{opp_id}-C2")
         stall = await run_stall_scene(http, admin_key, crm, f"{opp_id}-STALLED")
     summary = DemoSummary(
         opp_id,
@@ -219,6 +222,7 @@ async def run_demo(
         engagement,
         beacons,
         stall,
+        forecast,
     )
     print_summary(console, summary)
     return summary

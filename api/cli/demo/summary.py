@@ -5,15 +5,24 @@ score with its reasons, and the stalled deal's robot messages and manager to-dos
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from api.cli.demo.forecast import ForecastScene
 from api.cli.demo.proposal import PAGE_COUNT, PRICING_PAGE
 from api.cli.demo.stall import StallScene
 
-__all__ = ["DemoSummary", "RecipientSummary", "print_stall", "print_summary", "print_tables"]
+__all__ = [
+    "DemoSummary",
+    "RecipientSummary",
+    "print_forecast",
+    "print_stall",
+    "print_summary",
+    "print_tables",
+]
 
 
 @dataclass
@@ -41,11 +50,61 @@ class DemoSummary:
     engagement: dict[str, Any]
     beacons_sent: int
     stall: StallScene | None = None
+    forecast: ForecastScene | None = None
 
 
 def print_summary(console: Console, s: DemoSummary) -> None:
     print_tables(console, s)
+    print_forecast(console, s.forecast)
     print_stall(console, s.stall)
+
+
+_INPUTS = (
+    ("customer_initiated_contacts_30d", "customer-initiated contacts"),
+    ("decision_maker_attendance_rate_30d", "decision-maker attendance"),
+    ("proposal_revisions_30d", "proposal revisions"),
+)
+
+
+def _raw(code: str, value: str | None) -> str:
+    if value is None:
+        return "—"
+    return f"{Decimal(value):.0%}" if code.endswith("_rate_30d") else f"{Decimal(value):.0f}"
+
+
+def _money(value: str) -> str:
+    return f"{Decimal(value):,.2f}"
+
+
+def print_forecast(console: Console, scene: ForecastScene | None) -> None:
+    """预测可信度指数: each deal's three inputs (raw → 0–100 score), the index and × 0.7."""
+    if scene is None:
+        return
+    first = scene.forecasts[0] if scene.forecasts else {"threshold": 60, "haircut": "0.7"}
+    table = Table(
+        title="Forecast credibility index (预测可信度指数), last 30 days — "
+        f"below {first['threshold']} the forecast × {first['haircut']}"
+    )
+    table.add_column("opportunity", no_wrap=True)
+    for _, label in _INPUTS:
+        table.add_column(f"{label}\nraw → score", justify="right")
+    table.add_column("index", justify="right")
+    table.add_column("forecast (amount × p)", justify="right")
+    table.add_column("adjusted", justify="right", no_wrap=True)
+    for f in scene.forecasts:
+        cells = [
+            f"{_raw(code, f['inputs'][code]['raw_value'])} → {f['inputs'][code]['score']}"
+            for code, _ in _INPUTS
+        ]
+        cut = f"(× {f['haircut']})" if f["haircut_applied"] else "(kept)"
+        table.add_row(
+            f["opportunity_id"],
+            *cells,
+            str(f["credibility_index"]),
+            f"{_money(f['amount'])} × {f['probability']} = {_money(f['crm_forecast'])}",
+            f"{_money(f['adjusted_forecast'])} {cut}",
+        )
+    console.print(table)
 
 
 def print_tables(console: Console, s: DemoSummary) -> None:

@@ -463,6 +463,27 @@ ALTER TABLE dealsignal.activities
         DEFAULT if(customer_initiated = 1, 'inbound', '') AFTER customer_initiated,
     ADD COLUMN IF NOT EXISTS held Nullable(UInt8) AFTER attendees;
 
+-- 0010_stage_evidence sha256=41be7fd5e314a908c0e6b6474aa4c4f3a0f5f2d472f83dd2069626b668138cf1
+CREATE TABLE IF NOT EXISTS dealsignal.opportunity_evidence 
+(
+    tenant_id String,
+    opportunity_id String,
+    evidence_id String,
+    kind LowCardinality(String),
+    reference String DEFAULT '',
+    blob_sha256 String DEFAULT '',
+    filename String DEFAULT '',
+    content_type LowCardinality(String) DEFAULT '',
+    size_bytes UInt64 DEFAULT 0,
+    note String DEFAULT '',
+    created_by String DEFAULT '',
+    created_at DateTime64(3, 'UTC'),
+    deleted UInt8 DEFAULT 0,
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, opportunity_id, evidence_id);
+
 -- 0012_accounts sha256=534ad7c2d9ad8a2585e0c9b29efe42b5a0e5fe4ed522429cf2fe611e4af0b829
 CREATE TABLE IF NOT EXISTS dealsignal.accounts 
 (
