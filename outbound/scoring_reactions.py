@@ -110,9 +110,7 @@ async def _account_band_changed(
         "reasons": list(event.reasons),
         "frozen": event.band == "red",
     }
-    await emitter.emit(
-        event.tenant_id, "account.health_changed", data, dedupe_key=event.change_key
-    )
+    await emitter.emit(event.tenant_id, "account.health_changed", data, dedupe_key=event.change_key)
 
 
 async def _band_changed(

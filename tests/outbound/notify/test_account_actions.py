@@ -155,6 +155,7 @@ async def test_each_band_action_fires_once_and_the_freeze_comes_and_goes(
         "escalation", "freeze", "joint_visit", "joint_visit", "nurture", "unfreeze"
     ]  # fmt: skip
     assert not frozen_accounts(ch, tenant, ["acc_1"])
+    assert list_todos(ch, tenant, manager=VP) == []  # the escalation resolved itself
     audit = freeze_history(ch, tenant, "acc_1")
     assert [(e.frozen, e.actor) for e in audit] == [(False, "system"), (True, "system")]
     assert [b.band for b in band_history(ch, tenant, "acc_1")] == [
