@@ -7,6 +7,7 @@ The API layer builds one `Ingestor` (with a `StreamBuffer`) and calls
 from __future__ import annotations
 
 from ingest.analytics import document_analytics, link_analytics
+from ingest.bot_patterns import crawlerdetect_listed, in_app_browser, isbot_listed
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
 from ingest.model import (
@@ -23,6 +24,7 @@ from ingest.service import Ingestor, beacon_event_id
 from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
 from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
 from ingest.visit_log import VisitRow, document_viewers, recent_visits
+from ingest.visits import recognise_viewer
 from ingest.writer import BatchListener, BatchResult, Writer, WriterStopped
 
 __all__ = [
@@ -45,16 +47,20 @@ __all__ = [
     "Writer",
     "WriterStopped",
     "beacon_event_id",
+    "crawlerdetect_listed",
     "document_analytics",
     "document_viewers",
     "events_table",
+    "in_app_browser",
     "ip_key_from_secret",
     "is_link_revoked",
+    "isbot_listed",
     "link_analytics",
     "mark_link_revoked",
     "parse_beacon",
     "parse_user_agent",
     "recent_visits",
+    "recognise_viewer",
     "request_verdict",
     "signals_verdict",
     "user_agent_verdict",

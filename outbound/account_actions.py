@@ -236,7 +236,8 @@ async def _escalate(
     detail = f"escalated to {vp or 'nobody (no VP or manager known)'}: " + "; ".join(event.reasons)
     todos = await _todos(ch, event, "account_escalation", people, detail, plan.escalation_due_days)
     due = (utcnow() + timedelta(days=plan.escalation_due_days)).date().isoformat()
-    facts = {"value": event.value, "reasons": list(event.reasons), "due": due}
+    weakest = [[code, score] for code, score in event.weakest]
+    facts = {"value": event.value, "weakest": weakest, "due": due}
     notices = await _notify(
         notifier, event, NotifyEvent.ACCOUNT_ESCALATED, facts, action_id, vp or None
     )

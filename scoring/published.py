@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from scoring.stall.store import StallEpisode
 
@@ -62,8 +63,10 @@ class BandChanged:
     value: float
     owner: str
     manager: str
-    actions: tuple[str, ...]
+    actions: tuple[str, ...]  # English, the webhook's contract
     change_key: str  # identifies this change: one webhook and one alert per key
+    # the same actions as message codes with parameters ({code, params, text}), for people
+    action_items: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ class AccountBandChanged:
     reasons: tuple[str, ...]  # the weakest parts, worst first
     plan: BandActionPlan
     change_key: str
+    # The weakest pillar parts as (part code, score 0–100), worst first: messages name
+    # them in the reader's language from the code (`reasons` are their English summaries).
+    weakest: tuple[tuple[str, float], ...] = ()
 
 
 ScoringEvent = StallOpened | StallCleared | BandChanged | AccountBandChanged

@@ -21,6 +21,7 @@ from api.recipient.pages import (
     viewer_id_of,
 )
 from api.services import Services, ServicesDep
+from ingest import recognise_viewer
 from tracker import redis_keys
 from tracker.documents import get_document
 from tracker.errors import NotFound
@@ -127,6 +128,15 @@ async def pass_gate(
     if email:
         key = redis_keys.gate_email(link.tenant_id, link.link_id)
         await services.redis.client.hset(key, viewer_id, email)
+        # a second browser of the recipient (the same email verified again) is not a forward
+        await recognise_viewer(
+            services.redis.client,
+            link.tenant_id,
+            link.link_id,
+            viewer_id,
+            verified_email=email,
+            recipient_email=link.recipient_email,
+        )
     response = RedirectResponse(f"/v/{token}", status_code=303)
     gate = services.signer.link_token(LinkClaims(link.tenant_id, link.link_id), TokenPurpose.GATE)
     response.set_cookie(

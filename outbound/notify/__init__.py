@@ -37,6 +37,7 @@ from outbound.notify.model import (
     TodoStatus,
 )
 from outbound.notify.outbox import Notifier, read_mute_token
+from outbound.notify.phrases import action_text, band_name, code_label, reason_text, stage_name
 from outbound.notify.preferences import check_time_zone, parse_hhmm, quiet_until
 from outbound.notify.rates import RateLimiter
 from outbound.notify.rendering import render
@@ -81,7 +82,10 @@ __all__ = [
     "RoutingRule",
     "StallNotice",
     "TodoStatus",
+    "action_text",
+    "band_name",
     "check_time_zone",
+    "code_label",
     "create_channel",
     "create_rule",
     "create_todo_once",
@@ -103,11 +107,13 @@ __all__ = [
     "plan_routes",
     "quiet_until",
     "read_mute_token",
+    "reason_text",
     "render",
     "resolve_cleared_todos",
     "resolve_stall",
     "resolve_todo",
     "run_briefings",
+    "stage_name",
     "todo_id_of",
     "write_mute",
     "write_preferences",

@@ -74,18 +74,24 @@ async def record_snapshots(
         before = await asyncio.to_thread(latest_bands, ch, tenant_id, day)
         for a in found:
             prev, band = before.get(a.health.opportunity_id), a.health.band.value
-            if prev is not None and prev != band:
+            # a deal red at its first snapshot alerts like one that turned red
+            first_red = prev is None and band == "red"
+            if first_red or (prev is not None and prev != band):
                 f = a.features
                 change = BandChanged(
                     tenant_id=tenant_id,
                     opportunity_id=f.opportunity_id,
-                    previous_band=prev,
+                    previous_band=prev or "",
                     band=band,
                     value=a.health.value,
                     owner=f.owner,
                     manager=f.manager,
                     actions=tuple(x.text for x in a.health.actions),
-                    change_key=f"{a.health.opportunity_id}:{day}:{prev}->{band}",
+                    action_items=tuple(
+                        x.model_dump(include={"code", "params", "text", "due_within_hours"})
+                        for x in a.health.actions
+                    ),
+                    change_key=f"{a.health.opportunity_id}:{day}:{prev or 'new'}->{band}",
                 )
                 await publish_all(listeners, change)
     await asyncio.to_thread(write_snapshots, ch, tenant_id, [_snapshot(a, day) for a in found])

@@ -174,8 +174,13 @@ def test_next_actions_from_recent_signals() -> None:
     assert len(actions) == 3
     assert actions[0].code == "follow_up_download"
     assert actions[0].text == (
-        "王总 (CTO) downloaded 年度采购方案 20 hours ago — follow up within 24 h"
+        "王总 (CTO) downloaded 年度采购方案 20 hours ago — send the industry case study within 24 h"
     )
+    assert actions[0].params["who"] == "王总 (CTO)" and actions[0].params["doc"] == "年度采购方案"
+    # every action names a person, a document or content, and a deadline
+    for action in actions:
+        assert action.params["who"] and action.due_within_hours
+        assert action.params.get("content") or action.params.get("doc")
     assert actions[0].event_ids == ["evt_dl"]
     assert [a.code for a in actions[1:]] == ["reach_decision_maker", "multi_thread"]
     assert "Only one stakeholder engaged (王总)" in actions[2].text

@@ -52,7 +52,8 @@ def test_events_table_is_tenant_first_partitioned_by_month_with_ttl(clickhouse: 
 def test_migration_files_are_numbered_uniquely_and_use_placeholders() -> None:
     migrations = load_migrations()
     numbers = [m.number for m in migrations]
-    assert numbers == list(range(1, len(numbers) + 1)), "numbers must be contiguous from 1"
+    # each parallel branch owns a reserved range of numbers, so gaps are allowed; order is not
+    assert numbers == sorted(set(numbers)), "numbers must be unique and increasing"
     for migration in migrations:
         lines = migration.sql.splitlines()
         body = "\n".join(x for x in lines if not x.strip().startswith("--"))

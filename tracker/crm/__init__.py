@@ -27,6 +27,7 @@ from tracker.crm.accounts import (
     tenants_with_accounts,
 )
 from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.changes import CHANGE_FIELDS, CrmChange, last_changes
 from tracker.crm.evidence import StageEvidence, evidence_kinds, list_evidence, record_evidence
 from tracker.crm.opportunities import (
     Contact,
@@ -67,6 +68,7 @@ from tracker.crm.vocabulary import (
 
 __all__ = [
     "BUILTIN_KINDS",
+    "CHANGE_FIELDS",
     "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
@@ -77,6 +79,7 @@ __all__ = [
     "Activity",
     "ActivityType",
     "Contact",
+    "CrmChange",
     "DealOutcome",
     "Direction",
     "EvidenceForm",
@@ -105,6 +108,7 @@ __all__ = [
     "get_outcome",
     "get_stage_settings",
     "known_opportunity_ids",
+    "last_changes",
     "latest_finance",
     "list_accounts",
     "list_activities",

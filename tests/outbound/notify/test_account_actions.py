@@ -142,6 +142,8 @@ async def test_each_band_action_fires_once_and_the_freeze_comes_and_goes(
     await rig.run()
     assert sorted(h.path for h in robot.hits) == ["/rep", "/vp"]
     assert "高危客户升级：宁德时代" in {h.json()["text"] for h in robot.hits}
+    vp_body = next(h.body.decode() for h in robot.hits if h.path == "/vp")
+    assert "KOL 互动频次 50 分" in vp_body and "新商机已冻结" in vp_body  # codes, in Chinese
     assert frozen_accounts(ch, tenant, ["acc_1"]) == {"acc_1"}
     with pytest.raises(Conflict) as refused:
         check_not_frozen(ch, tenant, [("opp_new", "acc_1")])

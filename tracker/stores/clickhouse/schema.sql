@@ -569,3 +569,26 @@ ALTER TABLE dealsignal.manager_todos
     ADD COLUMN IF NOT EXISTS due_at Nullable(DateTime64(3, 'UTC'));
 ALTER TABLE dealsignal.manager_todos 
     ADD COLUMN IF NOT EXISTS due_at Nullable(DateTime64(3, 'UTC'));
+
+-- 0016_opportunity_changes sha256=5d5fa2e8d7272ffd85a472dc317466bb23803ee9b8f1d7ef2c62fddb019013ab
+CREATE TABLE IF NOT EXISTS dealsignal.opportunity_changes 
+(
+    tenant_id String,
+    opportunity_id String,
+    field LowCardinality(String),
+    old_value String DEFAULT '',
+    new_value String DEFAULT '',
+    changed_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, opportunity_id, field, changed_at);
+ALTER TABLE dealsignal.stalls  ADD COLUMN IF NOT EXISTS reasons String DEFAULT '';
+ALTER TABLE dealsignal.stalls  ADD COLUMN IF NOT EXISTS reasons String DEFAULT '';
+
+-- 0020_link_short_codes sha256=5d0b2baf25488c3906f9d82811ea294850cf3a7ff4b4ec58371e4c496ea6390a
+ALTER TABLE dealsignal.links 
+    ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at,
+    ADD INDEX IF NOT EXISTS links_short_code short_code TYPE bloom_filter(0.001) GRANULARITY 1;
+ALTER TABLE dealsignal.links 
+    ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at;
