@@ -8,7 +8,8 @@
     red     escalation: a to-do for the team's VP (the rep's manager when no VP is
             configured) and an `account.escalated` message to the VP and the rep; and a
             freeze of new opportunities for the account (409 `account_frozen`)
-    leaving red   the freeze is lifted (unless an admin already did)
+    leaving red   the freeze is lifted (unless an admin already did) and the VP's open
+            escalation to-dos for the account resolve themselves
 
 Each action runs once per band change: its id is derived from the change key and the kind,
 it is skipped when the log (`outbound.account_action_log`) already holds it, and to-dos,
@@ -21,13 +22,20 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
-from outbound.account_action_log import AccountAction, action_id_of, find_action, log_action
+from outbound.account_action_log import (
+    AccountAction,
+    action_id_of,
+    find_action,
+    list_actions,
+    log_action,
+)
 from outbound.notify import (
     ManagerTodo,
     Notifier,
     NotifyEvent,
     TodoStatus,
     create_todo_once,
+    resolve_todo,
     todo_id_of,
 )
 from scoring import AccountBandChanged
@@ -228,7 +236,8 @@ async def _escalate(
     detail = f"escalated to {vp or 'nobody (no VP or manager known)'}: " + "; ".join(event.reasons)
     todos = await _todos(ch, event, "account_escalation", people, detail, plan.escalation_due_days)
     due = (utcnow() + timedelta(days=plan.escalation_due_days)).date().isoformat()
-    facts = {"value": event.value, "reasons": list(event.reasons), "due": due}
+    weakest = [[code, score] for code, score in event.weakest]
+    facts = {"value": event.value, "weakest": weakest, "due": due}
     notices = await _notify(
         notifier, event, NotifyEvent.ACCOUNT_ESCALATED, facts, action_id, vp or None
     )
@@ -246,6 +255,9 @@ async def _freeze(ch: ClickHouse, event: AccountBandChanged, action_id: str) -> 
 
 
 async def _unfreeze(ch: ClickHouse, event: AccountBandChanged, action_id: str) -> AccountAction:
+    taken = await asyncio.to_thread(list_actions, ch, event.tenant_id, event.account_id)
+    for todo_id in {t for a in taken if a.kind == "escalation" for t in a.todo_ids}:
+        await asyncio.to_thread(resolve_todo, ch, event.tenant_id, todo_id, "auto")
     frozen = await asyncio.to_thread(frozen_accounts, ch, event.tenant_id, [event.account_id])
     if not frozen:
         return _action(event, action_id, "unfreeze", "already unfrozen by an admin")

@@ -1,5 +1,6 @@
 """What leaves the service when scoring finds something: `scoring.published` events become
-signed webhooks (`opportunity.stalled`, `opportunity.unstalled`, `health.changed`) and, given
+signed webhooks (`opportunity.stalled`, `opportunity.unstalled`, `health.changed`,
+`account.health_changed`) and, given
 a notifier, messages to the rep and manager plus the manager's stall to-do; an account's
 customer-health band change becomes its band actions (`outbound.account_actions`).
 
@@ -58,8 +59,7 @@ def scoring_listener(emitter: WebhookEmitter, notifier: Notifier | None) -> Scor
         elif isinstance(event, StallCleared):
             await _stall_cleared(emitter, notifier, event)
         elif isinstance(event, AccountBandChanged):
-            if notifier is not None:  # the actions write to-dos, links and freezes through it
-                await react_account_band(notifier.ch, notifier, event)
+            await _account_band_changed(emitter, notifier, event)
         else:
             await _band_changed(emitter, notifier, event)
 
@@ -93,6 +93,24 @@ async def _stall_cleared(
     )
     if notifier is not None:
         await resolve_stall(notifier.ch, event.tenant_id, episode.episode_id)
+
+
+async def _account_band_changed(
+    emitter: WebhookEmitter, notifier: Notifier | None, event: AccountBandChanged
+) -> None:
+    if notifier is not None:  # the actions write to-dos, links and freezes through it
+        await react_account_band(notifier.ch, notifier, event)
+    data = {
+        "account_id": event.account_id,
+        "account_name": event.account_name,
+        "previous_band": event.previous_band,
+        "band": event.band,
+        "value": event.value,
+        "owner": event.owner,
+        "reasons": list(event.reasons),
+        "frozen": event.band == "red",
+    }
+    await emitter.emit(event.tenant_id, "account.health_changed", data, dedupe_key=event.change_key)
 
 
 async def _band_changed(

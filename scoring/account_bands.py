@@ -66,6 +66,7 @@ def band_change(
         reasons=tuple(part.summary for part in weakest[:3]),
         plan=_plan(t, health.industry, manager),
         change_key=f"{health.account_id}:{changes}:{prev_band or 'new'}->{health.band.value}",
+        weakest=tuple((part.code, part.score or 0.0) for part in weakest[:3]),
     )
 
 

@@ -100,6 +100,9 @@ class AccountBandChanged:
     reasons: tuple[str, ...]  # the weakest parts, worst first
     plan: BandActionPlan
     change_key: str
+    # The weakest pillar parts as (part code, score 0–100), worst first: messages name
+    # them in the reader's language from the code (`reasons` are their English summaries).
+    weakest: tuple[tuple[str, float], ...] = ()
 
 
 ScoringEvent = StallOpened | StallCleared | BandChanged | AccountBandChanged

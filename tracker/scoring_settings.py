@@ -108,6 +108,9 @@ class HealthSettings(_Group):
     # value >= blue_threshold is blue, >= yellow_threshold yellow, else red.
     blue_threshold: float = 70.0
     yellow_threshold: float = 45.0
+    # A deal younger than this on which the buyer was never seen (and whose account is not
+    # judged) is `insufficient_data`, not red: nothing to judge it on yet.
+    new_deal_days: float = Field(default=14.0, ge=0)
     snapshot_interval_seconds: float = 86_400.0
 
 

@@ -73,7 +73,7 @@ def _check_count(services: Services, count: int) -> None:
 
 def _gated_upsert(ch: ClickHouse, tenant: str, items: list[Opportunity]) -> None:
     """409 before anything is written: `account_frozen` for a new opportunity of a frozen
-    account, `stage_evidence_missing` in strict mode."""
+    account, `stage_evidence_missing` in strict stage mode."""
     check_not_frozen(ch, tenant, [(o.opportunity_id, o.account) for o in items])
     refuse_unverified_stages(ch, tenant, items, get_stage_settings(ch, tenant))
     upsert_opportunities(ch, tenant, items)

@@ -13,7 +13,7 @@ from outbound.notify.digests import (
     forecast_report_message,
     process_report_message,
 )
-from outbound.notify.messages import LOCALES, Line, Message, duration, text
+from outbound.notify.messages import LOCALES, Line, Message, duration, has, text
 from outbound.notify.phrases import action_text, band_name, reason_text
 
 __all__ = ["render"]
@@ -83,8 +83,10 @@ def _account(
     elif event == "account.escalated":
         title = text(loc, "account_escalated", account=f["account"])
         lines.append(Line(str(f.get("value", "")), text(loc, "health_value")))
-        for reason in facts.get("reasons", [])[:3]:
-            lines.append(Line(str(reason), text(loc, "reason")))
+        for code, score in facts.get("weakest", [])[:3]:
+            part = text(loc, f"part.{code}") if has(f"part.{code}") else str(code)
+            label = text(loc, "account_part", part=part, score=round(float(score)))
+            lines.append(Line(label, text(loc, "reason")))
         lines.append(Line(text(loc, "account_frozen")))
     else:
         raise ValueError(f"unknown notification event {event!r}")

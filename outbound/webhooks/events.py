@@ -27,7 +27,10 @@ Every delivery body is one UTF-8 JSON object (CJK and other non-ASCII text as-is
 
 `engagement.changed`, `opportunity.stalled`, `opportunity.unstalled` and `health.changed`
 carry what their producer (scoring) passes to `emit`; by convention at least
-`opportunity_id` and, for band changes, `previous_band` and `band`.
+`opportunity_id` and, for band changes, `previous_band` and `band`. `account.health_changed`
+(an account's customer-health band changed, its first assessment included) carries
+`account_id`, `account_name`, `previous_band` ('' the first time), `band`, `value`, `owner`,
+`reasons` and `frozen` (new opportunities refused while true).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ class WebhookEventType(StrEnum):
     OPPORTUNITY_STALLED = "opportunity.stalled"
     OPPORTUNITY_UNSTALLED = "opportunity.unstalled"
     HEALTH_CHANGED = "health.changed"
+    ACCOUNT_HEALTH_CHANGED = "account.health_changed"
 
 
 class DeliveryStatus(StrEnum):

@@ -45,9 +45,9 @@ class HealthBand(StrEnum):
     BLUE = "blue"
     YELLOW = "yellow"
     RED = "red"
-    # The buyer has never been seen on the deal (no read, meeting or customer-initiated
-    # contact) and its account has no judged health: nothing to judge it on yet — a new
-    # deal is never red by default (the stall detector covers a deal that stays silent).
+    # A new deal (younger than `health.new_deal_days`) the buyer has never been seen on (no
+    # read, meeting or customer-initiated contact) whose account has no judged health:
+    # nothing to judge it on yet — a new deal is never red by default.
     INSUFFICIENT_DATA = "insufficient_data"
 
 
@@ -95,10 +95,17 @@ class Assessment:
     features: OpportunityFeatures
 
 
-def _sufficient(f: OpportunityFeatures, account: AccountHealth | None) -> bool:
+def _sufficient(
+    f: OpportunityFeatures, account: AccountHealth | None, new_deal_days: float
+) -> bool:
+    """Judged unless the deal is new (younger than `new_deal_days`), the buyer was never
+    seen on it and its account is not judged either."""
     seen = f.last_buyer_at is not None or f.meetings > 0
     seen = seen or any(p.read_ms > 0 or p.meetings > 0 for p in f.people)
-    return seen or (account is not None and account.band is not AccountBand.INSUFFICIENT_DATA)
+    first = f.first_known_at
+    old = first is not None and (f.as_of - first).total_seconds() >= new_deal_days * 86_400
+    judged = account is not None and account.band is not AccountBand.INSUFFICIENT_DATA
+    return seen or old or judged
 
 
 def _assess_one(
@@ -132,7 +139,9 @@ def _assess_one(
     health = HealthResult(
         opportunity_id=f.opportunity_id,
         value=min(value, 100.0),
-        band=health_band(value, t) if _sufficient(f, account) else HealthBand.INSUFFICIENT_DATA,
+        band=health_band(value, t)
+        if _sufficient(f, account, t.health.new_deal_days)
+        else HealthBand.INSUFFICIENT_DATA,
         pillars=pillars,
         pillar_weights={n: round(max(weights[n], 0.0) / total, 4) for n in PILLARS},
         actions=next_actions(f, f.as_of, account),

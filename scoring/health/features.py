@@ -83,6 +83,7 @@ class OpportunityFeatures:
     won_before: int = 0
     outcome: str = ""
     known_at_as_of: bool = True
+    first_seen_at: datetime | None = None  # the CRM's oldest `updated_at` of the deal
     close_changes: int = 0
     last_buyer_activity_at: datetime | None = None
     last_seller_activity_at: datetime | None = None
@@ -128,6 +129,14 @@ class OpportunityFeatures:
     @property
     def last_activity_at(self) -> datetime | None:
         return _newest(self.last_buyer_at, self.last_seller_at)
+
+    @property
+    def first_known_at(self) -> datetime | None:
+        """The oldest sign of the deal: its first CRM row, stage, activity or sent link."""
+        times = (self.first_seen_at, self.stage_entered_at, self.first_activity_at,
+                 self.last_sent_at)  # fmt: skip
+        found = [t for t in times if t is not None]
+        return min(found) if found else None
 
     @property
     def best_doc(self) -> DocRead | None:
@@ -178,6 +187,7 @@ def _apply_opp(f: OpportunityFeatures, r: dict[str, Any]) -> None:
     f.support_escalations = r["support_escalations"]
     f.product_lines, f.won_before = int(r["product_lines"]), int(r["won_before"])
     f.outcome, f.known_at_as_of = r["outcome_as_of"], bool(r["known_at_as_of"])
+    f.first_seen_at = real_time(r.get("first_seen_at"))
 
 
 def _apply_acts(f: OpportunityFeatures, r: dict[str, Any]) -> None:

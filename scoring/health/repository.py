@@ -79,9 +79,11 @@ def _opps_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     )
     return (
         f"WITH {_T} AS t SELECT o.k AS k, {', '.join(f'o.{c} AS {c}' for c in _OPP_COLS)}, "
-        "o.known_at_as_of AS known_at_as_of, ifNull(h.won_before, 0) AS won_before, "
+        "o.known_at_as_of AS known_at_as_of, o.first_seen_at AS first_seen_at, "
+        "ifNull(h.won_before, 0) AS won_before, "
         "if(oc.opportunity_id != '' AND oc.closed_at <= t, oc.outcome, '') AS outcome_as_of "
-        f"FROM (SELECT opportunity_id AS k, {picked}, max(updated_at <= t) AS known_at_as_of "
+        f"FROM (SELECT opportunity_id AS k, {picked}, max(updated_at <= t) AS known_at_as_of, "
+        "min(updated_at) AS first_seen_at "
         f"FROM {db}.opportunities WHERE tenant_id = {{tenant_id:String}} AND {_opp_filter(q)} "
         "GROUP BY opportunity_id) AS o "
         f"LEFT JOIN ({history}) AS h ON h.account = o.account "

@@ -1,4 +1,4 @@
-"""Arrow column types of the tables the synthetic generator fills (migrations 0001–0006):
+"""Arrow column types of the tables the synthetic generator fills (migrations 0001–0012):
 every non-string column's exact type, so `ch.insert(table, arrow)` lands without casts."""
 
 from __future__ import annotations
@@ -98,6 +98,25 @@ COLUMNS: Final[dict[str, dict[str, pa.DataType]]] = {
         "download_allowed": _U8,
         "email_gate": _U8,
         "revoked_at": TS,
+        "version": _U64,
+    },
+    "accounts": {
+        "annual_revenue": AMOUNT,
+        "industry_growth_pct": pa.float64(),
+        "contract_start": DATE,
+        "product_lines": _STRINGS,
+        "kol_contact_ids": _STRINGS,
+        "updated_at": TS,
+        "version": _U64,
+    },
+    "account_finance": {
+        "as_of": DATE,
+        "on_time_payment_rate": pa.float64(),
+        "receivables_outstanding": AMOUNT,
+        "credit_limit": AMOUNT,
+        "credit_used": AMOUNT,
+        "payment_delay_days": pa.float64(),
+        "updated_at": TS,
         "version": _U64,
     },
     "events": {

@@ -1,5 +1,6 @@
 """Synthetic data generator: tenants with sales teams, opportunities across stages, contacts,
-documents with page tags, links, viewing behaviour, CRM activities and outcomes — all driven
+accounts with finance records and service tickets, documents with page tags, links, viewing
+behaviour, CRM activities and outcomes — all driven
 by a hidden per-deal quality q ∈ [0, 1] that is returned but never stored.
 
     dataset = generate(10_000, seed=7, start=date(2025, 1, 1), days=365)
@@ -29,6 +30,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from scoring.synthetic.accounts import emit_accounts
 from scoring.synthetic.arrow import Columns
 from scoring.synthetic.conversations import conversations_table
 from scoring.synthetic.deals import Deal, DealTables, contacts_table, emit_deal, plan_deal
@@ -47,6 +49,8 @@ ENTITY_TABLES: Final = (
     "contacts",
     "activities",
     "outcomes",
+    "accounts",
+    "account_finance",
     "documents",
     "document_versions",
     "links",
@@ -130,6 +134,8 @@ def generate(
         emit_deal(rnd, deal, teams[t], end_ms, seed, crm)
         deals.append(deal)
     documents, versions, links, plan = plan_documents(rnd, deals, teams, end_ms, seed)
+    owners = {d.opportunity_id: teams[d.tenant].reps[d.rep].email for d in deals}
+    accounts = emit_accounts(deals, owners, seed, crm)
     tables = {
         "tenants": _tenants(teams, start_ms),
         "users": _users(teams, start_ms),
@@ -137,6 +143,8 @@ def generate(
         "contacts": contacts_table(deals, crm.versions),
         "activities": _activities(crm, deals, seed),
         "outcomes": crm.outcomes.table(),
+        "accounts": accounts.accounts.table(),
+        "account_finance": accounts.finance.table(),
         "documents": documents.table(),
         "document_versions": versions.table(),
         "links": links.table(),

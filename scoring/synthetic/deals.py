@@ -30,6 +30,7 @@ __all__ = [
     "STAGE_PROBABILITY",
     "Deal",
     "DealTables",
+    "activity",
     "contacts_table",
     "emit_deal",
     "plan_deal",
@@ -174,12 +175,12 @@ def emit_deal(
             break
         last = at
         if kind == "push":
-            _activity(t, d, seed, at, "close_date_change", old=expected, new=value)
+            activity(t, d, seed, at, "close_date_change", old=expected, new=value)
             expected = value
             continue
         if stage >= 0:
             to = STAGES[value] if kind == "stage" else "closed_won" if d.won else "closed_lost"
-            _activity(t, d, seed, at, "stage_change", frm=STAGES[stage], to=to)
+            activity(t, d, seed, at, "stage_change", frm=STAGES[stage], to=to)
         if kind == "stage":
             stage, entered = value, at
         else:
@@ -236,7 +237,7 @@ def emit_deal(
         )
 
 
-def _activity(
+def activity(
     t: DealTables,
     d: Deal,
     seed: int,

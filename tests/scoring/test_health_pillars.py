@@ -159,6 +159,9 @@ def test_a_deal_the_buyer_never_saw_is_insufficient_data_not_red() -> None:
     assert got.value < 45 and got.band == "insufficient_data"
     seen = features(last_event_at=NOW - timedelta(days=20), amount=1.0)
     assert assess_one(seen, STATS, TenantScoring(T), None, NOW).health.band == "red"
+    # never seen, but known for 14 days (health.new_deal_days): judged, and red
+    old = features(last_event_at=None, amount=1.0, first_seen_at=NOW - timedelta(days=14))
+    assert assess_one(old, STATS, TenantScoring(T), None, NOW).health.band == "red"
     # the account's health is judged: so is the deal
     judged = assess_one(new, STATS, TenantScoring(T), None, NOW, customer(delay=60.0, held=0))
     assert judged.health.band != "insufficient_data"

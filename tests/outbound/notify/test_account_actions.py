@@ -11,7 +11,7 @@ import pytest
 
 from outbound import list_account_actions, react_account_band, scoring_listener
 from outbound.notify import create_channel, list_todos
-from outbound.webhooks import WebhookEmitter
+from outbound.webhooks import WebhookEmitter, create_subscription
 from scoring import AccountBandChanged, BandActionPlan, band_history, record_account_bands
 from tests.outbound.notify.conftest import MANAGER, REP, Rig, RobotReceiver
 from tests.scoring.support import add_document
@@ -84,7 +84,10 @@ async def test_each_band_action_fires_once_and_the_freeze_comes_and_goes(
     for who, path in ((REP, "/rep"), (PRESALES, "/pre"), (VP, "/vp")):
         create_channel(ch, nsettings, tenant, kind="slack", owner=who, url=robot.url(path))
     seed_account(ch, tenant)
-    listen = (scoring_listener(WebhookEmitter(nsettings, rig.redis, ch), rig.notifier),)
+    create_subscription(ch, nsettings, tenant, url=robot.url("/crm"),
+                        event_types=["account.health_changed"])  # fmt: skip
+    emitter = WebhookEmitter(nsettings, rig.redis, ch)
+    listen = (scoring_listener(emitter, rig.notifier),)
 
     async def run() -> int:
         return await record_account_bands(ch, nsettings, tenant, listeners=listen)
@@ -94,6 +97,7 @@ async def test_each_band_action_fires_once_and_the_freeze_comes_and_goes(
     assert await run() == 1
     assert await run() == 0  # same band: nothing published, nothing done again
     assert kinds(ch, tenant) == ["nurture"]
+    assert await emitter.queue.pending() == 1  # the CRM's account.health_changed webhook
     nurture = list_account_actions(ch, tenant, "acc_1")[0]
     assert nurture.band == "blue" and nurture.change_key == "acc_1:0:new->blue"
     links = list_links(ch, tenant)
@@ -138,6 +142,8 @@ async def test_each_band_action_fires_once_and_the_freeze_comes_and_goes(
     await rig.run()
     assert sorted(h.path for h in robot.hits) == ["/rep", "/vp"]
     assert "高危客户升级：宁德时代" in {h.json()["text"] for h in robot.hits}
+    vp_body = next(h.body.decode() for h in robot.hits if h.path == "/vp")
+    assert "KOL 互动频次 50 分" in vp_body and "新商机已冻结" in vp_body  # codes, in Chinese
     assert frozen_accounts(ch, tenant, ["acc_1"]) == {"acc_1"}
     with pytest.raises(Conflict) as refused:
         check_not_frozen(ch, tenant, [("opp_new", "acc_1")])
@@ -151,6 +157,7 @@ async def test_each_band_action_fires_once_and_the_freeze_comes_and_goes(
         "escalation", "freeze", "joint_visit", "joint_visit", "nurture", "unfreeze"
     ]  # fmt: skip
     assert not frozen_accounts(ch, tenant, ["acc_1"])
+    assert list_todos(ch, tenant, manager=VP) == []  # the escalation resolved itself
     audit = freeze_history(ch, tenant, "acc_1")
     assert [(e.frozen, e.actor) for e in audit] == [(False, "system"), (True, "system")]
     assert [b.band for b in band_history(ch, tenant, "acc_1")] == [
