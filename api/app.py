@@ -20,8 +20,6 @@ from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.request_log import RequestLog
 from api.rest import (
-    account_health,
-    accounts,
     calibration,
     crm,
     deal_health,
@@ -38,6 +36,8 @@ from api.rest import (
     stages,
     webhooks,
 )
+from api.rest.accounts import health as account_health
+from api.rest.accounts import routes as accounts
 from api.services import Services, open_services
 from api.workers import make_dispatcher, make_scheduler, make_writer
 from tracker.config import Settings

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.rest.account_payloads import (
+from api.rest.accounts.payloads import (
     AccountIn,
     AccountOut,
     AccountPage,
