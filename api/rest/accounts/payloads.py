@@ -11,7 +11,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from api.rest.crm_payloads import CrmId, Email, Money, Name
+from api.rest.crm_payloads import CrmDate, CrmId, Email, Money, Name
 from tracker.clock import utcnow
 from tracker.crm import CURRENCIES, Account, AccountFinance
 
@@ -37,7 +37,7 @@ class AccountIn(_Strict):
     annual_revenue: Money | None = None
     currency: str | None = Field(default=None, description="of annual_revenue (ISO 4217)")
     industry_growth_pct: Annotated[float, Field(ge=-100, le=1_000)] | None = None
-    contract_start: date | None = Field(default=None, description="first contract signed")
+    contract_start: CrmDate | None = Field(default=None, description="first contract signed")
     product_lines: Annotated[list[Label], Field(max_length=200)] = []
     kol_contact_ids: Annotated[list[CrmId], Field(max_length=200)] = []
     owner: Email | None = Field(default=None, description="the account's rep")
@@ -111,7 +111,7 @@ class AccountPage(BaseModel):
 
 
 class FinanceIn(_Strict):
-    as_of: date = Field(description="the day the finance system's figures are for")
+    as_of: CrmDate = Field(description="the day the finance system's figures are for")
     on_time_payment_rate: Annotated[float, Field(ge=0, le=1, description="share, 0–1")]
     receivables_outstanding: Money
     credit_limit: Money
