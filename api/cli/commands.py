@@ -322,7 +322,16 @@ def demo(
     key_path = settings.data_dir / "admin_key"
     if not key_path.exists():
         fail(f"{key_path} not found: start the server once (make run) to create it")
-    run_demo_sync(base_url or settings.public_base_url, key_path.read_text().strip(), seed=seed)
+    import httpx
+
+    try:
+        run_demo_sync(base_url or settings.public_base_url, key_path.read_text().strip(), seed=seed)
+    except httpx.HTTPStatusError as exc:  # the server's answer, not a traceback
+        answer = exc.response
+        fail(f"{answer.request.method} {answer.request.url.path} -> {answer.status_code}: "
+             f"{answer.text[:300]}")  # fmt: skip
+    except httpx.TransportError as exc:
+        fail(f"cannot reach {base_url or settings.public_base_url}: {exc}")
 
 
 def main() -> None:

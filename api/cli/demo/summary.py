@@ -93,25 +93,31 @@ def print_forecast(console: Console, scene: ForecastScene | None) -> None:
         title="Forecast credibility index (预测可信度指数), last 30 days — "
         f"below {first['threshold']} the forecast × {first['haircut']}"
     )
-    table.add_column("opportunity", no_wrap=True)
-    for _, label in _INPUTS:
-        table.add_column(f"{label}\nraw → score", justify="right")
-    table.add_column("index", justify="right")
-    table.add_column("forecast (amount × p)", justify="right")
-    table.add_column("adjusted", justify="right", no_wrap=True)
-    for f in scene.forecasts:
-        cells = [
-            f"{_raw(code, f['inputs'][code]['raw_value'])} → {f['inputs'][code]['score']}"
-            for code, _ in _INPUTS
-        ]
-        cut = f"(× {f['haircut']})" if f["haircut_applied"] else "(kept)"
+    # One column per deal and one row per measure: fits an 80-column terminal.
+    table.add_column("", no_wrap=True)
+    for n, _ in enumerate(scene.forecasts, 1):
+        table.add_column(f"#{n}", justify="right")
+    for code, label in _INPUTS:
         table.add_row(
-            f["opportunity_id"],
-            *cells,
-            str(f["credibility_index"]),
-            f"{_money(f['amount'])} × {f['probability']} = {_money(f['crm_forecast'])}",
-            f"{_money(f['adjusted_forecast'])} {cut}",
+            f"{label} (raw → score)",
+            *(
+                f"{_raw(code, f['inputs'][code]['raw_value'])} → {f['inputs'][code]['score']}"
+                for f in scene.forecasts
+            ),
         )
+    table.add_row("index", *(str(f["credibility_index"]) for f in scene.forecasts))
+    table.add_row("forecast (amount × p)", *(_money(f["crm_forecast"]) for f in scene.forecasts))
+    table.add_row(
+        "adjusted",
+        *(
+            f"{_money(f['adjusted_forecast'])} "
+            + (f"(× {f['haircut']})" if f["haircut_applied"] else "(kept)")
+            for f in scene.forecasts
+        ),
+    )
+    table.caption = "  ".join(
+        f"#{n} {f['opportunity_id']}" for n, f in enumerate(scene.forecasts, 1)
+    )
     console.print(table)
 
 
