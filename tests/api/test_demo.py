@@ -83,3 +83,23 @@ async def test_demo_replays_a_deal_over_http(server: str, clickhouse: ClickHouse
     assert message["msgtype"] == "markdown" and "远航物流集团" in message["markdown"]["content"]
     assert [t["manager"] for t in stall.todos] == ["li.jingli@dealsignal-demo.example.cn"]
     assert "Manager to-do" in text
+
+
+async def test_a_rerun_within_a_jobs_cooldown_waits_it_out() -> None:
+    """The second `dealsignal demo` within 30 s met the stall job's cooldown (429) and
+    crashed; `run_job` waits for the answer's Retry-After and tries again."""
+    import httpx
+
+    from api.cli.demo.stall import run_job
+
+    answers = iter([httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(200)])
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return next(answers)
+
+    transport = httpx.MockTransport(handler)
+    async with httpx.AsyncClient(transport=transport, base_url="http://demo") as http:
+        await run_job(http, "stalls", {})
+    assert calls == ["/api/v1/jobs/stalls/run"] * 2
