@@ -15,10 +15,10 @@ from typing import Final, Literal
 from api.services import Services
 from scoring import Assessment, Score, TenantScoring, assess, open_stalls, score_opportunities
 from tracker.clock import utcnow
-from tracker.crm import OpportunityRow
+from tracker.crm import OpportunityRow, Stage
 from tracker.stores import ClickHouse
 
-__all__ = ["SORT_KEYS", "DealRow", "deal_rows", "filter_and_sort"]
+__all__ = ["SORT_KEYS", "DealRow", "Lane", "board_lanes", "deal_rows", "filter_and_sort"]
 
 SORT_KEYS: Final = ("account", "amount", "stage", "close", "engagement", "owner")
 
@@ -40,6 +40,32 @@ class DealRow:
         if d.amount is None or d.probability is None:
             return None
         return d.amount * Decimal(d.probability) / Decimal(100)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One column of the deal board: a stage and its deals, in the list's order."""
+
+    stage: str
+    rows: list[DealRow]
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((r.deal.amount or Decimal(0) for r in self.rows), Decimal(0))
+
+
+def board_lanes(rows: Sequence[DealRow]) -> list[Lane]:
+    """The board's lanes: the open stages in order, then won and lost when they hold deals;
+    a stage the CRM sends that is not one of ours gets a lane of its own at the end."""
+    by_stage: dict[str, list[DealRow]] = {}
+    for row in rows:
+        by_stage.setdefault(row.deal.stage or "", []).append(row)
+    order = [s.value for s in Stage if not s.is_closed]
+    closed = [s.value for s in Stage if s.is_closed]
+    lanes = [Lane(stage, by_stage.pop(stage, [])) for stage in order]
+    lanes += [Lane(stage, by_stage.pop(stage)) for stage in closed if stage in by_stage]
+    lanes += [Lane(stage, found) for stage, found in sorted(by_stage.items())]
+    return lanes
 
 
 async def deal_rows(

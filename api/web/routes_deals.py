@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from api.services import ServicesDep
 from api.web.access import visible_deal, visible_deals, visible_documents
 from api.web.auth import CurrentUser
-from api.web.deals import SORT_KEYS, deal_rows, filter_and_sort
+from api.web.deals import SORT_KEYS, board_lanes, deal_rows, filter_and_sort
 from api.web.render import WebRoute, page
 from ingest import recent_visits
 from scoring import opportunity_engagement
@@ -41,6 +41,7 @@ async def deals(
     owner: str = "",
     sort: str = "engagement",
     dir: Literal["asc", "desc"] = "desc",
+    view: Literal["board", "table"] = "board",
 ) -> Response:
     found = await visible_deals(services, viewer)
     rows = await deal_rows(services, viewer.tenant_id, found)
@@ -52,7 +53,8 @@ async def deals(
         title="",
         rows=shown,
         total=len(rows),
-        filters={"q": q, "band": band, "owner": owner, "sort": sort, "dir": dir},
+        filters={"q": q, "band": band, "owner": owner, "sort": sort, "dir": dir, "view": view},
+        lanes=board_lanes(shown),
         sort_keys=SORT_KEYS,
         owners=sorted({r.deal.owner for r in rows if r.deal.owner}),
     )
