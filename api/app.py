@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import probes, web
+from api.api_docs import install_api_docs
 from api.body_limits import BodyLimit
 from api.errors import install_error_handlers
 from api.log_redaction import install_log_redaction
@@ -104,10 +105,12 @@ def create_app(
         description="Tracked proposals, engagement analytics and deal scores for B2B sales.",
         lifespan=lifespan,
         openapi_tags=list(OPENAPI_TAGS),
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
+        docs_url=None,  # served by api.api_docs from this service's own assets
+        redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
+    if settings.docs_enabled:
+        install_api_docs(app)
     install_error_handlers(app)
     # Outermost of FastAPI's own stack, so bodies are bounded before routing and before any
     # key or session dependency runs.

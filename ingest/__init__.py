@@ -24,6 +24,7 @@ from ingest.service import Ingestor, beacon_event_id
 from ingest.validate import ValidBeacon, parse_beacon, validate_beacon
 from ingest.verdict import RequestMeta, request_verdict, signals_verdict, user_agent_verdict
 from ingest.visit_log import VisitRow, document_viewers, recent_visits
+from ingest.visits import recognise_viewer
 from ingest.writer import BatchListener, BatchResult, Writer, WriterStopped
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "parse_beacon",
     "parse_user_agent",
     "recent_visits",
+    "recognise_viewer",
     "request_verdict",
     "signals_verdict",
     "user_agent_verdict",

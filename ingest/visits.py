@@ -13,7 +13,10 @@ Per request with a viewer id and at least one human row, the script:
 
 - continues the viewer's current visit when its last activity is within
   `visit_gap_seconds`, otherwise opens a new one (the candidate id the API drew);
-- marks the viewer forwarded when the link already had another viewer;
+- marks the viewer forwarded when the link already had another viewer — unless the viewer
+  was already recognised as the same person (`recognise_viewer`: a second browser of the
+  recipient who verified the recipient's email, or an email an earlier non-forwarded viewer
+  verified, at the link's gate);
 - makes a headless verdict sticky for the rest of the viewer's session;
 - bounds the visit's dwell by the wall clock: the active time a viewer reports across all
   pages of one visit cannot exceed the time since the visit opened plus one heartbeat's
@@ -30,13 +33,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from redis.asyncio import Redis
+
 from ingest.entry import OWN, SHARED, Entry, decode_entry
 from ingest.model import ROW, PoisonEntry
 from tracker import redis_keys
 from tracker.ids import new_id
 from tracker.types import BotReason
 
-__all__ = ["XADD_TOUCHED", "VisitTouch", "decode_touched", "visit_touch"]
+__all__ = ["XADD_TOUCHED", "VisitTouch", "decode_touched", "recognise_viewer", "visit_touch"]
 
 # KEYS: viewer state, link viewers, stream. ARGV: now ms, gap ms, candidate visit id, viewer
 # id, the two TTLs, headless flag ('' or the reason), the dwell ms of the request's dwell
@@ -77,6 +82,29 @@ for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 fields[#fields + 1] = 'a'
 fields[#fields + 1] = visit .. '\\31' .. fwd .. '\\31' .. bot .. '\\31' .. mask
 return redis.call('XADD', KEYS[3], '*', unpack(fields))
+"""
+
+# KEYS: link viewers, gate emails. ARGV: viewer id, verified email (lower case), the link's
+# recipient email (lower case, may be ''), the link-viewers TTL. A viewer already decided
+# keeps its answer; returns '0' when recognised as the recipient, else ''.
+_RECOGNISE: Final = """
+local have = redis.call('HGET', KEYS[1], ARGV[1])
+if have then return have end
+local same = ARGV[2] ~= '' and ARGV[2] == ARGV[3]
+if not same and ARGV[2] ~= '' then
+  local emails = redis.call('HGETALL', KEYS[2])
+  for i = 1, #emails, 2 do
+    if emails[i] ~= ARGV[1] and string.lower(emails[i + 1]) == ARGV[2]
+       and redis.call('HGET', KEYS[1], emails[i]) == '0' then
+      same = true
+      break
+    end
+  end
+end
+if not same then return '' end
+redis.call('HSET', KEYS[1], ARGV[1], '0')
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return '0'
 """
 
 _HEADLESS: Final = BotReason.HEADLESS.value
@@ -124,6 +152,33 @@ def visit_touch(
             dwell_slack_ms,
         ),
     )
+
+
+async def recognise_viewer(
+    redis: Redis,
+    tenant_id: str,
+    link_id: str,
+    viewer_id: str,
+    *,
+    verified_email: str,
+    recipient_email: str,
+) -> bool:
+    """Called when a viewer passes the link's email gate (the email is stored under
+    `redis_keys.gate_email` first): a second browser of the same person — the recipient's
+    email, or the email an earlier non-forwarded viewer verified — is registered as not
+    forwarded before its first beacon, so its reading counts for the recipient. True when
+    the viewer is (now or already) the recipient's."""
+    keys = (redis_keys.link_viewers(tenant_id, link_id), redis_keys.gate_email(tenant_id, link_id))
+    answer = await redis.eval(  # type: ignore[misc]
+        _RECOGNISE,
+        2,
+        *keys,
+        viewer_id,
+        verified_email.strip().lower(),
+        recipient_email.strip().lower(),
+        redis_keys.LINK_VIEWERS_TTL_SECONDS,
+    )
+    return bool(answer) and (answer.decode() if isinstance(answer, bytes) else answer) == "0"
 
 
 def decode_touched(fields: dict[bytes, bytes]) -> list[list[Any]]:

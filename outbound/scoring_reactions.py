@@ -109,6 +109,6 @@ async def _band_changed(
             event.opportunity_id,
             value=event.value,
             previous_band=event.previous_band,
-            reasons=list(event.actions),
+            actions=list(event.action_items),
             change_id=event.change_key,
         )

@@ -54,7 +54,14 @@ from scoring.published import (
 )
 from scoring.reports.calibration import CalibrationReport, forecast_calibration
 from scoring.reports.process import ProcessHealthReport, process_health
-from scoring.stall.detect import StallRun, detect_stall, run_stall_detection, stall_job
+from scoring.stall.detect import (
+    StallReason,
+    StallRun,
+    detect_stall,
+    last_update,
+    run_stall_detection,
+    stall_job,
+)
 from scoring.stall.store import StallEpisode, StallStatus, list_stalls, open_stalls
 from scoring.synthetic.dataset import SyntheticDataset
 from scoring.synthetic.dataset import generate as generate_synthetic
@@ -99,6 +106,7 @@ __all__ = [
     "StallDeal",
     "StallEpisode",
     "StallOpened",
+    "StallReason",
     "StallRun",
     "StallStatus",
     "Sufficiency",
@@ -120,6 +128,7 @@ __all__ = [
     "forecast_calibration",
     "forecast_rollup",
     "generate_synthetic",
+    "last_update",
     "list_stalls",
     "load_synthetic",
     "load_tenant_scoring",

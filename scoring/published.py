@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from scoring.stall.store import StallEpisode
 
@@ -59,8 +60,10 @@ class BandChanged:
     value: float
     owner: str
     manager: str
-    actions: tuple[str, ...]
+    actions: tuple[str, ...]  # English, the webhook's contract
     change_key: str  # identifies this change: one webhook and one alert per key
+    # the same actions as message codes with parameters ({code, params, text}), for people
+    action_items: tuple[dict[str, Any], ...] = ()
 
 
 ScoringEvent = StallOpened | StallCleared | BandChanged

@@ -287,8 +287,8 @@ def users_create(
 
 @app.command()
 def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
-    """Re-fit health and credibility weights from won/lost outcomes; keep them only if the
-    held-out Brier score improves."""
+    """Re-fit the health weights and the calibrated probability from won/lost outcomes; keep
+    them only if the held-out Brier score improves. Prints the credibility index's own AUC."""
     from scoring import calibrate as fit_weights
 
     settings = Settings()
@@ -302,6 +302,11 @@ def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
         if scores is not None:
             auc = "n/a" if scores.auc is None else f"{scores.auc:.3f}"
             typer.echo(f"{label:>13}: held-out Brier {scores.brier:.4f}, AUC {auc}")
+    if result.credibility_auc is not None:
+        typer.echo(
+            f"credibility index alone: AUC {result.credibility_auc:.3f} "
+            f"(won vs lost, {result.credibility_rows} snapshots)"
+        )
     verdict = "stored as " + result.model_version if result.accepted else "not stored"
     typer.echo(
         f"{result.deals} deals, {result.train_rows} train / {result.test_rows} held-out "

@@ -26,6 +26,7 @@ from api.recipient.pages import (
     viewer_id_of,
 )
 from api.services import Services, ServicesDep
+from ingest import recognise_viewer
 from tracker import redis_keys
 from tracker.documents import get_document
 from tracker.errors import NotFound
@@ -135,6 +136,15 @@ async def pass_gate(
     if email:
         key = redis_keys.gate_email(link.tenant_id, link.link_id)
         await services.redis.client.hset(key, viewer_id, email)
+        # a second browser of the recipient (the same email verified again) is not a forward
+        await recognise_viewer(
+            services.redis.client,
+            link.tenant_id,
+            link.link_id,
+            viewer_id,
+            verified_email=email,
+            recipient_email=link.recipient_email,
+        )
     response = RedirectResponse(f"/v/{token}", status_code=303)
     gate = services.signer.gate_token(LinkClaims(link.tenant_id, link.link_id), viewer_id)
     response.set_cookie(

@@ -1,14 +1,17 @@
-"""Numbers, durations, dates and amounts as a person reads them, in their locale (Babel)."""
+"""Numbers, durations, dates and amounts as a person reads them, in their locale (Babel); and
+scoring's codes (stages, bands, actions, evidence, factors) through outbound's catalogs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from api.i18n import Translator
+from outbound.notify import action_text, band_name, code_label, stage_name
+from scoring import EvidenceItem, Factor, NextAction, Notice
 
 __all__ = ["Formatter", "amount", "day", "duration", "moment", "number"]
 
@@ -70,3 +73,30 @@ class Formatter:
 
     def number(self, value: float, digits: int = 0) -> str:
         return number(value, self._t, digits=digits)
+
+    # Codes + parameters from scoring, in the reader's language (outbound's catalogs).
+
+    def stage(self, value: str) -> str:
+        return stage_name(self._t.locale, value) if value else "—"
+
+    def health_band(self, value: str) -> str:
+        return band_name(self._t.locale, value) if value else "—"
+
+    def engagement_band(self, value: str) -> str:
+        return band_name(self._t.locale, value)
+
+    def activity_type(self, value: str) -> str:
+        return code_label(self._t.locale, f"update.activity.{value}", value)
+
+    def action(self, action: NextAction) -> str:
+        return action_text(self._t.locale, action.model_dump(), datetime.now(UTC))
+
+    def evidence(self, item: EvidenceItem) -> str:
+        key = f"evidence.{item.code}.{'yes' if item.holds else 'no'}"
+        return code_label(self._t.locale, key, item.summary)
+
+    def factor(self, factor: Factor) -> str:
+        return code_label(self._t.locale, f"factor.{factor.code}", factor.summary)
+
+    def notice(self, notice: Notice) -> str:
+        return code_label(self._t.locale, f"notice.{notice.code}", notice.message)

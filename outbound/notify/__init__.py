@@ -37,6 +37,7 @@ from outbound.notify.model import (
     TodoStatus,
 )
 from outbound.notify.outbox import Notifier, read_mute_token
+from outbound.notify.phrases import action_text, band_name, code_label, reason_text, stage_name
 from outbound.notify.preferences import check_time_zone, parse_hhmm, quiet_until
 from outbound.notify.rates import RateLimiter
 from outbound.notify.rendering import render
@@ -76,7 +77,10 @@ __all__ = [
     "RoutingRule",
     "StallNotice",
     "TodoStatus",
+    "action_text",
+    "band_name",
     "check_time_zone",
+    "code_label",
     "create_channel",
     "create_rule",
     "default_briefing_deals",
@@ -97,12 +101,14 @@ __all__ = [
     "plan_routes",
     "quiet_until",
     "read_mute_token",
+    "reason_text",
     "render",
     "reseal_channel_configs",
     "resolve_cleared_todos",
     "resolve_stall",
     "resolve_todo",
     "run_briefings",
+    "stage_name",
     "write_mute",
     "write_preferences",
 ]

@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import outbound.notify.facts_store as facts
 from outbound.notify.model import Audience, ManagerTodo, NotifyEvent, TodoStatus
 from outbound.notify.outbox import Notifier
+from outbound.notify.phrases import reason_text
 from outbound.notify.todo_store import (
     cleared_stall_todos,
     create_todo_once,
@@ -92,6 +94,12 @@ async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode
     account = deal.account if deal and deal.account else episode.opportunity_id
     names = await asyncio.to_thread(facts.people, ch, tenant_id, [owner, manager])
     todo_id, created = "", False
+    # the to-do's detail is read on the manager's board: the reasons in the tenant's language
+    locale = await notifier.tenant_locale(tenant_id)
+    zone = ZoneInfo(notifier.ns.default_time_zone)
+    detail = "；".join(reason_text(locale, r, zone) for r in episode.reason_list())
+    if not locale.startswith("zh"):
+        detail = detail.replace("；", "; ")
     if manager:
         todo_id = todo_id_of(tenant_id, "stall", episode.episode_id, manager)
         todo = ManagerTodo(
@@ -103,7 +111,7 @@ async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode
             kind="stall",
             source_id=episode.episode_id,
             title=account,
-            detail=episode.summary,
+            detail=detail or episode.summary,
             status=TodoStatus.OPEN,
             resolved_by="",
             created_at=utcnow(),
@@ -112,6 +120,8 @@ async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode
     data = {
         "account": account,
         "summary": episode.summary,
+        "reasons": episode.reason_list(),
+        "time_zone": notifier.ns.default_time_zone,
         "owner_name": names[owner].name if owner in names else owner,
         "manager_name": names[manager].name if manager in names else manager,
         "episode_id": episode.episode_id,
@@ -155,7 +165,7 @@ async def notify_health_red(
     *,
     value: float,
     previous_band: str,
-    reasons: Sequence[str] = (),
+    actions: Sequence[Mapping[str, Any]] = (),
     change_id: str = "",
 ) -> int:
     """The deal's health band changed to red. `change_id` identifies this change (e.g. the
@@ -165,7 +175,8 @@ async def notify_health_red(
         "account": deal.account if deal and deal.account else opportunity_id,
         "value": round(value),
         "previous_band": previous_band,
-        "reasons": [str(r) for r in reasons][:3],
+        "actions": [dict(a) for a in actions][:3],  # {code, params, text}: rendered per reader
+        "now": utcnow().isoformat(),
     }
     key = change_id or f"{opportunity_id}:{utcnow().date().isoformat()}"
     return await notifier.publish(

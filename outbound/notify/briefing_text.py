@@ -7,19 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from outbound.notify.messages import Line, Message, text, when
+from outbound.notify.phrases import action_text, band_name
 
-__all__ = ["action_text", "briefing_message"]
-
-
-def action_text(locale: str, action: dict[str, Any]) -> str:
-    """A known code (`act.*`) in the reader's language, else the provider's own text."""
-    code = str(action.get("code", ""))
-    if code.startswith("act."):
-        try:
-            return text(locale, code, **action.get("params", {}))
-        except KeyError:
-            pass
-    return str(action.get("text", code))
+__all__ = ["briefing_message"]
 
 
 def _touch(locale: str, deal: dict[str, Any], now: datetime) -> str:
@@ -47,11 +37,11 @@ def briefing_message(locale: str, facts: dict[str, Any]) -> Message:
     for deal in deals:
         trend = text(locale, f"trend.{deal.get('trend', 'new')}")
         if deal.get("band"):
-            trend += " · " + text(locale, f"band.{deal['band']}")
+            trend += " · " + band_name(locale, str(deal["band"]))
         lines.append(Line("", str(deal["account"])))
         lines.append(Line(_touch(locale, deal, now), text(locale, "last_touch"), indent=1))
         lines.append(Line(trend, text(locale, "trend"), indent=1))
-        actions = [action_text(locale, a) for a in deal.get("actions", [])[:3]]
+        actions = [action_text(locale, a, now) for a in deal.get("actions", [])[:3]]
         for n, action in enumerate(actions, 1):
             label = text(locale, "next_actions") if n == 1 else ""
             lines.append(Line(f"{n}. {action}", label, indent=1))

@@ -1,5 +1,8 @@
 """Message text per locale (zh_CN, en) for every notification event, independent of the
-channel: a title and lines; `formats` turns a `Message` into each channel's body. Names and
+channel: a title and lines; `formats` turns a `Message` into each channel's body. The
+phrases are gettext catalogs keyed by message code (outbound/locale/<locale>/LC_MESSAGES/
+messages.po, read with Babel): reasons, actions, stages, bands and report lines are codes
+plus parameters everywhere, rendered here in the reader's language. Names and
 titles (王总, 《年度采购方案》) pass through untouched. Unknown locales fall back to zh_CN's
 sibling `en`; the tenant decides the default (the product's users are Chinese teams)."""
 
@@ -7,111 +10,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-__all__ = ["LOCALES", "Line", "Message", "duration", "local_date", "text", "when"]
+from babel.messages.pofile import read_po
+
+__all__ = [
+    "CATALOG",
+    "LOCALES",
+    "Line",
+    "Message",
+    "duration",
+    "has",
+    "local_date",
+    "text",
+    "when",
+]
 
 LOCALES: Final = ("zh_CN", "en")
 
-_T: Final[dict[str, dict[str, str]]] = {
-    "zh_CN": {
-        "viewed": "{recipient} 阅读了《{document}》",
-        "read_time": "阅读时长",
-        "read_value": "{duration}，共 {pages} 页",
-        "still_reading": "{duration}（仍在阅读）",
-        "account": "客户",
-        "recipient": "收件人",
-        "downloaded": "{recipient} 下载了《{document}》",
-        "forwarded": "《{document}》被转发给了新的读者",
-        "forwarded_from": "原收件人",
-        "new_reader": "新读者",
-        "stalled": "商机停滞：{account}",
-        "owner": "负责人",
-        "reason": "原因",
-        "todo_added": "已加入 {manager} 的待办",
-        "health_red": "客户健康度转为红色：{account}",
-        "health_value": "健康分",
-        "health_value_fmt": "{value}（此前：{previous}）",
-        "briefing": "{name}，今日客户健康简报（{date}）",
-        "briefing_empty": "今天没有进行中的商机。",
-        "last_touch": "最近互动",
-        "no_touch": "暂无互动",
-        "trend": "健康趋势",
-        "next_actions": "下一步",
-        "trend.up": "上升 ↑",
-        "trend.down": "下降 ↓",
-        "trend.flat": "持平 →",
-        "trend.new": "暂无数据",
-        "band.blue": "蓝色（健康）",
-        "band.yellow": "黄色（关注）",
-        "band.red": "红色（风险）",
-        "touch.view": "客户阅读文档",
-        "touch.activity": "CRM 活动：{kind}",
-        "mute": "不再提醒此商机",
-        "to": "提醒",
-        "minutes_seconds": "{m} 分 {s} 秒",
-        "seconds": "{s} 秒",
-        "ago.minutes": "{n} 分钟前",
-        "ago.hours": "{n} 小时前",
-        "ago.days": "{n} 天前",
-        "act.download": "客户近 7 天下载了文件，24 小时内跟进",
-        "act.cooling": "阅读热度在下降，发一份简短的进展更新",
-        "act.committee": "已有 {n} 位读者，约一次与决策人的会议",
-        "act.silent": "超过 7 天没有互动，今天打个电话",
-        "act.close": "预计成交日 {date} 临近，确认签约流程",
-        "act.meeting": "确认下一次会议时间",
-        "act.case": "向客户分享一个同行业案例",
-    },
-    "en": {
-        "viewed": "{recipient} read “{document}”",
-        "read_time": "Read time",
-        "read_value": "{duration} across {pages} pages",
-        "still_reading": "{duration} (still reading)",
-        "account": "Account",
-        "recipient": "Recipient",
-        "downloaded": "{recipient} downloaded “{document}”",
-        "forwarded": "“{document}” was forwarded to a new reader",
-        "forwarded_from": "Original recipient",
-        "new_reader": "New reader",
-        "stalled": "Deal stalled: {account}",
-        "owner": "Owner",
-        "reason": "Why",
-        "todo_added": "Added to {manager}'s to-do list",
-        "health_red": "Customer health turned red: {account}",
-        "health_value": "Health",
-        "health_value_fmt": "{value} (was {previous})",
-        "briefing": "{name}, your customer-health briefing for {date}",
-        "briefing_empty": "No open deals today.",
-        "last_touch": "Last interaction",
-        "no_touch": "none yet",
-        "trend": "Health trend",
-        "next_actions": "Next actions",
-        "trend.up": "rising ↑",
-        "trend.down": "falling ↓",
-        "trend.flat": "steady →",
-        "trend.new": "no data yet",
-        "band.blue": "blue (healthy)",
-        "band.yellow": "yellow (watch)",
-        "band.red": "red (at risk)",
-        "touch.view": "the buyer read a document",
-        "touch.activity": "CRM activity: {kind}",
-        "mute": "Mute this deal",
-        "to": "For",
-        "minutes_seconds": "{m} min {s} s",
-        "seconds": "{s} s",
-        "ago.minutes": "{n} min ago",
-        "ago.hours": "{n} h ago",
-        "ago.days": "{n} days ago",
-        "act.download": "They downloaded a file this week — follow up within 24 h",
-        "act.cooling": "Reading is cooling off — send a short progress update",
-        "act.committee": "{n} people are reading — book a meeting with the decision maker",
-        "act.silent": "No interaction for over 7 days — call them today",
-        "act.close": "Expected close {date} is near — confirm the signing steps",
-        "act.meeting": "Confirm the date of the next meeting",
-        "act.case": "Share a customer story from their industry",
-    },
-}
+
+def _load(locale: str) -> dict[str, str]:
+    """One locale's catalog (a gettext .po read with Babel, no compile step): message code →
+    text with `{named}` parameters."""
+    source = resources.files("outbound") / "locale" / locale / "LC_MESSAGES" / "messages.po"
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+
+
+_T: Final[dict[str, dict[str, str]]] = {locale: _load(locale) for locale in LOCALES}
+
+
+#: Every phrase by locale (read-only; the catalog test walks it).
+CATALOG: Final = _T
+
+
+def has(key: str) -> bool:
+    """A known message code (every code exists in the English catalog)."""
+    return key in _T["en"]
 
 
 def text(locale: str, key: str, **params: Any) -> str:

@@ -131,7 +131,7 @@ class Notifier:
         everyone = sorted({a for r in routes for a in r.addressees})
         names = {e: p.name for e, p in (await self._db(facts.people, tenant_id, everyone)).items()}
         prefs = await self._db(list_preferences, tenant_id, everyone)
-        default = await self._tenant_locale(tenant_id)
+        default = await self.tenant_locale(tenant_id)
         due = int(self.clock().timestamp() * 1000) + int(delay_seconds * 1000)
         jobs = []
         for route in routes:
@@ -169,7 +169,7 @@ class Notifier:
         )
         return len(jobs) if queued else 0
 
-    async def _tenant_locale(self, tenant_id: str) -> str:
+    async def tenant_locale(self, tenant_id: str) -> str:
         try:
             tenant = await self._db(get_tenant, tenant_id)
         except NotFound:

@@ -4,10 +4,13 @@ phrases live in `outbound.notify.messages`; the daily briefing's layout in
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from outbound.notify.briefing_text import briefing_message
 from outbound.notify.messages import LOCALES, Line, Message, duration, text
+from outbound.notify.phrases import action_text, band_name, reason_text
 
 __all__ = ["render"]
 
@@ -30,17 +33,20 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
     elif event == "opportunity.stalled":
         title = text(loc, "stalled", account=f["account"])
         lines.append(Line(f.get("owner_name", ""), text(loc, "owner")))
-        if f.get("summary"):
-            lines.append(Line(str(f["summary"]), text(loc, "reason")))
+        zone = ZoneInfo(str(facts.get("time_zone") or "UTC"))
+        for reason in facts.get("reasons") or []:
+            lines.append(Line(reason_text(loc, reason, zone), text(loc, "reason")))
         if f.get("manager_name"):
             lines.append(Line(text(loc, "todo_added", manager=f["manager_name"])))
     elif event == "health.red":
         title = text(loc, "health_red", account=f["account"])
-        previous = text(loc, f"band.{f.get('previous_band', 'yellow')}")
+        previous = band_name(loc, str(facts.get("previous_band", "")))
         value = text(loc, "health_value_fmt", value=f.get("value", ""), previous=previous)
         lines.append(Line(value, text(loc, "health_value")))
-        for reason in facts.get("reasons", [])[:3]:
-            lines.append(Line(str(reason), text(loc, "reason")))
+        now = datetime.fromisoformat(str(facts.get("now") or datetime.now(UTC).isoformat()))
+        for n, action in enumerate(facts.get("actions", [])[:3], 1):
+            label = text(loc, "next_actions") if n == 1 else ""
+            lines.append(Line(f"{n}. {action_text(loc, action, now)}", label))
     elif event == "briefing.daily":
         return briefing_message(loc, facts)
     else:

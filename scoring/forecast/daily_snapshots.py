@@ -34,9 +34,9 @@ def _snapshot(a: Assessment, day: date) -> ForecastSnapshot:
         manager=f.manager,
         stage=f.stage,
         amount=f.amount,
-        crm_probability=e.probability,
+        crm_probability=float(e.probability),
         calibrated_probability=e.calibrated_probability,
-        credibility_index=e.credibility_index,
+        credibility_index=float(e.credibility_index),
         health=h.value,
         band=h.band.value,
         failing_evidence=tuple(i.code for i in e.evidence if not i.holds),
@@ -74,18 +74,24 @@ async def record_snapshots(
         before = await asyncio.to_thread(latest_bands, ch, tenant_id, day)
         for a in found:
             prev, band = before.get(a.health.opportunity_id), a.health.band.value
-            if prev is not None and prev != band:
+            # a deal red at its first snapshot alerts like one that turned red
+            first_red = prev is None and band == "red"
+            if first_red or (prev is not None and prev != band):
                 f = a.features
                 change = BandChanged(
                     tenant_id=tenant_id,
                     opportunity_id=f.opportunity_id,
-                    previous_band=prev,
+                    previous_band=prev or "",
                     band=band,
                     value=a.health.value,
                     owner=f.owner,
                     manager=f.manager,
                     actions=tuple(x.text for x in a.health.actions),
-                    change_key=f"{a.health.opportunity_id}:{day}:{prev}->{band}",
+                    action_items=tuple(
+                        x.model_dump(include={"code", "params", "text", "due_within_hours"})
+                        for x in a.health.actions
+                    ),
+                    change_key=f"{a.health.opportunity_id}:{day}:{prev or 'new'}->{band}",
                 )
                 await publish_all(listeners, change)
     await asyncio.to_thread(write_snapshots, ch, tenant_id, [_snapshot(a, day) for a in found])

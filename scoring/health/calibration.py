@@ -5,12 +5,15 @@ deals on a grid of dates (every `step_days`), labelled with the deal's eventual 
 outcome; only deals that closed after the snapshot count. Split by time: the deals that
 closed last (`calibration_holdout`, 30 %) are held out. Model: L2-regularised logistic
 regression (scikit-learn) on `scoring.tenant.FEATURE_NAMES` (the CRM probability, the four
-pillars /100 and the eight evidence items). Reported on the held-out rows: Brier and AUC of
-the CRM stage probability (baseline), of the active model (before) and of the new fit
-(after). The fit is stored as a new `model_version` only if its Brier beats both.
+pillars /100, the three credibility input scores /100 and the supporting evidence items).
+Reported on the held-out rows: Brier and AUC of the CRM stage probability (baseline), of the
+active model (before) and of the new fit (after). The fit is stored as a new `model_version`
+only if its Brier beats both. Reported too: the AUC of the credibility index alone (won vs
+lost, every training row) — whether the brief's index separates the deals at all.
 
-New weights: pillar weights = positive pillar coefficients normalised to 100, evidence weights
-likewise (all non-positive → the current weights are kept)."""
+New weights: pillar weights = positive pillar coefficients normalised to 100 (all
+non-positive → the current weights are kept). The credibility index's weights are never
+fitted: they are the tenant's configuration."""
 
 from __future__ import annotations
 
@@ -21,7 +24,6 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from scoring.forecast.evidence import EVIDENCE_CODES
 from scoring.forecast.snapshot_store import closed_outcomes
 from scoring.health.assess import assess, feature_vector
 from scoring.health.features import tenant_stats
@@ -53,6 +55,8 @@ class CalibrationResult:
     baseline: FitScores | None = None
     before: FitScores | None = None
     after: FitScores | None = None
+    credibility_auc: float | None = None
+    credibility_rows: int = 0
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
@@ -62,6 +66,7 @@ class TrainingRows:
     y: list[int] = field(default_factory=list)
     closed_at: list[datetime] = field(default_factory=list)
     deal: list[str] = field(default_factory=list)
+    credibility: list[float] = field(default_factory=list)
 
 
 def training_rows(
@@ -86,6 +91,7 @@ def training_rows(
             rows.y.append(int(label[0]))
             rows.closed_at.append(label[1])
             rows.deal.append(k)
+            rows.credibility.append(x["credibility_index"])
         day += timedelta(days=step_days)
     return rows
 
@@ -130,6 +136,10 @@ def calibrate(
     closing = dict(zip(rows.deal, rows.closed_at, strict=True))
     deals = sorted(closing, key=lambda d: (closing[d], d))
     result = CalibrationResult(tenant_id, False, "", version, deals=len(deals))
+    if len(set(rows.y)) == 2:
+        index_auc = roc_auc_score(np.asarray(rows.y), np.asarray(rows.credibility))
+        result.credibility_auc = round(float(index_auc), 4)
+        result.credibility_rows = len(rows.y)
     if len(deals) < t.calibration.min_outcomes or len(set(rows.y)) < 2:
         result.reason = (
             f"not enough won and lost deals ({len(deals)} < {t.calibration.min_outcomes})"
@@ -156,8 +166,7 @@ def calibrate(
         best = min(best, result.before.brier)
     coef = dict(zip(FEATURE_NAMES, (float(c) for c in model.coef_[0]), strict=True))
     pillars = _normalised(coef, PILLARS, scoring.pillar_weights())
-    evidence = _normalised(coef, EVIDENCE_CODES, dict(t.forecast.evidence_weights))
-    result.weights = {"pillar_weights": pillars, "evidence_weights": evidence, "coef": coef}
+    result.weights = {"pillar_weights": pillars, "coef": coef}
     if result.after.brier >= best:
         result.reason = f"held-out Brier {result.after.brier} does not beat {best}"
         return result
@@ -167,7 +176,7 @@ def calibrate(
         "train_rows": result.train_rows, "test_rows": result.test_rows, "deals": len(deals),
     }  # fmt: skip
     weights = {
-        "pillar_weights": pillars, "evidence_weights": evidence, "coef": coef,
+        "pillar_weights": pillars, "coef": coef,
         "intercept": float(model.intercept_[0]), "features": list(FEATURE_NAMES),
     }  # fmt: skip
     save_model(ch, tenant_id, ModelWeights(HEALTH_MODEL, version, weights, metrics, at))

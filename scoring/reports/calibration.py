@@ -7,9 +7,11 @@ deals that closed in a period.
     Brier      = mean (p_i − won_i)²  (also of the CRM probability, for comparison)
     ECE        = Σ_bins n_b / n × |mean p − win rate| over ten equal-width bins
 
-Broken down by rep, stage and credibility band (< 40, 40–60, 60–80, ≥ 80). Deviation reasons:
-for deals lost with p ≥ 0.5 their failing evidence items and CRM loss reason, for deals won
-with p < 0.5 "won_despite_low_probability", ranked by the deviation they account for."""
+Broken down by rep, stage and credibility band (< 40, 40–60, 60–80, ≥ 80); and the AUC of
+the credibility index alone on won vs lost (does the brief's index separate them at all?).
+Deviation reasons: for deals lost with p ≥ 0.5 their failing evidence items and CRM loss
+reason, for deals won with p < 0.5 "won_despite_low_probability", ranked by the deviation
+they account for."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
+from sklearn.metrics import roc_auc_score
 
 from scoring.forecast.rollup import parse_period
 from scoring.forecast.snapshot_store import calibration_rows
@@ -70,6 +73,7 @@ class CalibrationReport(BaseModel):
     by_rep: dict[str, Metrics]
     by_stage: dict[str, Metrics]
     by_credibility_band: dict[str, Metrics]
+    credibility_auc: float | None
     top_deviation_reasons: list[DeviationReason]
 
 
@@ -146,6 +150,14 @@ def _reasons(rows: list[dict[str, Any]], limit: int = 5) -> list[DeviationReason
     return [DeviationReason(code=c, deals=len(v), deviation=round(sum(v), 2)) for c, v in ranked]
 
 
+def _index_auc(rows: list[dict[str, Any]]) -> float | None:
+    won = [float(r["outcome"] == "won") for r in rows]
+    if len(set(won)) < 2:
+        return None
+    auc = roc_auc_score(won, [float(r["credibility_index"]) for r in rows])
+    return round(float(auc), 4)
+
+
 def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
     start, end = parse_period(period)
     rows = calibration_rows(ch, tenant_id, start, end)
@@ -154,7 +166,7 @@ def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
         period=period, start=start, end=end, overall=_metrics(rows), ece=ece, reliability=bins,
         by_rep=_by(rows, lambda r: r["owner"]), by_stage=_by(rows, lambda r: r["stage"]),
         by_credibility_band=_by(rows, lambda r: _band(r["credibility_index"])),
-        top_deviation_reasons=_reasons(rows),
+        credibility_auc=_index_auc(rows), top_deviation_reasons=_reasons(rows),
     )  # fmt: skip
 
 

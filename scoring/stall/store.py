@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
+import orjson
 import pyarrow as pa
 
 from tracker.clock import TS
@@ -52,6 +53,11 @@ class StallEpisode:
     detected_at: datetime
     last_activity_at: datetime | None = None
     cleared_at: datetime | None = None
+    reasons: str = ""  # JSON [{"code", "params"}] (migration 0016); "" on older episodes
+
+    def reason_list(self) -> list[dict[str, Any]]:
+        """The reasons as message codes with parameters, for rendering in a reader's language."""
+        return list(orjson.loads(self.reasons)) if self.reasons else []
 
 
 STALLS: Final = EntityTable(

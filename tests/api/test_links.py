@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
+from api.recipient.pages import VIEWER_COOKIE
+from ingest import Event, StreamBuffer
+from ingest.entry import Entry
+from ingest.model import ROW
+from ingest.visits import decode_touched, visit_touch
 from tests.api.conftest import bearer, make_key
 from tests.pdfs import proposal
+from tracker.config import Settings
 from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
 
@@ -148,6 +156,47 @@ def test_email_gate(client: TestClient, rep: tuple[str, str]) -> None:
     )
     assert ok.status_code == 303
     assert 'data-page="1"' in client.get(link["viewer_url"]).text
+
+
+def test_a_second_browser_of_the_recipient_is_not_a_forward(
+    client: TestClient, rep: tuple[str, str], settings: Settings, clickhouse: ClickHouse
+) -> None:
+    """Three browsers pass the email gate of 王总's link: 王总 on the laptop, 王总 again on
+    the phone (same email, re-verified), and a colleague 王总 forwarded it to. Their first
+    beacons then go through the real visit script: only the colleague is a forward."""
+    key, document_id = rep
+    link = _links(client, key, document_id, email_gate=True)[0]
+    tenant = clickhouse.query(
+        f"SELECT tenant_id FROM {clickhouse.database}.links WHERE link_id = {{l:String}}",
+        {"l": link["id"]},
+    )[0]["tenant_id"]
+    viewers = []
+    for email in ("wang@example.cn", "Wang@Example.cn", "zhou@example.cn"):
+        client.cookies.clear()  # a new browser: no viewer cookie yet
+        passed = client.post(link["viewer_url"], data={"email": email}, follow_redirects=False)
+        assert passed.status_code == 303
+        viewers.append(passed.cookies[VIEWER_COOKIE])
+    assert len(set(viewers)) == 3
+
+    async def first_beacons() -> list[int]:
+        redis = aioredis.Redis.from_url(settings.redis_url)
+        buffer = StreamBuffer(redis, settings.ingest.stream)
+        flags = []
+        for n, viewer in enumerate(viewers):
+            made = Event("evt_x", tenant, "page_dwell", document_id, "", link["id"], "", "",
+                         viewer, page=1)  # fmt: skip
+            entry = Entry.of([made])
+            at = int(datetime.now(UTC).timestamp() * 1000) + n
+            entry_id = await buffer.add(
+                entry.encode(), visit_touch(entry, at, settings.ingest.visit_gap_seconds)
+            )
+            ((_, fields),) = await redis.xrange(settings.ingest.stream, entry_id, entry_id)
+            (row,) = decode_touched(fields)
+            flags.append(row[ROW.forwarded])
+        await redis.aclose()
+        return flags
+
+    assert asyncio.run(first_beacons()) == [0, 0, 1]
 
 
 def test_download_not_allowed(client: TestClient, rep: tuple[str, str]) -> None:

@@ -13,7 +13,8 @@ import redis.asyncio as aioredis
 from ingest import Event, StreamBuffer
 from ingest.entry import Entry
 from ingest.model import ROW, PoisonEntry
-from ingest.visits import decode_touched, visit_touch
+from ingest.visits import decode_touched, recognise_viewer, visit_touch
+from tracker import redis_keys
 from tracker.config import Settings
 from tracker.types import BotReason
 
@@ -137,3 +138,61 @@ def test_a_malformed_answer_makes_the_entry_poison() -> None:
             decode_touched({**fields, b"a": answer})
         assert caught.value.reason == "bad_visit_answer"
     assert decode_touched({**fields, b"a": b"vis_1\x1f1\x1f"})[0][ROW.visit_id] == "vis_1"
+
+
+async def _gate(redis_client: aioredis.Redis, viewer: str, email: str) -> bool:
+    """What the link's email gate does when `viewer` verifies `email` (api.recipient.gates)."""
+    await redis_client.hset(redis_keys.gate_email("ten_A", "lnk_1"), viewer, email)
+    return await recognise_viewer(
+        redis_client, "ten_A", "lnk_1", viewer,
+        verified_email=email, recipient_email="Wang@Example.cn",
+    )  # fmt: skip
+
+
+async def test_a_second_browser_of_the_recipient_is_not_a_forward(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    arrivals = Arrivals(settings, redis_client)
+    now = int(time.time() * 1000)
+    # the recipient opens the link on the laptop, then in a second browser (the phone),
+    # where the gate asks for the email again; then someone they forwarded it to
+    assert not await _gate(redis_client, "vwr_laptop", "li.lei@example.cn")
+    laptop = await arrivals.arrive(now, event("vwr_laptop"))
+    assert await _gate(redis_client, "vwr_phone", " wang@example.CN")
+    phone = await arrivals.arrive(now + 1000, event("vwr_phone"))
+    assert not await _gate(redis_client, "vwr_cfo", "cfo@example.cn")
+    cfo = await arrivals.arrive(now + 2000, event("vwr_cfo"))
+    # the forwardee's own second browser verifies the forwardee's email: still a forward
+    assert not await _gate(redis_client, "vwr_cfo_2", "cfo@example.cn")
+    cfo_2 = await arrivals.arrive(now + 3000, event("vwr_cfo_2"))
+    flags = [(await arrivals.row(e))["forwarded"] for e in (laptop, phone, cfo, cfo_2)]
+    assert flags == [0, 0, 1, 1]
+    # a viewer decided before keeps its answer (the gate passed again later changes nothing)
+    assert not await _gate(redis_client, "vwr_cfo", "wang@example.cn")
+    assert (await arrivals.row(await arrivals.arrive(now + 4000, event("vwr_cfo"))))[
+        "forwarded"
+    ] == 1
+
+
+async def test_the_same_email_as_an_earlier_recipient_viewer_is_the_same_person(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    """A link without a known recipient email: the first viewer's verified email identifies
+    them in a second browser."""
+    arrivals = Arrivals(settings, redis_client)
+    now = int(time.time() * 1000)
+    await redis_client.hset(redis_keys.gate_email("ten_A", "lnk_1"), "vwr_a", "zhao@example.cn")
+    assert not await recognise_viewer(
+        redis_client, "ten_A", "lnk_1", "vwr_a", verified_email="zhao@example.cn",
+        recipient_email="",
+    )  # fmt: skip
+    first = await arrivals.arrive(now, event("vwr_a"))
+    await redis_client.hset(redis_keys.gate_email("ten_A", "lnk_1"), "vwr_b", "Zhao@example.cn")
+    assert await recognise_viewer(
+        redis_client, "ten_A", "lnk_1", "vwr_b", verified_email="Zhao@example.cn",
+        recipient_email="",
+    )  # fmt: skip
+    second = await arrivals.arrive(now + 1000, event("vwr_b"))
+    other = await arrivals.arrive(now + 2000, event("vwr_c"))
+    flags = [(await arrivals.row(e))["forwarded"] for e in (first, second, other)]
+    assert flags == [0, 0, 1]

@@ -19,10 +19,12 @@ EXPECTED = {
     # opportunity health, stalls, forecast evidence and calibration
     "CalibrationReport", "CalibrationResult", "EvidenceItem", "FitScores", "ForecastEvidence",
     "ForecastRollup", "HealthBand", "HealthResult", "NextAction", "OpportunityFeatures",
-    "Assessment", "Pillar", "ProcessHealthReport", "RollupLine", "StallRun", "TenantScoring",
+    "Assessment", "Pillar", "ProcessHealthReport", "RollupLine", "StallReason", "StallRun",
+    "TenantScoring",
     "assess",
     "calibrate", "detect_stall", "features_as_of", "forecast_calibration", "forecast_rollup",
-    "load_tenant_scoring", "opportunity_evidence", "opportunity_health", "parse_period",
+    "last_update", "load_tenant_scoring", "opportunity_evidence", "opportunity_health",
+    "parse_period",
     "process_health", "record_snapshots", "run_stall_detection", "snapshot_job", "stall_job",
     "warm_job", "warm_scores",
     # what scoring publishes (outbound reacts)

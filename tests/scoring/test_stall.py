@@ -153,7 +153,9 @@ async def test_episode_alerts_once_and_clears_when_activity_resumes(
 
 def test_onset_is_deterministic() -> None:
     f = feats(
-        last_event_at=datetime(2025, 2, 20, tzinfo=UTC), expected_close_date=date(2025, 2, 25)
+        last_event_at=datetime(2025, 2, 20, tzinfo=UTC),
+        expected_close_date=date(2025, 2, 25),
+        stage_entered_at=datetime(2025, 2, 10, tzinfo=UTC),
     )
     a, b = detect_stall(f, STATS, T, NOW), detect_stall(f, STATS, T, NOW + timedelta(minutes=5))
     assert (

@@ -3,6 +3,7 @@ the tenant's; another tenant's ids (and invisible ones) are 404 everywhere."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from outbound.notify import ManagerTodo, TodoStatus
 from outbound.notify.todo_store import create_todo_once
 from tests.pdfs import proposal
+from tests.test_message_catalogs import english_in
 from tests.web.conftest import People, create_links, csrf_of, sign_in, upload
 from tracker.crm.opportunities import Opportunity, upsert_opportunities
 from tracker.stores.clickhouse import ClickHouse
@@ -129,12 +131,44 @@ def test_a_crm_deal_shows_health_evidence_and_next_actions(
     sign_in(app_client, people.rep_a)
     page = app_client.get("/app/deals/opp-scored").text
     assert "Credibility index" in page and "not computed yet" not in page.split("Timeline")[0]
+    for label in ("Customer-initiated contacts", "Decision-maker attendance rate",
+                  "Proposal revisions"):  # fmt: skip
+        assert label in page
+    assert "Buyer reading depth" not in page  # the opt-in fourth input is off by default
+    # nothing in the last 30 days: index 0.0 → the CRM forecast 48 000 × 0.7
+    assert "below 60.0: forecast × 0.7" in page and "$33,600.00" in page
     evidence_rows = re.findall(r"<td>(?:yes|no)</td>", page)
-    assert len(evidence_rows) == 8  # the eight evidence items, each holding or not
+    assert len(evidence_rows) == 5  # the supporting evidence items, each holding or not
     actions = page.split('id="actions-heading"')[1].split("</ol>")[0]
     assert actions.count("<li>") == 3
     listing = app_client.get("/app/deals").text
     assert any(band in listing for band in ("blue", "yellow", "red"))
+
+
+def test_a_chinese_reader_reads_the_deal_page_in_chinese(
+    app_client: TestClient, people: People, clickhouse: ClickHouse
+) -> None:
+    """Stage, band, actions and evidence come as codes + parameters and are rendered from
+    the catalogs: no English sentence on the zh_CN deal page (the issue saw "健康度 yellow",
+    "阶段 proposal" and English actions and evidence)."""
+    upsert_opportunities(
+        clickhouse, people.tenant_id, [_opportunity("opp-zh", people.rep_a, "华为技术")]
+    )
+    sign_in(app_client, people.rep_a)
+    zh = {"Accept-Language": "zh-CN"}
+    page = app_client.get("/app/deals/opp-zh", headers=zh).text
+    stats = page.split("</dl>")[0]
+    assert "方案报价" in stats and "proposal" not in stats
+    assert any(band in stats for band in ("蓝色（健康）", "黄色（关注）", "红色（风险）"))
+    actions = page.split('id="actions-heading"')[1].split("</ol>")[0]
+    items = re.findall(r"<li>(.*?)</li>", actions, re.S)
+    assert len(items) == 3 and all("内" in i for i in items)  # each with its deadline
+    evidence = page.split('id="evidence-heading"')[1].split("</table>")[0]
+    for chunk in (actions, evidence):
+        visible = html.unescape(re.sub(r"<[^>]*>|<code>.*?</code>", " ", chunk))
+        assert english_in(visible) is None, visible
+    listing = app_client.get("/app/deals", headers=zh).text
+    assert "方案报价" in listing
 
 
 def test_the_manager_sees_and_resolves_a_stall_to_do(

@@ -5,6 +5,7 @@ activities and outcomes."""
 from __future__ import annotations
 
 from tracker.crm.activities import Activity, list_activities, record_activities
+from tracker.crm.changes import CHANGE_FIELDS, CrmChange, last_changes
 from tracker.crm.opportunities import (
     Contact,
     Opportunity,
@@ -18,21 +19,27 @@ from tracker.crm.opportunities import (
 )
 from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
 from tracker.crm.vocabulary import (
+    COMMUNICATION_TYPES,
     CRM_ID_PATTERN,
     CURRENCIES,
     ActivityType,
+    Direction,
     ForecastCategory,
     Outcome,
     Stage,
 )
 
 __all__ = [
+    "CHANGE_FIELDS",
+    "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "Activity",
     "ActivityType",
     "Contact",
+    "CrmChange",
     "DealOutcome",
+    "Direction",
     "ForecastCategory",
     "Opportunity",
     "OpportunityRow",
@@ -40,6 +47,7 @@ __all__ = [
     "Stage",
     "get_opportunity",
     "get_outcome",
+    "last_changes",
     "list_activities",
     "list_opportunities",
     "opportunity_exists",

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from tracker.clock import TS, utcnow
+from tracker.crm.changes import OpportunityState, record_changes
 from tracker.errors import NotFound
 from tracker.stores.clickhouse import ClickHouse
 
@@ -89,6 +90,16 @@ def upsert_opportunities(ch: ClickHouse, tenant_id: str, items: Sequence[Opportu
     if not items:
         return
     now = utcnow()
+    record_changes(
+        ch,
+        tenant_id,
+        [
+            OpportunityState(
+                o.opportunity_id, o.stage, o.expected_close_date, o.amount, o.updated_at
+            )
+            for o in items
+        ],
+    )
     contacts = [(o, c) for o in items for c in o.contacts]
     if contacts:
         ch.insert(

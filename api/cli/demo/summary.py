@@ -12,6 +12,10 @@ from rich.table import Table
 
 from api.cli.demo.proposal import PAGE_COUNT, PRICING_PAGE
 from api.cli.demo.stall import StallScene
+from outbound.notify import band_name, code_label
+
+#: The language of the demo's deal (a Chinese team's; its links are sent as zh_CN).
+DEAL_LOCALE = "zh_CN"
 
 __all__ = ["DemoSummary", "RecipientSummary", "print_stall", "print_summary", "print_tables"]
 
@@ -41,6 +45,10 @@ class DemoSummary:
     engagement: dict[str, Any]
     beacons_sent: int
     stall: StallScene | None = None
+
+
+def _factor(factor: dict[str, Any]) -> str:
+    return code_label(DEAL_LOCALE, f"factor.{factor['code']}", str(factor["summary"]))
 
 
 def print_summary(console: Console, s: DemoSummary) -> None:
@@ -83,9 +91,11 @@ def print_tables(console: Console, s: DemoSummary) -> None:
     table = Table(title=f"Engagement — opportunity {s.opportunity_id}")
     for column in ("value", "band", "why (top positive)", "watch (top negative)"):
         table.add_column(column)
-    positive = "\n".join(f"+{f['contribution']:.0f} {f['summary']}" for f in score["top_positive"])
-    negative = "\n".join(f"{f['contribution']:.0f} {f['summary']}" for f in score["top_negative"])
-    table.add_row(f"{score['value']:.0f}", score["band"], positive or "—", negative or "—")
+    # the deal is a Chinese team's (its links are zh_CN): its reasons are read in Chinese
+    positive = "\n".join(f"+{f['contribution']:.0f} {_factor(f)}" for f in score["top_positive"])
+    negative = "\n".join(f"{f['contribution']:.0f} {_factor(f)}" for f in score["top_negative"])
+    band = band_name(DEAL_LOCALE, str(score["band"]))
+    table.add_row(f"{score['value']:.0f}", band, positive or "—", negative or "—")
     console.print(table)
 
 

@@ -23,6 +23,7 @@ from outbound import notification_channels
 from outbound.notify import Notifier, NotifySettings, create_channel, list_todos, notify_stall
 from outbound.webhooks import WebhookDispatcher
 from outbound.webhooks.store import list_deliveries
+from scoring.stall.detect import StallReason, reasons_json
 from scoring.stall.store import StallEpisode, StallStatus, episode_id_of
 from tests.outbound.notify.conftest import MANAGER, OPP, REP, Rig, RobotReceiver
 from tracker.clock import utcnow
@@ -37,8 +38,16 @@ def episode(tenant: str) -> StallEpisode:
         opportunity_id=OPP,
         episode_id=episode_id_of(tenant, OPP, onset),
         status=StallStatus.OPEN,
-        rules=("inactivity",),
-        summary="48 小时没有任何互动（王总上次阅读是 3 天前）",
+        rules=("no_activity",),
+        summary="No update for 72 h (last: engagement at 2026-12-01T08:00+00:00)",
+        reasons=reasons_json(
+            (
+                StallReason(
+                    "stall.no_update",
+                    {"hours": 72, "last": "engagement", "at": "2026-12-01T08:00+00:00"},
+                ),
+            )
+        ),
         owner=REP,
         manager="",
         onset_at=onset,
@@ -76,9 +85,10 @@ async def test_wecom_markdown_and_one_message_one_todo_for_the_same_stall(
     assert set(body["markdown"]) == {"content"}
     content = body["markdown"]["content"]
     assert content.startswith("**商机停滞：华为技术**")
-    assert "**负责人**：张伟" in content and "王总" in content
+    assert "**负责人**：张伟" in content
+    assert "**原因**：连续 72 小时无更新（最近一次：客户阅读文档，12-01 16:00）" in content
     assert "已加入 李经理 的待办" in content and "@张伟 @李经理" in content
-    assert "王总".encode() in hit.body  # raw UTF-8
+    assert "连续 72 小时".encode() in hit.body  # raw UTF-8
     (todo,) = list_todos(clickhouse, tenant)
     assert todo.manager == MANAGER and todo.owner == REP and todo.title == "华为技术"
     assert todo.todo_id == first.todo_id
@@ -197,7 +207,7 @@ async def test_email_over_smtp_one_per_person_with_utf8_headers(
     plain = mail.get_body(("plain",))
     page = mail.get_body(("html",))
     assert plain is not None and page is not None
-    assert "负责人：张伟" in plain.get_content() and "王总" in plain.get_content()
+    assert "负责人：张伟" in plain.get_content() and "连续 72 小时" in plain.get_content()
     assert "/n/mute/" in plain.get_content()  # one addressee: a one-click mute link
     assert "<h2>商机停滞：华为技术</h2>" in page.get_content()
     logged = list_deliveries(clickhouse, tenant, channel.channel_id, channel="email")

@@ -55,7 +55,19 @@ async def test_routing_rep_and_manager_own_channels_rules_and_mute(
         OPP,
         value=31.6,
         previous_band="yellow",
-        reasons=["决策人 王总 两周未读"],
+        actions=[
+            {
+                "code": "follow_up_download",
+                "text": "王总 (CTO) downloaded AI 模块白皮书 20 hours ago — send …",
+                "params": {
+                    "who": "王总 (CTO)",
+                    "doc": "AI 模块白皮书",
+                    "hours": 24,
+                    "at": "2026-12-02T06:00:00+00:00",
+                    "content": "case_study",
+                },
+            }
+        ],
         change_id="run-1",
     )
     await rig.run()
@@ -67,7 +79,10 @@ async def test_routing_rep_and_manager_own_channels_rules_and_mute(
     ]
     red = next(h.json() for h in robot.hits if "健康" in h.json()["text"])
     assert "*健康分*：32（此前：黄色（关注））" in red["blocks"][1]["text"]["text"]
-    assert "决策人 王总 两周未读" in red["blocks"][1]["text"]["text"]
+    assert "王总 (CTO)" in red["blocks"][1]["text"]["text"]
+    assert (
+        "下载了《AI 模块白皮书》，建议24 小时内发送行业落地案例" in red["blocks"][1]["text"]["text"]
+    )
     assert "/n/mute/" in red["blocks"][2]["elements"][0]["text"]  # personal: mute link
 
     # The rep mutes the deal: the next alert reaches only the manager, and one already
