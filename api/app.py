@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import probes, web
+from api.api_docs import install_api_docs
 from api.errors import install_error_handlers
 from api.metrics import metrics
 from api.recipient import gates, mute_link, report_file
@@ -105,7 +106,10 @@ def create_app(
         description="Tracked proposals, engagement analytics and deal scores for B2B sales.",
         lifespan=lifespan,
         openapi_tags=list(OPENAPI_TAGS),
+        docs_url=None,  # served by api.api_docs from this service's own assets
+        redoc_url=None,
     )
+    install_api_docs(app)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

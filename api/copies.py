@@ -30,9 +30,10 @@ class LinkUrls:
 
 
 def link_urls(services: Services, link: Link) -> LinkUrls:
+    """Short code URLs; a link made before short codes keeps its signed-token URLs."""
     claims = LinkClaims(link.tenant_id, link.link_id)
     base = services.settings.public_base_url.rstrip("/")
-    token = services.signer.link_token(claims)
+    token = link.short_code or services.signer.link_token(claims)
     pixel = services.signer.link_token(claims, TokenPurpose.PIXEL)
     return LinkUrls(
         url=f"{base}/l/{token}", pixel_url=f"{base}/o/{pixel}.gif", viewer_url=f"{base}/v/{token}"

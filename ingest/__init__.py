@@ -7,6 +7,7 @@ The API layer builds one `Ingestor` (with a `StreamBuffer`) and calls
 from __future__ import annotations
 
 from ingest.analytics import document_analytics, link_analytics
+from ingest.bot_patterns import crawlerdetect_listed, in_app_browser, isbot_listed
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
 from ingest.model import (
@@ -46,11 +47,14 @@ __all__ = [
     "Writer",
     "WriterStopped",
     "beacon_event_id",
+    "crawlerdetect_listed",
     "document_analytics",
     "document_viewers",
     "events_table",
+    "in_app_browser",
     "ip_key_from_secret",
     "is_link_revoked",
+    "isbot_listed",
     "link_analytics",
     "mark_link_revoked",
     "parse_beacon",

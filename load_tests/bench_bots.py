@@ -13,17 +13,18 @@ Corpora, all shipped in packages of the `dev` extra:
 - people, matomo: the other device-detector fixtures whose client is a browser or a mobile app
   (real devices' UAs: in-app browsers, TVs, feature phones and odd builds among them).
 
-Columns: `before` is crawlerdetect alone, the user-agent list on main before isbot was added;
-`isbot` is the second list alone (`ingest.bot_patterns.isbot_listed`); `now` is
-`ingest.user_agent_verdict` for a link click, uncached (scanner gaps, headless markers, the
-in-app allow rule, crawlerdetect, isbot). Recall = share of a crawler corpus flagged;
-false-flag rate = share of a people corpus flagged.
+Every verdict and cost comes from `dealsignal bots check` (load_tests/ imports none of the
+service). Columns: `before` is crawlerdetect alone, the user-agent list on main before isbot
+was added; `isbot` is the second list alone; `now` is the verdict a link click gets,
+uncached (scanner gaps, headless markers, the in-app allow rule, crawlerdetect, isbot).
+Recall = share of a crawler corpus flagged; false-flag rate = share of a people corpus flagged.
 
-Costs are measured in this process: the import of each list and its first call (the compile);
-per UA, uncached, each column and `is_bot.Bots().is_bot` taking turns on a sample of each
+Costs are measured inside the command (`--timing-rounds`): the import of each list and its
+first call (the compile); per UA, uncached, each column taking turns on a sample of each
 corpus (best of a few calls per UA, so load from elsewhere falls on all alike); the cached
-verdict; a few hostile 512-byte UAs (the longest `RequestMeta` keeps). Nothing is asserted: the
-figures go to `load_tests/README.md`.
+verdict; a few hostile 512-byte UAs (the longest `RequestMeta` keeps). The `is_bot` library's
+own `Bots().is_bot` is timed here, in this process, on the same samples, for comparison.
+Nothing is asserted: the figures go to `load_tests/README.md`.
 
 In-sample caveat: isbot's own test suite checks the monperrus and matomo crawler lists
 (omrilotan/isbot `fixtures/downloaded/`), so its recall there is in-sample. fake-useragent's
@@ -32,17 +33,20 @@ browsers are out of sample for both lists.
 
 from __future__ import annotations
 
-import importlib
 import json
 import statistics
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import yaml_rs
+from is_bot import Bots
+from service import cli_json
 
 _COST_SAMPLE = 2000
 _COST_ROUNDS = 3
@@ -103,110 +107,71 @@ def load_corpora() -> list[Corpus]:
     ]
 
 
-def timed_ms(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    return (time.perf_counter() - started) * 1000
+def check(agents: Sequence[str], rounds: int = 0) -> dict[str, Any]:
+    """`dealsignal bots check` on `agents` (one a line; newlines inside a UA become spaces)."""
+    text = "".join(agent.replace("\n", " ").replace("\r", " ") + "\n" for agent in agents)
+    with tempfile.TemporaryDirectory(prefix="ds-bench-bots-") as tmp:
+        return dict(cli_json(Path(tmp), "bots", "check", "--timing-rounds", str(rounds),
+                             stdin=text))  # fmt: skip
 
 
-def interleaved_cost_us(
-    checks: dict[str, Callable[[str], object]], agents: Sequence[str], rounds: int
-) -> dict[str, list[float]]:
-    """Per UA, the best of `rounds` calls of each check. The checks take turns on each UA, so
-    load from elsewhere on the machine falls on all of them alike."""
-    best = {name: [float("inf")] * len(agents) for name in checks}
-    for round_ in range(rounds):
-        order = list(checks.items())
-        if round_ % 2:
-            order.reverse()
+def library_cost_us(agents: Sequence[str], rounds: int) -> list[float]:
+    """is_bot's own check, best of `rounds` calls per UA, in this process."""
+    library = Bots()
+    best = [float("inf")] * len(agents)
+    for _ in range(rounds):
         for index, agent in enumerate(agents):
-            for name, check in order:
-                started = time.perf_counter()
-                check(agent)
-                elapsed = (time.perf_counter() - started) * 1e6
-                best[name][index] = min(best[name][index], elapsed)
+            started = time.perf_counter()
+            library.is_bot(agent)
+            best[index] = min(best[index], (time.perf_counter() - started) * 1e6)
     return best
 
 
 def main() -> None:
-    # Imported here, in this order, so that each import and first call is timed cold.
-    print("start-up, in this process, cold")
-    patterns: Any = None
-
-    def load_patterns() -> None:
-        nonlocal patterns
-        patterns = importlib.import_module("ingest.bot_patterns")
-
-    warm = "Mozilla/5.0 (warm-up)"
-    for label, action in (
-        ("import crawlerdetect", lambda: importlib.import_module("crawlerdetect")),
-        ("import is_bot (and regex)", lambda: importlib.import_module("is_bot")),
-        ("", load_patterns),  # the rest of ingest, not timed here
-        ("crawlerdetect first call (compile)", lambda: patterns.crawlerdetect_listed(warm)),
-        ("isbot first call (compile)", lambda: patterns.isbot_listed(warm.lower())),
-    ):
-        elapsed = timed_ms(action)
-        if label:
-            print(f"  {label:36} {elapsed:7.1f} ms")
-
-    from is_bot import Bots
-
-    from ingest import user_agent_verdict
-    from tracker.types import BotReason, EventType
-
-    uncached = user_agent_verdict.__wrapped__
-    library = Bots()
-    columns: dict[str, Callable[[str], bool]] = {
-        "before": lambda agent: bool(patterns.crawlerdetect_listed(agent)),
-        "isbot": lambda agent: bool(patterns.isbot_listed(agent.lower())),
-        "now": lambda agent: uncached(agent, EventType.LINK_CLICK) is not BotReason.NONE,
-    }
-
     started = time.perf_counter()
     corpora = load_corpora()
     print(f"corpora loaded in {time.perf_counter() - started:.1f} s")
-    print()
-    print(f"{'corpus':24} {'UAs':>6}  " + "  ".join(f"{name:>15}" for name in columns))
+    names = {"before": "crawlerdetect", "isbot": "isbot", "now": "verdict"}
     verdicts: dict[tuple[str, str], list[bool]] = {}
+    in_app: dict[str, list[bool]] = {}
+    for corpus in corpora:
+        rows = check(corpus.agents)["agents"]
+        verdicts[(corpus.name, "before")] = [row["crawlerdetect"] for row in rows]
+        verdicts[(corpus.name, "isbot")] = [row["isbot"] for row in rows]
+        verdicts[(corpus.name, "now")] = [row["verdict"] != "none" for row in rows]
+        in_app[corpus.name] = [row["in_app"] for row in rows]
+    print()
+    print(f"{'corpus':24} {'UAs':>6}  " + "  ".join(f"{name:>15}" for name in names))
     for corpus in corpora:
         cells = []
-        for name, check in columns.items():
-            flags = [check(agent) for agent in corpus.agents]
-            verdicts[(corpus.name, name)] = flags
+        for name in names:
+            flags = verdicts[(corpus.name, name)]
             cells.append(f"{sum(flags):6} {100 * sum(flags) / len(flags):6.2f} %")
         kind = "recall" if corpus.crawlers else "false flags"
         print(f"{corpus.name:24} {len(corpus.agents):6}  " + "  ".join(cells) + f"   ({kind})")
         if corpus.weights:
             total = sum(corpus.weights)
             weighted = [
-                sum(
-                    weight
-                    for weight, hit in zip(
-                        corpus.weights, verdicts[(corpus.name, name)], strict=True
-                    )
-                    if hit
-                )
-                / total
-                for name in columns
-            ]
-            print(
-                f"{'  weighted by traffic':24} {'':6}  "
-                + "  ".join(f"{'':6} {100 * share:6.2f} %" for share in weighted)
-            )
+                sum(w for w, hit in zip(corpus.weights, verdicts[(corpus.name, name)],
+                                        strict=True) if hit) / total
+                for name in names
+            ]  # fmt: skip
+            print(f"{'  weighted by traffic':24} {'':6}  "
+                  + "  ".join(f"{'':6} {100 * share:6.2f} %" for share in weighted))  # fmt: skip
 
     print()
-    agreed = total_agents = 0
-    for corpus in corpora:
-        agreed += sum(
-            ours == library.is_bot(agent)
-            for agent, ours in zip(corpus.agents, verdicts[(corpus.name, "isbot")], strict=True)
-        )
-        total_agents += len(corpus.agents)
-    print(f"isbot as compiled here vs is_bot.Bots().is_bot: {agreed}/{total_agents} agree")
+    library = Bots()
+    agreed = sum(
+        ours == library.is_bot(agent)
+        for corpus in corpora
+        for agent, ours in zip(corpus.agents, verdicts[(corpus.name, "isbot")], strict=True)
+    )
+    total_agents = sum(len(corpus.agents) for corpus in corpora)
+    print(f"isbot as compiled by dealsignal vs is_bot.Bots().is_bot: {agreed}/{total_agents} agree")
 
     print()
     for corpus in corpora:
-        kept = [agent for agent in corpus.agents if patterns.in_app_browser(agent.lower())]
+        kept = [a for a, hit in zip(corpus.agents, in_app[corpus.name], strict=True) if hit]
         role = "crawler UAs it let through" if corpus.crawlers else "people's UAs it kept"
         print(f"in-app allow rule on {corpus.name:24} {len(kept):5} ({role})")
         if corpus.crawlers:
@@ -234,41 +199,32 @@ def main() -> None:
             print(f"    {count:4}  {label}")
 
     print()
-    costs: dict[str, Callable[[str], object]] = {
-        **columns,
-        "is_bot lib": library.is_bot,
-    }
+    first = check(corpora[2].agents[:1], _COST_ROUNDS)
+    print("start-up, inside `dealsignal bots check`, cold")
+    for label, ms in first["startup_ms"].items():
+        print(f"  {label:36} {ms:7.1f} ms")
+    print(f"cached verdict (lru_cache hit): {first['cached_us']:.2f} us")
     print(
         f"cost per UA, uncached, in us: mean / median over up to {_COST_SAMPLE} UAs of each "
-        f"corpus, best of {_COST_ROUNDS} calls per UA, the checks taking turns"
+        f"corpus, best of {_COST_ROUNDS} calls per UA (is_bot lib: timed here, apart)"
     )
-    header = "  ".join(f"{name:>15}" for name in costs)
+    columns = {"before": "crawlerdetect", "isbot": "isbot", "now": "verdict"}
+    header = "  ".join(f"{name:>15}" for name in [*columns, "is_bot lib"])
     print(f"{'corpus':24} {'UAs':>6}  {header}  now/before")
     for corpus in corpora:
-        step = max(1, len(corpus.agents) // _COST_SAMPLE)
-        sample = corpus.agents[::step]
-        best = interleaved_cost_us(costs, sample, _COST_ROUNDS)
-        means = {name: statistics.fmean(values) for name, values in best.items()}
-        cells = [
-            f"{means[name]:7.1f} /{statistics.median(values):6.1f}" for name, values in best.items()
-        ]
-        ratio = means["now"] / means["before"]
+        sample = corpus.agents[:: max(1, len(corpus.agents) // _COST_SAMPLE)]
+        rows = check(sample, _COST_ROUNDS)["agents"]
+        costs = {label: [row["us"][key] for row in rows] for label, key in columns.items()}
+        costs["is_bot lib"] = library_cost_us(sample, _COST_ROUNDS)
+        cells = [f"{statistics.fmean(v):7.1f} /{statistics.median(v):6.1f}" for v in costs.values()]
+        ratio = statistics.fmean(costs["now"]) / statistics.fmean(costs["before"])
         print(f"{corpus.name:24} {len(sample):6}  " + "  ".join(cells) + f"  {ratio:10.2f}")
 
-    agent = corpora[2].agents[0]
-    user_agent_verdict(agent, EventType.LINK_CLICK)
-    hits = 100_000
-    started = time.perf_counter()
-    for _ in range(hits):
-        user_agent_verdict(agent, EventType.LINK_CLICK)
-    cached = (time.perf_counter() - started) / hits * 1e6
-    print(f"cached verdict (lru_cache hit): {cached:.2f} us")
     print("hostile 512-byte UAs, uncached, best of 3:  before (crawlerdetect)       now")
-    for label, hostile in _HOSTILE.items():
-        best = interleaved_cost_us(
-            {"before": columns["before"], "now": columns["now"]}, [hostile[:512]], 3
-        )
-        print(f"  {label:30} {best['before'][0] / 1000:16.1f} ms {best['now'][0] / 1000:12.1f} ms")
+    hostile = check([agent[:512] for agent in _HOSTILE.values()], 3)["agents"]
+    for label, row in zip(_HOSTILE, hostile, strict=True):
+        print(f"  {label:30} {row['us']['crawlerdetect'] / 1000:16.1f} ms "
+              f"{row['us']['verdict'] / 1000:12.1f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

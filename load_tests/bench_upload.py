@@ -12,10 +12,9 @@ that counts words per page must do. Measured per file, best of `--repeat`, in th
 Each figure is the median of `--repeat` pairs (baseline, then ours, back to back), the ratio
 the median of the pairs' ratios — on a shared 2-core machine that keeps load drift out of it.
 
-* in-process: `watermark.prepare_pdf`, the one call the upload route makes (validate, work
-  budget, stream-size guard, active content, sanitise when needed, words per page); on a tree
-  without it (main before this change) the old route's three calls `inspect_pdf` →
-  `sanitise_pdf` → `inspect_pdf`, so the same script prints the "before" figure;
+* the PDF work alone: `dealsignal pdf inspect FILE`, which times the one call the upload
+  route makes (`prepare_pdf`: validate, work budget, stream-size guard, active content,
+  sanitise when needed, words per page) inside the command, process start-up excluded;
 * end to end: `POST /api/v1/documents` to a `dealsignal serve` subprocess on a temporary data
   dir (embedded mode: chDB + private Redis), `--repeat` uploads of the same bytes —
   multipart parsing, the blob store and the ClickHouse rows on top of the PDF work.
@@ -27,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,12 +34,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pypdfium2 as pdfium
-
-import watermark
-from tracker.config import Limits
+from service import Service, cli_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEBIAN_CACHE = RESULTS / "debian-pdfs"
@@ -139,87 +134,32 @@ def text_pass(data: bytes) -> int:
     return characters
 
 
-def upload_path() -> tuple[str, Callable[[bytes], object]]:
-    limits = Limits()
-    prepare = getattr(watermark, "prepare_pdf", None)
-    if prepare is not None:
-        return "prepare_pdf", lambda data: prepare(data, limits)
-
-    def old_route(data: bytes) -> object:  # main before the one-pass upload
-        watermark.inspect_pdf(data, limits)
-        clean = watermark.sanitise_pdf(data, limits)
-        return watermark.inspect_pdf(clean, limits)
-
-    return "inspect+sanitise+inspect", old_route
-
-
 def timed(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started
 
 
-def paired(repeat: int, base: Callable[[], object], ours: Callable[[], object]) -> list[float]:
-    """Baseline and ours back to back, `repeat` times: (base, ours) times of each pair. Pairs
-    keep a busy shared machine's drift out of the ratio better than two separate series."""
-    pairs = []
-    for _ in range(repeat):
-        pairs.append((timed(base), timed(ours)))
-    return [t for pair in pairs for t in pair]
-
-
-class Service:
-    """`dealsignal serve` on a temporary data dir; the admin key it bootstraps."""
-
-    def __init__(self) -> None:
-        self.data = Path(tempfile.mkdtemp(prefix="ds-bench-upload-"))
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        env = {**os.environ, "DEALSIGNAL_DATA_DIR": str(self.data),
-               "DEALSIGNAL_SECRET_KEYS": "bench-secret"}  # fmt: skip
-        env.pop("DEALSIGNAL_REDIS_URL", None)
-        env.pop("DEALSIGNAL_CLICKHOUSE_URL", None)
-        cli = Path(sys.executable).with_name("dealsignal")
-        self.log = (self.data / "serve.log").open("w")
-        self.process = subprocess.Popen(
-            [str(cli), "serve", "--port", str(self.port)], env=env,
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self.base = f"http://127.0.0.1:{self.port}"
-        for _ in range(1200):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"dealsignal serve exited; see {self.data / 'serve.log'}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.key = (self.data / "admin_key").read_text().strip()
-
-    def upload(self, name: str, data: bytes) -> float:
-        started = time.perf_counter()
-        response = httpx.post(
-            f"{self.base}/api/v1/documents",
-            headers={"Authorization": f"Bearer {self.key}"},
+def upload(service: Service, name: str, data: bytes) -> float:
+    started = time.perf_counter()
+    with service.client() as client:
+        response = client.post(
+            "/api/v1/documents",
             files={"file": (name, data, "application/pdf")},
             data={"title": name},
-            timeout=600,
         )
-        elapsed = time.perf_counter() - started
-        if response.status_code != 201:
-            raise RuntimeError(f"upload of {name}: {response.status_code} {response.text[:300]}")
-        return elapsed
+    elapsed = time.perf_counter() - started
+    if response.status_code != 201:
+        raise RuntimeError(f"upload of {name}: {response.status_code} {response.text[:300]}")
+    return elapsed
 
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-        shutil.rmtree(self.data, ignore_errors=True)
+
+def prepared(path: Path) -> tuple[float, dict[str, Any]]:
+    """`dealsignal pdf inspect`: the preparation's own seconds and its verdict."""
+    report = cli_json(path.parent, "pdf", "inspect", str(path))
+    if not report["accepted"]:
+        raise RuntimeError(f"{path.name} refused: {report['code']}")
+    return report["seconds"][0], report
 
 
 def main() -> None:
@@ -234,43 +174,43 @@ def main() -> None:
     files += debian_pdfs()
     if len(files) < 3:
         print("  fewer than two real-world PDFs: the figures below cover only what was found")
-    label, route = upload_path()
     service = None if args.no_http else Service()
+    work = Path(tempfile.mkdtemp(prefix="ds-bench-upload-files-"))
     try:
-        print(f"\nupload path = {label}; baseline = pypdfium2 text pass; "
-              f"medians of {args.repeat} pairs")  # fmt: skip
+        print(f"\nupload path = dealsignal pdf inspect (prepare_pdf); baseline = pypdfium2 "
+              f"text pass; medians of {args.repeat} pairs")  # fmt: skip
         if service is not None:
             tiny = cjk_proposal(1)
-            fixed = statistics.median(service.upload("one-page.pdf", tiny) for _ in range(5))
+            fixed = statistics.median(upload(service, "one-page.pdf", tiny) for _ in range(5))
             print(f"  HTTP upload of a 1-page PDF (the fixed cost: multipart, blob store, "
                   f"ClickHouse rows, auth): {fixed:.3f} s, median of 5")  # fmt: skip
-        for name, data in files:
+        for index, (name, data) in enumerate(files):
+            path = work / f"file-{index}.pdf"
+            path.write_bytes(data)
             pages = len(pdfium.PdfDocument(data))
-            times = paired(args.repeat, lambda d=data: text_pass(d), lambda d=data: route(d))
-            bases, ourses = times[0::2], times[1::2]
-            ratio = statistics.median(o / b for b, o in zip(bases, ourses, strict=True))
-            base = statistics.median(bases)
-            result = route(data)
-            facts = getattr(result, "facts", result)
-            detail = ""
-            if hasattr(result, "rewritten"):
-                removed = ", ".join(facts.active_content) or "nothing"
-                detail = (f"; rewritten={result.rewritten} (removed: {removed}); "
-                          f"content charged {facts.content_bytes / 1e6:.1f} MB")  # fmt: skip
-            print(f"- {name}: {pages} pages, {len(data) / 1e6:.2f} MB, "
-                  f"{sum(p.word_count for p in facts.pages)} words{detail}")  # fmt: skip
-            print(f"    text pass {base:7.3f} s | in-process {statistics.median(ourses):7.3f} s"
+            pairs = [(timed(lambda d=data: text_pass(d)), prepared(path)[0])
+                     for _ in range(args.repeat)]  # fmt: skip
+            ratio = statistics.median(o / b for b, o in pairs)
+            base = statistics.median(b for b, _ in pairs)
+            report = prepared(path)[1]
+            removed = ", ".join(report["active_content_removed"]) or "nothing"
+            print(f"- {name}: {pages} pages, {len(data) / 1e6:.2f} MB, {report['words']} words; "
+                  f"rewritten={report['rewritten']} (removed: {removed}); content charged "
+                  f"{report['content_bytes'] / 1e6:.1f} MB")  # fmt: skip
+            ours = statistics.median(o for _, o in pairs)
+            print(f"    text pass {base:7.3f} s | prepare {ours:7.3f} s"
                   f" | median of paired ratios {ratio:5.2f}x")  # fmt: skip
             if service is not None:
                 ratios = []
                 for _ in range(args.repeat):
                     b = timed(lambda d=data: text_pass(d))
-                    ratios.append((service.upload(f"{name[:40]}.pdf", data), b))
+                    ratios.append((upload(service, f"{name[:40]}.pdf", data), b))
                 http = statistics.median(u for u, _ in ratios)
                 http_ratio = statistics.median(u / b for u, b in ratios)
                 print(f"    HTTP upload (dealsignal serve) {http:7.3f} s"
                       f" | median of paired ratios {http_ratio:5.2f}x")  # fmt: skip
     finally:
+        shutil.rmtree(work, ignore_errors=True)
         if service is not None:
             service.close()
 

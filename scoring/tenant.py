@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import orjson
 
+from scoring.forecast.credibility import INPUT_NAMES
 from scoring.forecast.evidence import EVIDENCE_CODES
 from scoring.health.pillars import PILLARS
 from tracker.scoring_settings import ScoringSettings
@@ -31,7 +32,9 @@ __all__ = [
 ]
 
 DEFAULT_MODEL_VERSION: Final = "health-1.0"
-FEATURE_NAMES: Final = ("crm_probability", *PILLARS, *EVIDENCE_CODES)
+# The credibility inputs enter as their 0–100 scores / 100; the fit never changes the
+# index's own weights (those are the tenant's configuration, equal by default).
+FEATURE_NAMES: Final = ("crm_probability", *PILLARS, *INPUT_NAMES, *EVIDENCE_CODES)
 HEALTH_MODEL: Final = "health"
 
 
@@ -76,12 +79,7 @@ def load_tenant_scoring(ch: ClickHouse, tenant_id: str, base: ScoringSettings) -
     if model is None:
         return TenantScoring(tuning)
     w: dict[str, Any] = model.weights
-    fitted = tuning.merged(
-        {
-            "health": {f"weight_{k}": v for k, v in w["pillar_weights"].items()},
-            "forecast": {"evidence_weights": dict(w["evidence_weights"])},
-        }
-    )
+    fitted = tuning.merged({"health": {f"weight_{k}": v for k, v in w["pillar_weights"].items()}})
     return TenantScoring(
         fitted,
         model.model_version,

@@ -100,6 +100,28 @@ def test_imports_point_one_way(package: str) -> None:
     assert not offenders, offenders
 
 
+def _dynamic_imports(path: Path) -> set[str]:
+    """Module names passed as string literals to `importlib.import_module` / `__import__`."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_load_tests_reach_the_service_over_http_and_the_cli_only() -> None:
+    offenders = {}
+    for path in _sources("load_tests"):
+        names = _imported(path) | _dynamic_imports(path)
+        bad = sorted(name for name in names if name.split(".")[0] in PACKAGES)
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = bad
+    assert not offenders, offenders
+
+
 def _allowed_from_outside(dotted: str) -> bool:
     parts = dotted.split(".")
     if len(parts) == 1 or _is_package(dotted):

@@ -20,6 +20,8 @@ be read here (and a Redis Cluster hash tag added once).
     {ds:webhooks:{channel}}:due|jobs|lease|owner|dd:{key}   outbound.webhooks (queues)
     ds:notify…                                    outbound.notify (outbox, rate limits)
     ds:linkctx:{tenant}:{link}                    str     api.recipient   1 h
+    ds:lcode:{short code}                         str     api.recipient   1 h (unknown: 1 min)
+        "{tenant} {link}" of a short link, or "" for a code that names no link
     ds:gate-email:{tenant}:{link}                 hash    api.recipient   —
     ds:passcode-attempts:{link}:{viewer}          int     api.recipient   15 min
     ds:web:session:{sid}  ·  ds:web:signin-fail:{digest}   api.web
@@ -47,6 +49,7 @@ __all__ = [
     "job_last",
     "job_lock",
     "job_tenant_cooldown",
+    "link_code",
     "link_context",
     "link_viewers",
     "manifest",
@@ -133,6 +136,10 @@ def job_tenant_cooldown(job: str, tenant_id: str) -> str:
 
 
 # recipient pages
+def link_code(code: str) -> str:
+    return f"ds:lcode:{code}"
+
+
 def link_context(tenant_id: str, link_id: str) -> str:
     return f"ds:linkctx:{tenant_id}:{link_id}"
 

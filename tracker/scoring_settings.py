@@ -6,7 +6,8 @@
     engagement    the engagement score: half-lives, component weights, targets, bands
     health        pillar weights and bands
     stall         the stall rules (48 h without an update, per-stage windows, ghosting)
-    forecast      evidence weights, stage probabilities, the credibility haircut
+    forecast      the credibility index (window, curves, weights, < 60 → × 0.7), stage
+                  probabilities
     calibration   the fit of weights from outcomes
     warm          the score warmer (the deployment's cost: never a tenant's)
 
@@ -18,9 +19,11 @@ reads the flat documents stored before the nesting.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import itertools
+from decimal import Decimal
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "CalibrationSettings",
@@ -117,22 +120,45 @@ class StallSettings(_Group):
     interval_seconds: float = 900.0
 
 
+Curve = list[tuple[Decimal, Decimal]]
+
+
+def _check_curve(name: str, points: Curve) -> None:
+    xs = [x for x, _ in points]
+    if not points or any(b <= a for a, b in itertools.pairwise(xs)):
+        raise ValueError(f"{name}: points need strictly increasing raw values")
+    if any(not 0 <= y <= 100 for _, y in points) or xs[0] < 0:
+        raise ValueError(f"{name}: scores are 0-100 and raw values >= 0")
+
+
 class ForecastSettings(_Group):
+    """预测可信度指数 (the forecast credibility index, `scoring.forecast.credibility`): three
+    inputs over the last `window_days`, each turned into 0–100 by its curve (points
+    (raw value, score), straight lines between them, flat beyond the ends), weighted (any
+    scale; equal by default). Below `credibility_threshold` the forecast × `credibility_haircut`.
+    Buyer reading (the deepest-read document version's depth, 0–1) joins as a fourth input
+    only when `reading_as_input` (off: it is shown beside the index as evidence)."""
+
     DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"simulations"})
 
-    # Evidence chain item weights (normalised to 100).
-    evidence_weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "decision_maker_engaged": 20.0,
-            "stakeholders_engaged": 15.0,
-            "proposal_depth": 15.0,
-            "customer_initiated_contact": 15.0,
-            "decision_maker_meeting": 15.0,
-            "proposal_revisions": 10.0,
-            "close_date_pushes": 5.0,
-            "stage_age": 5.0,
-        }
+    window_days: int = Field(default=30, ge=1, le=365)
+    curve_customer_contacts: Curve = Field(
+        default_factory=lambda: _points((0, 0), (1, 40), (2, 60), (4, 80), (8, 100))
     )
+    curve_decision_maker_attendance: Curve = Field(
+        default_factory=lambda: _points((0, 0), (1, 100))
+    )
+    curve_proposal_revisions: Curve = Field(
+        default_factory=lambda: _points((0, 0), (1, 50), (2, 80), (3, 100))
+    )
+    curve_buyer_reading: Curve = Field(default_factory=lambda: _points((0, 0), (1, 100)))
+    weight_customer_contacts: Decimal = Field(default=Decimal(1), ge=0, le=1000)
+    weight_decision_maker_attendance: Decimal = Field(default=Decimal(1), ge=0, le=1000)
+    weight_proposal_revisions: Decimal = Field(default=Decimal(1), ge=0, le=1000)
+    reading_as_input: bool = False
+    weight_buyer_reading: Decimal = Field(default=Decimal(1), ge=0, le=1000)
+    credibility_threshold: Decimal = Field(default=Decimal(60), ge=0, le=100)
+    credibility_haircut: Decimal = Field(default=Decimal("0.7"), ge=0, le=1)
     # The CRM's default probability per open stage: the baseline calibration must beat, and
     # the probability of a historical snapshot whose CRM row was overwritten since.
     stage_probabilities: dict[str, float] = Field(
@@ -144,10 +170,31 @@ class ForecastSettings(_Group):
             "negotiation": 70.0,
         }
     )
-    credibility_threshold: float = 60.0
-    credibility_haircut: float = 0.7
     simulations: int = 10_000
     seed: int = 20_240_601
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        for name in (
+            "curve_customer_contacts",
+            "curve_decision_maker_attendance",
+            "curve_proposal_revisions",
+            "curve_buyer_reading",
+        ):
+            _check_curve(name, getattr(self, name))
+        weights = [
+            self.weight_customer_contacts,
+            self.weight_decision_maker_attendance,
+            self.weight_proposal_revisions,
+            self.weight_buyer_reading if self.reading_as_input else Decimal(0),
+        ]
+        if sum(weights) <= 0:
+            raise ValueError("at least one credibility input needs a positive weight")
+        return self
+
+
+def _points(*pairs: tuple[int | float, int | float]) -> Curve:
+    return [(Decimal(str(x)), Decimal(str(y))) for x, y in pairs]
 
 
 class CalibrationSettings(_Group):
@@ -226,7 +273,6 @@ _FLAT: dict[str, tuple[str, str]] = {
     },
     **{f"health_{name}": ("health", name) for name in HealthSettings.model_fields},
     **{f"stall_{name}": ("stall", name) for name in StallSettings.model_fields},
-    "evidence_weights": ("forecast", "evidence_weights"),
     "stage_probabilities": ("forecast", "stage_probabilities"),
     "credibility_threshold": ("forecast", "credibility_threshold"),
     "credibility_haircut": ("forecast", "credibility_haircut"),
@@ -235,9 +281,15 @@ _FLAT: dict[str, tuple[str, str]] = {
 }
 
 
+# Settings that no longer exist: the 8-item evidence weights of the credibility index the
+# brief's three inputs replaced. Stored overrides may still hold them; they are dropped.
+_RETIRED: frozenset[tuple[str, str]] = frozenset({("forecast", "evidence_weights")})
+
+
 def flat_override(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """A stored override document in the nested shape: nested groups pass through, flat
-    names of the old shape are moved into their group, anything else is dropped."""
+    names of the old shape are moved into their group, retired and unknown names are
+    dropped."""
     nested: dict[str, dict[str, Any]] = {}
     for key, value in stored.items():
         if key in ScoringSettings.model_fields and isinstance(value, dict):
@@ -245,4 +297,6 @@ def flat_override(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
         elif key in _FLAT:
             group, name = _FLAT[key]
             nested.setdefault(group, {})[name] = value
+    for group, name in _RETIRED:
+        nested.get(group, {}).pop(name, None)
     return nested

@@ -1,4 +1,5 @@
-"""The `dealsignal` command line."""
+"""The `dealsignal` command line. Each command imports what it runs inside its body, so
+`dealsignal --help` (and every command) starts without loading the engines it does not use."""
 
 from __future__ import annotations
 
@@ -7,26 +8,22 @@ import logging
 import secrets
 import signal
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-import uvicorn
 
-from api.cli.demo.flow import run_demo_sync
-from api.services import open_services
-from api.workers import make_dispatcher, make_scheduler, make_writer
-from scoring import calibrate as fit_weights
-from tracker.api_keys import create_api_key, list_api_keys, revoke_api_key
+from api.cli.bots import bots_app
+from api.cli.pdf import pdf_app
+from api.cli.scoring_runs import scoring_app
+from api.cli.store import fail, open_store, tenant_named
+from api.cli.synthetic import synthetic_app
 from tracker.config import Settings
 from tracker.errors import DealsignalError
-from tracker.links import find_link_for_operator
-from tracker.stores import ClickHouse, apply_migrations, open_clickhouse, render_context
-from tracker.tenants import ensure_tenant, find_tenant
 from tracker.types import Scope
-from tracker.users import create_user
-from watermark import identify_pdf
+
+if TYPE_CHECKING:
+    from api.services import Services
 
 __all__ = ["app", "main"]
 
@@ -35,32 +32,10 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Manage API keys (shown once, stored hashed).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
-
-
-@contextmanager
-def _store(settings: Settings) -> Iterator[ClickHouse]:
-    try:
-        ch = open_clickhouse(settings)
-    except DealsignalError as exc:
-        hint = ""
-        if settings.embedded:
-            hint = (
-                " — in embedded mode only one process may open the data dir; if `dealsignal "
-                "serve` is running, use the HTTP API (POST /api/v1/keys with the admin key in "
-                f"{settings.data_dir / 'admin_key'}) or stop the server first"
-            )
-        _fail(f"{exc.message}{hint}")
-        raise  # unreachable: _fail exits
-    try:
-        apply_migrations(ch, render_context(settings))
-        yield ch
-    finally:
-        ch.close()
+app.add_typer(synthetic_app, name="synthetic")
+app.add_typer(scoring_app, name="scoring")
+app.add_typer(pdf_app, name="pdf")
+app.add_typer(bots_app, name="bots")
 
 
 DEMO_EMAIL = "demo@dealsignal.local"
@@ -76,11 +51,15 @@ def bootstrap_embedded(settings: Settings) -> list[str]:
     """On the first embedded start: the `demo` tenant, an admin API key (saved to
     `<data dir>/admin_key`) and a person to sign in as (saved to `<data dir>/demo_login`),
     both mode 600. Returns what to tell the operator."""
+    from tracker.api_keys import create_api_key
+    from tracker.tenants import ensure_tenant
+    from tracker.users import create_user
+
     key_path, login_path = settings.data_dir / "admin_key", settings.data_dir / "demo_login"
     if key_path.exists() and login_path.exists():
         return []
     told = []
-    with _store(settings) as ch:
+    with open_store(settings) as ch:
         tenant = ensure_tenant(ch, "demo")
         if not key_path.exists():
             _, plaintext = create_api_key(ch, tenant.tenant_id, Scope.ADMIN, "bootstrap")
@@ -103,11 +82,13 @@ def serve(
     workers: int = typer.Option(1, help="API worker processes (server mode only)"),
 ) -> None:
     """Run the service. Embedded mode: one process runs API + writer + scheduler."""
+    import uvicorn
+
     settings = Settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if settings.embedded:
         if workers != 1:
-            _fail("embedded mode runs one process; use server mode for several workers")
+            fail("embedded mode runs one process; use server mode for several workers")
         for line in bootstrap_embedded(settings):
             typer.echo(line)
         typer.echo("then, in another shell: .venv/bin/dealsignal demo")
@@ -136,7 +117,10 @@ def writer(
 
 
 async def _serve_until_signal(settings: Settings, *loops: str, consumer: str = "") -> None:
-    services = await open_services(settings)
+    from api.services import open_services
+    from api.workers import make_dispatcher, make_scheduler, make_writer
+
+    services: Services = await open_services(settings)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, services.stop.set)
@@ -168,7 +152,7 @@ def worker() -> None:
 def migrate() -> None:
     """Apply pending ClickHouse migrations (also done at every start)."""
     settings = Settings()
-    with _store(settings) as ch:
+    with open_store(settings) as ch:
         typer.echo(f"schema up to date in database `{ch.database}`")
 
 
@@ -179,7 +163,10 @@ def keys_create(
     name: str = typer.Option("", help="a label for the key"),
 ) -> None:
     """Create a key; the plaintext is printed once, alone on the last line."""
-    with _store(Settings()) as ch:
+    from tracker.api_keys import create_api_key
+    from tracker.tenants import ensure_tenant
+
+    with open_store(Settings()) as ch:
         found = ensure_tenant(ch, tenant)
         key, plaintext = create_api_key(ch, found.tenant_id, scope, name)
     typer.echo(f"tenant {found.name} ({found.tenant_id}) key {key.key_id} scope {scope.value}")
@@ -189,12 +176,10 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(tenant: str = typer.Option(..., help="tenant name")) -> None:
-    with _store(Settings()) as ch:
-        found = find_tenant(ch, tenant)
-        if found is None:
-            _fail(f"no tenant named {tenant!r}")
-            return
-        for key in list_api_keys(ch, found.tenant_id):
+    from tracker.api_keys import list_api_keys
+
+    with open_store(Settings()) as ch:
+        for key in list_api_keys(ch, tenant_named(ch, tenant)):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
             typer.echo(f"{key.key_id}\t{key.scope.value}\t{state}\t{key.name}")
 
@@ -204,29 +189,30 @@ def keys_revoke(
     key_id: str = typer.Argument(..., help="the key id (key_…)"),
     tenant: str = typer.Option(..., help="tenant name"),
 ) -> None:
-    with _store(Settings()) as ch:
-        found = find_tenant(ch, tenant)
-        if found is None:
-            _fail(f"no tenant named {tenant!r}")
-            return
+    from tracker.api_keys import revoke_api_key
+
+    with open_store(Settings()) as ch:
         try:
-            revoke_api_key(ch, found.tenant_id, key_id)
+            revoke_api_key(ch, tenant_named(ch, tenant), key_id)
         except DealsignalError as exc:
-            _fail(exc.message)
+            fail(exc.message)
     typer.echo(f"revoked {key_id}")
 
 
 @app.command()
 def identify(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
     """Name the recipient behind a leaked copy of a watermarked PDF."""
+    from tracker.links import find_link_for_operator
+    from watermark import identify_pdf
+
     result = identify_pdf(path.read_bytes())
     typer.echo(
         f"confidence: {result.confidence.value}; marks found: "
         f"{', '.join(m.value for m in result.marks) or 'none'}"
     )
     if not result.link_ids:
-        _fail("no dealsignal marks found in this file")
-    with _store(Settings()) as ch:
+        fail("no dealsignal marks found in this file")
+    with open_store(Settings()) as ch:
         for link_id in result.link_ids:
             link = find_link_for_operator(ch, link_id)
             if link is None:
@@ -252,29 +238,30 @@ def users_create(
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create a person; they sign in at /app/login."""
-    with _store(Settings()) as ch:
+    from tracker.tenants import ensure_tenant
+    from tracker.users import create_user
+
+    with open_store(Settings()) as ch:
         found = ensure_tenant(ch, tenant)
         try:
             user = create_user(ch, found.tenant_id, email, name, role, password, manager)
         except DealsignalError as exc:
-            _fail(exc.message)
-            return
+            fail(exc.message)
     typer.echo(f"created {user.email} ({role}) in tenant {found.name}")
 
 
 @app.command()
 def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
-    """Re-fit health and credibility weights from won/lost outcomes within the guardrails;
-    applied (or proposed) only if held-out Brier improves and AUC does not get worse. The
-    same run as the monthly job; while the server runs use POST /api/v1/jobs/calibration/run
-    (the embedded store admits one process)."""
+    """Re-fit the health weights and the calibrated probability from won/lost outcomes within
+    the guardrails; applied (or proposed) only if the held-out Brier improves and AUC does not
+    get worse. Prints the credibility index's own AUC. The same run as the monthly job; while
+    the server runs use POST /api/v1/jobs/calibration/run (the embedded store admits one
+    process)."""
+    from scoring import calibrate as fit_weights
+
     settings = Settings()
-    with _store(settings) as ch:
-        found = find_tenant(ch, tenant)
-        if found is None:
-            _fail(f"no tenant named {tenant!r}")
-            return
-        result = fit_weights(ch, found.tenant_id, settings)
+    with open_store(settings) as ch:
+        result = fit_weights(ch, tenant_named(ch, tenant), settings)
     for label, scores in (
         ("CRM baseline", result.baseline),
         ("before", result.before),
@@ -283,6 +270,11 @@ def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
         if scores is not None:
             auc = "n/a" if scores.auc is None else f"{scores.auc:.3f}"
             typer.echo(f"{label:>13}: held-out Brier {scores.brier:.4f}, AUC {auc}")
+    if result.credibility_auc is not None:
+        typer.echo(
+            f"credibility index alone: AUC {result.credibility_auc:.3f} "
+            f"(won vs lost, {result.credibility_rows} snapshots)"
+        )
     verdict = "stored as " + result.model_version if result.accepted else "not stored"
     typer.echo(
         f"{result.deals} deals, {result.train_rows} train / {result.test_rows} held-out "
@@ -304,10 +296,12 @@ def demo(
 ) -> None:
     """Replay a realistic deal through the running server's real endpoints and print who
     read what and the engagement it produced (start `dealsignal serve` first)."""
+    from api.cli.demo.flow import run_demo_sync
+
     settings = Settings()
     key_path = settings.data_dir / "admin_key"
     if not key_path.exists():
-        _fail(f"{key_path} not found: start the server once (make run) to create it")
+        fail(f"{key_path} not found: start the server once (make run) to create it")
     run_demo_sync(base_url or settings.public_base_url, key_path.read_text().strip(), seed=seed)
 
 

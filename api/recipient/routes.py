@@ -1,6 +1,8 @@
 """Public routes for recipients' browsers and mail clients. The signed token is the
 credential; no API key. Pages are for people: errors render as pages they understand.
 
+    {token} is a link's short code, or the signed token of a link made before short codes.
+
     GET|HEAD /l/{token}            tracked link → link_click → viewer (sets the viewer cookie)
     GET      /o/{token}.gif        email-open pixel → pixel_open
     GET|POST /v/{token}            viewer (email gate / passcode first when the link asks)
@@ -20,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from api.copies import page_image, watermarked_copy
 from api.pages import message_page, render_page
 from api.recipient.gates import gate_page, gate_passed
-from api.recipient.link_context import cached_context, context_of
+from api.recipient.link_context import cached_context, context_of, link_claims
 from api.recipient.pages import (
     ShowPage,
     problem_page,
@@ -34,7 +36,7 @@ from api.responses import pdf_response
 from api.services import Services, ServicesDep
 from tracker.documents import get_document, get_version
 from tracker.errors import Gone, NotFound, RedisUnavailable
-from tracker.links import Link
+from tracker.links import Link, contact_of
 from tracker.tokens import TokenPurpose, ViewerSessionClaims
 from tracker.types import EventType
 from watermark import snap_render_width
@@ -73,7 +75,7 @@ async def _record(
 @router.api_route("/l/{token}", methods=["GET", "HEAD"])
 async def tracked_link(token: str, request: Request, services: ServicesDep) -> Response:
     try:
-        services.signer.read_link_token(token)
+        await link_claims(services, token)
         viewer_id, fresh = viewer_id_of(request)
         await _record(services, EventType.LINK_CLICK, request, token, TokenPurpose.LINK, viewer_id)
     except NotFound as exc:
@@ -116,6 +118,7 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
         get_version, services.clickhouse, link.tenant_id, doc.current_version_id
     )
     viewer_id, fresh = viewer_id_of(request)
+    contact_id = await run_in_threadpool(contact_of, services.clickhouse, link)
     session = services.signer.viewer_session_token(
         ViewerSessionClaims(
             link.tenant_id,
@@ -123,7 +126,7 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
             doc.document_id,
             version.version_id,
             link.opportunity_id,
-            link.contact_id,
+            contact_id,
             viewer_id,
             version.pages,
         )
@@ -173,7 +176,8 @@ async def download(token: str, request: Request, services: ServicesDep) -> Respo
         get_version, services.clickhouse, link.tenant_id, doc.current_version_id
     )
     viewer_id, _fresh = viewer_id_of(request)
-    context = context_of(link, version.version_id, viewer_id)
+    contact_id = await run_in_threadpool(contact_of, services.clickhouse, link)
+    context = context_of(link, version.version_id, viewer_id, contact_id)
     # A download is recorded before the bytes go out; if Redis is down the person gets 503.
     await services.ingestor.accept_server_event(
         EventType.DOWNLOAD, context, request=request_meta(request)

@@ -27,6 +27,7 @@ from tracker.crm import (
     ActivityType,
     Contact,
     DealOutcome,
+    Direction,
     ForecastCategory,
     Opportunity,
     Outcome,
@@ -136,13 +137,32 @@ class OpportunityBatch(Strict):
     items: Annotated[list[OpportunityItem], Field(min_length=1, max_length=_HARD_CAP)]
 
 
+_NO_DIRECTION = frozenset(
+    {ActivityType.STAGE_CHANGE, ActivityType.CLOSE_DATE_CHANGE, ActivityType.PROPOSAL_REVISION}
+)
+
+
 class ActivityIn(Strict):
+    """`direction` inbound = customer-initiated (absent: unknown). The older boolean
+    `customer_initiated` is still accepted: true means inbound; it may not contradict
+    `direction`. `held` is for meetings only (absent: the CRM did not say)."""
+
     id: CrmId = Field(description="the CRM's external id; re-sending it is harmless")
     opportunity_id: CrmId
     type: ActivityType
     occurred_at: AwareDatetime
-    customer_initiated: bool = False
-    attendees: Annotated[list[CrmId], Field(max_length=200)] = []
+    direction: Direction | None = Field(
+        default=None, description="inbound (customer-initiated) or outbound; absent: unknown"
+    )
+    customer_initiated: bool | None = Field(
+        default=None, description="older form of direction: true = inbound"
+    )
+    attendees: Annotated[list[CrmId], Field(max_length=200)] = Field(
+        default=[], description="contact ids of the people who attended (meetings)"
+    )
+    held: bool | None = Field(
+        default=None, description="meetings: true held, false cancelled or no-show"
+    )
     from_stage: Stage | None = None
     to_stage: Stage | None = None
     old_close_date: date | None = None
@@ -158,7 +178,27 @@ class ActivityIn(Strict):
             raise PydanticCustomError(
                 "missing_new_close_date", "a close_date_change needs new_close_date"
             )
+        if self.held is not None and self.type is not ActivityType.MEETING:
+            raise PydanticCustomError("held_not_a_meeting", "only a meeting is held or not")
+        if self.type in _NO_DIRECTION and (self.direction or self.customer_initiated):
+            raise PydanticCustomError(
+                "direction_not_applicable", "a {type} has no direction", {"type": self.type}
+            )
+        if (
+            self.direction is not None
+            and self.customer_initiated is not None
+            and (self.direction is Direction.INBOUND) != self.customer_initiated
+        ):
+            raise PydanticCustomError(
+                "conflicting_direction", "customer_initiated contradicts direction"
+            )
         return self
+
+    @property
+    def effective_direction(self) -> str:
+        if self.direction is not None:
+            return self.direction.value
+        return Direction.INBOUND.value if self.customer_initiated else ""
 
     def to_domain(self) -> Activity:
         return Activity(
@@ -166,8 +206,10 @@ class ActivityIn(Strict):
             opportunity_id=self.opportunity_id,
             activity_type=self.type.value,
             occurred_at=self.occurred_at,
-            customer_initiated=self.customer_initiated,
+            customer_initiated=self.effective_direction == Direction.INBOUND,
             attendees=tuple(self.attendees),
+            direction=self.effective_direction,
+            held=self.held,
             from_stage=self.from_stage.value if self.from_stage else "",
             to_stage=self.to_stage.value if self.to_stage else "",
             old_close_date=self.old_close_date,

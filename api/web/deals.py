@@ -29,7 +29,7 @@ class DealRow:
     engagement: Score | None
     health_band: str | None = None
     stalled: bool | None = None
-    credibility: float | None = None
+    credibility: Decimal | None = None
     adjusted_forecast: Decimal | None = None
     assessment: Assessment | None = None
 
@@ -79,7 +79,7 @@ def _row(
         health_band=found.health.band.value,
         stalled=deal.opportunity_id in stalls,
         credibility=evidence.credibility_index,
-        adjusted_forecast=Decimal(str(round(evidence.adjusted_forecast, 2))),
+        adjusted_forecast=evidence.adjusted_forecast,
         assessment=found,
     )
 

@@ -16,6 +16,7 @@ functions; the uploader becomes the document's owner.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -31,6 +32,7 @@ from api.web.auth import CurrentUser, PostingUser
 from api.web.recipients import link_options, parse_recipients
 from api.web.render import WebRoute, page
 from ingest import mark_link_revoked
+from tracker.clock import utcnow
 from tracker.documents import (
     add_version,
     create_document,
@@ -38,13 +40,27 @@ from tracker.documents import (
     list_versions,
     set_page_tags,
 )
-from tracker.links import create_links, list_links, revoke_link
+from tracker.errors import BadRequest
+from tracker.links import Link, create_links, list_links, opportunity_contacts, revoke_link
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/app", route_class=WebRoute, include_in_schema=False)
 
 PRICING = "pricing"
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A row of the links table: the link, its address and its computed status."""
+
+    link: Link
+    url: str
+    status: str  # active / gated / expired / revoked (tracker.links.Link.status)
+
+    @property
+    def copyable(self) -> bool:
+        return self.status in ("active", "gated")
 
 
 def _done(request: Request, location: str) -> Response:
@@ -98,6 +114,8 @@ async def document(
     versions = await run_in_threadpool(list_versions, ch, tenant, doc.document_id)
     current = next(v for v in versions if v.version_id == doc.current_version_id)
     links = await run_in_threadpool(list_links, ch, tenant, document_id=doc.document_id)
+    contacts = await run_in_threadpool(opportunity_contacts, ch, tenant, doc.opportunity_id)
+    now = utcnow()
     return page(
         request,
         viewer,
@@ -107,7 +125,11 @@ async def document(
         versions=list(reversed(versions)),
         current=current,
         pricing_pages=set(current.pages_tagged(PRICING)),
-        links=[(link, link_urls(services, link).url) for link in reversed(links)],
+        links=[
+            LinkRow(link, link_urls(services, link).url, link.status(now))
+            for link in reversed(links)
+        ],
+        contacts=contacts,
         created=request.query_params.get("created", ""),
     )
 
@@ -154,14 +176,32 @@ async def new_links(
     document_id: str,
     services: ServicesDep,
     viewer: PostingUser,
-    recipients: Annotated[str, Form(max_length=50_000)],
+    recipients: Annotated[str, Form(max_length=50_000)] = "",
+    contact: Annotated[list[str] | None, Form(max_length=100)] = None,
     expires_in_days: Annotated[str, Form(max_length=5)] = "",
     download_allowed: Annotated[str, Form(max_length=5)] = "",
     locale: Annotated[str, Form(max_length=10)] = "",
+    email_gate: Annotated[str, Form(max_length=5)] = "",
+    passcode: Annotated[str, Form(max_length=200)] = "",
+    watermark_template: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     doc = await visible_document(services, viewer, document_id)
-    parsed = parse_recipients(recipients)
-    options = link_options(expires_in_days, bool(download_allowed), locale)
+    known = await run_in_threadpool(
+        opportunity_contacts, services.clickhouse, viewer.tenant_id, doc.opportunity_id
+    )
+    wanted = set(contact or [])
+    picked = [c for c in known if c.contact_id in wanted]
+    if len(picked) != len(wanted):
+        raise BadRequest("a chosen contact is not on this opportunity", code="unknown_contact")
+    parsed = parse_recipients(recipients, picked)
+    options = link_options(
+        expires_in_days,
+        bool(download_allowed),
+        locale,
+        email_gate=bool(email_gate),
+        passcode=passcode,
+        watermark_template=watermark_template,
+    )
     created = await run_in_threadpool(
         create_links,
         services.clickhouse,

@@ -16,8 +16,9 @@ import asyncio
 import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scoring.forecast.evidence import ForecastEvidence
 from scoring.forecast.montecarlo import simulate_totals
@@ -106,8 +107,11 @@ class RollupLine(BaseModel):
     open_deals: int
     won_deals: int
     won: float
-    crm_forecast: float
-    adjusted_forecast: float
+    crm_forecast: Decimal
+    adjusted_forecast: Decimal = Field(
+        description="Σ of each deal's forecast, × the haircut where its credibility index < 60"
+    )
+    discounted_deals: int
     expected: float
     p10: float
     p50: float
@@ -187,8 +191,11 @@ def _rollup(
                 open_deals=len(idx),
                 won_deals=won_n,
                 won=round(won_amount, 2),
-                crm_forecast=round(sum(deals[i].evidence.crm_forecast for i in idx), 2),
-                adjusted_forecast=round(sum(deals[i].evidence.adjusted_forecast for i in idx), 2),
+                crm_forecast=sum((deals[i].evidence.crm_forecast for i in idx), Decimal(0)),
+                adjusted_forecast=sum(
+                    (deals[i].evidence.adjusted_forecast for i in idx), Decimal(0)
+                ),
+                discounted_deals=sum(1 for i in idx if deals[i].evidence.haircut_applied),
                 expected=round(won_amount + q.mean, 2),
                 p10=round(won_amount + q.p10, 2),
                 p50=round(won_amount + q.p50, 2),

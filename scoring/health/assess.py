@@ -72,15 +72,12 @@ def feature_vector(
     """The calibration model's inputs, always point-in-time safe (no engagement score)."""
     pillars = compute_pillars(PillarInputs(f, stats, None, f.as_of))
     evidence = build_evidence(
-        f,
-        stats,
-        weights=tuning.forecast.evidence_weights,
-        threshold=tuning.forecast.credibility_threshold,
-        haircut=tuning.forecast.credibility_haircut,
-        min_samples=tuning.stall.min_samples,
+        f, stats, settings=tuning.forecast, min_samples=tuning.stall.min_samples
     )
     x = {"crm_probability": f.probability / 100}
     x.update({name: p.value / 100 for name, p in pillars.items()})
+    x.update({name: float(i.score) / 100 for name, i in evidence.inputs.items()})
+    x["credibility_index"] = float(evidence.credibility_index) / 100
     x.update({i.code: float(i.holds) for i in evidence.evidence})
     return x
 
@@ -113,9 +110,7 @@ def _assess_one(
     evidence = build_evidence(
         f,
         stats,
-        weights=t.forecast.evidence_weights,
-        threshold=t.forecast.credibility_threshold,
-        haircut=t.forecast.credibility_haircut,
+        settings=t.forecast,
         min_samples=t.stall.min_samples,
         calibrated_probability=calibrated,
         model_version=scoring.model_version,

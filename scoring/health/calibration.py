@@ -5,14 +5,16 @@ deals on a grid of dates (every `step_days`), labelled with the deal's eventual 
 outcome; only deals that closed after the snapshot count. Split by time: the deals that
 closed last (`calibration_holdout`, 30 %) are held out. Model: L2-regularised logistic
 regression (scikit-learn) on `scoring.tenant.FEATURE_NAMES` (the CRM probability, the four
-pillars /100 and the eight evidence items). Reported on the held-out rows: Brier and AUC of
-the CRM stage probability (baseline), of the active model (before) and of the new fit
-(after). The fit is stored as a new `model_version` only if its Brier beats both.
+pillars /100, the three credibility input scores /100 and the supporting evidence items).
+Reported on the held-out rows: Brier and AUC of the CRM stage probability (baseline), of the
+active model (before) and of the new fit (after). The fit is stored as a new `model_version`
+only if its Brier beats both. Reported too: the AUC of the credibility index alone (won vs
+lost, every training row) — whether the brief's index separates the deals at all.
 
-New weights: pillar weights = positive pillar coefficients normalised to 100, then moved from
-the current weights only within the guardrails (`scoring.health.guardrails`: each pillar 5–60 %,
-at most ±15 points a month); evidence weights likewise normalised (all non-positive → the
-current weights are kept).
+New weights: pillar weights = positive pillar coefficients normalised to 100 (all
+non-positive → the current weights are kept), then moved from the current weights only within
+the guardrails (`scoring.health.guardrails`: each pillar 5–60 %, at most ±15 points a month).
+The credibility index's weights are never fitted: they are the tenant's configuration.
 
 The monthly re-weighting (每月校准分层权重): at least `min_outcomes` won/lost deals or the run is
 "skipped: too few outcomes"; applied only if the held-out Brier improves and the held-out AUC
@@ -32,7 +34,6 @@ import orjson
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from scoring.forecast.evidence import EVIDENCE_CODES
 from scoring.forecast.snapshot_store import closed_outcomes
 from scoring.health.assess import assess, feature_vector
 from scoring.health.features import tenant_stats
@@ -67,6 +68,8 @@ class CalibrationResult:
     baseline: FitScores | None = None
     before: FitScores | None = None
     after: FitScores | None = None
+    credibility_auc: float | None = None
+    credibility_rows: int = 0
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
     status: RunStatus = RunStatus.SKIPPED
     before_weights: dict[str, float] = field(default_factory=dict)
@@ -78,6 +81,7 @@ class TrainingRows:
     y: list[int] = field(default_factory=list)
     closed_at: list[datetime] = field(default_factory=list)
     deal: list[str] = field(default_factory=list)
+    credibility: list[float] = field(default_factory=list)
 
 
 def training_rows(
@@ -102,6 +106,7 @@ def training_rows(
             rows.y.append(int(label[0]))
             rows.closed_at.append(label[1])
             rows.deal.append(k)
+            rows.credibility.append(x["credibility_index"])
         day += timedelta(days=step_days)
     return rows
 
@@ -147,6 +152,10 @@ def calibrate(
     deals = sorted(closing, key=lambda d: (closing[d], d))
     result = CalibrationResult(tenant_id, False, "", version, deals=len(deals))
     result.before_weights = {k: round(v, 2) for k, v in scoring.pillar_weights().items()}
+    if len(set(rows.y)) == 2:
+        index_auc = roc_auc_score(np.asarray(rows.y), np.asarray(rows.credibility))
+        result.credibility_auc = round(float(index_auc), 4)
+        result.credibility_rows = len(rows.y)
     if len(deals) < t.calibration.min_outcomes or len(set(rows.y)) < 2:
         result.reason = (
             f"skipped: too few outcomes ({len(deals)} < {t.calibration.min_outcomes} won and "
@@ -180,11 +189,7 @@ def calibrate(
         scoring.pillar_weights(), fitted, floor=cal.pillar_floor, ceiling=cal.pillar_ceiling,
         max_change=cal.max_monthly_change,
     )  # fmt: skip
-    evidence = _normalised(coef, EVIDENCE_CODES, dict(t.forecast.evidence_weights))
-    result.weights = {
-        "pillar_weights": pillars, "fitted_pillar_weights": fitted,
-        "evidence_weights": evidence, "coef": coef,
-    }  # fmt: skip
+    result.weights = {"pillar_weights": pillars, "fitted_pillar_weights": fitted, "coef": coef}
     if result.after.brier >= best:
         result.status = RunStatus.REJECTED
         result.reason = f"held-out Brier {result.after.brier} does not beat {best}"
@@ -200,7 +205,7 @@ def calibrate(
         "train_rows": result.train_rows, "test_rows": result.test_rows, "deals": len(deals),
     }  # fmt: skip
     weights = {
-        "pillar_weights": pillars, "evidence_weights": evidence, "coef": coef,
+        "pillar_weights": pillars, "coef": coef,
         "intercept": float(model.intercept_[0]), "features": list(FEATURE_NAMES),
     }  # fmt: skip
     model = ModelWeights(HEALTH_MODEL, version, weights, metrics, at)

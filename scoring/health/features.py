@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from scoring.engagement.signals import real_time
+from scoring.forecast.credibility import CredibilityRaw
+from scoring.forecast.credibility_repository import fetch_credibility
 from scoring.health.repository import FeatureQuery, fetch_feature_rows, fetch_tenant_stats
 from tracker.config import ScoringSettings
 from tracker.stores import ClickHouse
@@ -61,6 +64,7 @@ class OpportunityFeatures:
     as_of: datetime
     account: str = ""
     amount: float = 0.0
+    amount_exact: Decimal = Decimal(0)  # the CRM's Decimal, for the forecast's exact arithmetic
     currency: str = ""
     stage: str = ""
     probability: int = 0
@@ -97,6 +101,7 @@ class OpportunityFeatures:
     last_download: tuple[str, str, str, datetime] | None = None
     people: list[EngagedContact] = field(default_factory=list)
     docs: list[DocRead] = field(default_factory=list)
+    credibility: CredibilityRaw = field(default_factory=CredibilityRaw)
 
     @property
     def existed(self) -> bool:
@@ -160,6 +165,7 @@ def _tuple(value: Any) -> tuple[str, str, str, datetime] | None:
 
 def _apply_opp(f: OpportunityFeatures, r: dict[str, Any]) -> None:
     f.account, f.amount, f.currency = r["account"], float(r["amount"]), r["currency"]
+    f.amount_exact = Decimal(str(r["amount"]))
     f.stage, f.probability = r["stage"], int(r["probability"])
     f.forecast_category, f.owner, f.manager = r["forecast_category"], r["owner"], r["manager"]
     f.stage_entered_at = real_time(r["stage_entered_at"])
@@ -269,6 +275,10 @@ def features_as_of(
     for r in rows["sent"]:
         if (f := found.get(r["k"])) is not None:
             f.last_sent_at = real_time(r["last_sent_at"])
+    window = tuning.forecast.window_days
+    for k, raw in fetch_credibility(ch, tenant_id, opportunity_ids, as_of, window).items():
+        if (f := found.get(k)) is not None:
+            f.credibility = raw
     return found
 
 

@@ -11,9 +11,11 @@ Also against cash collected (回款, `POST /api/v1/payments`): cash = the paymen
 the period for those deals; bias_cash and wape_cash as above with cash as the actual.
 
 Broken down by rep, team (the deal's manager), stage and credibility band (< 40, 40–60,
-60–80, ≥ 80). The TOP3 deviation reasons: for deals lost with p ≥ 0.5 their failing evidence
-items (a close-date slip is `missing:close_date_pushes`) and CRM loss reason, for deals won
-with p < 0.5 "won_despite_low_probability", ranked by the deviation they account for.
+60–80, ≥ 80); and the AUC of the credibility index alone on won vs lost (does the brief's
+index separate them at all?). The TOP3 deviation reasons: for deals lost with p ≥ 0.5 their
+failing evidence items (a close-date slip is `missing:close_date_pushes`) and CRM loss
+reason, for deals won with p < 0.5 "won_despite_low_probability", ranked by the deviation
+they account for.
 
 Coaching (预测能力陪跑计划): a rep whose forecast was more than 25 % off (|bias| against won
 amount) in each of the two quarters before the period's end is flagged."""
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
+from sklearn.metrics import roc_auc_score
 
 from scoring.forecast.rollup import parse_period
 from scoring.forecast.snapshot_store import calibration_rows
@@ -94,6 +97,7 @@ class CalibrationReport(BaseModel):
     by_team: dict[str, Metrics] = Field(default_factory=dict)
     by_stage: dict[str, Metrics]
     by_credibility_band: dict[str, Metrics]
+    credibility_auc: float | None
     top_deviation_reasons: list[DeviationReason]
     coaching: list[CoachingFlag] = Field(default_factory=list)
 
@@ -207,6 +211,14 @@ def coaching_flags(ch: ClickHouse, tenant_id: str, end: date) -> list[CoachingFl
     ]
 
 
+def _index_auc(rows: list[dict[str, Any]]) -> float | None:
+    won = [float(r["outcome"] == "won") for r in rows]
+    if len(set(won)) < 2:
+        return None
+    auc = roc_auc_score(won, [float(r["credibility_index"]) for r in rows])
+    return round(float(auc), 4)
+
+
 def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
     start, end = parse_period(period)
     rows = _rows(ch, tenant_id, start, end)
@@ -216,6 +228,7 @@ def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:
         by_rep=_by(rows, lambda r: r["owner"]), by_team=_by(rows, lambda r: r["manager"]),
         by_stage=_by(rows, lambda r: r["stage"]),
         by_credibility_band=_by(rows, lambda r: _band(r["credibility_index"])),
+        credibility_auc=_index_auc(rows),
         top_deviation_reasons=_with_rules(ch, tenant_id, _reasons(rows)),
         coaching=coaching_flags(ch, tenant_id, end),
     )  # fmt: skip

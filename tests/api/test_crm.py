@@ -204,3 +204,72 @@ def test_tenant_isolation_and_scopes(
     changed = opp(account="腾讯", updated_at="2030-01-01T00:00:00Z")
     client.put("/api/v1/opportunities/o1", json=changed, headers=bearer(other_key))
     assert client.get("/api/v1/opportunities/o1", headers=auth).json()["account"] == OPP["account"]
+
+
+def stored_activity(ch: ClickHouse, activity_id: str) -> dict[str, Any]:
+    return ch.query(
+        "SELECT activity_type, direction, customer_initiated, held, attendees "
+        f"FROM {ch.database}.activities FINAL WHERE activity_id = {{id:String}}",
+        {"id": activity_id},
+    )[0]
+
+
+def test_direction_held_tickets_and_revisions_round_trip(
+    client: TestClient, clickhouse: ClickHouse, crm: tuple[str, dict[str, str]]
+) -> None:
+    _, auth = crm
+    at = "2025-02-03T06:00:00Z"
+    base = {"opportunity_id": "o1", "occurred_at": at}
+    items = [
+        {**base, "id": "e-in", "type": "email", "direction": "inbound", "subject": "询价"},
+        {**base, "id": "e-out", "type": "email", "direction": "outbound"},
+        {**base, "id": "c-old", "type": "call", "customer_initiated": True},  # the older form
+        {**base, "id": "c-unknown", "type": "call"},
+        {**base, "id": "m-held", "type": "meeting", "attendees": ["c-wang"], "held": True},
+        {**base, "id": "m-missed", "type": "meeting", "attendees": ["c-wang"], "held": False},
+        {**base, "id": "t-1", "type": "service_request", "direction": "inbound"},
+        {**base, "id": "r-1", "type": "proposal_revision", "subject": "报价单 v3"},
+    ]
+    response = client.post("/api/v1/activities", json={"items": items}, headers=auth)
+    assert response.json() == {"accepted": len(items)}
+    got = {i["id"]: stored_activity(clickhouse, i["id"]) for i in items}
+    assert (got["e-in"]["direction"], got["e-in"]["customer_initiated"]) == ("inbound", 1)
+    assert (got["e-out"]["direction"], got["e-out"]["customer_initiated"]) == ("outbound", 0)
+    assert (got["c-old"]["direction"], got["c-old"]["customer_initiated"]) == ("inbound", 1)
+    assert (got["c-unknown"]["direction"], got["c-unknown"]["held"]) == ("", None)
+    assert got["m-held"]["held"] == 1 and got["m-missed"]["held"] == 0
+    assert got["m-held"]["attendees"] == ["c-wang"]
+    assert got["t-1"]["activity_type"] == "service_request"
+    assert got["r-1"]["activity_type"] == "proposal_revision"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"type": "email", "direction": "sideways"}, "enum"),
+        ({"type": "email", "held": True}, "held_not_a_meeting"),
+        ({"type": "meeting", "held": "maybe"}, "bool_parsing"),
+        ({"type": "email", "direction": "outbound", "customer_initiated": True},
+         "conflicting_direction"),
+        ({"type": "proposal_revision", "direction": "inbound"}, "direction_not_applicable"),
+        ({"type": "meeting", "attendees": ["has space"]}, "string_pattern_mismatch"),
+        ({"type": "meeting", "hosted_by": "c-wang"}, "extra_forbidden"),
+    ],
+)  # fmt: skip
+def test_bad_direction_held_and_unknown_fields_are_refused_whole(
+    client: TestClient,
+    clickhouse: ClickHouse,
+    crm: tuple[str, dict[str, str]],
+    change: dict[str, Any],
+    code: str,
+) -> None:
+    _, auth = crm
+    good = {"id": "ok-1", "opportunity_id": "o1", "type": "call", "direction": "inbound",
+            "occurred_at": "2025-02-03T06:00:00Z"}  # fmt: skip
+    bad = {"id": "bad-1", "opportunity_id": "o1", "occurred_at": "2025-02-03T06:00:00Z", **change}
+    response = client.post("/api/v1/activities", json={"items": [good, bad]}, headers=auth)
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["code"] == "validation_error"
+    assert code in {e["type"] for e in body["details"]["errors"]}
+    assert rows(clickhouse, "activities") == 0

@@ -57,16 +57,24 @@ def test_endpoints_answer_for_the_owner_tenant_only(
     assert body["model_version"] == "health-1.0" and body["scored_at"] and len(body["actions"]) == 3
     f = client.get("/api/v1/opportunities/opp_1/forecast", headers=bearer(key)).json()
     items = {i["code"]: i for i in f["evidence"]}
-    assert items["decision_maker_engaged"]["holds"] and items["decision_maker_meeting"][
-        "activity_ids"
-    ] == ["a2"]
+    assert items["decision_maker_read"]["holds"]
     assert items["proposal_depth"]["holds"] and items["proposal_depth"]["event_ids"]
-    assert f["crm_forecast"] == 50_000.0
-    assert f["adjusted_forecast"] == (35_000.0 if f["credibility_index"] < 60 else 50_000.0)
+    inputs = f["inputs"]
+    attendance = inputs["decision_maker_attendance_rate_30d"]
+    assert Decimal(attendance["raw_value"]) == 1 and Decimal(attendance["score"]) == 100
+    assert [(p["id"], p["decision_makers"]) for p in attendance["proof"]] == [("a2", ["王总"])]
+    assert Decimal(inputs["customer_initiated_contacts_30d"]["score"]) == 0
+    assert Decimal(inputs["proposal_revisions_30d"]["score"]) == 0
+    # (0 + 100 + 0) / 3 = 33.3 < 60 → 100 000 × 0.5 × 0.7
+    assert Decimal(f["credibility_index"]) == Decimal("33.3") and f["haircut_applied"]
+    assert Decimal(f["amount"]) == 100_000 and Decimal(f["crm_forecast"]) == 50_000
+    assert Decimal(f["adjusted_forecast"]) == 35_000
+    assert [p["name"] for p in f["buyer_reading"]] == ["王总"]
     period = f"{date.today().year}"
     roll = client.get(f"/api/v1/forecast?period={period}", headers=bearer(key)).json()
     total = next(line for line in roll["lines"] if line["scope"] == "total")
     assert total["open_deals"] == 1 and total["p10"] <= total["p50"] <= total["p90"]
+    assert Decimal(total["adjusted_forecast"]) == 35_000 and total["discounted_deals"] == 1
     assert {ln["key"] for ln in roll["lines"] if ln["scope"] == "rep"} == {"rep@x.cn"}
     week = date.today().isocalendar()
     report = client.get(f"/api/v1/reports/process-health?week={week.year}-W{week.week:02d}",

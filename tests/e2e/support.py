@@ -20,6 +20,8 @@ from tests.pdfs import proposal
 from tracker.stores.clickhouse import ClickHouse
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Screenshots a person looks at (issue 15): the rep's app and the buyer's viewer.
+SCREENS = Path(__file__).resolve().parent / "screens"
 CHROMIUM = Path("/usr/bin/chromium")
 # An ordinary desktop Chrome, as a recipient's browser announces itself.
 CHROME_UA = (

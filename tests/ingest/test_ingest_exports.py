@@ -40,6 +40,10 @@ EXPECTED = {
     "signals_verdict",
     "user_agent_verdict",
     "validate_beacon",
+    # the user-agent lists, for `dealsignal bots check`
+    "crawlerdetect_listed",
+    "in_app_browser",
+    "isbot_listed",
 }
 
 

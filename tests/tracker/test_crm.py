@@ -61,3 +61,28 @@ def test_activities_and_outcomes_round_trip(store: ClickHouse) -> None:
     stored = get_outcome(store, "ten_A", "006-X")
     assert stored is not None and stored.outcome == "won"
     assert get_outcome(store, "ten_B", "006-X") is None
+
+
+def test_direction_and_held_round_trip(store: ClickHouse) -> None:
+    inbound = Activity("e1", "006-X", "email", T0, customer_initiated=True, direction="inbound")
+    held = Activity("m2", "006-X", "meeting", T0, attendees=("c1",), held=True)
+    missed = Activity("m3", "006-X", "meeting", T0, attendees=("c1",), held=False)
+    record_activities(store, "ten_A", [inbound, held, missed])
+    got = {a.activity_id: a for a in list_activities(store, "ten_A", "006-X")}
+    assert got["e1"].direction == "inbound" and got["e1"].held is None
+    assert got["m2"].held is True and got["m3"].held is False and got["m3"].direction == ""
+
+
+def test_rows_without_direction_read_inbound_when_flagged_customer_initiated(
+    store: ClickHouse,
+) -> None:
+    """Rows written without the column (before migration 0009, or by a writer that does not
+    know it) keep counting as customer-initiated."""
+    store.command(
+        f"INSERT INTO {store.database}.activities (tenant_id, activity_id, opportunity_id, "
+        "activity_type, customer_initiated, occurred_at, attendees, updated_at, received_at, "
+        "version) VALUES ('ten_A', 'old1', '006-Y', 'call', 1, now64(3), [], now64(3), "
+        "now64(3), 1), ('ten_A', 'old2', '006-Y', 'call', 0, now64(3), [], now64(3), now64(3), 1)"
+    )
+    got = {a.activity_id: a.direction for a in list_activities(store, "ten_A", "006-Y")}
+    assert got == {"old1": "inbound", "old2": ""}

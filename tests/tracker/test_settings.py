@@ -35,12 +35,17 @@ def test_tenant_overrides_merge_into_groups_and_old_flat_documents_still_read() 
     assert merged.health.weight_relationship == 35.0
     assert merged.health.weight_risk == base.health.weight_risk
     stored_flat = {"health_weight_relationship": 35.0, "stall_inactivity_hours": 24.0,
-                   "evidence_weights": {"stage_age": 1.0}, "no_such_thing": 1}  # fmt: skip
+                   "credibility_haircut": 0.8, "no_such_thing": 1}  # fmt: skip
     assert flat_override(stored_flat) == {
         "health": {"weight_relationship": 35.0},
         "stall": {"inactivity_hours": 24.0},
-        "forecast": {"evidence_weights": {"stage_age": 1.0}},
+        "forecast": {"credibility_haircut": 0.8},
     }
+    # the retired 8-item evidence weights, flat or nested, are dropped, not refused at read
+    retired = {"evidence_weights": {"stage_age": 1.0},
+               "forecast": {"evidence_weights": {"stage_age": 1.0}, "window_days": 14}}  # fmt: skip
+    assert flat_override(retired) == {"forecast": {"window_days": 14}}
+    assert base.merged(flat_override(retired)).forecast.window_days == 14
     reserved = deployment_only_paths()
     assert {"warm", "reading", "forecast.simulations", "stall.interval_seconds"} <= reserved
     assert "health.weight_relationship" not in reserved

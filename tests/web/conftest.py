@@ -4,13 +4,17 @@ and helpers that sign in and submit forms the way a browser does (CSRF included)
 from __future__ import annotations
 
 import re
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -20,6 +24,21 @@ from tracker.tenants import create_tenant
 from tracker.users import Role, create_user
 
 PASSWORD = "correct horse battery"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
+NOT_AUTOMATED = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false});"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _SESSION = re.compile(r'data-session="([^"]+)"')
 
@@ -65,6 +84,36 @@ def app_client(
     flushed per test by `redis_client`: sessions and rate limits start empty)."""
     with TestClient(create_app(fast_settings, run_background=True)) as client:
         yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(fast_settings: Settings, people: People) -> Iterator[str]:
+    """The app on uvicorn (127.0.0.1, a free port) for a real browser, writer running."""
+    del people
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(
+        fast_settings.model_copy(update={"public_base_url": base}), run_background=True
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=15)
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> object:

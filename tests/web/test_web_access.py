@@ -131,8 +131,14 @@ def test_a_crm_deal_shows_health_evidence_and_next_actions(
     sign_in(app_client, people.rep_a)
     page = app_client.get("/app/deals/opp-scored").text
     assert "Credibility index" in page and "not computed yet" not in page.split("Timeline")[0]
+    for label in ("Customer-initiated contacts", "Decision-maker attendance rate",
+                  "Proposal revisions"):  # fmt: skip
+        assert label in page
+    assert "Buyer reading depth" not in page  # the opt-in fourth input is off by default
+    # nothing in the last 30 days: index 0.0 → the CRM forecast 48 000 × 0.7
+    assert "below 60.0: forecast × 0.7" in page and "$33,600.00" in page
     evidence_rows = re.findall(r"<td>(?:yes|no)</td>", page)
-    assert len(evidence_rows) == 8  # the eight evidence items, each holding or not
+    assert len(evidence_rows) == 5  # the supporting evidence items, each holding or not
     actions = page.split('id="actions-heading"')[1].split("</ol>")[0]
     assert actions.count("<li>") == 3
     listing = app_client.get("/app/deals").text

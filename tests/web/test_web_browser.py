@@ -8,66 +8,15 @@ per-page dwell without a reload (live polling). Screenshots go to test-artifacts
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
-from api.app import create_app
 from tests.pdfs import proposal
-from tests.web.conftest import PASSWORD, People
-from tracker.config import Settings
+from tests.web.conftest import ARGS, CHROMIUM, NOT_AUTOMATED, PASSWORD, UA, People
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-UA = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0.0.0 Safari/537.36"
-)
-NOT_AUTOMATED = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false});"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def live_server(fast_settings: Settings, people: People) -> Iterator[str]:
-    del people
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(
-        fast_settings.model_copy(update={"public_base_url": base}), run_background=True
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=15)
 
 
 def _shot(page: Page, name: str) -> None:

@@ -20,9 +20,11 @@ from tracker.crm.opportunities import (
 from tracker.crm.outcomes import DealOutcome, get_outcome, record_outcomes
 from tracker.crm.payments import Payment, cash_in_period, record_payments
 from tracker.crm.vocabulary import (
+    COMMUNICATION_TYPES,
     CRM_ID_PATTERN,
     CURRENCIES,
     ActivityType,
+    Direction,
     ForecastCategory,
     Outcome,
     Stage,
@@ -30,6 +32,7 @@ from tracker.crm.vocabulary import (
 
 __all__ = [
     "CHANGE_FIELDS",
+    "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "Activity",
@@ -37,6 +40,7 @@ __all__ = [
     "Contact",
     "CrmChange",
     "DealOutcome",
+    "Direction",
     "ForecastCategory",
     "Opportunity",
     "OpportunityRow",

@@ -1,6 +1,8 @@
-"""CRM activities: meetings (with attendee contact ids), emails and calls (with direction),
-stage changes, close-date changes and notes. Keyed by the CRM's external id, versioned by its
-`updated_at` (else `occurred_at`), so re-sending is harmless and late stale copies lose."""
+"""CRM activities: meetings (with attendee contact ids and whether they were held), emails,
+calls and notes (with direction: inbound = customer-initiated, outbound, '' unknown), stage
+changes, close-date changes, service requests and proposal revisions. Keyed by the CRM's
+external id, versioned by its `updated_at` (else `occurred_at`), so re-sending is harmless and
+late stale copies lose."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ class Activity:
     occurred_at: datetime
     customer_initiated: bool = False
     attendees: tuple[str, ...] = ()
+    direction: str = ""  # inbound | outbound | '' (unknown); inbound == customer_initiated
+    held: bool | None = None  # meetings: held or not; None: the CRM did not say
     from_stage: str = ""
     to_stage: str = ""
     old_close_date: date | None = None
@@ -38,7 +42,15 @@ class Activity:
         return self.updated_at or self.occurred_at
 
 
-_STRINGS = ("activity_id", "opportunity_id", "activity_type", "from_stage", "to_stage", "subject")
+_STRINGS = (
+    "activity_id",
+    "opportunity_id",
+    "activity_type",
+    "direction",
+    "from_stage",
+    "to_stage",
+    "subject",
+)
 
 
 def record_activities(ch: ClickHouse, tenant_id: str, items: Sequence[Activity]) -> None:
@@ -52,6 +64,7 @@ def record_activities(ch: ClickHouse, tenant_id: str, items: Sequence[Activity])
             "customer_initiated": pa.array([int(a.customer_initiated) for a in items], pa.uint8()),
             "occurred_at": pa.array([a.occurred_at for a in items], TS),
             "attendees": pa.array([list(a.attendees) for a in items], pa.list_(pa.string())),
+            "held": pa.array([None if a.held is None else int(a.held) for a in items], pa.uint8()),
             "old_close_date": pa.array([a.old_close_date for a in items], pa.date32()),
             "new_close_date": pa.array([a.new_close_date for a in items], pa.date32()),
             "updated_at": pa.array([a.effective_updated_at for a in items], TS),
@@ -68,7 +81,8 @@ def list_activities(
     """Newest first."""
     rows = ch.query(
         "SELECT activity_id, opportunity_id, activity_type, occurred_at, customer_initiated, "
-        "attendees, from_stage, to_stage, old_close_date, new_close_date, subject, updated_at "
+        "attendees, direction, held, from_stage, to_stage, old_close_date, new_close_date, "
+        "subject, updated_at "
         f"FROM {ch.database}.activities FINAL "
         "WHERE tenant_id = {tenant_id:String} AND opportunity_id = {opportunity_id:String} "
         "ORDER BY occurred_at DESC, activity_id LIMIT {limit:UInt32}",
@@ -80,6 +94,7 @@ def list_activities(
                 **r,
                 "customer_initiated": bool(r["customer_initiated"]),
                 "attendees": tuple(r["attendees"]),
+                "held": None if r["held"] is None else bool(r["held"]),
             }
         )
         for r in rows

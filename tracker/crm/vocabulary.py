@@ -6,6 +6,10 @@ Stages (in pipeline order)::
     prospecting → qualification → discovery → proposal → negotiation → closed_won | closed_lost
 
 Forecast categories follow Salesforce's: pipeline, best_case, commit, closed, omitted.
+
+Activity types: meeting, email, call, note (communication: each may carry a `Direction`),
+stage_change, close_date_change, service_request (a customer's ticket), proposal_revision
+(the CRM saw a new version of a proposal or quote, e.g. one edited outside dealsignal).
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "COMMUNICATION_TYPES",
     "CRM_ID_PATTERN",
     "CURRENCIES",
     "ActivityType",
+    "Direction",
     "ForecastCategory",
     "Outcome",
     "Stage",
@@ -56,6 +62,23 @@ class ActivityType(StrEnum):
     STAGE_CHANGE = "stage_change"
     CLOSE_DATE_CHANGE = "close_date_change"
     NOTE = "note"
+    SERVICE_REQUEST = "service_request"
+    PROPOSAL_REVISION = "proposal_revision"
+
+
+#: The activities that are a conversation with the customer: what "customer-initiated
+#: communication" counts when their direction is inbound.
+COMMUNICATION_TYPES: Final = frozenset(
+    {ActivityType.MEETING, ActivityType.EMAIL, ActivityType.CALL}
+)
+
+
+class Direction(StrEnum):
+    """Who started an activity: inbound = the customer (客户主动), outbound = us. A CRM
+    that does not say leaves it unknown (stored as '')."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
 
 
 class Outcome(StrEnum):

@@ -102,7 +102,15 @@
     setInterval(refresh, every);
   }
 
+  // Irreversible actions (revoke) ask first; the question comes from the catalogs.
+  function setupConfirm(form) {
+    form.addEventListener("submit", function (ev) {
+      if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+    });
+  }
+
   document.querySelectorAll("form.upload").forEach(setupUpload);
+  document.querySelectorAll("form[data-confirm]").forEach(setupConfirm);
   document.querySelectorAll("[data-copy]").forEach(setupCopy);
   document.querySelectorAll("[data-live-url]").forEach(setupLive);
 })();

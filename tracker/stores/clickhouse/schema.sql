@@ -453,6 +453,16 @@ CREATE TABLE IF NOT EXISTS dealsignal.manager_todos
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, todo_id);
 
+-- 0009_activity_direction sha256=fba099708a83569b39b6467202ecadf5b399c85098ab2868282d92991cf3f1e8
+ALTER TABLE dealsignal.activities 
+    ADD COLUMN IF NOT EXISTS direction LowCardinality(String)
+        DEFAULT if(customer_initiated = 1, 'inbound', '') AFTER customer_initiated,
+    ADD COLUMN IF NOT EXISTS held Nullable(UInt8) AFTER attendees;
+ALTER TABLE dealsignal.activities 
+    ADD COLUMN IF NOT EXISTS direction LowCardinality(String)
+        DEFAULT if(customer_initiated = 1, 'inbound', '') AFTER customer_initiated,
+    ADD COLUMN IF NOT EXISTS held Nullable(UInt8) AFTER attendees;
+
 -- 0016_opportunity_changes sha256=5d5fa2e8d7272ffd85a472dc317466bb23803ee9b8f1d7ef2c62fddb019013ab
 CREATE TABLE IF NOT EXISTS dealsignal.opportunity_changes 
 (
@@ -505,3 +515,10 @@ CREATE TABLE IF NOT EXISTS dealsignal.payments
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, payment_id);
+
+-- 0020_link_short_codes sha256=5d0b2baf25488c3906f9d82811ea294850cf3a7ff4b4ec58371e4c496ea6390a
+ALTER TABLE dealsignal.links 
+    ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at,
+    ADD INDEX IF NOT EXISTS links_short_code short_code TYPE bloom_filter(0.001) GRANULARITY 1;
+ALTER TABLE dealsignal.links 
+    ADD COLUMN IF NOT EXISTS short_code String DEFAULT '' AFTER revoked_at;
