@@ -11,9 +11,10 @@ active model (before) and of the new fit (after). The fit is stored as a new `mo
 only if its Brier beats both. Reported too: the AUC of the credibility index alone (won vs
 lost, every training row) — whether the brief's index separates the deals at all.
 
-New weights: pillar weights = positive pillar coefficients normalised to 100 (all
-non-positive → the current weights are kept), then moved from the current weights only within
-the guardrails (`scoring.health.guardrails`: each pillar 5–60 %, at most ±15 points a month).
+New weights: pillar weights = the positive coefficients of a logistic fit on the four pillars
+alone, normalised to 100 (all non-positive → the current weights are kept), then moved from
+the current weights only within the guardrails (`scoring.health.guardrails`: each pillar
+5–60 %, at most ±15 points a month).
 The credibility index's weights are never fitted: they are the tenant's configuration.
 
 The monthly re-weighting (每月校准分层权重): at least `min_outcomes` won/lost deals or the run is
@@ -183,7 +184,14 @@ def calibrate(
         best = min(best, result.before.brier)
         reference_auc = result.before.auc
     coef = dict(zip(FEATURE_NAMES, (float(c) for c in model.coef_[0]), strict=True))
-    fitted = _normalised(coef, PILLARS, scoring.pillar_weights())
+    # the pillar weights weigh the four pillars against each other alone (the health value is
+    # their weighted mean), so they come from a fit on the pillars alone: in the full model
+    # the evidence items and the CRM probability absorb what the pillars share with them
+    columns = [FEATURE_NAMES.index(n) for n in PILLARS]
+    alone = LogisticRegression(C=t.calibration.c, max_iter=2000)
+    alone.fit(x[~test][:, columns], y[~test])
+    pillar_coef = dict(zip(PILLARS, (float(c) for c in alone.coef_[0]), strict=True))
+    fitted = _normalised(pillar_coef, PILLARS, scoring.pillar_weights())
     cal = t.calibration
     pillars = guard_weights(
         scoring.pillar_weights(), fitted, floor=cal.pillar_floor, ceiling=cal.pillar_ceiling,
