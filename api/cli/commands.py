@@ -289,10 +289,11 @@ def users_create(
 
 @app.command()
 def calibrate(tenant: str = typer.Option(..., help="tenant name")) -> None:
-    """Re-fit health and credibility weights from won/lost outcomes within the guardrails;
-    applied (or proposed) only if held-out Brier improves and AUC does not get worse. The
-    same run as the monthly job; while the server runs use POST /api/v1/jobs/calibration/run
-    (the embedded store admits one process)."""
+    """Re-fit the health weights and the calibrated probability from won/lost outcomes within
+    the guardrails; applied (or proposed) only if the held-out Brier improves and AUC does not
+    get worse. Prints the credibility index's own AUC. The same run as the monthly job; while
+    the server runs use POST /api/v1/jobs/calibration/run (the embedded store admits one
+    process)."""
     from scoring import calibrate as fit_weights
 
     settings = Settings()

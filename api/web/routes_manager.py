@@ -5,6 +5,9 @@ GET  /app/team                     per rep: deals, pipeline, the CRM forecast (a
                                    stalled and red deals; the manager's open to-dos
 POST /app/todos/{todo_id}/resolve  close a to-do (stall alerts also close themselves when
                                    the deal moves again)
+POST /app/calibration/{run_id}/approve
+                                   an admin applies a proposed re-weighting of the health
+                                   pillars (the tenant's `calibration.auto_apply` is off)
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.services import ServicesDep
+from api.services import Services, ServicesDep
 from api.web.access import visible_deals
 from api.web.auth import CurrentUser, PostingUser
 from api.web.deals import DealRow, deal_rows
 from api.web.render import WebRoute, page
 from outbound.notify import get_todo, list_todos, resolve_todo
+from scoring import RunStatus, approve_run, list_runs
 from tracker.errors import Forbidden, NotFound
 from tracker.users import Role, User, list_users
 
@@ -86,7 +91,27 @@ async def team(request: Request, services: ServicesDep, viewer: CurrentUser) -> 
         stalled=[r for r in rows if r.stalled],
         red=[r for r in rows if r.health_band == "red"],
         todos=todos,
+        proposals=await _proposals(services, viewer.tenant_id, viewer.user.role),
     )
+
+
+async def _proposals(services: Services, tenant_id: str, role: Role) -> list[dict[str, Any]]:
+    """Re-weightings waiting for an admin (only admins see and approve them)."""
+    if role is not Role.ADMIN:
+        return []
+    runs = await run_in_threadpool(list_runs, services.clickhouse, tenant_id)
+    return [r.as_json() for r in runs if r.status is RunStatus.PROPOSED]
+
+
+@router.post("/calibration/{run_id}/approve")
+async def approve(run_id: str, services: ServicesDep, viewer: PostingUser) -> Response:
+    if viewer.user.role is not Role.ADMIN:
+        raise Forbidden("only an admin approves a re-weighting", code="not_an_admin")
+    await run_in_threadpool(
+        approve_run, services.clickhouse, viewer.tenant_id, run_id, viewer.user.email
+    )
+    services.scoring.forget(viewer.tenant_id)
+    return RedirectResponse("/app/team#weights", status_code=303)
 
 
 @router.post("/todos/{todo_id}/resolve")

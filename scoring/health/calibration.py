@@ -11,10 +11,11 @@ active model (before) and of the new fit (after). The fit is stored as a new `mo
 only if its Brier beats both. Reported too: the AUC of the credibility index alone (won vs
 lost, every training row) — whether the brief's index separates the deals at all.
 
-New weights: pillar weights = positive pillar coefficients normalised to 100, then moved from
-the current weights only within the guardrails (`scoring.health.guardrails`: each pillar 5–60 %,
-at most ±15 points a month); all non-positive → the current weights are kept. The
-credibility index's weights are never fitted: they are the tenant's configuration.
+New weights: pillar weights = the positive coefficients of a logistic fit on the four pillars
+alone, normalised to 100 (all non-positive → the current weights are kept), then moved from
+the current weights only within the guardrails (`scoring.health.guardrails`: each pillar
+5–60 %, at most ±15 points a month).
+The credibility index's weights are never fitted: they are the tenant's configuration.
 
 The monthly re-weighting (每月校准分层权重): at least `min_outcomes` won/lost deals or the run is
 "skipped: too few outcomes"; applied only if the held-out Brier improves and the held-out AUC
@@ -153,6 +154,7 @@ def calibrate(
     closing = dict(zip(rows.deal, rows.closed_at, strict=True))
     deals = sorted(closing, key=lambda d: (closing[d], d))
     result = CalibrationResult(tenant_id, False, "", version, deals=len(deals))
+    result.before_weights = {k: round(v, 2) for k, v in scoring.pillar_weights().items()}
     if len(set(rows.y)) == 2:
         index_auc = roc_auc_score(np.asarray(rows.y), np.asarray(rows.credibility))
         result.credibility_auc = round(float(index_auc), 4)
@@ -160,7 +162,6 @@ def calibrate(
         for name in INPUT_NAMES:
             column = [r[FEATURE_NAMES.index(name)] for r in rows.x]
             result.input_auc[name] = round(float(roc_auc_score(rows.y, column)), 4)
-    result.before_weights = {k: round(v, 2) for k, v in scoring.pillar_weights().items()}
     if len(deals) < t.calibration.min_outcomes or len(set(rows.y)) < 2:
         result.reason = (
             f"skipped: too few outcomes ({len(deals)} < {t.calibration.min_outcomes} won and "
@@ -188,7 +189,14 @@ def calibrate(
         best = min(best, result.before.brier)
         reference_auc = result.before.auc
     coef = dict(zip(FEATURE_NAMES, (float(c) for c in model.coef_[0]), strict=True))
-    fitted = _normalised(coef, PILLARS, scoring.pillar_weights())
+    # the pillar weights weigh the four pillars against each other alone (the health value is
+    # their weighted mean), so they come from a fit on the pillars alone: in the full model
+    # the evidence items and the CRM probability absorb what the pillars share with them
+    columns = [FEATURE_NAMES.index(n) for n in PILLARS]
+    alone = LogisticRegression(C=t.calibration.c, max_iter=2000)
+    alone.fit(x[~test][:, columns], y[~test])
+    pillar_coef = dict(zip(PILLARS, (float(c) for c in alone.coef_[0]), strict=True))
+    fitted = _normalised(pillar_coef, PILLARS, scoring.pillar_weights())
     cal = t.calibration
     pillars = guard_weights(
         scoring.pillar_weights(), fitted, floor=cal.pillar_floor, ceiling=cal.pillar_ceiling,

@@ -11,9 +11,11 @@ Also against cash collected (回款, `POST /api/v1/payments`): cash = the paymen
 the period for those deals; bias_cash and wape_cash as above with cash as the actual.
 
 Broken down by rep, team (the deal's manager), stage and credibility band (< 40, 40–60,
-60–80, ≥ 80). The TOP3 deviation reasons: for deals lost with p ≥ 0.5 their failing evidence
-items (a close-date slip is `missing:close_date_pushes`) and CRM loss reason, for deals won
-with p < 0.5 "won_despite_low_probability", ranked by the deviation they account for.
+60–80, ≥ 80); and the AUC of the credibility index alone on won vs lost (does the brief's
+index separate them at all?). The TOP3 deviation reasons: for deals lost with p ≥ 0.5 their
+failing evidence items (a close-date slip is `missing:close_date_pushes`) and CRM loss
+reason, for deals won with p < 0.5 "won_despite_low_probability", ranked by the deviation
+they account for.
 
 Also the AUC of the credibility index alone on won vs lost (does the brief's index separate
 them at all?).
@@ -181,14 +183,6 @@ def _reasons(rows: list[dict[str, Any]], limit: int = 3) -> list[DeviationReason
     return [DeviationReason(code=c, deals=len(v), deviation=round(sum(v), 2)) for c, v in ranked]
 
 
-def _index_auc(rows: list[dict[str, Any]]) -> float | None:
-    won = [float(r["outcome"] == "won") for r in rows]
-    if len(set(won)) < 2:
-        return None
-    auc = roc_auc_score(won, [float(r["credibility_index"]) for r in rows])
-    return round(float(auc), 4)
-
-
 def _rows(ch: ClickHouse, tenant_id: str, start: date, end: date) -> list[dict[str, Any]]:
     rows = calibration_rows(ch, tenant_id, start, end)
     cash = cash_in_period(ch, tenant_id, start, end)
@@ -218,6 +212,14 @@ def coaching_flags(ch: ClickHouse, tenant_id: str, end: date) -> list[CoachingFl
         for rep, q in sorted(per.items())
         if len(q) == 2 and all(abs(v) > COACHING_DEVIATION for v in q.values())
     ]
+
+
+def _index_auc(rows: list[dict[str, Any]]) -> float | None:
+    won = [float(r["outcome"] == "won") for r in rows]
+    if len(set(won)) < 2:
+        return None
+    auc = roc_auc_score(won, [float(r["credibility_index"]) for r in rows])
+    return round(float(auc), 4)
 
 
 def _report(ch: ClickHouse, tenant_id: str, period: str) -> CalibrationReport:

@@ -98,7 +98,11 @@ async def test_a_tenant_that_approves_re_weightings_itself_gets_a_proposal(
     data = generate(300, seed=11, days=365, tenants=1)
     load(clickhouse, data)
     tenant = data.tenant_ids[0]
-    put_tenant_settings(clickhouse, tenant, "scoring", {"calibration": {"auto_apply": False}})
+    # the brief's example: a tenant weighing relationship quality at 20 % …
+    start = {"weight_commercial": 30.0, "weight_cooperation": 25.0, "weight_relationship": 20.0,
+             "weight_risk": 25.0}  # fmt: skip
+    put_tenant_settings(clickhouse, tenant, "scoring",
+                        {"calibration": {"auto_apply": False}, "health": start})  # fmt: skip
     window = {"start": data.start + timedelta(days=30), "end": data.end, "step_days": 28}
     proposal = calibrate(clickhouse, tenant, settings, now=data.end, **window)  # type: ignore[arg-type]
     assert proposal.status is RunStatus.PROPOSED and not proposal.accepted, proposal.reason
@@ -108,6 +112,15 @@ async def test_a_tenant_that_approves_re_weightings_itself_gets_a_proposal(
     assert approved.status is RunStatus.APPROVED and approved.approved_by == "admin@acme.cn"
     after = load_tenant_scoring(clickhouse, tenant, settings.scoring)
     assert after.model_version == proposal.model_version
-    assert after.pillar_weights() == pytest.approx(approved.as_json()["after_weights"])
+    weights = approved.as_json()
+    assert after.pillar_weights() == pytest.approx(weights["after_weights"])
+    print(
+        f"\nbrief example: {weights['before_weights']} → fit {weights['fitted_weights']} → "
+        f"{weights['after_weights']}"
+    )
+    # … on generated data where relationship quality predicts the outcome, it rises towards
+    # 35 % (at most +15 points in a month)
+    assert weights["fitted_weights"]["relationship"] > 20.0
+    assert 20.0 < weights["after_weights"]["relationship"] <= 35.0
     with pytest.raises(Conflict):
         approve_run(clickhouse, tenant, proposal.model_version, "admin@acme.cn")

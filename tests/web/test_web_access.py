@@ -8,13 +8,17 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import orjson
 from fastapi.testclient import TestClient
 
 from outbound.notify import ManagerTodo, TodoStatus
 from outbound.notify.todo_store import create_todo_once
+from scoring import CalibrationRun, RunStatus, load_tenant_scoring
+from scoring.health.run_store import write_runs
 from tests.pdfs import proposal
 from tests.test_message_catalogs import english_in
 from tests.web.conftest import People, create_links, csrf_of, sign_in, upload
+from tracker.config import ScoringSettings
 from tracker.crm.opportunities import Opportunity, upsert_opportunities
 from tracker.stores.clickhouse import ClickHouse
 
@@ -209,3 +213,41 @@ def test_the_manager_sees_and_resolves_a_stall_to_do(
     )
     assert done.status_code == 303
     assert "商机停滞：华为技术" not in app_client.get("/app/team").text
+
+
+def test_an_admin_approves_a_proposed_re_weighting_in_the_web_app(
+    app_client: TestClient, people: People, clickhouse: ClickHouse
+) -> None:
+    """A tenant with `calibration.auto_apply` off gets proposals: the admin sees before →
+    proposed per pillar on the team page and approves; a manager neither sees nor approves."""
+    weights = {"commercial": 30.0, "cooperation": 25.0, "relationship": 35.0, "risk": 10.0}
+    model = {
+        "model_version": "health-cal-proposal",
+        "weights": {"pillar_weights": weights, "coef": {}, "intercept": 0.0, "features": []},
+        "metrics": {},
+    }
+    write_runs(clickhouse, people.tenant_id, [CalibrationRun(
+        run_id="health-cal-proposal", ran_at=datetime(2026, 12, 1, tzinfo=UTC),
+        status=RunStatus.PROPOSED, reason="proposed", model_version="health-cal-proposal",
+        outcomes=120,
+        before_weights=orjson.dumps({"commercial": 20.0, "cooperation": 15.0,
+                                     "relationship": 40.0, "risk": 25.0}).decode(),
+        fitted_weights="{}", after_weights=orjson.dumps(weights).decode(), metrics="{}",
+        model=orjson.dumps(model).decode(),
+    )])  # fmt: skip
+    sign_in(app_client, people.manager)
+    assert "/approve" not in app_client.get("/app/team").text
+    refused = app_client.post("/app/calibration/health-cal-proposal/approve",
+                              data={"csrf": csrf_of(app_client, "/app/team")})  # fmt: skip
+    assert refused.status_code == 403
+    sign_in(app_client, people.admin)
+    team = app_client.get("/app/team", headers={"Accept-Language": "zh-CN"}).text
+    assert "待批准的健康度维度权重调整" in team and "关系质量" in team and "35.0 %" in team
+    done = app_client.post("/app/calibration/health-cal-proposal/approve",
+                           data={"csrf": csrf_of(app_client, "/app/team")},
+                           follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    active = load_tenant_scoring(clickhouse, people.tenant_id, ScoringSettings())
+    assert active.model_version == "health-cal-proposal"
+    assert active.pillar_weights()["relationship"] == 35.0
+    assert "/approve" not in app_client.get("/app/team").text  # nothing left to approve
