@@ -40,8 +40,10 @@ class ForecastRule(BaseModel):
 DEFAULT_RULES: Final = (
     ForecastRule(pattern="missing:close_date_pushes",
                  treatment="预计成交日推迟过的商机：按 70% 计入预测，直到客户书面确认新日期"),
-    ForecastRule(pattern="missing:decision_maker_engaged",
+    ForecastRule(pattern="missing:decision_maker_read",
                  treatment="决策人未参与：降为 best case，决策人参会后再计入 commit"),
+    ForecastRule(pattern="missing:stakeholders_engaged",
+                 treatment="单线联系：干系人不足 3 位时按 best case 计入，补齐采购与财务后再计入 commit"),
     ForecastRule(pattern="missing:decision_maker_meeting",
                  treatment="决策人未出席会议：概率上限 50%"),
     ForecastRule(pattern="lost:budget_cut",

@@ -39,7 +39,7 @@ def seed(ch: ClickHouse) -> None:
     sep30, mar31, jun30 = date(2026, 9, 30), date(2026, 3, 31), date(2026, 6, 30)
     write_snapshots(ch, T, [
         snap(sep30, "d1", "a@x.cn", 100_000, 0.8),
-        snap(sep30, "d2", "a@x.cn", 50_000, 0.6, ("decision_maker_engaged", "close_date_pushes")),
+        snap(sep30, "d2", "a@x.cn", 50_000, 0.6, ("decision_maker_read", "close_date_pushes")),
         snap(sep30, "d3", "b@x.cn", 200_000, 0.3),
         # earlier quarters: c@x.cn 80 % and 125 % over the won amount; d@x.cn only in Q3
         snap(mar31, "c2", "c@x.cn", 100_000, 0.9), snap(jun30, "c3", "c@x.cn", 100_000, 0.9),
@@ -77,7 +77,7 @@ async def test_forecast_against_won_and_cash_top3_and_coaching(clickhouse: Click
     assert report.by_team["boss@x.cn"].cash == 260_000
     # TOP3: the low-probability win (|60k − 200k|) first, then the lost deal's reasons (30k each)
     assert [r.code for r in report.top_deviation_reasons] == [
-        "won_despite_low_probability", "missing:decision_maker_engaged",
+        "won_despite_low_probability", "missing:decision_maker_read",
         "missing:close_date_pushes",
     ]  # fmt: skip
     assert [r.deviation for r in report.top_deviation_reasons] == [140_000, 30_000, 30_000]

@@ -39,10 +39,10 @@ async def test_monthly_report_and_coaching_todo_reach_the_manager_in_chinese(
                    url=robot.url("/cgi-bin/webhook/send?key=k-month"))  # fmt: skip
     write_snapshots(clickhouse, tenant, [  # type: ignore[list-item]
         snap(date(2026, 9, 30), "oct_won", 100_000, 0.8),
-        snap(date(2026, 9, 30), "oct_lost", 50_000, 0.7, ("decision_maker_engaged",)),
+        snap(date(2026, 9, 30), "oct_lost", 50_000, 0.7, ("decision_maker_read",)),
         snap(date(2026, 3, 31), "q2", 100_000, 0.9), snap(date(2026, 6, 30), "q3", 100_000, 0.9),
         snap(date(2026, 10, 31), "open_1", 300_000, 0.4,
-             ("decision_maker_engaged", "proposal_depth")),
+             ("decision_maker_read", "proposal_depth")),
     ])  # fmt: skip
     record_outcomes(clickhouse, tenant, [
         won("oct_won", 100_000, date(2026, 10, 12)),
@@ -68,10 +68,10 @@ async def test_monthly_report_and_coaching_todo_reach_the_manager_in_chinese(
         "预测 115,000，赢单 100,000，回款 70,000；偏差（对赢单）+15.0%，偏差（对回款）+64.3%"
         in content
     )
-    assert "1. 缺少证据：尚无决策人参与（1 单，偏差 35,000）；规则：决策人未参与" in content
+    assert "1. 缺少证据：尚无关键决策人阅读文档（1 单，偏差 35,000）；规则：决策人未参与" in content
     assert "张伟 连续两个季度偏差超过 25%（2026-Q2 +80.0%, 2026-Q3 +125.0%），已加入待办" in content
     assert english_in(re.sub(r"\]\([^)]*\)", "]", content)) is None, content
     (todo,) = [t for t in list_todos(clickhouse, tenant) if t.kind == "coaching"]
     assert todo.manager == MANAGER and todo.owner == REP
-    assert "open_1（缺：尚无决策人参与、方案阅读深度不足 60%）" in todo.detail
+    assert "open_1（缺：尚无关键决策人阅读文档、方案阅读深度不足 60%）" in todo.detail
     assert "oct_lost" not in todo.detail  # closed deals are not coached
