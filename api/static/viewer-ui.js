@@ -19,11 +19,14 @@
   var ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
   var zoom = 2; // index of 1 (100 %)
   var current = 1;
-  var ratios = {};
   var narrow = window.matchMedia("(max-width: 47.99rem)");
+
+  // While a smooth scroll to a page runs, the pages it passes are not the reader's.
+  var target = 0;
 
   function show(n, smooth) {
     n = Math.max(1, Math.min(pages.length, n));
+    target = smooth ? n : 0;
     pages[n - 1].scrollIntoView({ block: "start", behavior: smooth ? "smooth" : "auto" });
     setCurrent(n);
   }
@@ -61,19 +64,34 @@
     thumbsButton.setAttribute("aria-expanded", String(shown));
   }
 
-  if ("IntersectionObserver" in window) {
-    var steps = [];
-    for (var i = 0; i <= 10; i++) steps.push(i / 10);
-    var io = new IntersectionObserver(function (entries) {
-      entries.forEach(function (e) {
-        ratios[e.target.getAttribute("data-page")] = e.isIntersecting ? e.intersectionRatio : 0;
-      });
-      var best = null;
-      for (var p in ratios) if (best === null || ratios[p] > ratios[best]) best = p;
-      if (best !== null && ratios[best] > 0) setCurrent(parseInt(best, 10));
-    }, { threshold: steps });
-    pages.forEach(function (page) { io.observe(page); });
+  // The current page is the one under the reading line (a third of the way down the
+  // window): unlike "the most visible page", it does not change when a zoomed page is taller
+  // than the window or when images above it reload at another width.
+  function pageAtReadingLine() {
+    var line = window.innerHeight / 3;
+    for (var i = 0; i < pages.length; i++) {
+      var box = pages[i].getBoundingClientRect();
+      if (box.top <= line && box.bottom > line) return i + 1;
+    }
+    return 0;
   }
+  var queued = false;
+  document.addEventListener("scroll", function () {
+    if (queued) return;
+    queued = true;
+    window.requestAnimationFrame(function () {
+      queued = false;
+      var n = pageAtReadingLine();
+      if (target) {
+        if (n !== target) return;
+        target = 0;
+      }
+      if (n) setCurrent(n);
+    });
+  }, { passive: true, capture: true });
+  ["wheel", "touchstart"].forEach(function (type) {
+    window.addEventListener(type, function () { target = 0; }, { passive: true });
+  });
 
   pages.forEach(function (page) {
     var img = page.querySelector("img");
