@@ -10,6 +10,8 @@
                   person, the VPs escalations go to, due dates
     finance       the finance cross-check (财务穿透): when a forecast gets the red risk flag
     stall         the stall rules (48 h without an update, per-stage windows, ghosting)
+    early_warning the brief's early-warning signals: recurring meetings cancelled, a
+                  high-potential customer waiting for a reply
     forecast      the credibility index (window, curves, weights, < 60 → × 0.7), stage
                   probabilities
     calibration   the fit of weights from outcomes
@@ -33,6 +35,7 @@ __all__ = [
     "AccountActionSettings",
     "AccountHealthSettings",
     "CalibrationSettings",
+    "EarlyWarningSettings",
     "EngagementSettings",
     "FinanceSettings",
     "ForecastSettings",
@@ -202,6 +205,34 @@ class StallSettings(_Group):
     interval_seconds: float = 900.0
 
 
+class EarlyWarningSettings(_Group):
+    """突然取消定期会议: `series_cancellations` or more cancelled meetings of one recurring
+    series within `series_window_days`, or a series without a held meeting for
+    `series_lapse_factor` × its usual interval (series seen within `series_lookback_days`);
+    each costs the risk pillar its penalty.
+    高潜客户等待响应超4小时: a customer's inbound activity on a high-potential deal (account
+    商业潜力 ≥ `high_potential_min`, or the deal's health band in `high_potential_bands`)
+    unanswered for `reply_hours` working hours (`workday_start`–`workday_end`, Monday–Friday,
+    in the tenant's time zone); the manager is told after `manager_reply_hours`."""
+
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
+
+    series_cancellations: int = Field(default=2, ge=1)
+    series_window_days: float = Field(default=30.0, gt=0)
+    series_lapse_factor: float = Field(default=2.0, gt=1)
+    series_lookback_days: float = Field(default=120.0, gt=0)
+    series_cancelled_penalty: float = Field(default=20.0, ge=0, le=100)
+    series_lapsed_penalty: float = Field(default=15.0, ge=0, le=100)
+    reply_hours: float = Field(default=4.0, gt=0)
+    manager_reply_hours: float = Field(default=8.0, gt=0)
+    high_potential_min: float = Field(default=70.0, ge=0, le=100)
+    high_potential_bands: list[str] = Field(default_factory=lambda: ["blue"])
+    workday_start: int = Field(default=9, ge=0, le=23)
+    workday_end: int = Field(default=18, ge=1, le=24)
+    unanswered_penalty: float = Field(default=20.0, ge=0, le=100)
+    interval_seconds: float = 300.0
+
+
 Curve = list[tuple[Decimal, Decimal]]
 
 
@@ -315,6 +346,7 @@ class ScoringSettings(BaseModel):
     account_actions: AccountActionSettings = Field(default_factory=AccountActionSettings)
     finance: FinanceSettings = Field(default_factory=FinanceSettings)
     stall: StallSettings = Field(default_factory=StallSettings)
+    early_warning: EarlyWarningSettings = Field(default_factory=EarlyWarningSettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     warm: WarmSettings = Field(default_factory=WarmSettings)

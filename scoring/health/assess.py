@@ -24,7 +24,9 @@ from scoring.engagement.service import compute_scores
 from scoring.forecast.evidence import ForecastEvidence, build_evidence
 from scoring.health.actions import NextAction, next_actions
 from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
+from scoring.health.meeting_series import series_signals
 from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillars
+from scoring.health.risk_signals import RiskSignal
 from scoring.model import Factor
 from scoring.tenant import TenantScoring
 from tracker.config import ScoringSettings
@@ -60,6 +62,9 @@ class HealthResult(BaseModel):
     actions: list[NextAction]
     top_positive: list[Factor]
     top_negative: list[Factor]
+    signals: list[RiskSignal] = Field(
+        default_factory=list, description="open early-warning signals, with their proof"
+    )
     engagement: float | None
     model_version: str
     scored_at: datetime
@@ -110,7 +115,8 @@ def _assess_one(
     account: AccountHealth | None = None,
 ) -> Assessment:
     t = scoring.tuning
-    pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of, account))
+    signals = tuple(series_signals(f.series_meetings, f.as_of, t.early_warning))
+    pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of, account, signals))
     weights = scoring.pillar_weights()
     total = sum(max(w, 0.0) for w in weights.values()) or 1.0
     value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
@@ -142,6 +148,7 @@ def _assess_one(
         top_negative=sorted(
             (x for x in factors if x.contribution < 0), key=lambda x: x.contribution
         )[:3],
+        signals=list(signals),
         engagement=engagement,
         model_version=scoring.model_version,
         scored_at=now,
