@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 from typing import Any, ClassVar, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -213,7 +214,7 @@ class EarlyWarningSettings(_Group):
     高潜客户等待响应超4小时: a customer's inbound activity on a high-potential deal (account
     商业潜力 ≥ `high_potential_min`, or the deal's health band in `high_potential_bands`)
     unanswered for `reply_hours` working hours (`workday_start`–`workday_end`, Monday–Friday,
-    in the tenant's time zone); the manager is told after `manager_reply_hours`."""
+    in the tenant's `time_zone`); the manager is told after `manager_reply_hours`."""
 
     DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
 
@@ -229,8 +230,22 @@ class EarlyWarningSettings(_Group):
     high_potential_bands: list[str] = Field(default_factory=lambda: ["blue"])
     workday_start: int = Field(default=9, ge=0, le=23)
     workday_end: int = Field(default=18, ge=1, le=24)
+    time_zone: str = "Asia/Shanghai"
+    reply_lookback_days: float = Field(default=14.0, gt=0)
     unanswered_penalty: float = Field(default=20.0, ge=0, le=100)
     interval_seconds: float = 300.0
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        if self.workday_end <= self.workday_start:
+            raise ValueError("workday_end must be after workday_start")
+        if self.manager_reply_hours < self.reply_hours:
+            raise ValueError("manager_reply_hours must be at least reply_hours")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time_zone {self.time_zone!r}") from exc
+        return self
 
 
 Curve = list[tuple[Decimal, Decimal]]
