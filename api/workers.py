@@ -18,7 +18,14 @@ from outbound import (
 )
 from outbound.notify import Notifier
 from outbound.webhooks import WebhookDispatcher, WebhookEmitter
-from scoring import account_band_job, make_epoch_listener, snapshot_job, stall_job, warm_job
+from scoring import (
+    account_band_job,
+    make_epoch_listener,
+    snapshot_job,
+    stall_job,
+    unanswered_job,
+    warm_job,
+)
 from tracker.scheduler import PeriodicJob, Scheduler
 
 __all__ = ["batch_listeners", "jobs", "make_dispatcher", "make_scheduler", "make_writer"]
@@ -65,6 +72,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
     react = (scoring_listener(WebhookEmitter(settings, redis, ch), people),)
     return [
         stall_job(ch, settings, listeners=react),
+        unanswered_job(ch, settings, listeners=react),
         snapshot_job(ch, settings, listeners=react),
         account_band_job(ch, settings, listeners=react),
         pump_job(people),

@@ -47,6 +47,8 @@ from scoring.health.briefing import DealBriefing, briefing_deals
 from scoring.health.calibration import CalibrationResult, FitScores, calibrate
 from scoring.health.features import OpportunityFeatures, features_as_of
 from scoring.health.pillars import Pillar
+from scoring.health.risk_signals import RiskSignal
+from scoring.health.unanswered_job import find_waiting_customers, unanswered_job
 from scoring.model import (
     MODEL_VERSION,
     Band,
@@ -63,6 +65,7 @@ from scoring.published import (
     AccountBandChanged,
     BandActionPlan,
     BandChanged,
+    CustomerWaiting,
     ScoringEvent,
     ScoringListener,
     StallCleared,
@@ -108,6 +111,7 @@ __all__ = [
     "CalibrationReport",
     "CalibrationResult",
     "Component",
+    "CustomerWaiting",
     "DealBriefing",
     "EngagedPerson",
     "EpochListener",
@@ -129,6 +133,7 @@ __all__ = [
     "ProcessHealthReport",
     "RiskFlag",
     "RiskReason",
+    "RiskSignal",
     "RollupLine",
     "ScopeKind",
     "Score",
@@ -168,6 +173,7 @@ __all__ = [
     "detect_stall",
     "features_as_of",
     "finance_risk",
+    "find_waiting_customers",
     "forecast_calibration",
     "forecast_rollup",
     "generate_synthetic",
@@ -192,6 +198,7 @@ __all__ = [
     "scores_page",
     "snapshot_job",
     "stall_job",
+    "unanswered_job",
     "warm_job",
     "warm_scores",
     "week_of",

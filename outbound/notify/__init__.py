@@ -14,6 +14,7 @@ from outbound.notify.alerts import (
     notify_health_red,
     notify_link_event,
     notify_stall,
+    notify_unanswered,
     resolve_cleared_todos,
     resolve_stall,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "notify_health_red",
     "notify_link_event",
     "notify_stall",
+    "notify_unanswered",
     "parse_hhmm",
     "plan_routes",
     "quiet_until",

@@ -26,6 +26,7 @@ _FEISHU_COLOURS: Final = {
     "link.forwarded": "turquoise",
     "opportunity.stalled": "orange",
     "health.red": "red",
+    "customer.unanswered": "orange",
     "briefing.daily": "green",
     "report.process_weekly": "indigo",
 }

@@ -97,7 +97,7 @@ def unanswered_signal(
         params={
             "kind": wait.first.activity_type,
             "at": wait.first.occurred_at.isoformat(),
-            "hours": shown,
+            "hours": f"{shown:g}",  # shown as is: "4", "4.5"
         },
         summary=f"A high-potential customer's {wait.first.activity_type} has waited "
         f"{shown:g} working hours for a reply",

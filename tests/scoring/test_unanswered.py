@@ -46,7 +46,7 @@ def test_the_four_hour_boundary_inside_working_hours() -> None:
     assert unanswered_signal(talk, TUESDAY_10 + 4 * timedelta(hours=1) - MINUTE, S) is None
     signal = unanswered_signal(talk, TUESDAY_10 + timedelta(hours=4), S)
     assert signal is not None and signal.code == "customer_unanswered"
-    assert signal.params == {"kind": "email", "at": TUESDAY_10.isoformat(), "hours": 4.0}
+    assert signal.params == {"kind": "email", "at": TUESDAY_10.isoformat(), "hours": "4"}
     assert signal.activity_ids == ["in_1"]
 
 
