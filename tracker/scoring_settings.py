@@ -26,6 +26,7 @@ reads the flat documents stored before the nesting.
 from __future__ import annotations
 
 import itertools
+import re
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +42,7 @@ __all__ = [
     "FinanceSettings",
     "ForecastSettings",
     "HealthSettings",
+    "PageTagWeight",
     "ReadingSettings",
     "ScoringSettings",
     "StallSettings",
@@ -67,6 +69,19 @@ class ReadingSettings(_Group):
     revisit_gap_hours: float = 24.0
 
 
+class PageTagWeight(_Group):
+    """A tenant's page tag (近期密集查阅竞品页面 and its kin): what it means to the tenant, the
+    points its reading earns in the engagement score, and the share of reading time on
+    such pages that earns them all."""
+
+    meaning: str = Field(default="", max_length=100)
+    weight: float = Field(default=5.0, ge=0, le=100)
+    share_target: float = Field(default=0.2, gt=0, le=1)
+
+
+_TAG = r"^[a-z][a-z0-9_]{0,39}$"
+
+
 class EngagementSettings(_Group):
     DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset(
         {"score_cache_seconds", "bulk_batch_size", "sync_overlap_seconds"}
@@ -88,6 +103,10 @@ class EngagementSettings(_Group):
     pricing_share_target: float = 0.2
     download_target: float = 1.0
     meeting_target: float = 1.0
+    # The tenant's own page tags (`competitor_comparison`, `implementation`, `security`, …):
+    # each read tag is one more component worth its weight (what applies is rescaled to
+    # 100, as ever). `pricing` keeps its own component above.
+    page_tags: dict[str, PageTagWeight] = Field(default_factory=dict, max_length=20)
     # Bands: value >= hot_threshold is hot, >= warm_threshold warm, else cold.
     hot_threshold: float = 70.0
     warm_threshold: float = 40.0
@@ -99,6 +118,15 @@ class EngagementSettings(_Group):
     # The sync watermark handed to the CRM lags the sweep start by this much, covering
     # events still in flight through the ingest buffer (overlap = harmless duplicates).
     sync_overlap_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _tags(self) -> Self:
+        for tag in self.page_tags:
+            if not re.match(_TAG, tag) or tag == "pricing":
+                raise ValueError(
+                    f"page tag {tag!r}: lower-case letters, digits and _ (not pricing)"
+                )
+        return self
 
 
 class HealthSettings(_Group):
