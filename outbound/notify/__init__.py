@@ -38,7 +38,14 @@ from outbound.notify.model import (
     TodoStatus,
 )
 from outbound.notify.outbox import Notifier, read_mute_token
-from outbound.notify.phrases import action_text, band_name, code_label, reason_text, stage_name
+from outbound.notify.phrases import (
+    action_text,
+    band_name,
+    code_label,
+    reason_text,
+    signal_text,
+    stage_name,
+)
 from outbound.notify.preferences import check_time_zone, parse_hhmm, quiet_until
 from outbound.notify.rates import RateLimiter
 from outbound.notify.rendering import render
@@ -115,6 +122,7 @@ __all__ = [
     "resolve_stall",
     "resolve_todo",
     "run_briefings",
+    "signal_text",
     "stage_name",
     "todo_id_of",
     "write_mute",

@@ -198,7 +198,6 @@ async def notify_unanswered(notifier: Notifier, event: CustomerWaiting) -> int:
         "signal": event.signal,  # {code, params}: rendered per reader
         "level": event.level,
         "manager_hours": f"{event.manager_hours:g}",
-        "time_zone": notifier.ns.default_time_zone,
         "owner_name": names[event.owner].name if event.owner in names else event.owner,
     }
     return await notifier.publish(

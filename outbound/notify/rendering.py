@@ -9,8 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from outbound.notify.digests import briefing_message, process_report_message
-from outbound.notify.messages import LOCALES, Line, Message, duration, has, text
-from outbound.notify.phrases import action_text, band_name, reason_text
+from outbound.notify.messages import LOCALES, Line, Message, duration, text
+from outbound.notify.phrases import action_text, band_name, reason_text, signal_text
 
 __all__ = ["render"]
 
@@ -50,13 +50,8 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
     elif event == "customer.unanswered":
         title = text(loc, "unanswered", account=f["account"])
         lines.append(Line(f.get("owner_name", ""), text(loc, "owner")))
-        zone = ZoneInfo(str(facts.get("time_zone") or "UTC"))
         signal = dict(facts.get("signal") or {})
-        params = dict(signal.get("params") or {})
-        kind = f"update.activity.{params.get('kind', '')}"
-        params["kind"] = text(loc, kind) if has(kind) else text(loc, "update.activity")
-        reason = {"code": f"signal.{signal.get('code', '')}", "params": params}
-        lines.append(Line(reason_text(loc, reason, zone), text(loc, "reason")))
+        lines.append(Line(signal_text(loc, signal), text(loc, "reason")))
         if facts.get("level") == "manager":
             lines.append(
                 Line(text(loc, "unanswered_escalated", manager_hours=f.get("manager_hours", "")))

@@ -96,7 +96,8 @@ def unanswered_signal(
         code="customer_unanswered",
         params={
             "kind": wait.first.activity_type,
-            "at": wait.first.occurred_at.isoformat(),
+            # in the tenant's time zone: readers without one of their own see its local time
+            "at": wait.first.occurred_at.astimezone(zone).isoformat(),
             "hours": f"{shown:g}",  # shown as is: "4", "4.5"
         },
         summary=f"A high-potential customer's {wait.first.activity_type} has waited "
