@@ -25,6 +25,7 @@ from scoring import (
     make_epoch_listener,
     snapshot_job,
     stall_job,
+    unanswered_job,
     warm_job,
 )
 from tracker.privacy import retention_job
@@ -74,6 +75,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
     react = (scoring_listener(WebhookEmitter(settings, redis, ch), people),)
     return [
         stall_job(ch, settings, listeners=react),
+        unanswered_job(ch, settings, listeners=react),
         snapshot_job(ch, settings, listeners=react),
         account_band_job(ch, settings, listeners=react),
         pump_job(people),

@@ -1,7 +1,8 @@
 """What leaves the service when scoring finds something: `scoring.published` events become
 signed webhooks (`opportunity.stalled`, `opportunity.unstalled`, `health.changed`,
 `account.health_changed`) and, given
-a notifier, messages to the rep and manager plus the manager's stall to-do; an account's
+a notifier, messages to the rep and manager plus the manager's stall to-do (and the alert
+for a high-potential customer waiting for a reply); an account's
 customer-health band change becomes its band actions (`outbound.account_actions`).
 
 Every step is idempotent per event (webhook dedupe keys, the outbox's dedupe, to-do ids
@@ -12,11 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from outbound.account_actions import react_account_band
-from outbound.notify import Notifier, notify_health_red, notify_stall, resolve_stall
+from outbound.notify import (
+    Notifier,
+    notify_health_red,
+    notify_stall,
+    notify_unanswered,
+    resolve_stall,
+)
 from outbound.webhooks import WebhookEmitter
 from scoring import (
     AccountBandChanged,
     BandChanged,
+    CustomerWaiting,
     ScoringEvent,
     ScoringListener,
     StallCleared,
@@ -58,6 +66,9 @@ def scoring_listener(emitter: WebhookEmitter, notifier: Notifier | None) -> Scor
             await _stall_opened(emitter, notifier, event)
         elif isinstance(event, StallCleared):
             await _stall_cleared(emitter, notifier, event)
+        elif isinstance(event, CustomerWaiting):
+            if notifier is not None:  # people only: no webhook contract for it yet
+                await notify_unanswered(notifier, event)
         elif isinstance(event, AccountBandChanged):
             await _account_band_changed(emitter, notifier, event)
         else:

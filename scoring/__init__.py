@@ -48,7 +48,9 @@ from scoring.health.calibration import CalibrationResult, FitScores, approve_run
 from scoring.health.features import OpportunityFeatures, features_as_of
 from scoring.health.pillars import Pillar
 from scoring.health.reweighting import calibration_job, monthly_due
+from scoring.health.risk_signals import RiskSignal
 from scoring.health.run_store import CalibrationRun, RunStatus, list_runs
+from scoring.health.unanswered_job import find_waiting_customers, unanswered_job
 from scoring.model import (
     MODEL_VERSION,
     Band,
@@ -65,6 +67,7 @@ from scoring.published import (
     AccountBandChanged,
     BandActionPlan,
     BandChanged,
+    CustomerWaiting,
     ScoringEvent,
     ScoringListener,
     StallCleared,
@@ -114,6 +117,7 @@ __all__ = [
     "CalibrationResult",
     "CalibrationRun",
     "Component",
+    "CustomerWaiting",
     "DealBriefing",
     "EngagedPerson",
     "EpochListener",
@@ -136,6 +140,7 @@ __all__ = [
     "ProcessHealthReport",
     "RiskFlag",
     "RiskReason",
+    "RiskSignal",
     "RollupLine",
     "RunStatus",
     "ScopeKind",
@@ -178,6 +183,7 @@ __all__ = [
     "detect_stall",
     "features_as_of",
     "finance_risk",
+    "find_waiting_customers",
     "forecast_calibration",
     "forecast_rollup",
     "generate_synthetic",
@@ -207,6 +213,7 @@ __all__ = [
     "scores_page",
     "snapshot_job",
     "stall_job",
+    "unanswered_job",
     "warm_job",
     "warm_scores",
     "week_of",

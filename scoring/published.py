@@ -1,5 +1,6 @@
 """What scoring publishes: a stall opened or cleared, a deal's health band changed, an
-account's customer-health band changed (the first assessment included).
+account's customer-health band changed (the first assessment included), a high-potential
+customer waiting for a reply.
 
 Scoring decides; it does not tell anyone. The jobs that find these hand each one to a
 `ScoringListener` (wired once in `api.workers`: `outbound` turns them into signed webhooks,
@@ -20,6 +21,7 @@ __all__ = [
     "AccountBandChanged",
     "BandActionPlan",
     "BandChanged",
+    "CustomerWaiting",
     "ScoringEvent",
     "ScoringListener",
     "StallCleared",
@@ -105,7 +107,28 @@ class AccountBandChanged:
     weakest: tuple[tuple[str, float], ...] = ()
 
 
-ScoringEvent = StallOpened | StallCleared | BandChanged | AccountBandChanged
+@dataclass(frozen=True)
+class CustomerWaiting:
+    """高潜客户等待响应超4小时: a high-potential deal's customer has waited `hours` working
+    hours for a reply to `activity_id`. `level` is `rep` from `reply_hours`, `manager` from
+    `manager_reply_hours`; `alert_key` (the first unanswered activity and the level) is the
+    same however often the job finds the same wait. The reply ends it: the job stops
+    publishing and the deal's health drops the signal."""
+
+    tenant_id: str
+    opportunity_id: str
+    account: str
+    owner: str
+    manager: str
+    level: str  # rep | manager
+    activity_id: str
+    hours: float
+    manager_hours: float  # the tenant's second threshold, for the message
+    signal: dict[str, Any]  # {code, params, summary, activity_ids}
+    alert_key: str
+
+
+ScoringEvent = StallOpened | StallCleared | BandChanged | AccountBandChanged | CustomerWaiting
 ScoringListener = Callable[[ScoringEvent], Awaitable[None]]
 
 

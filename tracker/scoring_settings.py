@@ -10,6 +10,8 @@
                   person, the VPs escalations go to, due dates
     finance       the finance cross-check (财务穿透): when a forecast gets the red risk flag
     stall         the stall rules (48 h without an update, per-stage windows, ghosting)
+    early_warning the brief's early-warning signals: recurring meetings cancelled, a
+                  high-potential customer waiting for a reply
     forecast      the credibility index (window, curves, weights, < 60 → × 0.7), stage
                   probabilities
     calibration   the fit of weights from outcomes
@@ -24,8 +26,10 @@ reads the flat documents stored before the nesting.
 from __future__ import annotations
 
 import itertools
+import re
 from decimal import Decimal
 from typing import Any, ClassVar, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -33,10 +37,12 @@ __all__ = [
     "AccountActionSettings",
     "AccountHealthSettings",
     "CalibrationSettings",
+    "EarlyWarningSettings",
     "EngagementSettings",
     "FinanceSettings",
     "ForecastSettings",
     "HealthSettings",
+    "PageTagWeight",
     "ReadingSettings",
     "ScoringSettings",
     "StallSettings",
@@ -63,6 +69,19 @@ class ReadingSettings(_Group):
     revisit_gap_hours: float = 24.0
 
 
+class PageTagWeight(_Group):
+    """A tenant's page tag (近期密集查阅竞品页面 and its kin): what it means to the tenant, the
+    points its reading earns in the engagement score, and the share of reading time on
+    such pages that earns them all."""
+
+    meaning: str = Field(default="", max_length=100)
+    weight: float = Field(default=5.0, ge=0, le=100)
+    share_target: float = Field(default=0.2, gt=0, le=1)
+
+
+_TAG = r"^[a-z][a-z0-9_]{0,39}$"
+
+
 class EngagementSettings(_Group):
     DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset(
         {"score_cache_seconds", "bulk_batch_size", "sync_overlap_seconds"}
@@ -84,6 +103,10 @@ class EngagementSettings(_Group):
     pricing_share_target: float = 0.2
     download_target: float = 1.0
     meeting_target: float = 1.0
+    # The tenant's own page tags (`competitor_comparison`, `implementation`, `security`, …):
+    # each read tag is one more component worth its weight (what applies is rescaled to
+    # 100, as ever). `pricing` keeps its own component above.
+    page_tags: dict[str, PageTagWeight] = Field(default_factory=dict, max_length=20)
     # Bands: value >= hot_threshold is hot, >= warm_threshold warm, else cold.
     hot_threshold: float = 70.0
     warm_threshold: float = 40.0
@@ -95,6 +118,15 @@ class EngagementSettings(_Group):
     # The sync watermark handed to the CRM lags the sweep start by this much, covering
     # events still in flight through the ingest buffer (overlap = harmless duplicates).
     sync_overlap_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _tags(self) -> Self:
+        for tag in self.page_tags:
+            if not re.match(_TAG, tag) or tag == "pricing":
+                raise ValueError(
+                    f"page tag {tag!r}: lower-case letters, digits and _ (not pricing)"
+                )
+        return self
 
 
 class HealthSettings(_Group):
@@ -203,6 +235,48 @@ class StallSettings(_Group):
     stage_age_quantile: float = 0.75
     min_samples: int = 5
     interval_seconds: float = 900.0
+
+
+class EarlyWarningSettings(_Group):
+    """突然取消定期会议: `series_cancellations` or more cancelled meetings of one recurring
+    series within `series_window_days`, or a series without a held meeting for
+    `series_lapse_factor` × its usual interval (series seen within `series_lookback_days`);
+    each costs the risk pillar its penalty.
+    高潜客户等待响应超4小时: a customer's inbound activity on a high-potential deal (account
+    商业潜力 ≥ `high_potential_min`, or the deal's health band in `high_potential_bands`)
+    unanswered for `reply_hours` working hours (`workday_start`–`workday_end`, Monday–Friday,
+    in the tenant's `time_zone`); the manager is told after `manager_reply_hours`."""
+
+    DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
+
+    series_cancellations: int = Field(default=2, ge=1)
+    series_window_days: float = Field(default=30.0, gt=0)
+    series_lapse_factor: float = Field(default=2.0, gt=1)
+    series_lookback_days: float = Field(default=120.0, gt=0)
+    series_cancelled_penalty: float = Field(default=20.0, ge=0, le=100)
+    series_lapsed_penalty: float = Field(default=15.0, ge=0, le=100)
+    reply_hours: float = Field(default=4.0, gt=0)
+    manager_reply_hours: float = Field(default=8.0, gt=0)
+    high_potential_min: float = Field(default=70.0, ge=0, le=100)
+    high_potential_bands: list[str] = Field(default_factory=lambda: ["blue"])
+    workday_start: int = Field(default=9, ge=0, le=23)
+    workday_end: int = Field(default=18, ge=1, le=24)
+    time_zone: str = "Asia/Shanghai"
+    reply_lookback_days: float = Field(default=14.0, gt=0)
+    unanswered_penalty: float = Field(default=20.0, ge=0, le=100)
+    interval_seconds: float = 300.0
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        if self.workday_end <= self.workday_start:
+            raise ValueError("workday_end must be after workday_start")
+        if self.manager_reply_hours < self.reply_hours:
+            raise ValueError("manager_reply_hours must be at least reply_hours")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time_zone {self.time_zone!r}") from exc
+        return self
 
 
 Curve = list[tuple[Decimal, Decimal]]
@@ -328,6 +402,7 @@ class ScoringSettings(BaseModel):
     account_actions: AccountActionSettings = Field(default_factory=AccountActionSettings)
     finance: FinanceSettings = Field(default_factory=FinanceSettings)
     stall: StallSettings = Field(default_factory=StallSettings)
+    early_warning: EarlyWarningSettings = Field(default_factory=EarlyWarningSettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     warm: WarmSettings = Field(default_factory=WarmSettings)

@@ -169,7 +169,8 @@ _NO_DIRECTION = frozenset(
 class ActivityIn(Strict):
     """`direction` inbound = customer-initiated (absent: unknown). The older boolean
     `customer_initiated` is still accepted: true means inbound; it may not contradict
-    `direction`. `held` is for meetings only (absent: the CRM did not say)."""
+    `direction`. `held` and `series_id` (the recurring series a meeting belongs to) are for
+    meetings only (absent: the CRM did not say)."""
 
     id: CrmId = Field(description="the CRM's external id; re-sending it is harmless")
     opportunity_id: CrmId
@@ -186,6 +187,9 @@ class ActivityIn(Strict):
     )
     held: bool | None = Field(
         default=None, description="meetings: true held, false cancelled or no-show"
+    )
+    series_id: CrmId | None = Field(
+        default=None, description="meetings: the CRM's id of the recurring series"
     )
     from_stage: Stage | None = None
     to_stage: Stage | None = None
@@ -204,6 +208,10 @@ class ActivityIn(Strict):
             )
         if self.held is not None and self.type is not ActivityType.MEETING:
             raise PydanticCustomError("held_not_a_meeting", "only a meeting is held or not")
+        if self.series_id is not None and self.type is not ActivityType.MEETING:
+            raise PydanticCustomError(
+                "series_not_a_meeting", "only a meeting belongs to a recurring series"
+            )
         if self.type in _NO_DIRECTION and (self.direction or self.customer_initiated):
             raise PydanticCustomError(
                 "direction_not_applicable", "a {type} has no direction", {"type": self.type}
@@ -234,6 +242,7 @@ class ActivityIn(Strict):
             attendees=tuple(self.attendees),
             direction=self.effective_direction,
             held=self.held,
+            series_id=self.series_id or "",
             from_stage=self.from_stage.value if self.from_stage else "",
             to_stage=self.to_stage.value if self.to_stage else "",
             old_close_date=self.old_close_date,

@@ -10,8 +10,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from api.i18n import Translator
-from outbound.notify import action_text, band_name, code_label, stage_name
-from scoring import EvidenceItem, Factor, NextAction, Notice
+from outbound.notify import action_text, band_name, code_label, signal_text, stage_name
+from scoring import EvidenceItem, Factor, NextAction, Notice, RiskSignal
 
 __all__ = ["Formatter", "amount", "day", "duration", "moment", "number"]
 
@@ -99,6 +99,9 @@ class Formatter:
     def evidence(self, item: EvidenceItem) -> str:
         key = f"evidence.{item.code}.{'yes' if item.holds else 'no'}"
         return code_label(self._t.locale, key, item.summary)
+
+    def signal(self, signal: RiskSignal) -> str:
+        return signal_text(self._t.locale, signal.model_dump())
 
     def factor(self, factor: Factor) -> str:
         return code_label(self._t.locale, f"factor.{factor.code}", factor.summary)

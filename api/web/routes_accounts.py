@@ -20,7 +20,7 @@ from api.web.access import visible_deals
 from api.web.auth import CurrentUser, Viewer
 from api.web.render import WebRoute, page
 from outbound import list_account_actions
-from scoring import AccountHealth, band_history
+from scoring import AccountHealth, RiskSignal, assess, band_history
 from scoring.accounts import assess_accounts
 from tracker.clock import utcnow
 from tracker.crm import Account, freeze_history, frozen_accounts, list_accounts
@@ -57,6 +57,24 @@ async def _health(
     )
 
 
+async def _warnings(
+    services: ServicesDep, viewer: Viewer, account_id: str
+) -> list[tuple[str, RiskSignal]]:
+    """(opportunity id, open early-warning signal) of the account's deals the viewer sees."""
+    ids = sorted(
+        d.opportunity_id for d in await visible_deals(services, viewer) if d.account == account_id
+    )
+    if not ids:
+        return []
+    ch, tenant = services.clickhouse, viewer.tenant_id
+    scoring = await services.scoring.get(ch, tenant)
+    now = utcnow()
+    found = await run_in_threadpool(
+        lambda: assess(ch, scoring, tenant, ids, now, now=now, open_only=True)
+    )
+    return [(k, s) for k, a in sorted(found.items()) for s in a.health.signals]
+
+
 @router.get("/accounts")
 async def accounts(request: Request, services: ServicesDep, viewer: CurrentUser) -> Response:
     shown = await _visible(services, viewer)
@@ -86,4 +104,5 @@ async def account(
         history=await run_in_threadpool(band_history, ch, tenant, account_id),
         actions=await run_in_threadpool(list_account_actions, ch, tenant, account_id),
         freezes=await run_in_threadpool(freeze_history, ch, tenant, account_id),
+        warnings=await _warnings(services, viewer, account_id),
     )

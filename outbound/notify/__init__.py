@@ -14,6 +14,7 @@ from outbound.notify.alerts import (
     notify_health_red,
     notify_link_event,
     notify_stall,
+    notify_unanswered,
     resolve_cleared_todos,
     resolve_stall,
 )
@@ -37,7 +38,14 @@ from outbound.notify.model import (
     TodoStatus,
 )
 from outbound.notify.outbox import Notifier, read_mute_token
-from outbound.notify.phrases import action_text, band_name, code_label, reason_text, stage_name
+from outbound.notify.phrases import (
+    action_text,
+    band_name,
+    code_label,
+    reason_text,
+    signal_text,
+    stage_name,
+)
 from outbound.notify.preferences import check_time_zone, parse_hhmm, quiet_until
 from outbound.notify.rates import RateLimiter
 from outbound.notify.rendering import render
@@ -104,6 +112,7 @@ __all__ = [
     "notify_health_red",
     "notify_link_event",
     "notify_stall",
+    "notify_unanswered",
     "parse_hhmm",
     "plan_routes",
     "quiet_until",
@@ -115,6 +124,7 @@ __all__ = [
     "resolve_stall",
     "resolve_todo",
     "run_briefings",
+    "signal_text",
     "stage_name",
     "todo_id_of",
     "write_mute",

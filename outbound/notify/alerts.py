@@ -28,7 +28,7 @@ from outbound.notify.todo_store import (
     resolve_todo,
     todo_id_of,
 )
-from scoring import StallEpisode
+from scoring import CustomerWaiting, StallEpisode
 from tracker.clock import utcnow
 from tracker.stores import ClickHouse
 
@@ -37,6 +37,7 @@ __all__ = [
     "notify_health_red",
     "notify_link_event",
     "notify_stall",
+    "notify_unanswered",
     "resolve_cleared_todos",
     "resolve_stall",
 ]
@@ -185,4 +186,26 @@ async def notify_health_red(
         data,
         dedupe_key=f"{opportunity_id}:{key}",
         opportunity_id=opportunity_id,
+    )
+
+
+async def notify_unanswered(notifier: Notifier, event: CustomerWaiting) -> int:
+    """高潜客户等待响应超4小时: tell the rep; at the `manager` level the manager too. One
+    message per wait and level (`alert_key`), however often the job finds it."""
+    names = await asyncio.to_thread(facts.people, notifier.ch, event.tenant_id, [event.owner])
+    data = {
+        "account": event.account or event.opportunity_id,
+        "signal": event.signal,  # {code, params}: rendered per reader
+        "level": event.level,
+        "manager_hours": f"{event.manager_hours:g}",
+        "owner_name": names[event.owner].name if event.owner in names else event.owner,
+    }
+    return await notifier.publish(
+        event.tenant_id,
+        NotifyEvent.CUSTOMER_UNANSWERED,
+        data,
+        dedupe_key=event.alert_key,
+        opportunity_id=event.opportunity_id,
+        owner=event.owner,
+        manager=event.manager if event.level == "manager" else None,
     )

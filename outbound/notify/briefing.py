@@ -47,6 +47,8 @@ class BriefingDeal:
     touch: dict[str, Any] = field(default_factory=dict)
     trend_points: list[float] = field(default_factory=list)  # 30-day health, oldest first
     link: str = ""  # the deal's page in the web app
+    # open early warnings: {"code", "params", "summary"} (`scoring.RiskSignal`), rendered here
+    signals: list[dict[str, Any]] = field(default_factory=list)
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class BriefingDeal:
             "touch": self.touch,
             "trend_points": self.trend_points[-30:],
             "link": self.link,
+            "signals": self.signals,
         }
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from outbound.notify.messages import Line, Message, has, text, when
-from outbound.notify.phrases import action_text, band_name, stage_name
+from outbound.notify.phrases import action_text, band_name, signal_text, stage_name
 
 __all__ = ["briefing_message", "forecast_report_message", "process_report_message"]
 
@@ -69,6 +69,8 @@ def briefing_message(locale: str, facts: dict[str, Any]) -> Message:
         lines.append(Line("", str(deal["account"])))
         lines.append(Line(_touch(locale, deal, now), text(locale, "last_touch"), indent=1))
         lines.append(Line(trend, text(locale, "trend"), indent=1))
+        for s in deal.get("signals") or []:
+            lines.append(Line(signal_text(locale, s), text(locale, "warning"), indent=1))
         points = [float(p) for p in deal.get("trend_points") or []]
         if len(points) >= 2:
             span = text(locale, "trend_span", spark=spark(points), first=f"{points[0]:.0f}",

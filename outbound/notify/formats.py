@@ -42,6 +42,7 @@ _FEISHU_COLOURS: Final = {
     "link.forwarded": "turquoise",
     "opportunity.stalled": "orange",
     "health.red": "red",
+    "customer.unanswered": "orange",
     "briefing.daily": "green",
     "report.process_weekly": "indigo",
     "report.forecast_monthly": "purple",

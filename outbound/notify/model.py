@@ -30,6 +30,8 @@ class NotifyEvent(StrEnum):
     LINK_FORWARDED = "link.forwarded"
     OPPORTUNITY_STALLED = "opportunity.stalled"
     HEALTH_RED = "health.red"
+    # 高潜客户等待响应超4小时: the rep, and the manager past the second threshold
+    CUSTOMER_UNANSWERED = "customer.unanswered"
     # Customer-health band actions (客户健康度): blue, yellow and red accounts.
     ACCOUNT_NURTURE = "account.nurture"
     ACCOUNT_JOINT_VISIT = "account.joint_visit"

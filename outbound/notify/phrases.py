@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from outbound.notify.messages import has, text, when
 
-__all__ = ["action_text", "band_name", "code_label", "reason_text", "stage_name"]
+__all__ = ["action_text", "band_name", "code_label", "reason_text", "signal_text", "stage_name"]
 
 
 def stage_name(locale: str, stage: str) -> str:
@@ -91,3 +91,20 @@ def action_text(locale: str, action: Mapping[str, Any], now: datetime) -> str:
         return text(locale, key, **p)
     except (KeyError, IndexError):
         return str(action.get("text") or code)
+
+
+def signal_text(locale: str, signal: Mapping[str, Any], zone: ZoneInfo | None = None) -> str:
+    """An early-warning signal ({code, params, summary}: `scoring.RiskSignal`) in the reader's
+    language; its moment (`at`) in `zone`, else in the offset scoring gave it (the tenant's
+    time zone); the activity kind by name."""
+    code = f"signal.{signal.get('code', '')}"
+    params = dict(signal.get("params") or {})
+    if not has(code):
+        return str(signal.get("summary") or code)
+    if "at" in params:
+        moment = datetime.fromisoformat(str(params["at"]))
+        params["at"] = (moment.astimezone(zone) if zone else moment).strftime("%m-%d %H:%M")
+    if "kind" in params:
+        kind = f"update.activity.{params['kind']}"
+        params["kind"] = text(locale, kind if has(kind) else "update.activity")
+    return text(locale, code, **params)

@@ -14,7 +14,7 @@ from outbound.notify.digests import (
     process_report_message,
 )
 from outbound.notify.messages import LOCALES, Line, Message, duration, has, text
-from outbound.notify.phrases import action_text, band_name, reason_text
+from outbound.notify.phrases import action_text, band_name, reason_text, signal_text
 
 __all__ = ["render"]
 
@@ -51,6 +51,15 @@ def render(locale: str, event: str, facts: dict[str, Any]) -> Message:
         for n, action in enumerate(facts.get("actions", [])[:3], 1):
             label = text(loc, "next_actions") if n == 1 else ""
             lines.append(Line(f"{n}. {action_text(loc, action, now)}", label))
+    elif event == "customer.unanswered":
+        title = text(loc, "unanswered", account=f["account"])
+        lines.append(Line(f.get("owner_name", ""), text(loc, "owner")))
+        signal = dict(facts.get("signal") or {})
+        lines.append(Line(signal_text(loc, signal), text(loc, "reason")))
+        if facts.get("level") == "manager":
+            lines.append(
+                Line(text(loc, "unanswered_escalated", manager_hours=f.get("manager_hours", "")))
+            )
     elif event.startswith("account."):
         title, lines = _account(loc, event, facts, f)
     elif event == "briefing.daily":

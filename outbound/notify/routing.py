@@ -25,6 +25,7 @@ DEFAULT_AUDIENCES: Final[dict[str, frozenset[Audience]]] = {
     NotifyEvent.LINK_FORWARDED: frozenset({Audience.REP}),
     NotifyEvent.OPPORTUNITY_STALLED: frozenset({Audience.REP, Audience.MANAGER}),
     NotifyEvent.HEALTH_RED: frozenset({Audience.REP, Audience.MANAGER}),
+    NotifyEvent.CUSTOMER_UNANSWERED: frozenset({Audience.REP, Audience.MANAGER}),
     # Account band actions address the rep and, in the manager role, the second person the
     # action names: the presales colleague of a joint visit, the VP of an escalation.
     NotifyEvent.ACCOUNT_NURTURE: frozenset({Audience.REP}),

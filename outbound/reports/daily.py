@@ -44,6 +44,7 @@ def briefing_deal(d: DealBriefing, base_url: str) -> BriefingDeal:
         touch=touch,
         trend_points=list(d.trend),
         link=f"{base_url.rstrip('/')}/app/deals/{d.opportunity_id}",
+        signals=[s.model_dump(include={"code", "params", "summary"}) for s in d.signals],
     )
 
 

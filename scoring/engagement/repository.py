@@ -149,7 +149,9 @@ def _pages_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         "any(v.version_id != '') AS known, any(v.revision) AS revision, any(v.title) AS title, "
         "greatest({min_page_ms:Float64}, any(v.page_words)[r.page] * 60000.0 / {wpm:Float64}) "
         "AS need, has(any(v.page_tags)[r.page], 'pricing') AS pricing, "
-        "arrayExists(t -> has(t, 'pricing'), any(v.page_tags)) AS has_pricing "
+        "arrayExists(t -> has(t, 'pricing'), any(v.page_tags)) AS has_pricing, "
+        "any(v.page_tags)[r.page] AS ptags, arrayDistinct(arrayFlatten(any(v.page_tags))) "
+        "AS all_tags "
         "FROM reads AS r LEFT JOIN versions AS v ON v.version_id = r.version_id "
         f"GROUP BY {g.by()}, version_id, page"
     )
@@ -161,7 +163,11 @@ def _pages_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         "sum(least(dd / need, 1)) / pages AS depth, sum(least(dr / need, 1)) / pages AS depth_raw, "
         "toUInt64(sum(dr)) AS dwell_ms, toUInt64(sumIf(dr, pricing)) AS pricing_ms, "
         "maxIf(last_at, pricing) AS pricing_last_at, any(has_pricing) AS has_pricing, "
-        "max(last_at) AS last_read_at "
+        "max(last_at) AS last_read_at, any(all_tags) AS tags, "
+        # per tag of the pages read: reading time and the newest read (seconds)
+        "sumMap(ptags, arrayResize(emptyArrayUInt64(), length(ptags), toUInt64(dr))) "
+        "AS tag_dwell, maxMap(ptags, arrayResize(emptyArrayUInt64(), length(ptags), "
+        "toUInt64(toUnixTimestamp(last_at)))) AS tag_last "
         f"FROM ({per_page}) GROUP BY {g.by()}, version_id"
     )
 

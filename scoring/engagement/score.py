@@ -8,10 +8,13 @@
     pricing          min(pricing share / target share, 1) × 2^(−age of last pricing read/7d)
     download         min(Σ 2^(−age/7d) over downloads / target, 1) min(downloads / target, 1)
     meeting          min(Σ 2^(−age/14d) over meetings / target, 1) min(meetings / target, 1)
+    tag:<name>       a tenant's page tag (`engagement.page_tags`, e.g. competitor_comparison):
+                     min(tag share / its target, 1) × 2^(−age of its last read/7d)
 
 People age with the document half-life (7 d) for reading and the meeting half-life (14 d) for
 meetings, whichever is fresher. `meeting` applies to opportunities only and `pricing` only
-when a read document has pages tagged `pricing`; the weights of what applies are rescaled to
+when a read document has pages tagged `pricing` (a tenant tag likewise only when a read
+document has pages with it); the weights of what applies are rescaled to
 100. Explanations add up: value + fading loss + Σ shortfalls = 100, where the fading loss is
 Σ points × (undecayed − decayed) and a component's shortfall is its points × (1 − undecayed).
 """
@@ -91,6 +94,11 @@ def _components(
         last = max((v.pricing_last_at for v in s.versions if v.pricing_last_at), default=None)
         raw = _cap(share / t.engagement.pricing_share_target)
         out["pricing"] = (t.engagement.weight_pricing, raw * decay(last, now, doc_hl), raw)
+    for tag, tw in sorted(t.engagement.page_tags.items()):
+        if any(tag in v.tags for v in s.versions):
+            raw = _cap(s.tag_share(tag) / tw.share_target)
+            times = [v.tag_last_at[tag] for v in s.versions if tag in v.tag_last_at]
+            out[f"tag:{tag}"] = (tw.weight, raw * decay(max(times, default=None), now, doc_hl), raw)
     if scope is ScopeKind.OPPORTUNITY:
         out["meeting"] = (
             t.engagement.weight_meeting,

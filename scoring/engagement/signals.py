@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["Person", "Signals", "VersionRead", "collect_signals", "decay", "real_time"]
 
 _EPOCH_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
 def real_time(value: Any) -> datetime | None:
@@ -40,6 +42,9 @@ class VersionRead:
     pricing_ms: int
     has_pricing: bool
     pricing_last_at: datetime | None
+    tags: frozenset[str] = frozenset()  # every tag on the version's pages
+    tag_ms: Mapping[str, int] = field(default_factory=dict)  # reading time per tag
+    tag_last_at: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,11 @@ class Signals:
     def dwell_ms(self) -> int:
         return sum(v.dwell_ms for v in self.versions)
 
+    def tag_share(self, tag: str) -> float:
+        """The share of the reading time spent on pages with one of the tenant's tags."""
+        dwell = self.dwell_ms
+        return sum(v.tag_ms.get(tag, 0) for v in self.versions) / dwell if dwell else 0.0
+
     @property
     def best_version(self) -> VersionRead | None:
         return max(self.versions, key=lambda v: (v.depth, v.depth_raw), default=None)
@@ -108,6 +118,18 @@ def _person(row: dict[str, Any]) -> Person:
     )
 
 
+def _from_seconds(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value), UTC)
+
+
+def _tag_map(value: Any, convert: Callable[[Any], T]) -> dict[str, T]:
+    """ClickHouse's sumMap/maxMap tuple (keys, values) as a dict."""
+    if not value:
+        return {}
+    keys, values = list(value.values()) if isinstance(value, dict) else list(value)
+    return {str(k): convert(v) for k, v in zip(keys, values, strict=True)}
+
+
 def collect_signals(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Signals]:
     found: dict[str, Signals] = {}
 
@@ -127,6 +149,9 @@ def collect_signals(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Signals]
                 pricing_ms=int(r["pricing_ms"]),
                 has_pricing=bool(r["has_pricing"]),
                 pricing_last_at=real_time(r["pricing_last_at"]),
+                tags=frozenset(r.get("tags") or ()),
+                tag_ms=_tag_map(r.get("tag_dwell"), int),
+                tag_last_at=_tag_map(r.get("tag_last"), _from_seconds),
             )
         )
     for r in rows["people"]:

@@ -74,6 +74,9 @@ def positive_summary(name: str, s: Signals, now: datetime) -> tuple[str, str]:
     if name == "pricing":
         share = sum(v.pricing_ms for v in s.versions) / max(s.dwell_ms, 1)
         return "pricing_focus", f"{share:.0%} of reading time spent on pricing pages"
+    if name.startswith("tag:"):
+        tag = name.removeprefix("tag:")
+        return "page_tag_read", f"{s.tag_share(tag):.0%} of reading time on {tag} pages"
     if name == "download":
         times = f"{s.downloads} time{'s' if s.downloads != 1 else ''}"
         return "downloaded", f"Documents downloaded {times}"
@@ -102,6 +105,9 @@ def negative_summary(name: str, s: Signals, now: datetime) -> tuple[str, str]:
     if name == "pricing":
         share = sum(v.pricing_ms for v in s.versions) / max(s.dwell_ms, 1)
         return "pricing_skipped", f"Pricing pages got little attention ({share:.0%} of reading)"
+    if name.startswith("tag:"):
+        tag = name.removeprefix("tag:")
+        return "page_tag_skipped", f"{tag} pages got little attention ({s.tag_share(tag):.0%})"
     if name == "download":
         return "no_downloads", "The documents were not downloaded"
     if name == "meeting":

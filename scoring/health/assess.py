@@ -24,11 +24,15 @@ from scoring.engagement.service import compute_scores
 from scoring.forecast.evidence import ForecastEvidence, build_evidence
 from scoring.health.actions import NextAction, next_actions
 from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
+from scoring.health.meeting_series import series_signals
 from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillars
+from scoring.health.risk_signals import RiskSignal
+from scoring.health.unanswered import unanswered_signal
 from scoring.model import Factor
 from scoring.tenant import TenantScoring
 from tracker.config import ScoringSettings
 from tracker.crm import list_accounts
+from tracker.scoring_settings import EarlyWarningSettings
 from tracker.stores import ClickHouse
 
 __all__ = [
@@ -60,6 +64,9 @@ class HealthResult(BaseModel):
     actions: list[NextAction]
     top_positive: list[Factor]
     top_negative: list[Factor]
+    signals: list[RiskSignal] = Field(
+        default_factory=list, description="open early-warning signals, with their proof"
+    )
     engagement: float | None
     model_version: str
     scored_at: datetime
@@ -95,6 +102,21 @@ class Assessment:
     features: OpportunityFeatures
 
 
+def _high_potential(
+    band: HealthBand, account: AccountHealth | None, s: EarlyWarningSettings
+) -> bool:
+    """高潜客户: the account's 商业潜力 reaches `high_potential_min`, or the deal's band is one
+    of `high_potential_bands`."""
+    if band.value in s.high_potential_bands:
+        return True
+    found = (
+        next((p for p in account.pillars if p.code == "commercial_potential"), None)
+        if (account is not None)
+        else None
+    )
+    return found is not None and found.value is not None and found.value >= s.high_potential_min
+
+
 def _sufficient(
     f: OpportunityFeatures, account: AccountHealth | None, new_deal_days: float
 ) -> bool:
@@ -117,10 +139,23 @@ def _assess_one(
     account: AccountHealth | None = None,
 ) -> Assessment:
     t = scoring.tuning
-    pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of, account))
     weights = scoring.pillar_weights()
     total = sum(max(w, 0.0) for w in weights.values()) or 1.0
-    value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
+
+    def weighed(signals: tuple[RiskSignal, ...]) -> tuple[dict[str, Pillar], float]:
+        pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of, account, signals))
+        value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
+        return pillars, value
+
+    signals = tuple(series_signals(f.series_meetings, f.as_of, t.early_warning))
+    pillars, value = weighed(signals)
+    # high potential is judged on the health before the wait's own penalty (else an open
+    # wait could push a deal out of the band that made it count)
+    if _high_potential(health_band(value, t), account, t.early_warning) and (
+        waiting := unanswered_signal(f.exchanges, f.as_of, t.early_warning)
+    ):
+        signals = (*signals, waiting)
+        pillars, value = weighed(signals)
     factors = [
         fac.model_copy(update={"contribution": round(fac.contribution * weights[n] / total, 2)})
         for n in PILLARS
@@ -151,6 +186,7 @@ def _assess_one(
         top_negative=sorted(
             (x for x in factors if x.contribution < 0), key=lambda x: x.contribution
         )[:3],
+        signals=list(signals),
         engagement=engagement,
         model_version=scoring.model_version,
         scored_at=now,

@@ -16,6 +16,7 @@ from scoring.health.actions import NextAction
 from scoring.health.assess import assess
 from scoring.health.features import OpportunityFeatures
 from scoring.health.history_repository import health_history
+from scoring.health.risk_signals import RiskSignal
 from scoring.stall.store import open_stalls
 from scoring.tenant import load_tenant_scoring
 from tracker.config import Settings
@@ -38,6 +39,7 @@ class DealBriefing:
     actions: list[NextAction]
     touch: tuple[str, Params] | None  # (touch.<kind>, params) or None: nothing yet
     trend: list[float] = field(default_factory=list)  # daily health, oldest first
+    signals: list[RiskSignal] = field(default_factory=list)  # open early warnings
 
 
 def _who(f: OpportunityFeatures, person: str) -> str:
@@ -78,7 +80,7 @@ def last_touch(f: OpportunityFeatures) -> tuple[str, Params] | None:
 
 
 def _rank(d: DealBriefing) -> tuple[int, float]:
-    order = 0 if d.band == "red" else 1 if d.stalled else 2
+    order = 0 if d.band == "red" else 1 if d.stalled or d.signals else 2
     return order, d.value
 
 
@@ -100,7 +102,8 @@ def briefing_deals(
     deals = []
     for k, a in mine.items():
         band = a.health.band.value
-        if band == "blue" and k not in stalled:
+        # a blue deal with an early warning (a high-potential customer waiting) is in
+        if band == "blue" and k not in stalled and not a.health.signals:
             continue
         points = [v for day, v in history.get(k, []) if day < now.date()]
         deals.append(
@@ -113,6 +116,7 @@ def briefing_deals(
                 actions=a.health.actions[:3],
                 touch=last_touch(a.features),
                 trend=[*points, a.health.value],
+                signals=list(a.health.signals),
             )
         )
     return sorted(deals, key=_rank)[:limit]

@@ -12,7 +12,11 @@ from typing import Any
 from scoring.engagement.signals import real_time
 from scoring.forecast.credibility import CredibilityRaw
 from scoring.forecast.credibility_repository import fetch_credibility
+from scoring.health.conversation_repository import fetch_exchanges
+from scoring.health.meeting_series import SeriesMeeting
 from scoring.health.repository import FeatureQuery, fetch_feature_rows, fetch_tenant_stats
+from scoring.health.series_repository import fetch_series_meetings
+from scoring.health.unanswered import Exchange
 from tracker.config import ScoringSettings
 from tracker.crm import evidence_kinds
 from tracker.stores import ClickHouse
@@ -105,6 +109,8 @@ class OpportunityFeatures:
     docs: list[DocRead] = field(default_factory=list)
     credibility: CredibilityRaw = field(default_factory=CredibilityRaw)
     evidence_kinds: frozenset[str] = frozenset()  # stage evidence held by as_of
+    series_meetings: list[SeriesMeeting] = field(default_factory=list)  # recurring, oldest first
+    exchanges: list[Exchange] = field(default_factory=list)  # conversation, oldest first
 
     @property
     def existed(self) -> bool:
@@ -294,6 +300,16 @@ def features_as_of(
     for k, kinds in evidence_kinds(ch, tenant_id, opportunity_ids, as_of).items():
         if (f := found.get(k)) is not None:
             f.evidence_kinds = kinds
+    lookback = tuning.early_warning.series_lookback_days
+    for k, meetings in fetch_series_meetings(
+        ch, tenant_id, opportunity_ids, as_of, lookback
+    ).items():
+        if (f := found.get(k)) is not None:
+            f.series_meetings = meetings
+    lookback = tuning.early_warning.reply_lookback_days
+    for k, exchanges in fetch_exchanges(ch, tenant_id, opportunity_ids, as_of, lookback).items():
+        if (f := found.get(k)) is not None:
+            f.exchanges = exchanges
     return found
 
 

@@ -19,6 +19,7 @@ Risk signals start at 100 and lose points (floor 0):
     close-date pushes 15 each (max 45) · stage regressions 20 each (max 40)
     buyer silence 30 × min(days / 30, 1) · close date overdue 20
     the account's 风险信号 below 100: 40 × (1 − 风险信号 / 100)
+    each open early-warning signal (`scoring.health.risk_signals`): its penalty
 
 The account's pillars are live (accounts carry no history), so historical snapshots and the
 calibration's features leave them out, as they leave out the live engagement score. The CRM's
@@ -35,6 +36,7 @@ from pydantic import BaseModel, Field
 
 from scoring.accounts import AccountHealth, AccountPillar
 from scoring.health.features import OpportunityFeatures, TenantStats
+from scoring.health.risk_signals import RiskSignal
 from scoring.model import Factor
 
 __all__ = ["PILLARS", "Pillar", "PillarInputs", "compute_pillars"]
@@ -55,6 +57,7 @@ class PillarInputs:
     engagement: float | None  # engagement score 0–100, None in historical snapshots
     now: datetime
     account: AccountHealth | None = None  # the deal's account's health; None in snapshots
+    signals: tuple[RiskSignal, ...] = ()  # open early-warning signals
 
     def account_pillar(self, code: str) -> AccountPillar | None:
         """The account's pillar when it has a value."""
@@ -167,6 +170,7 @@ def _risk(i: PillarInputs) -> Pillar:
         penalties.append(
             ("close_date_overdue", 20.0, f"Close date {f.expected_close_date} has passed")
         )
+    penalties.extend((s.code, s.penalty, s.summary) for s in i.signals if s.penalty > 0)
     value = max(100.0 - sum(p for _, p, _ in penalties), 0.0)
     factors = [Factor(code=c, summary=s, contribution=-round(p, 2)) for c, p, s in penalties]
     return Pillar(name="risk", value=round(value, 1), factors=factors)

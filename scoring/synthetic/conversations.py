@@ -5,8 +5,12 @@ Rates per 30 days follow the hidden quality q: meetings 0.6 + 2.4·q (customer-i
 P = 0.1 + 0.3·q; held with P = 0.6 + 0.35·q, else cancelled, and 10 % the CRM does not say;
 decision-makers attend with P = 0.2 + 0.7·q, others 0.5), emails 2 + 4·q (customer-initiated
 with P = 0.15 + 0.5·q), calls 1 + 2·q (0.1 + 0.4·q), notes 0.5, proposal revisions the CRM
-saw 0.1 + 0.6·q. Direction: customer-initiated → inbound, the rest outbound, except 10 %
-the CRM leaves unknown (notes and revisions have none). Times skew early for weak deals (they
+saw 0.1 + 0.6·q. Half the deals (drawn apart, so the other draws stay as they were) hold
+their meetings as one recurring series (`series_id`): series meetings are held with
+P = 0.9 + 0.1·q, but the last third of a series (at least two, in series of four or more)
+with P = 0.2 + 0.8·q (突然取消定期会议: weak deals suddenly cancel their regular
+meetings). Direction: customer-initiated → inbound, the rest outbound, except 10 % the CRM
+leaves unknown (notes and revisions have none). Times skew early for weak deals (they
 go quiet), and nothing is recorded at or after the deal's close or the end of the history
 window."""
 
@@ -43,6 +47,21 @@ def _within(counts: I64) -> I64:
     return out
 
 
+def _last_of_series(
+    series_row: npt.NDArray[Any], deal: I64, at: npt.NDArray[Any], deals: int
+) -> Any:
+    """Rows among the last third (at least two) of their deal's series meetings, for series
+    of four or more."""
+    rows = np.flatnonzero(series_row)
+    order = rows[np.lexsort((at[rows], deal[rows]))]
+    counts = np.bincount(deal[order], minlength=deals).astype(np.int64)
+    rank = _within(counts)
+    total = counts[deal[order]]
+    late = np.zeros(len(deal), dtype=bool)
+    late[order] = (total >= 4) & (rank >= total - np.maximum(2, total // 3))
+    return late
+
+
 def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.Table:
     """The rows as an Arrow table with `columns` (the activities table's, in order)."""
     rng = np.random.default_rng([seed, 2])
@@ -74,6 +93,13 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
                                              np.where(unknown, "", "outbound")))  # fmt: skip
     meeting = kind == 0
     held_draw = rng.random(n) < 0.6 + 0.35 * q[deal]
+    srng = np.random.default_rng([seed, 5])
+    series_row = meeting & (srng.random(len(q)) < 0.5)[deal]
+    late = _last_of_series(series_row, deal, at, len(q))
+    series_held = srng.random(n) < np.where(late, 0.2 + 0.8 * q[deal], 0.9 + 0.1 * q[deal])
+    held_draw = np.where(series_row, series_held, held_draw)
+    opp_ids = np.array([d.opportunity_id for d in deals], dtype=object)
+    series_id = np.where(series_row, opp_ids[deal] + ":weekly", "")
     held = pa.array(held_draw.astype(np.uint8), mask=~meeting | (rng.random(n) < 0.1))
     types = COLUMNS["activities"]
     data = {
@@ -88,6 +114,7 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
         "occurred_at": pa.array(at, types["occurred_at"]),
         "attendees": _attendees(rng, deals, q, deal, meeting),
         "held": pa.array(held, types["held"]),
+        "series_id": pa.array(series_id.astype(object), pa.string()),
         "from_stage": pa.nulls(n, pa.string()).fill_null(""),
         "to_stage": pa.nulls(n, pa.string()).fill_null(""),
         "old_close_date": pa.nulls(n, types["old_close_date"]),

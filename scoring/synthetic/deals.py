@@ -263,6 +263,7 @@ def activity(
         occurred_at=at,
         attendees=attendees or [],
         held=None,
+        series_id="",
         from_stage=frm,
         to_stage=to,
         old_close_date=None if old is None else old // DAY_MS,

@@ -208,7 +208,7 @@ def test_tenant_isolation_and_scopes(
 
 def stored_activity(ch: ClickHouse, activity_id: str) -> dict[str, Any]:
     return ch.query(
-        "SELECT activity_type, direction, customer_initiated, held, attendees "
+        "SELECT activity_type, direction, customer_initiated, held, attendees, series_id "
         f"FROM {ch.database}.activities FINAL WHERE activity_id = {{id:String}}",
         {"id": activity_id},
     )[0]
@@ -226,7 +226,14 @@ def test_direction_held_tickets_and_revisions_round_trip(
         {**base, "id": "c-old", "type": "call", "customer_initiated": True},  # the older form
         {**base, "id": "c-unknown", "type": "call"},
         {**base, "id": "m-held", "type": "meeting", "attendees": ["c-wang"], "held": True},
-        {**base, "id": "m-missed", "type": "meeting", "attendees": ["c-wang"], "held": False},
+        {
+            **base,
+            "id": "m-missed",
+            "type": "meeting",
+            "attendees": ["c-wang"],
+            "held": False,
+            "series_id": "weekly-1",
+        },
         {**base, "id": "t-1", "type": "service_request", "direction": "inbound"},
         {**base, "id": "r-1", "type": "proposal_revision", "subject": "报价单 v3"},
     ]
@@ -239,6 +246,7 @@ def test_direction_held_tickets_and_revisions_round_trip(
     assert (got["c-unknown"]["direction"], got["c-unknown"]["held"]) == ("", None)
     assert got["m-held"]["held"] == 1 and got["m-missed"]["held"] == 0
     assert got["m-held"]["attendees"] == ["c-wang"]
+    assert (got["m-missed"]["series_id"], got["m-held"]["series_id"]) == ("weekly-1", "")
     assert got["t-1"]["activity_type"] == "service_request"
     assert got["r-1"]["activity_type"] == "proposal_revision"
 
@@ -248,6 +256,8 @@ def test_direction_held_tickets_and_revisions_round_trip(
     [
         ({"type": "email", "direction": "sideways"}, "enum"),
         ({"type": "email", "held": True}, "held_not_a_meeting"),
+        ({"type": "call", "series_id": "weekly-1"}, "series_not_a_meeting"),
+        ({"type": "meeting", "series_id": "has space"}, "string_pattern_mismatch"),
         ({"type": "meeting", "held": "maybe"}, "bool_parsing"),
         ({"type": "email", "direction": "outbound", "customer_initiated": True},
          "conflicting_direction"),

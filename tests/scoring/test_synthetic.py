@@ -5,6 +5,7 @@ tenants are isolated."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import date
 from functools import cache
 
@@ -13,8 +14,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import ingest
+from scoring.health.meeting_series import SeriesMeeting, series_signals
 from scoring.synthetic.arrow import EVENT_COLUMNS
 from scoring.synthetic.dataset import ENTITY_TABLES, SyntheticDataset, generate, load
+from tracker.config import ScoringSettings
 from tracker.stores.clickhouse import ClickHouse
 
 START = date(2025, 1, 1)
@@ -216,3 +219,34 @@ def test_direction_held_meetings_and_revisions_follow_hidden_quality() -> None:
     per_deal = {name: sum(1 for o in revisions if o in ids) / len(ids)
                 for name, ids in (("strong", strong), ("weak", weak))}  # fmt: skip
     assert per_deal["strong"] > per_deal["weak"] > 0
+
+
+def test_weak_deals_suddenly_cancel_their_recurring_meetings() -> None:
+    """突然取消定期会议 from the hidden quality: among deals holding a recurring series, a weak
+    deal's series trips the two-cancellations-in-30-days signal more often."""
+    ds = dataset()
+    rules = ScoringSettings().early_warning
+    columns = ["opportunity_id", "activity_id", "held", "series_id", "occurred_at"]
+    series: dict[str, list[SeriesMeeting]] = defaultdict(list)
+    for r in ds.tables["activities"].select(columns).to_pylist():
+        if r["series_id"]:
+            held = None if r["held"] is None else bool(r["held"])
+            series[r["opportunity_id"]].append(
+                SeriesMeeting(r["activity_id"], r["series_id"], r["occurred_at"], held)
+            )
+    assert len(series) > 200  # about half the deals with meetings hold a series
+
+    def tripped(meetings: list[SeriesMeeting]) -> bool:
+        return any(
+            s.code == "recurring_meetings_cancelled"
+            for m in meetings
+            if m.held is False
+            for s in series_signals(meetings, m.occurred_at, rules)
+        )
+
+    def rate(ids: list[str]) -> float:
+        return sum(tripped(series[k]) for k in ids) / len(ids)
+
+    weak = [k for k in series if ds.quality[k] <= 0.4]
+    strong = [k for k in series if ds.quality[k] >= 0.6]
+    assert rate(weak) > rate(strong) + 0.05

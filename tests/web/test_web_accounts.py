@@ -3,13 +3,14 @@ the people who may see the account only; names escaped."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import People, sign_in
 from tracker.crm import Account, AccountFinance, put_account, put_finance, record_freeze
+from tracker.crm.activities import Activity, record_activities
 from tracker.crm.opportunities import Opportunity, upsert_opportunities
 from tracker.stores.clickhouse import ClickHouse
 
@@ -51,4 +52,23 @@ def test_account_pages_show_the_pillars_to_those_who_may_see_them(
     sign_in(app_client, people.admin)
     assert "/app/accounts/acc_b" in app_client.get("/app/accounts").text
     sign_in(app_client, people.outsider)
+    assert app_client.get("/app/accounts/acc_a").status_code == 404
+
+
+def test_the_account_page_lists_its_deals_early_warnings(
+    app_client: TestClient, people: People, clickhouse: ClickHouse
+) -> None:
+    seed(clickhouse, people)
+    now = datetime.now(UTC)
+    record_activities(clickhouse, people.tenant_id, [
+        Activity(f"m-{i}", "opp_a", "meeting", now - timedelta(days=7 * (3 - i), hours=1),
+                 held=i < 2, series_id="weekly-1")
+        for i in range(4)
+    ])  # fmt: skip
+    sign_in(app_client, people.rep_a)
+    zh = app_client.get("/app/accounts/acc_a", headers={"Accept-Language": "zh-CN"}).text
+    warnings = zh.split('id="warnings-heading"')[1].split("</section>")[0]
+    assert '<a href="/app/deals/opp_a">opp_a</a>' in warnings
+    assert "定期会议 weekly-1 在 30 天内被取消 2 次" in warnings
+    sign_in(app_client, people.rep_b)  # Bob sees neither the account nor its deal
     assert app_client.get("/app/accounts/acc_a").status_code == 404

@@ -30,6 +30,7 @@ class Activity:
     attendees: tuple[str, ...] = ()
     direction: str = ""  # inbound | outbound | '' (unknown); inbound == customer_initiated
     held: bool | None = None  # meetings: held or not; None: the CRM did not say
+    series_id: str = ""  # meetings: the CRM's recurring series; '' = one-off or not said
     from_stage: str = ""
     to_stage: str = ""
     old_close_date: date | None = None
@@ -47,6 +48,7 @@ _STRINGS = (
     "opportunity_id",
     "activity_type",
     "direction",
+    "series_id",
     "from_stage",
     "to_stage",
     "subject",
@@ -81,8 +83,8 @@ def list_activities(
     """Newest first."""
     rows = ch.query(
         "SELECT activity_id, opportunity_id, activity_type, occurred_at, customer_initiated, "
-        "attendees, direction, held, from_stage, to_stage, old_close_date, new_close_date, "
-        "subject, updated_at "
+        "attendees, direction, held, series_id, from_stage, to_stage, old_close_date, "
+        "new_close_date, subject, updated_at "
         f"FROM {ch.database}.activities FINAL "
         "WHERE tenant_id = {tenant_id:String} AND opportunity_id = {opportunity_id:String} "
         "ORDER BY occurred_at DESC, activity_id LIMIT {limit:UInt32}",

@@ -19,6 +19,7 @@ from tests.scoring.support import Events, add_document, add_link
 from tests.test_message_catalogs import english_in
 from tracker.config import Settings
 from tracker.crm import Contact, Opportunity, upsert_opportunities
+from tracker.crm.activities import Activity, record_activities
 from tracker.stores.clickhouse import ClickHouse
 
 MORNING = datetime(2025, 3, 2, 1, 30, tzinfo=UTC)  # Sunday 09:30 in Shanghai
@@ -71,3 +72,24 @@ async def test_scored_briefing_names_person_document_and_deadline_in_chinese(
         assert "王总" in action and re.search(r"\d+ (小时|天)内", action), action
     assert "/app/deals/opp_ai" in block  # the deal's page, for the full chart
     assert english_in(re.sub(r"\]\([^)]*\)", "]", content)) is None, content
+
+
+async def test_the_briefing_carries_the_deals_early_warnings_in_chinese(
+    rig: Rig, nsettings: Settings, clickhouse: ClickHouse, tenant: str, robot: RobotReceiver
+) -> None:
+    seed(clickhouse, tenant)
+    record_activities(clickhouse, tenant, [
+        Activity(f"wk-{i}", "opp_ai", "meeting", MORNING - timedelta(days=7 * (3 - i), hours=2),
+                 held=i < 2, series_id="weekly-1")
+        for i in range(4)
+    ])  # fmt: skip
+    create_channel(clickhouse, nsettings, tenant, kind="wecom", url=robot.url("/w"))
+    (deal,) = [d for d in briefing_deals(clickhouse, nsettings, tenant, REP, MORNING)
+               if d.opportunity_id == "opp_ai"]  # fmt: skip
+    assert [s.code for s in deal.signals] == ["recurring_meetings_cancelled"]
+    source = scoring_briefing_source(clickhouse, nsettings)
+    assert await run_briefings(rig.notifier, clickhouse, source=source, now=MORNING) == 1
+    await rig.run()
+    (hit,) = robot.hits
+    block = hit.json()["markdown"]["content"].split("**华为云**")[1].split("\n**")[0]
+    assert "**预警**：定期会议 weekly-1 在 30 天内被取消 2 次" in block

@@ -649,3 +649,9 @@ ENGINE = MergeTree
 PARTITION BY toYYYYMM(at)
 ORDER BY (tenant_id, at, audit_id)
 TTL toDateTime(at) + INTERVAL 730 DAY;
+
+-- 0031_meeting_series sha256=45e7dbc428916582fbb679bf9ee3cc15f81345de8d624806ea473f78ffed634c
+ALTER TABLE dealsignal.activities 
+    ADD COLUMN IF NOT EXISTS series_id String DEFAULT '' AFTER held;
+ALTER TABLE dealsignal.activities 
+    ADD COLUMN IF NOT EXISTS series_id String DEFAULT '' AFTER held;
