@@ -5,6 +5,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends qpdf fonts-wqy-zenhei curl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Dependencies first, pinned with hashes (requirements.lock, pip-compile --generate-hashes from
+# pyproject.toml): a rebuild installs the same bytes or fails.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY tracker ./tracker
 COPY watermark ./watermark
@@ -12,7 +16,7 @@ COPY ingest ./ingest
 COPY scoring ./scoring
 COPY outbound ./outbound
 COPY api ./api
-RUN pip install .
+RUN pip install --no-deps .
 RUN useradd --system --home /app dealsignal && mkdir -p /data && chown dealsignal /data
 USER dealsignal
 ENV DEALSIGNAL_DATA_DIR=/data

@@ -159,3 +159,31 @@ def test_health_command_fails_without_reachable_stores() -> None:
         timeout=60,
     )
     assert result.returncode != 0 and "unhealthy" in result.stderr
+
+
+def test_the_image_installs_pinned_hashed_dependencies_that_match_pyproject() -> None:
+    """requirements.lock (pip-compile --generate-hashes) pins every dependency of
+    pyproject.toml at a version its range admits, each with hashes; the Dockerfile installs
+    it with --require-hashes before the code."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lock = (ROOT / "requirements.lock").read_text()
+    pinned: dict[str, str] = {}
+    for block in lock.split("\n"):
+        if block and not block[0].isspace() and not block.startswith("#") and "==" in block:
+            name, version = block.split(" ")[0].split("==")
+            pinned[canonicalize_name(name)] = version
+    entries = [e for e in lock.split("\n\n") if "==" in e]
+    assert entries and all("--hash=sha256:" in e for e in entries)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for spec in project["dependencies"]:
+        wanted = Requirement(spec)
+        name = canonicalize_name(wanted.name)
+        assert name in pinned, f"{name} is not in requirements.lock: regenerate it"
+        assert wanted.specifier.contains(pinned[name], prereleases=True), (name, pinned[name])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes --no-deps -r requirements.lock" in dockerfile
+    assert dockerfile.index("requirements.lock") < dockerfile.index("COPY tracker")
