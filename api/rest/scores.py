@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from prometheus_client import Counter
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +30,11 @@ from scoring import (
 from tracker.crm import CRM_ID_PATTERN
 
 __all__ = ["router"]
+
+# A cached engagement pull is one Redis round trip; a miss is the ClickHouse work.
+SCORE_CACHE = Counter(
+    "dealsignal_score_cache_total", "Engagement pulls by score-cache outcome", ["outcome"]
+)
 
 router = APIRouter(prefix="/api/v1", tags=["scores"])
 
@@ -50,11 +56,9 @@ async def engagement(
         principal.tenant_id,
         opportunity_id,
     )
-    return Response(
-        payload,
-        media_type="application/json",
-        headers={"X-Score-Cache": "hit" if cached else "miss"},
-    )
+    outcome = "hit" if cached else "miss"
+    SCORE_CACHE.labels(outcome).inc()
+    return Response(payload, media_type="application/json", headers={"X-Score-Cache": outcome})
 
 
 @router.get("/scores")

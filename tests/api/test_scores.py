@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -59,6 +60,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _cache_count(client: TestClient, outcome: str) -> float:
+    found = re.search(
+        rf'^dealsignal_score_cache_total{{outcome="{outcome}"}} ([0-9.e+]+)$',
+        client.get("/metrics").text,
+        re.MULTILINE,
+    )
+    return float(found.group(1)) if found else 0.0
+
+
 def test_engagement_is_cached_until_a_new_event_arrives(
     client: TestClient, clickhouse: ClickHouse, redis_url: str
 ) -> None:
@@ -68,6 +78,7 @@ def test_engagement_is_cached_until_a_new_event_arrives(
     events.read(link, now() - timedelta(hours=2), {1: 60_000})
     bump(events.insert(clickhouse), redis_url)
     url = "/api/v1/opportunities/opp-1/engagement"
+    counted = {o: _cache_count(client, o) for o in ("hit", "miss")}
     first = client.get(url, headers=bearer(key))
     assert first.status_code == 200, first.text
     assert first.headers["x-score-cache"] == "miss"
@@ -83,6 +94,8 @@ def test_engagement_is_cached_until_a_new_event_arrives(
     bump(events.insert(clickhouse), redis_url)
     third = client.get(url, headers=bearer(key))
     assert third.headers["x-score-cache"] == "miss"
+    assert _cache_count(client, "hit") == counted["hit"] + 1  # /metrics counts the outcomes
+    assert _cache_count(client, "miss") == counted["miss"] + 2
     assert third.json()["score"]["value"] > body["score"]["value"]
     assert len(third.json()["score"]["people"]) == 2
 
