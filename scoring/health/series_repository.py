@@ -6,16 +6,14 @@ the meeting's time, so a past snapshot sees it too)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from scoring.engagement.signals import real_time
+from scoring.health.activity_repository import activities_in_window
 from scoring.health.meeting_series import SeriesMeeting
 from tracker.crm import ActivityType
 from tracker.stores import ClickHouse
 
 __all__ = ["fetch_series_meetings"]
-
-_KEYS = "(SELECT arrayJoin(splitByChar(',', {keys:String})))"
 
 
 def fetch_series_meetings(
@@ -26,34 +24,20 @@ def fetch_series_meetings(
     lookback_days: float,
 ) -> dict[str, list[SeriesMeeting]]:
     """opportunity id → its series meetings, oldest first."""
-    if keys is not None and not keys:
-        return {}
-    where = "1" if keys is None else f"opportunity_id IN {_KEYS}"
-    rows = ch.query(
-        "SELECT opportunity_id AS k, activity_id, series_id, occurred_at, held "
-        f"FROM {ch.database}.activities FINAL WHERE tenant_id = {{tenant_id:String}} "
-        f"AND {where} AND activity_type = '{ActivityType.MEETING.value}' AND series_id != '' "
-        "AND occurred_at > fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') "
-        "AND occurred_at <= fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') "
-        "ORDER BY k, occurred_at, activity_id",
-        {
-            "tenant_id": tenant_id,
-            "keys": ",".join(keys or ()),
-            "from_ms": int((as_of - timedelta(days=lookback_days)).timestamp() * 1000),
-            "to_ms": int(as_of.timestamp() * 1000),
-        },
-    )
-    found: dict[str, list[SeriesMeeting]] = {}
-    for r in rows:
-        at = real_time(r["occurred_at"])
-        if at is None:
-            continue
-        found.setdefault(r["k"], []).append(
+    found = activities_in_window(
+        ch, tenant_id, keys, as_of, lookback_days,
+        columns="activity_id, series_id, held",
+        condition=f"activity_type = '{ActivityType.MEETING.value}' AND series_id != ''",
+    )  # fmt: skip
+    return {
+        k: [
             SeriesMeeting(
                 activity_id=r["activity_id"],
                 series_id=r["series_id"],
                 occurred_at=at,
                 held=None if r["held"] is None else bool(r["held"]),
             )
-        )
-    return found
+            for r, at in rows
+        ]
+        for k, rows in found.items()
+    }
