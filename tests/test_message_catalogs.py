@@ -79,3 +79,16 @@ def test_names_people_read_are_translated() -> None:
     assert len(names) > 20
     same = [c for c in names if zh[c].strip().lower() == en[c].strip().lower()]
     assert not same, same
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for folder in CATALOGS.values() for p in folder.glob("*/LC_MESSAGES/messages.po")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_message_is_defined_twice(path: Path) -> None:
+    """Two branches adding the same code merge into two entries without a conflict; Babel
+    quietly keeps the last one. Every msgid once."""
+    ids = re.findall(r'^msgid "(.+)"$', path.read_text(), re.MULTILINE)
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    assert twice == [], twice
