@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from playwright.sync_api import Playwright, sync_playwright
 
 from api.app import create_app
 from tests.api.conftest import make_key
@@ -46,3 +47,9 @@ def live_app(settings: Settings, clickhouse: ClickHouse, redis_url: str) -> Iter
     finally:
         app.http.close()
         server.stop()
+
+
+@pytest.fixture
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import redis
 import uvicorn
+from playwright.sync_api import Browser, Playwright
 from starlette.types import ASGIApp
 
 from tests.pdfs import proposal
@@ -41,6 +42,14 @@ CHROMIUM_ARGS = [
     "--disable-extensions",
     "--no-default-browser-check",
 ]
+
+
+def person_browser(pw: Playwright, chromium: str) -> Browser:
+    """Chromium as a reader's browser: headless, without the automation flag a page can see."""
+    return pw.chromium.launch(
+        executable_path=chromium,
+        args=[*CHROMIUM_ARGS, "--disable-blink-features=AutomationControlled"],
+    )
 
 
 class ThreadedServer:

@@ -11,14 +11,13 @@ page exactly as a browser reports it: `visibilityState`/`hidden` read `hidden` a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Page, Playwright
 
-from tests.e2e.support import ARTIFACTS, CHROME_UA, CHROMIUM_ARGS, LiveApp
+from tests.e2e.support import ARTIFACTS, CHROME_UA, CHROMIUM_ARGS, LiveApp, person_browser
 
 pytestmark = pytest.mark.e2e
 
@@ -35,19 +34,6 @@ _IMAGE_LOADED = (
     "n => { const i = document.querySelector(`[data-page='${n}'] img`);"
     " return i.complete && i.naturalHeight > 0; }"
 )
-
-
-@pytest.fixture
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-def _person_browser(pw: Playwright, chromium: str) -> Browser:
-    return pw.chromium.launch(
-        executable_path=chromium,
-        args=[*CHROMIUM_ARGS, "--disable-blink-features=AutomationControlled"],
-    )
 
 
 def _read(page: Page, seconds: float) -> None:
@@ -85,7 +71,7 @@ def test_person_reading_in_chromium(
     # The rep fetches the recipient's stamped PDF (to attach it): the copy the viewer's page
     # images come from is then ready, so page 1 is on screen about as soon as the viewer runs.
     assert live_app.http.get(f"/api/v1/links/{link['id']}/pdf").status_code == 200
-    browser = _person_browser(playwright, chromium)
+    browser = person_browser(playwright, chromium)
     try:
         context = browser.new_context(user_agent=CHROME_UA, viewport={"width": 1280, "height": 800})
         page = context.new_page()
@@ -136,7 +122,7 @@ def test_person_reading_in_chromium(
     assert sum(e["dwell_ms"] for e in dwell_events) == analytics["dwell_ms"]
 
     # The link forwarded: another browser (no viewer cookie) opens the same link.
-    browser = _person_browser(playwright, chromium)
+    browser = person_browser(playwright, chromium)
     try:
         context = browser.new_context(user_agent=CHROME_UA, viewport={"width": 1280, "height": 800})
         page = context.new_page()

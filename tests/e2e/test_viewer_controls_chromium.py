@@ -10,14 +10,13 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Page, Playwright
 from pypdf import PdfReader
 
-from tests.e2e.support import CHROME_UA, CHROMIUM_ARGS, SCREENS, LiveApp
+from tests.e2e.support import CHROME_UA, SCREENS, LiveApp, person_browser
 from tests.pdfs import proposal
 from tracker.users import Role, create_user
 
@@ -37,19 +36,6 @@ _SHARP = """([n, dpr]) => { const i = document.querySelector(`[data-page='${n}']
   if (!i.currentSrc) return false;
   const w = parseInt(new URL(i.currentSrc).searchParams.get("w"), 10);
   return i.complete && w >= i.getBoundingClientRect().width * dpr; }"""
-
-
-@pytest.fixture
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-def _browser(pw: Playwright, chromium: str) -> Browser:
-    return pw.chromium.launch(
-        executable_path=chromium,
-        args=[*CHROMIUM_ARGS, "--disable-blink-features=AutomationControlled"],
-    )
 
 
 def _zh_link(live_app: LiveApp, pages: int) -> tuple[str, dict[str, Any]]:
@@ -96,7 +82,7 @@ def test_sharp_at_1x_and_2x_with_counter_zoom_thumbnails_and_sender(
     live_app: LiveApp, chromium: str, playwright: Playwright
 ) -> None:
     _, link = _zh_link(live_app, pages=5)
-    browser = _browser(playwright, chromium)
+    browser = person_browser(playwright, chromium)
     try:
         measured: dict[float, dict[str, Any]] = {}
         for scale in (1.0, 2.0):
@@ -179,7 +165,7 @@ def test_phone_390_wide_zh_without_sideways_scroll(
     live_app: LiveApp, chromium: str, playwright: Playwright
 ) -> None:
     _, link = _zh_link(live_app, pages=3)
-    browser = _browser(playwright, chromium)
+    browser = person_browser(playwright, chromium)
     try:
         context = browser.new_context(
             user_agent=CHROME_UA,
@@ -223,7 +209,7 @@ def test_dwell_with_thumbnail_navigation_and_zoom(
     live_app: LiveApp, chromium: str, playwright: Playwright
 ) -> None:
     document_id, link = _zh_link(live_app, pages=4)
-    browser = _browser(playwright, chromium)
+    browser = person_browser(playwright, chromium)
     try:
         context = browser.new_context(user_agent=CHROME_UA, viewport={"width": 1280, "height": 800})
         page = context.new_page()
