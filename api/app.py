@@ -15,7 +15,7 @@ from api.body_limits import BodyLimit
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.log_redaction import install_log_redaction
 from api.metrics import metrics_endpoint
-from api.recipient import gates, mute_link, report_file
+from api.recipient import gates, mute_link, privacy, report_file
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath
 from api.request_log import RequestLog
@@ -57,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stages.router,
     probes.router,
     gates.router,
+    privacy.router,
     documents.router,
     links.router,
     identify.router,

@@ -1,8 +1,8 @@
 """A person's own reading, for a subject-access export and for erasure: the events of the
 links sent to them that were not forwarded (a forwardee's reading on the same link is
 someone else's and stays), the rollups of those links rebuilt from what remains, and the
-Redis state of those links' viewers (visit state, forward decisions, gate emails, cached
-link context)."""
+Redis state of those links' viewers (visit state, forward decisions, gate emails, answers
+to the privacy notice, cached link context)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ async def forget_link_viewers(
                 redis_keys.link_viewers(tenant_id, link_id),
                 redis_keys.gate_email(tenant_id, link_id),
                 redis_keys.link_context(tenant_id, link_id),
+                redis_keys.viewer_consent(tenant_id, link_id),
             ]
             pattern = redis_keys.viewer_state(tenant_id, link_id, "*")
             keys += [key async for key in redis.scan_iter(match=pattern, count=500)]

@@ -10,6 +10,7 @@ __all__ = [
     "DUPLICATES_DROPPED",
     "EVENTS_ACCEPTED",
     "EVENTS_FLAGGED",
+    "EVENTS_NOT_CONSENTED",
     "EVENTS_REJECTED",
     "EVENTS_WRITTEN",
     "INSERT_SECONDS",
@@ -25,6 +26,11 @@ EVENTS_REJECTED = Counter(
     "dealsignal_ingest_events_rejected_total",
     "Beacons rejected at validation, by reason code",
     ["reason"],
+)
+EVENTS_NOT_CONSENTED = Counter(
+    "dealsignal_ingest_events_not_consented_total",
+    "Beacon events dropped because the viewer session may record its open only, by why",
+    ["tracking"],
 )
 EVENTS_FLAGGED = Counter(
     "dealsignal_ingest_events_flagged_total",

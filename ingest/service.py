@@ -22,6 +22,7 @@ from ingest.buffer import EventStream
 from ingest.enrich import EnrichBatch, Enricher, EventContext
 from ingest.entry import Entry
 from ingest.model import RawEvent
+from ingest.tracking_gate import gate_beacon
 from ingest.validate import validate_beacon
 from ingest.verdict import RequestMeta
 from ingest.visits import visit_touch
@@ -68,6 +69,7 @@ class Ingestor:
         beacon = validate_beacon(
             body, content_type=content_type, settings=self.settings, signer=self.signer
         )
+        beacon = gate_beacon(beacon)  # the viewer's privacy choice: the open only, or all
         context = EventContext.from_claims(beacon.claims)
         entry = Entry(_shared(context), [_own(context, raw) for raw in beacon.events])
         batch = EnrichBatch(

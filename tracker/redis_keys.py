@@ -26,6 +26,8 @@ be read here (and a Redis Cluster hash tag added once).
     ds:lcode:{short code}                         str     api.recipient   1 h (unknown: 1 min)
         "{tenant} {link}" of a short link, or "" for a code that names no link
     ds:gate-email:{tenant}:{link}                 hash    api.recipient   —
+    ds:consent:{tenant}:{link}                    hash    api.recipient   CONSENT_TTL
+        viewer id → "granted|declined {epoch ms}": the buyer's answer to the privacy notice
     ds:passcode-attempts:{link}:all|{address}     int     api.guards      auth window
     ds:web:session:{sid}  ·  ds:web:signin-fail:acct|ip:{digest}   api.web
     ds:wm:{tenant}:{version}:{link}:{spec}  ·  ds:wm:copy:{tenant}:{sha}  ·  ds:png:{sha}:{page}:{w}
@@ -38,6 +40,7 @@ from typing import Final
 
 __all__ = [
     "CLAIM_TTL_SECONDS",
+    "CONSENT_TTL_SECONDS",
     "LINK_VIEWERS_TTL_SECONDS",
     "MANIFEST_TTL_SECONDS",
     "REVOKED_AT",
@@ -66,6 +69,7 @@ __all__ = [
     "score_epochs",
     "score_member",
     "signin_failures",
+    "viewer_consent",
     "viewer_state",
     "watermarked_copy",
     "web_session",
@@ -73,6 +77,7 @@ __all__ = [
 
 VIEWER_STATE_TTL_SECONDS: Final = 7 * 86_400
 LINK_VIEWERS_TTL_SECONDS: Final = 400 * 86_400
+CONSENT_TTL_SECONDS: Final = 400 * 86_400
 # Claims only need to outlive client retries (a viewer session lives 12 h) and a stalled
 # writer's replay; one key per event, so the TTL is what bounds Redis memory.
 CLAIM_TTL_SECONDS: Final = 2 * 86_400
@@ -149,6 +154,10 @@ def link_code(code: str) -> str:
 
 def link_context(tenant_id: str, link_id: str) -> str:
     return f"ds:linkctx:{tenant_id}:{link_id}"
+
+
+def viewer_consent(tenant_id: str, link_id: str) -> str:
+    return f"ds:consent:{tenant_id}:{link_id}"
 
 
 def gate_email(tenant_id: str, link_id: str) -> str:

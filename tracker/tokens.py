@@ -14,6 +14,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from tracker.errors import Gone, NotFound
+from tracker.types import Tracking
 
 _SESSION_CACHE_SIZE = 50_000
 
@@ -45,6 +46,7 @@ class ViewerSessionClaims:
     contact_id: str
     viewer_id: str
     pages: int
+    tracking: Tracking = Tracking.ALL
 
     def to_list(self) -> list[Any]:
         return [
@@ -56,6 +58,7 @@ class ViewerSessionClaims:
             self.contact_id,
             self.viewer_id,
             self.pages,
+            self.tracking.value,
         ]
 
 
@@ -133,9 +136,14 @@ class TokenSigner:
 
     @staticmethod
     def _session_claims(payload: object) -> ViewerSessionClaims:
-        if not (isinstance(payload, list) and len(payload) == 8):
+        # 8 items: a token signed before sessions carried what they may record (all of it)
+        if not (isinstance(payload, list) and len(payload) in (8, 9)):
             raise NotFound("unknown viewer session", code="session_not_found")
-        tenant, link, document, version, opportunity, contact, viewer, pages = payload
+        tenant, link, document, version, opportunity, contact, viewer, pages = payload[:8]
+        try:
+            tracking = Tracking(payload[8]) if len(payload) == 9 else Tracking.ALL
+        except ValueError as exc:
+            raise NotFound("unknown viewer session", code="session_not_found") from exc
         return ViewerSessionClaims(
             str(tenant),
             str(link),
@@ -145,4 +153,5 @@ class TokenSigner:
             str(contact),
             str(viewer),
             int(pages),
+            tracking,
         )

@@ -16,6 +16,7 @@ __all__ = [
     "OpportunityId",
     "Scope",
     "TenantId",
+    "Tracking",
     "VersionId",
     "ViewerId",
     "VisitId",
@@ -52,6 +53,17 @@ class EventType(StrEnum):
     VISIT_END = "visit_end"
     DOWNLOAD = "download"
     HEADLESS_SIGNAL = "headless_signal"
+
+
+class Tracking(StrEnum):
+    """What a viewer session may record (the tenant's privacy notice, issue 18). Carried in
+    the signed viewer-session token, so the beacon decides without a store read; everything
+    but `all` records the open only."""
+
+    ALL = "all"
+    CONSENT_PENDING = "consent_pending"  # the tenant asks for consent; not given (yet)
+    DECLINED = "declined"  # the buyer refused; remembered for that viewer
+    OPTED_OUT = "opted_out"  # Sec-GPC: 1 or DNT: 1, and the tenant honours them
 
 
 class BotReason(StrEnum):

@@ -8,7 +8,7 @@ in another browser (another `ds_vid`) or an old one asks for the passcode again.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,6 +25,7 @@ from api.recipient.pages import (
     usable_link,
     viewer_id_of,
 )
+from api.recipient.privacy import notice_context, viewer_privacy
 from api.recipient.sender import Sender, sender_of
 from api.services import Services, ServicesDep
 from ingest import recognise_viewer
@@ -70,6 +71,7 @@ def gate_page(
     email: str = "",
     status: int = 200,
     sender: Sender | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> Response:
     return render_page(
         "gate.html",
@@ -83,6 +85,7 @@ def gate_page(
         passcode=link.has_passcode,
         error=error,
         email=email,
+        privacy=notice or {"shown": False},
     )
 
 
@@ -104,6 +107,8 @@ async def pass_gate(
         get_document, services.clickhouse, link.tenant_id, link.document_id
     )
     sender = await run_in_threadpool(sender_of, services.clickhouse, link, doc)
+    viewer_id, fresh = viewer_id_of(request)
+    notice = notice_context(translator, await viewer_privacy(services, request, link, viewer_id))
     email = email.strip()
     if link.email_gate and not _EMAIL.match(email):
         return gate_page(
@@ -112,6 +117,7 @@ async def pass_gate(
             doc.title,
             token,
             sender=sender,
+            notice=notice,
             email=email,
             status=400,
             error=_("Enter a valid email address."),
@@ -124,6 +130,7 @@ async def pass_gate(
                 doc.title,
                 token,
                 sender=sender,
+                notice=notice,
                 email=email,
                 status=429,
                 error=_("Too many attempts. Wait a few minutes and try again."),
@@ -135,11 +142,11 @@ async def pass_gate(
                 doc.title,
                 token,
                 sender=sender,
+                notice=notice,
                 email=email,
                 status=403,
                 error=_("That passcode is not right."),
             )
-    viewer_id, fresh = viewer_id_of(request)
     if email:
         key = redis_keys.gate_email(link.tenant_id, link.link_id)
         await services.redis.client.hset(key, viewer_id, email)

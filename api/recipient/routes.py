@@ -32,6 +32,7 @@ from api.recipient.pages import (
     usable_link,
     viewer_id_of,
 )
+from api.recipient.privacy import notice_context, viewer_privacy
 from api.recipient.sender import sender_of
 from api.responses import pdf_response
 from api.services import Services, ServicesDep
@@ -39,7 +40,7 @@ from tracker.documents import get_document, get_version
 from tracker.errors import Gone, NotFound, RedisUnavailable
 from tracker.links import Link, contact_of
 from tracker.tokens import TokenPurpose, ViewerSessionClaims
-from tracker.types import EventType
+from tracker.types import EventType, Tracking
 from watermark import RENDER_WIDTHS, snap_render_width
 
 __all__ = ["PAGE_SIZES", "PIXEL_GIF", "router"]
@@ -118,12 +119,14 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
         get_document, services.clickhouse, link.tenant_id, link.document_id
     )
     sender = await run_in_threadpool(sender_of, services.clickhouse, link, doc)
+    viewer_id, fresh = viewer_id_of(request)
+    privacy = await viewer_privacy(services, request, link, viewer_id)
     if not gate_passed(services, request, link):
-        return gate_page(translator, link, doc.title, token, sender=sender)
+        notice = notice_context(translator, privacy)
+        return gate_page(translator, link, doc.title, token, sender=sender, notice=notice)
     version = await run_in_threadpool(
         get_version, services.clickhouse, link.tenant_id, doc.current_version_id
     )
-    viewer_id, fresh = viewer_id_of(request)
     contact_id = await run_in_threadpool(contact_of, services.clickhouse, link)
     session = services.signer.viewer_session_token(
         ViewerSessionClaims(
@@ -135,6 +138,7 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
             contact_id,
             viewer_id,
             version.pages,
+            privacy.tracking,
         )
     )
     ingest = services.settings.ingest
@@ -168,6 +172,7 @@ async def viewer(token: str, request: Request, services: ServicesDep) -> Respons
         if sender
         else "",
         session=session,
+        privacy=notice_context(translator, privacy, f"/s/{session}/consent"),
         download_url=f"/v/{token}/download" if link.download_allowed else "",
         heartbeat_ms=ingest.heartbeat_seconds * 1000,
         idle_ms=ingest.idle_cutoff_seconds * 1000,
@@ -205,9 +210,13 @@ async def download(token: str, request: Request, services: ServicesDep) -> Respo
     contact_id = await run_in_threadpool(contact_of, services.clickhouse, link)
     context = context_of(link, version.version_id, viewer_id, contact_id)
     # A download is recorded before the bytes go out; if Redis is down the person gets 503.
-    await services.ingestor.accept_server_event(
-        EventType.DOWNLOAD, context, request=request_meta(request)
-    )
+    # A session that may record its open only (no consent, refused, GPC/DNT) is served
+    # the copy without a download event.
+    privacy = await viewer_privacy(services, request, link, viewer_id)
+    if privacy.tracking is Tracking.ALL:
+        await services.ingestor.accept_server_event(
+            EventType.DOWNLOAD, context, request=request_meta(request)
+        )
     data = await watermarked_copy(services, link, version)
     return pdf_response(data, version.filename)
 

@@ -9,6 +9,9 @@ and the audit trail of who looked at whom (admin scope, the caller's tenant only
   whom they were for), watermarked copies and page images deleted, viewer state dropped,
   queued webhooks and notifications naming them dropped, scores recomputed. Returns a
   receipt; a later identify of an old leaked copy answers the erased-recipient name.
+- `GET|PUT /api/v1/settings/retention` — how long the tenant keeps events and its audit trail.
+- `GET|PUT /api/v1/settings/privacy` — the notice buyers see on the viewer and the email
+  gate, the consent mode and whether GPC / DNT are honoured (`tracker.privacy.notice`).
 - `GET /api/v1/audit` — the audit trail, newest first."""
 
 from __future__ import annotations
@@ -36,12 +39,15 @@ from tracker.errors import BadRequest, NotFound
 from tracker.privacy import (
     AuditAction,
     AuditEntry,
+    PrivacyNotice,
     Retention,
     email_digest,
     find_person,
+    get_privacy_notice,
     get_retention,
     list_audit,
     pseudonymise,
+    put_privacy_notice,
     put_retention,
     record_audit,
 )
@@ -198,6 +204,19 @@ async def write_retention(
             limit=ceiling,
         )
     await run_in_threadpool(put_retention, services.clickhouse, principal.tenant_id, body)
+    return body
+
+
+@router.get("/api/v1/settings/privacy", summary="The privacy notice buyers are shown")
+async def read_privacy_notice(principal: AdminPrincipal, services: ServicesDep) -> PrivacyNotice:
+    return await run_in_threadpool(get_privacy_notice, services.clickhouse, principal.tenant_id)
+
+
+@router.put("/api/v1/settings/privacy", summary="Set the privacy notice and consent mode")
+async def write_privacy_notice(
+    body: PrivacyNotice, principal: AdminPrincipal, services: ServicesDep
+) -> PrivacyNotice:
+    await run_in_threadpool(put_privacy_notice, services.clickhouse, principal.tenant_id, body)
     return body
 
 

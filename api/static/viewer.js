@@ -1,7 +1,9 @@
 /* dealsignal viewer beacon — active-time page dwell (plain JS, no framework).
  *
  * Config from the script tag: data-session (viewer-session token), data-endpoint ("/e"),
- * data-heartbeat-ms (10000), data-idle-ms (60000).
+ * data-heartbeat-ms (10000), data-idle-ms (60000), data-tracking ("all", or what the
+ * tenant's privacy notice leaves: the open only until the reader agrees, see
+ * api/recipient/privacy.py; the server enforces the same from the signed session).
  * Time counts only while the tab is visible, the window focused and the user gave input
  * (mousemove, scroll, keydown, touchstart, wheel) within idle-ms. The current page is the
  * most visible [data-page] element. Every heartbeat the per-page deltas become page_dwell
@@ -17,6 +19,7 @@
   var ENDPOINT = cfg.endpoint || "/e";
   var HEARTBEAT = parseInt(cfg.heartbeatMs || "10000", 10);
   var IDLE = parseInt(cfg.idleMs || "60000", 10);
+  var TRACKING = cfg.tracking || "all";
   var MAX_EVENTS = 100; // limits.max_beacon_events
   var MAX_DELTA = 3600000; // the server rejects dwell over 1 h
 
@@ -64,6 +67,7 @@
 
   function collect() {
     tick();
+    if (TRACKING !== "all") { pending = {}; return; } // the open only: no reading time
     for (var page in pending) {
       var ms = Math.min(Math.round(pending[page]), MAX_DELTA);
       if (ms > 0) push("page_dwell", { p: parseInt(page, 10), d: ms });
@@ -144,6 +148,32 @@
     }, { threshold: thresholds });
     pages.forEach(function (el) { io.observe(el); });
   }
+
+  // The privacy notice's Agree / Decline: the reply's session token says what may be
+  // recorded from now on; time before the answer is never billed.
+  var notice = document.querySelector("[data-consent-url]");
+  if (notice) notice.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("[data-consent]") : null;
+    if (!button) return;
+    var answer = button.getAttribute("data-consent");
+    fetch(notice.getAttribute("data-consent-url"), {
+      method: "POST", credentials: "same-origin",
+      body: new URLSearchParams({ answer: answer })
+    }).then(function (res) { return res.ok ? res.json() : null; }).then(function (reply) {
+      if (!reply) return;
+      tick();
+      pending = {};
+      TOKEN = reply.session;
+      TRACKING = reply.tracking;
+      notice.setAttribute("data-consent-url", "/s/" + reply.session + "/consent");
+      notice.setAttribute("data-privacy", TRACKING);
+      notice.querySelectorAll("[data-answered]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-answered") !== answer;
+      });
+      var actions = notice.querySelector(".privacy-actions");
+      if (actions) actions.hidden = true;
+    }, function () {});
+  });
 
   push("view_start", {
     p: 1,

@@ -1,9 +1,17 @@
 """The people being tracked: a person's records found by email and pseudonymised on
-erasure (`people`), and the audit trail of who looked at whom (`audit`)."""
+erasure (`people`), the audit trail of who looked at whom (`audit`), retention per tenant
+(`retention`) and the notice shown to them with what it lets a viewer record (`notice`)."""
 
 from __future__ import annotations
 
 from tracker.privacy.audit import AuditAction, AuditEntry, list_audit, record_audit
+from tracker.privacy.notice import (
+    PrivacyMode,
+    PrivacyNotice,
+    get_privacy_notice,
+    put_privacy_notice,
+    tracking_for,
+)
 from tracker.privacy.people import (
     ERASED_NAME,
     PersonRecords,
@@ -24,14 +32,19 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "PersonRecords",
+    "PrivacyMode",
+    "PrivacyNotice",
     "Retention",
     "email_digest",
     "enforce_retention",
     "find_person",
+    "get_privacy_notice",
     "get_retention",
     "list_audit",
     "pseudonymise",
+    "put_privacy_notice",
     "put_retention",
     "record_audit",
     "retention_job",
+    "tracking_for",
 ]
