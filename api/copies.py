@@ -17,6 +17,7 @@ from tracker import redis_keys
 from tracker.documents import DocumentVersion
 from tracker.errors import DealsignalError
 from tracker.links import Link
+from tracker.privacy import CopyKind, record_copy
 from tracker.tokens import LinkClaims, TokenPurpose
 from watermark import DEFAULT_TEMPLATE, WatermarkSpec, render_page_png, stamp_pdf
 
@@ -101,6 +102,9 @@ async def watermarked_copy(services: Services, link: Link, version: DocumentVers
     original = await run_in_threadpool(services.blobs.get, version.sha256)
     stamped = await run_in_threadpool(stamp_pdf, original, spec)
     digest = await run_in_threadpool(services.blobs.put, stamped)
+    await run_in_threadpool(
+        record_copy, services.clickhouse, link.tenant_id, link.link_id, digest, CopyKind.COPY
+    )  # listed for the tenant's copy retention
     async with redis.pipeline(transaction=False) as pipe:
         pipe.set(key, digest, ex=_TTL)
         pipe.set(copy_version_key(link.tenant_id, digest), version.version_id, ex=365 * 86400)
@@ -139,7 +143,11 @@ async def page_image(
         return cached
     redis = services.redis.client
     png = await run_in_threadpool(render_page_png, copy, page, width)
-    await redis.set(key, await run_in_threadpool(services.blobs.put, png), ex=_TTL)
+    digest = await run_in_threadpool(services.blobs.put, png)
+    await run_in_threadpool(
+        record_copy, services.clickhouse, link.tenant_id, link.link_id, digest, CopyKind.PAGE_IMAGE
+    )
+    await redis.set(key, digest, ex=_TTL)
     return png
 
 

@@ -84,7 +84,7 @@ def jobs(services: Services) -> list[PeriodicJob]:
         forecast_report_job(people, ch),
         todo_job(ch),
         warm_job(ch, redis, settings.scoring.warm, services.scoring),
-        retention_job(ch),
+        retention_job(ch, blobs=services.blobs, cluster=settings.clickhouse_cluster),
         calibration_job(ch, settings),
     ]
 

@@ -10,7 +10,12 @@ from ingest.analytics import document_analytics, link_analytics
 from ingest.bot_patterns import crawlerdetect_listed, in_app_browser, isbot_listed
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
-from ingest.erasure import erase_person_events, forget_link_viewers, person_events
+from ingest.erasure import (
+    erase_person_events,
+    forget_link_viewers,
+    person_erasure_sql,
+    person_events,
+)
 from ingest.model import (
     BEACON_EVENT_TYPES,
     EVENT_COLUMNS,
@@ -70,6 +75,7 @@ __all__ = [
     "mark_link_revoked",
     "parse_beacon",
     "parse_user_agent",
+    "person_erasure_sql",
     "person_events",
     "recent_visits",
     "recognise_viewer",

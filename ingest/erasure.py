@@ -6,20 +6,24 @@ to the privacy notice, cached link context)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from tracker import redis_keys
-from tracker.stores import ClickHouse, redis_errors
+from tracker.stores import ClickHouse, delete_rows, over_distributed, redis_errors
 
-__all__ = ["erase_person_events", "forget_link_viewers", "person_events"]
+__all__ = [
+    "erase_person_events",
+    "forget_link_viewers",
+    "person_erasure_sql",
+    "person_events",
+]
 
 _ROLLUPS = ("page_dwell_daily", "link_activity_daily")
-_OWN = (
-    "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id) "
-    "AND forwarded = 0"
-)
+_SCOPE = "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id)"
+_OWN = f"{_SCOPE} AND forwarded = 0"
 
 
 def person_events(
@@ -36,28 +40,46 @@ def person_events(
     )
 
 
-def erase_person_events(ch: ClickHouse, tenant_id: str, link_ids: tuple[str, ...]) -> int:
+def person_erasure_sql(
+    database: str, rollup_selects: Mapping[str, str], cluster: str | None = None
+) -> list[str]:
+    """The statements of an erasure, in order (parameters `tenant` and `links`): the
+    person's own events deleted, then each rollup's rows of those links deleted and rebuilt
+    from the events left, through the rollup's materialized-view SELECT (`rollup_selects`:
+    rollup → that SELECT as `system.tables` shows it). In cluster mode the deletes go to the
+    `_local` tables ON CLUSTER and the rebuild reads and writes the Distributed tables."""
+    statements = [delete_rows(database, "events", _OWN, cluster)]
+    for rollup, select in rollup_selects.items():
+        statements.append(delete_rows(database, rollup, _SCOPE, cluster))
+        rebuild = over_distributed(select, database, cluster)
+        statements.append(
+            f"INSERT INTO {database}.{rollup} SELECT * FROM ({rebuild}) WHERE {_SCOPE}"
+        )
+    return statements
+
+
+def erase_person_events(
+    ch: ClickHouse, tenant_id: str, link_ids: tuple[str, ...], *, cluster: str | None = None
+) -> int:
     """Deletes the person's own events; the links' rollup rows are rebuilt from the events
-    that remain (forwardees'), through the rollups' own materialized-view queries. Returns
-    how many events were deleted."""
+    that remain (forwardees'). Returns how many events were deleted."""
     if not link_ids:
         return 0
     db = ch.database
     params = {"tenant": tenant_id, "links": ",".join(link_ids)}
     count = int(ch.query(f"SELECT count() AS n FROM {db}.events WHERE {_OWN}", params)[0]["n"])
-    ch.command(f"DELETE FROM {db}.events WHERE {_OWN}", params)
-    for rollup in _ROLLUPS:
-        rebuild = ch.query(
-            "SELECT as_select FROM system.tables "
-            "WHERE database = {db:String} AND name = {mv:String}",
-            {"db": db, "mv": f"{rollup}_mv"},
-        )[0]["as_select"]
-        scope = "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id)"
-        ch.command(f"DELETE FROM {db}.{rollup} WHERE {scope}", params)
-        ch.command(
-            f"INSERT INTO {db}.{rollup} SELECT * FROM ({rebuild}) WHERE {scope}",
-            params,
+    selects = {
+        rollup: str(
+            ch.query(
+                "SELECT as_select FROM system.tables "
+                "WHERE database = {db:String} AND name = {mv:String}",
+                {"db": db, "mv": f"{rollup}_mv"},
+            )[0]["as_select"]
         )
+        for rollup in _ROLLUPS
+    }
+    for statement in person_erasure_sql(db, selects, cluster):
+        ch.command(statement, params)
     return count
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -162,8 +163,11 @@ async def erase_person(
     person = await run_in_threadpool(find_person, ch, tenant, email)
     if not person.found:
         raise NotFound("nothing is held about this person", code="person_not_found")
-    events = await run_in_threadpool(erase_person_events, ch, tenant, person.link_ids)
-    await run_in_threadpool(pseudonymise, ch, tenant, person)
+    cluster = services.settings.clickhouse_cluster  # deletes go to the _local tables
+    events = await run_in_threadpool(
+        partial(erase_person_events, cluster=cluster), ch, tenant, person.link_ids
+    )
+    await run_in_threadpool(partial(pseudonymise, cluster=cluster), ch, tenant, person)
     blobs = await forget_copies(services, tenant, person.link_ids)
     keys = await forget_link_viewers(services.redis.client, tenant, person.link_ids)
     needles = [person.email, *person.names]

@@ -207,7 +207,7 @@ def test_retention_per_tenant_deletes_what_is_older_than_its_limit(
     assert unknown.status_code == 422
     assert client.put(
         "/api/v1/settings/retention", headers=auth, json={"events_days": 30, "audit_days": 30}
-    ).json() == {"events_days": 30, "audit_days": 30}
+    ).json() == {"events_days": 30, "audit_days": 30, "copies_days": 730}
 
     doc = {"document_id": "doc-r", "current_version_id": "ver-r"}
     for owner in (tenant, other):

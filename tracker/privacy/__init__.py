@@ -5,6 +5,7 @@ erasure (`people`), the audit trail of who looked at whom (`audit`), retention p
 from __future__ import annotations
 
 from tracker.privacy.audit import AuditAction, AuditEntry, list_audit, record_audit
+from tracker.privacy.copies import CopyKind, expire_copies, record_copy
 from tracker.privacy.notice import (
     PrivacyMode,
     PrivacyNotice,
@@ -18,6 +19,7 @@ from tracker.privacy.people import (
     email_digest,
     find_person,
     pseudonymise,
+    pseudonymise_sql,
 )
 from tracker.privacy.retention import (
     Retention,
@@ -31,20 +33,24 @@ __all__ = [
     "ERASED_NAME",
     "AuditAction",
     "AuditEntry",
+    "CopyKind",
     "PersonRecords",
     "PrivacyMode",
     "PrivacyNotice",
     "Retention",
     "email_digest",
     "enforce_retention",
+    "expire_copies",
     "find_person",
     "get_privacy_notice",
     "get_retention",
     "list_audit",
     "pseudonymise",
+    "pseudonymise_sql",
     "put_privacy_notice",
     "put_retention",
     "record_audit",
+    "record_copy",
     "retention_job",
     "tracking_for",
 ]

@@ -14,9 +14,16 @@ import hashlib
 from dataclasses import dataclass
 
 from tracker.errors import BadRequest
-from tracker.stores import ClickHouse
+from tracker.stores import ClickHouse, delete_rows
 
-__all__ = ["ERASED_NAME", "PersonRecords", "email_digest", "find_person", "pseudonymise"]
+__all__ = [
+    "ERASED_NAME",
+    "PersonRecords",
+    "email_digest",
+    "find_person",
+    "pseudonymise",
+    "pseudonymise_sql",
+]
 
 ERASED_NAME = "已删除的收件人 (erased recipient)"
 
@@ -77,37 +84,52 @@ def find_person(ch: ClickHouse, tenant_id: str, email: str) -> PersonRecords:
     )
 
 
-def pseudonymise(ch: ClickHouse, tenant_id: str, person: PersonRecords) -> None:
+_LINKS = "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id)"
+_CONTACTS = "tenant_id = {tenant:String} AND has(splitByChar(',', {contacts:String}), contact_id)"
+
+
+def pseudonymise_sql(
+    database: str, cluster: str | None = None, *, links: bool = True, contacts: bool = True
+) -> list[str]:
+    """The statements of `pseudonymise` (parameters `tenant`, `links`, `contacts`,
+    `erased`): a new version of each row without the name and address, then the older
+    versions that held them deleted (in cluster mode from the `_local` tables ON CLUSTER)."""
+    db, statements = database, []
+    if links:
+        statements += [
+            f"INSERT INTO {db}.links SELECT * REPLACE ('' AS recipient_email, "
+            "{erased:String} AS recipient_name, version + 1 AS version) "
+            f"FROM {db}.links FINAL WHERE {_LINKS}",
+            delete_rows(
+                db,
+                "links",
+                f"{_LINKS} AND (recipient_email != '' OR recipient_name != {{erased:String}})",
+                cluster,
+            ),
+        ]
+    if contacts:
+        statements += [
+            f"INSERT INTO {db}.contacts SELECT * REPLACE ('' AS email, {{erased:String}} AS name, "
+            f"version + 1 AS version) FROM {db}.contacts FINAL WHERE {_CONTACTS}",
+            delete_rows(
+                db,
+                "contacts",
+                f"{_CONTACTS} AND (email != '' OR name != {{erased:String}})",
+                cluster,
+            ),
+        ]
+    return statements
+
+
+def pseudonymise(
+    ch: ClickHouse, tenant_id: str, person: PersonRecords, *, cluster: str | None = None
+) -> None:
     """New versions of the person's links and contacts without their name and address; then
     the older versions that held them are deleted."""
-    db = ch.database
     links = ",".join(person.link_ids)
     contacts = ",".join(contact for _, contact in person.contacts)
     params = {"tenant": tenant_id, "links": links, "contacts": contacts, "erased": ERASED_NAME}
-    if links:
-        ch.command(
-            f"INSERT INTO {db}.links SELECT * REPLACE ('' AS recipient_email, "
-            "{erased:String} AS recipient_name, version + 1 AS version) "
-            f"FROM {db}.links FINAL WHERE tenant_id = {{tenant:String}} "
-            "AND has(splitByChar(',', {links:String}), link_id)",
-            params,
-        )
-        ch.command(
-            f"DELETE FROM {db}.links WHERE tenant_id = {{tenant:String}} "
-            "AND has(splitByChar(',', {links:String}), link_id) "
-            "AND (recipient_email != '' OR recipient_name != {erased:String})",
-            params,
-        )
-    if contacts:
-        ch.command(
-            f"INSERT INTO {db}.contacts SELECT * REPLACE ('' AS email, {{erased:String}} AS name, "
-            f"version + 1 AS version) FROM {db}.contacts FINAL WHERE tenant_id = {{tenant:String}} "
-            "AND has(splitByChar(',', {contacts:String}), contact_id)",
-            params,
-        )
-        ch.command(
-            f"DELETE FROM {db}.contacts WHERE tenant_id = {{tenant:String}} "
-            "AND has(splitByChar(',', {contacts:String}), contact_id) "
-            "AND (email != '' OR name != {erased:String})",
-            params,
-        )
+    for statement in pseudonymise_sql(
+        ch.database, cluster, links=bool(links), contacts=bool(contacts)
+    ):
+        ch.command(statement, params)

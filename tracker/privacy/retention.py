@@ -1,18 +1,21 @@
 """Retention per tenant: how long a tenant keeps its buyers' raw reading events (and their
-daily rollups) and its audit trail — at most the deployment's `DEALSIGNAL_EVENT_TTL_DAYS`,
-which the tables' TTL enforces for everyone. A daily job deletes what is older than each
-tenant's own limit."""
+daily rollups), the watermarked copies and page images made for its links, and its audit
+trail — events at most the deployment's `DEALSIGNAL_EVENT_TTL_DAYS`, which the tables' TTL
+enforces for everyone. A daily job deletes what is older than each tenant's own limit (in
+cluster mode from the `_local` tables ON CLUSTER; blobs from the configured blob store)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from functools import partial
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.clock import utcnow
+from tracker.privacy.copies import expire_copies
 from tracker.scheduler import PeriodicJob
-from tracker.stores import ClickHouse
+from tracker.stores import BlobStore, ClickHouse, delete_rows
 from tracker.tenant_settings import get_tenant_settings, put_tenant_settings
 
 __all__ = ["Retention", "enforce_retention", "get_retention", "put_retention", "retention_job"]
@@ -31,6 +34,9 @@ class Retention(BaseModel):
 
     events_days: int = Field(default=730, ge=1, le=3650, description="raw reading events")
     audit_days: int = Field(default=730, ge=30, le=3650, description="the audit trail")
+    copies_days: int = Field(
+        default=730, ge=1, le=3650, description="watermarked copies and page images"
+    )
 
 
 def get_retention(ch: ClickHouse, tenant_id: str) -> Retention:
@@ -41,9 +47,16 @@ def put_retention(ch: ClickHouse, tenant_id: str, retention: Retention) -> None:
     put_tenant_settings(ch, tenant_id, _KEY, retention.model_dump())
 
 
-def enforce_retention(ch: ClickHouse, tenant_id: str, now: datetime | None = None) -> int:
-    """Deletes the tenant's events, rollup rows and audit entries past its limits; returns
-    how many events went."""
+def enforce_retention(
+    ch: ClickHouse,
+    tenant_id: str,
+    now: datetime | None = None,
+    *,
+    blobs: BlobStore | None = None,
+    cluster: str | None = None,
+) -> int:
+    """Deletes the tenant's events, rollup rows, audit entries and (given the blob store)
+    copies past its limits; returns how many events went."""
     retention, moment = get_retention(ch, tenant_id), now or utcnow()
     db = ch.database
     events_before = moment - timedelta(days=retention.events_days)
@@ -58,16 +71,21 @@ def enforce_retention(ch: ClickHouse, tenant_id: str, now: datetime | None = Non
     for table, column in _BY_TABLE.items():
         limit = "fromUnixTimestamp64Milli({before:Int64})"
         limit = f"toDate({limit})" if column == "day" else limit
-        ch.command(
-            f"DELETE FROM {db}.{table} WHERE tenant_id = {{tenant:String}} AND {column} < {limit}",
-            params,
-        )
+        where = f"tenant_id = {{tenant:String}} AND {column} < {limit}"
+        ch.command(delete_rows(db, table, where, cluster), params)
     audit_before = moment - timedelta(days=retention.audit_days)
     ch.command(
-        f"DELETE FROM {db}.audit_log WHERE tenant_id = {{tenant:String}} "
-        "AND at < fromUnixTimestamp64Milli({before:Int64})",
+        delete_rows(
+            db,
+            "audit_log",
+            "tenant_id = {tenant:String} AND at < fromUnixTimestamp64Milli({before:Int64})",
+            cluster,
+        ),
         {"tenant": tenant_id, "before": int(audit_before.timestamp() * 1000)},
     )
+    if blobs is not None:
+        before = moment - timedelta(days=retention.copies_days)
+        expire_copies(ch, blobs, tenant_id, before, cluster=cluster)
     return count
 
 
@@ -80,12 +98,20 @@ def _tenants_with_retention(ch: ClickHouse) -> list[str]:
     return [str(row["tenant_id"]) for row in rows]
 
 
-def retention_job(ch: ClickHouse, interval_seconds: float = 86_400) -> PeriodicJob:
+def retention_job(
+    ch: ClickHouse,
+    interval_seconds: float = 86_400,
+    *,
+    blobs: BlobStore | None = None,
+    cluster: str | None = None,
+) -> PeriodicJob:
+    enforce = partial(enforce_retention, blobs=blobs, cluster=cluster)
+
     async def run() -> int:
         tenants = await asyncio.to_thread(_tenants_with_retention, ch)
-        return sum([await asyncio.to_thread(enforce_retention, ch, t) for t in tenants])
+        return sum([await asyncio.to_thread(enforce, ch, t) for t in tenants])
 
     async def for_tenant(tenant_id: str) -> int:
-        return await asyncio.to_thread(enforce_retention, ch, tenant_id)
+        return await asyncio.to_thread(enforce, ch, tenant_id)
 
     return PeriodicJob("retention", interval_seconds, run, for_tenant=for_tenant)

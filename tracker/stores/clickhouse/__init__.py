@@ -12,6 +12,7 @@ from tracker.stores.clickhouse.migrate import (
     load_migrations,
     pending_migrations,
 )
+from tracker.stores.clickhouse.mutations import delete_rows, over_distributed
 
 __all__ = [
     "ClickHouse",
@@ -19,8 +20,10 @@ __all__ = [
     "RenderContext",
     "Row",
     "apply_migrations",
+    "delete_rows",
     "load_migrations",
     "open_clickhouse",
+    "over_distributed",
     "pending_migrations",
     "render_context",
     "render_statements",

@@ -655,3 +655,16 @@ ALTER TABLE dealsignal.activities
     ADD COLUMN IF NOT EXISTS series_id String DEFAULT '' AFTER held;
 ALTER TABLE dealsignal.activities 
     ADD COLUMN IF NOT EXISTS series_id String DEFAULT '' AFTER held;
+
+-- 0050_derived_blobs sha256=cdaa4e5c98e04858e779ca5515bf4303420d4d33506b4b1c0044c8373d197932
+CREATE TABLE IF NOT EXISTS dealsignal.derived_blobs 
+(
+    tenant_id String,
+    digest String,
+    kind LowCardinality(String),
+    link_id String,
+    made_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, digest);
