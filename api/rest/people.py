@@ -3,7 +3,8 @@ and the audit trail of who looked at whom (admin scope, the caller's tenant only
 
 - `GET /api/v1/people/{email}/export` — JSON (or `?format=csv`: the events) of everything
   held about the person: the links sent to them, their CRM contact records, their own
-  reading events, and what Redis holds about their viewers.
+  reading events, and what Redis holds about their viewers (gate emails, their answers to
+  the privacy notice).
 - `DELETE /api/v1/people/{email}` — erase: their own events deleted and the links' rollups
   rebuilt, links and contacts pseudonymised (the deal keeps counting them, nobody can tell
   whom they were for), watermarked copies and page images deleted, viewer state dropped,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -109,10 +111,13 @@ def _contacts_of(services: Any, tenant: str, contacts: tuple[tuple[str, str], ..
     )
 
 
-async def _gate_emails(services: Any, tenant: str, link_ids: tuple[str, ...]) -> dict[str, Any]:
+async def _per_viewer(
+    services: Any, key: Callable[[str, str], str], tenant: str, link_ids: tuple[str, ...]
+) -> dict[str, Any]:
+    """link → {viewer id → value} of a per-link Redis hash (gate emails, notice answers)."""
     found: dict[str, Any] = {}
     for link_id in link_ids:
-        held = await services.redis.client.hgetall(redis_keys.gate_email(tenant, link_id))
+        held = await services.redis.client.hgetall(key(tenant, link_id))
         if held:
             found[link_id] = {k.decode(): v.decode() for k, v in held.items()}
     return found
@@ -151,7 +156,10 @@ async def export_person(
         "links": await run_in_threadpool(_links_of, services, tenant, person.link_ids),
         "contacts": await run_in_threadpool(_contacts_of, services, tenant, person.contacts),
         "events": events,
-        "gate_emails": await _gate_emails(services, tenant, person.link_ids),
+        "gate_emails": await _per_viewer(services, redis_keys.gate_email, tenant, person.link_ids),
+        "privacy_answers": await _per_viewer(
+            services, redis_keys.viewer_consent, tenant, person.link_ids
+        ),
     }
 
 

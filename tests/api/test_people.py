@@ -118,7 +118,7 @@ def test_export_then_erase_leaves_nothing_that_names_the_person(
     sync = redis.Redis.from_url(redis_url)
     sync.hset(redis_keys.gate_email(tenant, mine), "vwr_0", EMAIL)
     sync.hset(redis_keys.viewer_state(tenant, mine, "vwr_0"), "v", "vis_0")
-    sync.close()
+    sync.hset(redis_keys.viewer_consent(tenant, mine), "vwr_0", "declined 1764720000000")
 
     exported = client.get(f"/api/v1/people/{EMAIL}/export", headers=auth)
     assert exported.status_code == 200, exported.text
@@ -126,6 +126,7 @@ def test_export_then_erase_leaves_nothing_that_names_the_person(
     assert [link["link_id"] for link in bundle["links"]] == [mine]
     assert [c["contact_id"] for c in bundle["contacts"]] == ["c-wang"]
     assert len(bundle["events"]) == 5 and bundle["gate_emails"] == {mine: {"vwr_0": EMAIL}}
+    assert bundle["privacy_answers"] == {mine: {"vwr_0": "declined 1764720000000"}}
     csv_text = client.get(f"/api/v1/people/{EMAIL}/export?format=csv", headers=auth).text
     assert csv_text.splitlines()[0].startswith("event_id,") and len(csv_text.splitlines()) == 6
 
@@ -137,6 +138,8 @@ def test_export_then_erase_leaves_nothing_that_names_the_person(
     assert receipt["contacts_pseudonymised"] == 1 and receipt["blobs_deleted"] >= 1
     assert EMAIL not in erased.text
 
+    assert not sync.exists(redis_keys.viewer_consent(tenant, mine))  # their notice answers
+    sync.close()
     for needle in (EMAIL, NAME):
         assert _mentions(clickhouse, needle) == [], needle
         assert _redis_mentions(redis_url, needle) == [], needle
