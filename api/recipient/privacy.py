@@ -79,14 +79,19 @@ def notice_context(
     _ = translator.gettext
     notice, tracking = privacy.notice, privacy.tracking
     shown = notice.mode is not PrivacyMode.OFF or tracking is not Tracking.ALL
-    default = (
-        _(
+    if notice.mode is PrivacyMode.OFF:
+        default = ""  # shown only to say what GPC / DNT or a refusal left recorded
+    elif notice.mode is PrivacyMode.NOTICE:
+        default = _("The sender sees when you open this document and how long you read each page.")
+    elif consent_url:
+        default = _(
             "May the sender see how long you read each page? If you decline, only that "
             "you opened this document is shared."
         )
-        if notice.mode is PrivacyMode.CONSENT
-        else _("The sender sees when you open this document and how long you read each page.")
-    )
+    else:  # the email gate: the question comes with the document
+        default = _(
+            "Before the sender sees how long you read each page, you will be asked to agree."
+        )
     status = {
         Tracking.DECLINED: _(
             "You declined: only that you opened this document is shared with the sender."
@@ -98,7 +103,7 @@ def notice_context(
     }.get(tracking, "")
     return {
         "shown": shown,
-        "text": notice.text_for(translator.locale) or default,
+        "text": (notice.text_for(translator.locale) or default) if default else "",
         "policy_url": notice.policy_url,
         "tracking": tracking.value,
         "status": status,

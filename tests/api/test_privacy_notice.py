@@ -189,6 +189,7 @@ def test_gpc_and_dnt_record_opens_only_when_the_tenant_honours_them(
     page = app_client.get(viewer, headers=signal)
     session, tracking = _session(page.text)
     assert tracking == "opted_out" and "Your browser asks not to be tracked" in page.text
+    assert "how long you read" not in page.text  # mode off: no notice, only what is left
     assert _beacon(app_client, session, "page_dwell") == (403, "tracking_opted_out")
     assert _beacon(app_client, session, "view_start") == (204, None)
     assert app_client.get(viewer + "/download", headers=signal).status_code == 200

@@ -49,6 +49,7 @@ EXPECTED = {
     # a person's own events and viewer state (export, erasure)
     "erase_person_events",
     "forget_link_viewers",
+    "person_erasure_sql",
     "person_events",
 }
 
