@@ -86,6 +86,7 @@ def action_text(locale: str, action: Mapping[str, Any], now: datetime) -> str:
     if p.get("kind"):
         p["kind"] = _update_name(locale, f"activity.{p['kind']}")
     p["subject"] = p.get("subject") or p.get("kind") or ""
+    _topic(locale, p)
     p["deadline"] = _deadline(locale, int(p.get("hours") or action.get("due_within_hours") or 24))
     try:
         return text(locale, key, **p)
@@ -107,4 +108,12 @@ def signal_text(locale: str, signal: Mapping[str, Any], zone: ZoneInfo | None = 
     if "kind" in params:
         kind = f"update.activity.{params['kind']}"
         params["kind"] = text(locale, kind if has(kind) else "update.activity")
+    _topic(locale, params)
     return text(locale, code, **params)
+
+
+def _topic(locale: str, params: dict[str, Any]) -> None:
+    """A page tag's topic: the catalog's label for a well-known tag (`tag.<name>`), else the
+    tenant's own meaning as scoring passed it."""
+    if params.get("tag") and has(label := f"tag.{params['tag']}"):
+        params["topic"] = text(locale, label)

@@ -27,6 +27,7 @@ from scoring.health.features import OpportunityFeatures, TenantStats, features_a
 from scoring.health.meeting_series import series_signals
 from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillars
 from scoring.health.risk_signals import RiskSignal
+from scoring.health.tag_interest import tag_interest_signals
 from scoring.health.unanswered import unanswered_signal
 from scoring.model import Factor
 from scoring.tenant import TenantScoring
@@ -147,7 +148,10 @@ def _assess_one(
         value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
         return pillars, value
 
-    signals = tuple(series_signals(f.series_meetings, f.as_of, t.early_warning))
+    signals = (
+        *series_signals(f.series_meetings, f.as_of, t.early_warning),
+        *tag_interest_signals(f, f.tag_reads, t.engagement.page_tags, t.early_warning),
+    )
     pillars, value = weighed(signals)
     # high potential is judged on the health before the wait's own penalty (else an open
     # wait could push a deal out of the band that made it count)
@@ -179,7 +183,7 @@ def _assess_one(
         else HealthBand.INSUFFICIENT_DATA,
         pillars=pillars,
         pillar_weights={n: round(max(weights[n], 0.0) / total, 4) for n in PILLARS},
-        actions=next_actions(f, f.as_of, account),
+        actions=next_actions(f, f.as_of, account, signals=signals),
         top_positive=sorted(
             (x for x in factors if x.contribution > 0), key=lambda x: -x.contribution
         )[:3],
