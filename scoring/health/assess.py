@@ -101,6 +101,7 @@ class Assessment:
     health: HealthResult
     evidence: ForecastEvidence
     features: OpportunityFeatures
+    high_potential: bool = False  # 高潜客户, as the unanswered-customer signal judges it
 
 
 def _high_potential(
@@ -155,9 +156,8 @@ def _assess_one(
     pillars, value = weighed(signals)
     # high potential is judged on the health before the wait's own penalty (else an open
     # wait could push a deal out of the band that made it count)
-    if _high_potential(health_band(value, t), account, t.early_warning) and (
-        waiting := unanswered_signal(f.exchanges, f.as_of, t.early_warning)
-    ):
+    high = _high_potential(health_band(value, t), account, t.early_warning)
+    if high and (waiting := unanswered_signal(f.exchanges, f.as_of, t.early_warning)):
         signals = (*signals, waiting)
         pillars, value = weighed(signals)
     factors = [
@@ -196,7 +196,7 @@ def _assess_one(
         scored_at=now,
         as_of=f.as_of,
     )
-    return Assessment(health, evidence, f)
+    return Assessment(health, evidence, f, high)
 
 
 def _engagement(
