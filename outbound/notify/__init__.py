@@ -47,6 +47,7 @@ from outbound.notify.phrases import (
     reason_text,
     signal_text,
     stage_name,
+    tag_label,
 )
 from outbound.notify.preferences import check_time_zone, parse_hhmm, quiet_until
 from outbound.notify.rates import RateLimiter
@@ -130,6 +131,7 @@ __all__ = [
     "run_briefings",
     "signal_text",
     "stage_name",
+    "tag_label",
     "todo_id_of",
     "write_mute",
     "write_preferences",

@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 
 from outbound.notify.messages import has, text, when
 
-__all__ = ["action_text", "band_name", "code_label", "reason_text", "signal_text", "stage_name"]
+__all__ = [
+    "action_text",
+    "band_name",
+    "code_label",
+    "reason_text",
+    "signal_text",
+    "stage_name",
+    "tag_label",
+]
 
 
 def stage_name(locale: str, stage: str) -> str:
@@ -112,8 +120,15 @@ def signal_text(locale: str, signal: Mapping[str, Any], zone: ZoneInfo | None = 
     return text(locale, code, **params)
 
 
+def tag_label(locale: str, name: str, meaning: str = "") -> str:
+    """A page tag: the catalog's label of a well-known one (`tag.<name>`), else the tenant's
+    own meaning, else its name."""
+    if has(key := f"tag.{name}"):
+        return text(locale, key)
+    return meaning or name.replace("_", " ")
+
+
 def _topic(locale: str, params: dict[str, Any]) -> None:
-    """A page tag's topic: the catalog's label for a well-known tag (`tag.<name>`), else the
-    tenant's own meaning as scoring passed it."""
-    if params.get("tag") and has(label := f"tag.{params['tag']}"):
-        params["topic"] = text(locale, label)
+    """A signal's or action's page tag (`tag`) as its `topic`, in the reader's language."""
+    if params.get("tag"):
+        params["topic"] = tag_label(locale, str(params["tag"]), str(params.get("topic") or ""))
