@@ -2,7 +2,8 @@
 signed webhooks (`opportunity.stalled`, `opportunity.unstalled`, `health.changed`,
 `account.health_changed`) and, given
 a notifier, messages to the rep and manager plus the manager's stall to-do (and the alert
-for a high-potential customer waiting for a reply); an account's
+for a high-potential customer waiting for a reply: past the second threshold a manager's
+to-do and `customer.waiting`, cleared by the reply with `customer.answered`); an account's
 customer-health band change becomes its band actions (`outbound.account_actions`).
 
 Every step is idempotent per event (webhook dedupe keys, the outbox's dedupe, to-do ids
@@ -15,15 +16,18 @@ from typing import Any
 from outbound.account_actions import react_account_band
 from outbound.notify import (
     Notifier,
+    escalate_waiting,
     notify_health_red,
     notify_stall,
     notify_unanswered,
     resolve_stall,
+    resolve_waiting,
 )
 from outbound.webhooks import WebhookEmitter
 from scoring import (
     AccountBandChanged,
     BandChanged,
+    CustomerAnswered,
     CustomerWaiting,
     ScoringEvent,
     ScoringListener,
@@ -67,8 +71,9 @@ def scoring_listener(emitter: WebhookEmitter, notifier: Notifier | None) -> Scor
         elif isinstance(event, StallCleared):
             await _stall_cleared(emitter, notifier, event)
         elif isinstance(event, CustomerWaiting):
-            if notifier is not None:  # people only: no webhook contract for it yet
-                await notify_unanswered(notifier, event)
+            await _customer_waiting(emitter, notifier, event)
+        elif isinstance(event, CustomerAnswered):
+            await _customer_answered(emitter, notifier, event)
         elif isinstance(event, AccountBandChanged):
             await _account_band_changed(emitter, notifier, event)
         else:
@@ -104,6 +109,48 @@ async def _stall_cleared(
     )
     if notifier is not None:
         await resolve_stall(notifier.ch, event.tenant_id, episode.episode_id)
+
+
+async def _customer_waiting(
+    emitter: WebhookEmitter, notifier: Notifier | None, event: CustomerWaiting
+) -> None:
+    """The rep is told from the first threshold; from the second the manager too, with a
+    to-do on their board, and the CRM gets `customer.waiting` (once per wait)."""
+    if notifier is not None:
+        await notify_unanswered(notifier, event)
+    if event.level != "manager":
+        return
+    todo_id = await escalate_waiting(notifier, event) if notifier is not None else ""
+    data = {
+        "opportunity_id": event.opportunity_id,
+        "account": event.account,
+        "owner": event.owner,
+        "manager": event.manager,
+        "activity_id": event.activity_id,
+        "hours": event.hours,
+        "signal": event.signal,
+        "todo_id": todo_id,
+    }
+    key = f"{event.opportunity_id}:{event.activity_id}"
+    await emitter.emit(event.tenant_id, "customer.waiting", data, dedupe_key=key)
+
+
+async def _customer_answered(
+    emitter: WebhookEmitter, notifier: Notifier | None, event: CustomerAnswered
+) -> None:
+    if notifier is not None:
+        await resolve_waiting(notifier.ch, event)
+    data = {
+        "opportunity_id": event.opportunity_id,
+        "account": event.account,
+        "owner": event.owner,
+        "manager": event.manager,
+        "activity_id": event.activity_id,
+        "reply_id": event.reply_id,
+        "answered_at": event.answered_at,
+        "hours": event.hours,
+    }
+    await emitter.emit(event.tenant_id, "customer.answered", data, dedupe_key=event.wait_key)
 
 
 async def _account_band_changed(

@@ -1,6 +1,6 @@
 """What scoring publishes: a stall opened or cleared, a deal's health band changed, an
 account's customer-health band changed (the first assessment included), a high-potential
-customer waiting for a reply.
+customer waiting for a reply, and that wait answered.
 
 Scoring decides; it does not tell anyone. The jobs that find these hand each one to a
 `ScoringListener` (wired once in `api.workers`: `outbound` turns them into signed webhooks,
@@ -21,6 +21,7 @@ __all__ = [
     "AccountBandChanged",
     "BandActionPlan",
     "BandChanged",
+    "CustomerAnswered",
     "CustomerWaiting",
     "ScoringEvent",
     "ScoringListener",
@@ -128,7 +129,35 @@ class CustomerWaiting:
     alert_key: str
 
 
-ScoringEvent = StallOpened | StallCleared | BandChanged | AccountBandChanged | CustomerWaiting
+@dataclass(frozen=True)
+class CustomerAnswered:
+    """A high-potential deal's customer waited at least the second threshold
+    (`manager_reply_hours`: the wait was escalated to the manager) and has been answered:
+    `reply_id` is our first outbound activity after `activity_id`. `wait_key` (the deal and
+    the first unanswered activity) names the wait as `CustomerWaiting.alert_key` begins; the
+    job publishes it on every run while the reply is within its look-back, so listeners
+    dedupe on it."""
+
+    tenant_id: str
+    opportunity_id: str
+    account: str
+    owner: str
+    manager: str
+    activity_id: str
+    reply_id: str
+    answered_at: str  # ISO, the reply's time
+    hours: float  # working hours the customer waited
+    wait_key: str
+
+
+ScoringEvent = (
+    StallOpened
+    | StallCleared
+    | BandChanged
+    | AccountBandChanged
+    | CustomerWaiting
+    | CustomerAnswered
+)
 ScoringListener = Callable[[ScoringEvent], Awaitable[None]]
 
 

@@ -19,12 +19,17 @@ from typing import Final
 
 from tracker.scoring_settings import ReadingSettings
 
-__all__ = ["HUMAN", "READ_MS_PARAM", "VIEWED", "is_read", "read_threshold_ms"]
+__all__ = ["HUMAN", "PERSON", "READ_MS_PARAM", "VIEWED", "is_read", "read_threshold_ms"]
 
 HUMAN: Final = "is_bot = 0"
 # As the `link_activity_daily` rollup counts visits and viewers (migration 0003).
 VIEWED: Final = "event_type IN ('view_start', 'page_dwell', 'visit_end')"
 READ_MS_PARAM: Final = "{read_ms:UInt64}"
+# One person of an event: the link's own contact (`c:<contact id>`), else the viewer
+# (`v:<viewer id>`: a forward counts as someone new).
+PERSON: Final = (
+    "if(forwarded = 0 AND contact_id != '', concat('c:', contact_id), concat('v:', viewer_id))"
+)
 
 
 def read_threshold_ms(reading: ReadingSettings) -> int:

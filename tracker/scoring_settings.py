@@ -77,6 +77,10 @@ class PageTagWeight(_Group):
     meaning: str = Field(default="", max_length=100)
     weight: float = Field(default=5.0, ge=0, le=100)
     share_target: float = Field(default=0.2, gt=0, le=1)
+    # A warning tag (competitor_comparison): the points a deal's risk pillar loses while one
+    # of its people reads such pages intensively (`early_warning.tag_reads` visits within
+    # `tag_window_days`). 0: reading it is interest, never a warning.
+    risk_penalty: float = Field(default=0.0, ge=0, le=100)
 
 
 _TAG = r"^[a-z][a-z0-9_]{0,39}$"
@@ -118,6 +122,10 @@ class EngagementSettings(_Group):
     # The sync watermark handed to the CRM lags the sweep start by this much, covering
     # events still in flight through the ingest buffer (overlap = harmless duplicates).
     sync_overlap_seconds: int = 300
+
+    def warning_tags(self) -> list[str]:
+        """The page tags whose intensive reading is a warning (a `risk_penalty`)."""
+        return sorted(t for t, w in self.page_tags.items() if w.risk_penalty > 0)
 
     @model_validator(mode="after")
     def _tags(self) -> Self:
@@ -245,7 +253,9 @@ class EarlyWarningSettings(_Group):
     高潜客户等待响应超4小时: a customer's inbound activity on a high-potential deal (account
     商业潜力 ≥ `high_potential_min`, or the deal's health band in `high_potential_bands`)
     unanswered for `reply_hours` working hours (`workday_start`–`workday_end`, Monday–Friday,
-    in the tenant's `time_zone`); the manager is told after `manager_reply_hours`."""
+    in the tenant's `time_zone`); the manager is told after `manager_reply_hours`.
+    近期密集查阅竞品页面: one person reading pages with a warning tag (`engagement.page_tags`
+    with a `risk_penalty`) in `tag_reads` or more visits within `tag_window_days`."""
 
     DEPLOYMENT_ONLY: ClassVar[frozenset[str]] = frozenset({"interval_seconds"})
 
@@ -264,6 +274,8 @@ class EarlyWarningSettings(_Group):
     time_zone: str = "Asia/Shanghai"
     reply_lookback_days: float = Field(default=14.0, gt=0)
     unanswered_penalty: float = Field(default=20.0, ge=0, le=100)
+    tag_reads: int = Field(default=3, ge=1)
+    tag_window_days: float = Field(default=7.0, gt=0)
     interval_seconds: float = 300.0
 
     @model_validator(mode="after")

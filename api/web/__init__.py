@@ -13,6 +13,7 @@ from api.web import (
     routes_deals,
     routes_documents,
     routes_manager,
+    routes_tags,
 )
 
 __all__ = ["router"]
@@ -25,5 +26,6 @@ for _module in (
     routes_deals,
     routes_accounts,
     routes_manager,
+    routes_tags,
 ):
     router.include_router(_module.router)

@@ -10,7 +10,14 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from api.i18n import Translator
-from outbound.notify import action_text, band_name, code_label, signal_text, stage_name
+from outbound.notify import (
+    action_text,
+    band_name,
+    code_label,
+    signal_text,
+    stage_name,
+    tag_label,
+)
 from scoring import EvidenceItem, Factor, NextAction, Notice, RiskSignal
 
 __all__ = ["Formatter", "amount", "day", "duration", "moment", "number"]
@@ -102,6 +109,9 @@ class Formatter:
 
     def signal(self, signal: RiskSignal) -> str:
         return signal_text(self._t.locale, signal.model_dump())
+
+    def tag(self, name: str, meaning: str = "") -> str:
+        return tag_label(self._t.locale, name, meaning)
 
     def factor(self, factor: Factor) -> str:
         return code_label(self._t.locale, f"factor.{factor.code}", factor.summary)

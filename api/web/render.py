@@ -41,6 +41,7 @@ def _nav(viewer: Viewer) -> list[tuple[str, str]]:
         ("/app/documents", _("Documents")),
         ("/app/deals", _("Deals")),
         ("/app/accounts", _("Accounts")),
+        ("/app/tags", _("Page tags")),
     ]
     if viewer.owners is None or len(viewer.owners) > 1 or viewer.user.role.value != "rep":
         items.append(("/app/team", _("Team")))

@@ -1,14 +1,14 @@
 """Documents for people: list, upload (drag and drop with progress in the page's JS, a plain
-form without it), revisions, the pricing-page tag, links for several recipients at once,
-revoke, and a recipient's watermarked PDF. Reuses the REST API's upload, store and delivery
-functions; the uploader becomes the document's owner.
+form without it), revisions, the page tags (`api.web.routes_tags`), links for several
+recipients at once, revoke, and a recipient's watermarked PDF. Reuses the REST API's upload,
+store and delivery functions; the uploader becomes the document's owner.
 
     GET  /app                                  → /app/documents
     GET  /app/documents                        list + upload form
     POST /app/documents                        upload (JSON {location} for the page's JS)
     GET  /app/documents/{id}                   versions, tags, links, forms
     POST /app/documents/{id}/versions          a new revision
-    POST /app/documents/{id}/tags              pricing pages of the current version
+    POST /app/documents/{id}/tags              page tags (`api.web.routes_tags`)
     POST /app/documents/{id}/links             one link per recipient line
     POST /app/links/{link_id}/revoke           the viewer answers 410 from now on
     GET  /app/links/{link_id}/pdf              the recipient's watermarked copy
@@ -31,6 +31,7 @@ from api.web.access import visible_document, visible_documents, visible_link
 from api.web.auth import CurrentUser, PostingUser
 from api.web.recipients import link_options, parse_recipients
 from api.web.render import WebRoute, page
+from api.web.routes_tags import tag_choices
 from ingest import mark_link_revoked
 from tracker.clock import utcnow
 from tracker.documents import (
@@ -38,7 +39,6 @@ from tracker.documents import (
     create_document,
     get_version,
     list_versions,
-    set_page_tags,
 )
 from tracker.errors import BadRequest
 from tracker.links import Link, create_links, list_links, opportunity_contacts, revoke_link
@@ -46,8 +46,6 @@ from tracker.links import Link, create_links, list_links, opportunity_contacts, 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/app", route_class=WebRoute, include_in_schema=False)
-
-PRICING = "pricing"
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,7 @@ async def document(
         document=doc,
         versions=list(reversed(versions)),
         current=current,
-        pricing_pages=set(current.pages_tagged(PRICING)),
+        tag_choices=await tag_choices(services, viewer),
         links=[
             LinkRow(link, link_urls(services, link).url, link.status(now))
             for link in reversed(links)
@@ -150,25 +148,6 @@ async def new_version(
         add_version, services.clickhouse, viewer.tenant_id, doc.document_id, new
     )
     return _done(request, f"/app/documents/{doc.document_id}")
-
-
-@router.post("/documents/{document_id}/tags")
-async def tags(
-    request: Request, document_id: str, services: ServicesDep, viewer: PostingUser
-) -> Response:
-    doc = await visible_document(services, viewer, document_id)
-    ch, tenant = services.clickhouse, viewer.tenant_id
-    version = await run_in_threadpool(get_version, ch, tenant, doc.current_version_id)
-    form = await request.form()
-    chosen = {int(v) for v in form.getlist("pricing") if isinstance(v, str) and v.isdigit()}
-    updates = {
-        page: sorted({t for t in version.page_tags[page - 1] if t != PRICING} | {PRICING})
-        if page in chosen
-        else [t for t in version.page_tags[page - 1] if t != PRICING]
-        for page in range(1, version.pages + 1)
-    }
-    await run_in_threadpool(set_page_tags, ch, tenant, doc.document_id, version.version_id, updates)
-    return RedirectResponse(f"/app/documents/{doc.document_id}#tags", status_code=303)
 
 
 @router.post("/documents/{document_id}/links")

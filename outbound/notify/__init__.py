@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from outbound.notify.alerts import (
     StallNotice,
+    escalate_waiting,
     notify_health_red,
     notify_link_event,
     notify_stall,
     notify_unanswered,
     resolve_cleared_todos,
     resolve_stall,
+    resolve_waiting,
 )
 from outbound.notify.briefing import (
     BriefingDeal,
@@ -45,6 +47,7 @@ from outbound.notify.phrases import (
     reason_text,
     signal_text,
     stage_name,
+    tag_label,
 )
 from outbound.notify.preferences import check_time_zone, parse_hhmm, quiet_until
 from outbound.notify.rates import RateLimiter
@@ -101,6 +104,7 @@ __all__ = [
     "default_briefing_deals",
     "delete_channel",
     "delete_rule",
+    "escalate_waiting",
     "feishu_sign",
     "get_channel",
     "get_todo",
@@ -123,9 +127,11 @@ __all__ = [
     "resolve_cleared_todos",
     "resolve_stall",
     "resolve_todo",
+    "resolve_waiting",
     "run_briefings",
     "signal_text",
     "stage_name",
+    "tag_label",
     "todo_id_of",
     "write_mute",
     "write_preferences",

@@ -7,6 +7,9 @@
   episode twice (or from two schedulers) is one message per channel and one to-do.
 - `resolve_stall(...)`: the stall cleared — its to-dos resolve automatically.
 - `notify_health_red(...)`: the deal's health band turned red.
+- `notify_unanswered(...)`: a high-potential customer waiting for a reply; past the second
+  threshold `escalate_waiting(...)` puts it on the manager's board (a to-do, reusing the
+  stall's) and `resolve_waiting(...)` clears it when the reply came.
 """
 
 from __future__ import annotations
@@ -20,27 +23,32 @@ from zoneinfo import ZoneInfo
 import outbound.notify.facts_store as facts
 from outbound.notify.model import Audience, ManagerTodo, NotifyEvent, TodoStatus
 from outbound.notify.outbox import Notifier
-from outbound.notify.phrases import reason_text
+from outbound.notify.phrases import reason_text, signal_text
 from outbound.notify.todo_store import (
     cleared_stall_todos,
     create_todo_once,
     list_todos,
+    open_todos_from,
     resolve_todo,
     todo_id_of,
 )
-from scoring import CustomerWaiting, StallEpisode
+from scoring import CustomerAnswered, CustomerWaiting, StallEpisode
 from tracker.clock import utcnow
 from tracker.stores import ClickHouse
 
 __all__ = [
     "StallNotice",
+    "escalate_waiting",
     "notify_health_red",
     "notify_link_event",
     "notify_stall",
     "notify_unanswered",
     "resolve_cleared_todos",
     "resolve_stall",
+    "resolve_waiting",
 ]
+
+WAITING = "customer_waiting"  # the to-do kind of an escalated wait
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,36 @@ async def notify_link_event(
     )
 
 
+async def _manager_todo(
+    ch: ClickHouse,
+    tenant_id: str,
+    kind: str,
+    source_id: str,
+    people: tuple[str, str],  # (manager, owner)
+    opportunity_id: str,
+    title: str,
+    detail: str,
+) -> tuple[str, bool]:
+    """One to-do on the manager's board per source (its id derives from it): (id, created)."""
+    manager, owner = people
+    todo_id = todo_id_of(tenant_id, kind, source_id, manager)
+    todo = ManagerTodo(
+        tenant_id=tenant_id,
+        todo_id=todo_id,
+        manager=manager,
+        owner=owner,
+        opportunity_id=opportunity_id,
+        kind=kind,
+        source_id=source_id,
+        title=title,
+        detail=detail,
+        status=TodoStatus.OPEN,
+        resolved_by="",
+        created_at=utcnow(),
+    )
+    return todo_id, await asyncio.to_thread(create_todo_once, ch, todo)
+
+
 async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode) -> StallNotice:
     ch = notifier.ch
     recipients = await notifier.recipients(
@@ -102,22 +140,10 @@ async def notify_stall(notifier: Notifier, tenant_id: str, episode: StallEpisode
     if not locale.startswith("zh"):
         detail = detail.replace("；", "; ")
     if manager:
-        todo_id = todo_id_of(tenant_id, "stall", episode.episode_id, manager)
-        todo = ManagerTodo(
-            tenant_id=tenant_id,
-            todo_id=todo_id,
-            manager=manager,
-            owner=owner,
-            opportunity_id=episode.opportunity_id,
-            kind="stall",
-            source_id=episode.episode_id,
-            title=account,
-            detail=detail or episode.summary,
-            status=TodoStatus.OPEN,
-            resolved_by="",
-            created_at=utcnow(),
-        )
-        created = await asyncio.to_thread(create_todo_once, ch, todo)
+        todo_id, created = await _manager_todo(
+            ch, tenant_id, "stall", episode.episode_id, (manager, owner),
+            episode.opportunity_id, account, detail or episode.summary,
+        )  # fmt: skip
     data = {
         "account": account,
         "summary": episode.summary,
@@ -209,3 +235,35 @@ async def notify_unanswered(notifier: Notifier, event: CustomerWaiting) -> int:
         owner=event.owner,
         manager=event.manager if event.level == "manager" else None,
     )
+
+
+def wait_key(event: CustomerWaiting | CustomerAnswered) -> str:
+    """One customer's wait: the deal and the first unanswered inbound activity."""
+    return f"{event.opportunity_id}:{event.activity_id}"
+
+
+async def escalate_waiting(notifier: Notifier, event: CustomerWaiting) -> str:
+    """The wait reached the second threshold: a to-do on the manager's board, worded in the
+    tenant's language (once per wait); its id, '' when the deal has no manager."""
+    recipients = await notifier.recipients(
+        event.tenant_id, event.opportunity_id, event.owner, event.manager
+    )
+    manager = (recipients[Audience.MANAGER] or [""])[0]
+    if not manager:
+        return ""
+    owner = (recipients[Audience.REP] or [event.owner])[0]
+    locale = await notifier.tenant_locale(event.tenant_id)
+    detail = signal_text(locale, event.signal, ZoneInfo(notifier.ns.default_time_zone))
+    todo_id, _ = await _manager_todo(
+        notifier.ch, event.tenant_id, WAITING, wait_key(event), (manager, owner),
+        event.opportunity_id, event.account or event.opportunity_id, detail,
+    )  # fmt: skip
+    return todo_id
+
+
+async def resolve_waiting(ch: ClickHouse, event: CustomerAnswered) -> list[str]:
+    """The reply came: the wait's open to-dos resolve automatically; their ids."""
+    todos = await asyncio.to_thread(open_todos_from, ch, event.tenant_id, WAITING, wait_key(event))
+    for todo in todos:
+        await asyncio.to_thread(resolve_todo, ch, event.tenant_id, todo.todo_id, "auto")
+    return [t.todo_id for t in todos]

@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 
 from outbound.notify.messages import has, text, when
 
-__all__ = ["action_text", "band_name", "code_label", "reason_text", "signal_text", "stage_name"]
+__all__ = [
+    "action_text",
+    "band_name",
+    "code_label",
+    "reason_text",
+    "signal_text",
+    "stage_name",
+    "tag_label",
+]
 
 
 def stage_name(locale: str, stage: str) -> str:
@@ -86,6 +94,7 @@ def action_text(locale: str, action: Mapping[str, Any], now: datetime) -> str:
     if p.get("kind"):
         p["kind"] = _update_name(locale, f"activity.{p['kind']}")
     p["subject"] = p.get("subject") or p.get("kind") or ""
+    _topic(locale, p)
     p["deadline"] = _deadline(locale, int(p.get("hours") or action.get("due_within_hours") or 24))
     try:
         return text(locale, key, **p)
@@ -107,4 +116,19 @@ def signal_text(locale: str, signal: Mapping[str, Any], zone: ZoneInfo | None = 
     if "kind" in params:
         kind = f"update.activity.{params['kind']}"
         params["kind"] = text(locale, kind if has(kind) else "update.activity")
+    _topic(locale, params)
     return text(locale, code, **params)
+
+
+def tag_label(locale: str, name: str, meaning: str = "") -> str:
+    """A page tag: the catalog's label of a well-known one (`tag.<name>`), else the tenant's
+    own meaning, else its name."""
+    if has(key := f"tag.{name}"):
+        return text(locale, key)
+    return meaning or name.replace("_", " ")
+
+
+def _topic(locale: str, params: dict[str, Any]) -> None:
+    """A signal's or action's page tag (`tag`) as its `topic`, in the reader's language."""
+    if params.get("tag"):
+        params["topic"] = tag_label(locale, str(params["tag"]), str(params.get("topic") or ""))

@@ -18,6 +18,7 @@ __all__ = [
     "create_todo_once",
     "get_todo",
     "list_todos",
+    "open_todos_from",
     "resolve_todo",
     "todo_id_of",
 ]
@@ -68,6 +69,12 @@ def list_todos(
     return TODOS.select(
         ch, tenant_id, equals=equals, order_by="created_at DESC, todo_id", limit=limit
     )
+
+
+def open_todos_from(ch: ClickHouse, tenant_id: str, kind: str, source_id: str) -> list[ManagerTodo]:
+    """The open to-dos one source (a stall episode, a customer's wait) created."""
+    equals = {"kind": kind, "source_id": source_id, "status": TodoStatus.OPEN.value}
+    return TODOS.select(ch, tenant_id, equals=equals, order_by="created_at DESC, todo_id")
 
 
 def resolve_todo(ch: ClickHouse, tenant_id: str, todo_id: str, by: str) -> ManagerTodo:

@@ -31,6 +31,14 @@ carry what their producer (scoring) passes to `emit`; by convention at least
 (an account's customer-health band changed, its first assessment included) carries
 `account_id`, `account_name`, `previous_band` ('' the first time), `band`, `value`, `owner`,
 `reasons` and `frozen` (new opportunities refused while true).
+
+`customer.waiting` (高潜客户等待响应: a high-potential deal's customer has waited the second
+threshold, `manager_reply_hours` working hours, and the manager was given a to-do) carries
+`opportunity_id`, `account`, `owner`, `manager`, `activity_id` (the first unanswered
+inbound activity), `hours`, `signal` ({code, params, summary, activity_ids}) and `todo_id`
+('' without a manager); `customer.answered` (the reply cleared that wait) carries
+`opportunity_id`, `account`, `owner`, `manager`, `activity_id`, `reply_id`, `answered_at`
+and `hours` (working hours waited). Both once per wait (`opportunity_id:activity_id`).
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ class WebhookEventType(StrEnum):
     OPPORTUNITY_UNSTALLED = "opportunity.unstalled"
     HEALTH_CHANGED = "health.changed"
     ACCOUNT_HEALTH_CHANGED = "account.health_changed"
+    CUSTOMER_WAITING = "customer.waiting"
+    CUSTOMER_ANSWERED = "customer.answered"
 
 
 class DeliveryStatus(StrEnum):

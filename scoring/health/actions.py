@@ -3,11 +3,12 @@ names a person (`who`), a document or piece of content (`doc` / `content`) and a
 (`due_within_hours`) — the brief's "客户CTO昨日下载AI模块白皮书，建议24小时内发送行业AI落地案例".
 
 Candidates (priority): a fresh download or pricing read (100, follow up within 24 h), a
-customer-initiated contact still unanswered (95), buyer silence ≥ 7 days (80), no
-decision-maker engaged (70), single-threaded (60), close date overdue or pushed ≥ 2× (55),
-the account pays late (its 风险信号 payment-delay part below 50) (50), proposal read
-< 60 % (40), no meeting in 30 days (30); then steps that keep momentum (next step,
-close plan, reference call) so there are always three.
+person reading a warning tag's pages intensively (`scoring.health.tag_interest`: answer
+their questions on it within 24 h) (97), a customer-initiated contact still unanswered
+(95), buyer silence ≥ 7 days (80), no decision-maker engaged (70), single-threaded (60),
+close date overdue or pushed ≥ 2× (55), the account pays late (its 风险信号 payment-delay
+part below 50) (50), proposal read < 60 % (40), no meeting in 30 days (30); then steps
+that keep momentum (next step, close plan, reference call) so there are always three.
 
 An action is a message code (`act.<code>` in the readers' catalogs, `outbound.notify`) with
 parameters: names and titles as the CRM sent them (王总, 《AI 模块白皮书》), moments as ISO
@@ -15,6 +16,7 @@ text, content as a `content.*` code. `text` is the English rendering for API cli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -22,6 +24,7 @@ from pydantic import BaseModel, Field
 from scoring.accounts import AccountHealth
 from scoring.engagement.wording import when
 from scoring.health.features import EngagedContact, OpportunityFeatures
+from scoring.health.risk_signals import RiskSignal
 
 __all__ = ["CONTENT_ENGLISH", "NextAction", "next_actions"]
 
@@ -38,6 +41,7 @@ CONTENT_ENGLISH = {
     "reference_call": "a reference call with a customer in the same industry",
     "agenda": "a meeting agenda",
     "reply": "a written answer",
+    "objection_call": "a call that answers their questions point by point",
 }
 
 Params = dict[str, str | int | float]
@@ -113,6 +117,29 @@ def _fresh_reads(f: OpportunityFeatures, now: datetime) -> list[NextAction]:
                     "content": "roi",
                 },
                 event_ids=list(d.event_ids[:3]),
+            )
+        )
+    return found
+
+
+def _tag_interest(signals: Sequence[RiskSignal]) -> list[NextAction]:
+    """A person reading a warning tag's pages intensively (the competitor comparison): talk
+    to them about it before they decide without us."""
+    found: list[NextAction] = []
+    for s in signals:
+        if s.code != "page_interest":
+            continue
+        p = s.params
+        found.append(
+            _action(
+                "answer_tag_interest",
+                f"{p['who']} read the {p['topic']} pages {p['count']} times in {p['days']} days "
+                f"— offer them {CONTENT_ENGLISH['objection_call']} within 24 h",
+                97,
+                24,
+                {k: p[k] for k in ("who", "tag", "topic", "count", "days")}
+                | {"content": "objection_call"},
+                event_ids=list(s.event_ids[:3]),
             )
         )
     return found
@@ -302,6 +329,7 @@ def next_actions(
     account: AccountHealth | None = None,
     *,
     limit: int = 3,
+    signals: Sequence[RiskSignal] = (),
 ) -> list[NextAction]:
     people = sorted(
         (p for p in f.people if p.read_ms > 0 or p.meetings > 0),
@@ -309,6 +337,7 @@ def next_actions(
     )
     candidates = [
         *_fresh_reads(f, now),
+        *_tag_interest(signals),
         *_silence(f, people, now),
         *_relationship(f, people),
         *_hygiene(f, people, now, account),

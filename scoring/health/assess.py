@@ -27,6 +27,7 @@ from scoring.health.features import OpportunityFeatures, TenantStats, features_a
 from scoring.health.meeting_series import series_signals
 from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillars
 from scoring.health.risk_signals import RiskSignal
+from scoring.health.tag_interest import tag_interest_signals
 from scoring.health.unanswered import unanswered_signal
 from scoring.model import Factor
 from scoring.tenant import TenantScoring
@@ -100,6 +101,7 @@ class Assessment:
     health: HealthResult
     evidence: ForecastEvidence
     features: OpportunityFeatures
+    high_potential: bool = False  # 高潜客户, as the unanswered-customer signal judges it
 
 
 def _high_potential(
@@ -147,13 +149,15 @@ def _assess_one(
         value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
         return pillars, value
 
-    signals = tuple(series_signals(f.series_meetings, f.as_of, t.early_warning))
+    signals = (
+        *series_signals(f.series_meetings, f.as_of, t.early_warning),
+        *tag_interest_signals(f, f.tag_reads, t.engagement.page_tags, t.early_warning),
+    )
     pillars, value = weighed(signals)
     # high potential is judged on the health before the wait's own penalty (else an open
     # wait could push a deal out of the band that made it count)
-    if _high_potential(health_band(value, t), account, t.early_warning) and (
-        waiting := unanswered_signal(f.exchanges, f.as_of, t.early_warning)
-    ):
+    high = _high_potential(health_band(value, t), account, t.early_warning)
+    if high and (waiting := unanswered_signal(f.exchanges, f.as_of, t.early_warning)):
         signals = (*signals, waiting)
         pillars, value = weighed(signals)
     factors = [
@@ -179,7 +183,7 @@ def _assess_one(
         else HealthBand.INSUFFICIENT_DATA,
         pillars=pillars,
         pillar_weights={n: round(max(weights[n], 0.0) / total, 4) for n in PILLARS},
-        actions=next_actions(f, f.as_of, account),
+        actions=next_actions(f, f.as_of, account, signals=signals),
         top_positive=sorted(
             (x for x in factors if x.contribution > 0), key=lambda x: -x.contribution
         )[:3],
@@ -192,7 +196,7 @@ def _assess_one(
         scored_at=now,
         as_of=f.as_of,
     )
-    return Assessment(health, evidence, f)
+    return Assessment(health, evidence, f, high)
 
 
 def _engagement(

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.engagement.signals import real_time
+from scoring.engagement.tag_reads_repository import TagReads, fetch_tag_reads
 from scoring.forecast.credibility import CredibilityRaw
 from scoring.forecast.credibility_repository import fetch_credibility
 from scoring.health.conversation_repository import fetch_exchanges
@@ -19,6 +20,7 @@ from scoring.health.series_repository import fetch_series_meetings
 from scoring.health.unanswered import Exchange
 from tracker.config import ScoringSettings
 from tracker.crm import evidence_kinds
+from tracker.reading import read_threshold_ms
 from tracker.stores import ClickHouse
 
 __all__ = [
@@ -111,6 +113,7 @@ class OpportunityFeatures:
     evidence_kinds: frozenset[str] = frozenset()  # stage evidence held by as_of
     series_meetings: list[SeriesMeeting] = field(default_factory=list)  # recurring, oldest first
     exchanges: list[Exchange] = field(default_factory=list)  # conversation, oldest first
+    tag_reads: list[TagReads] = field(default_factory=list)  # warning-tag pages, recent
 
     @property
     def existed(self) -> bool:
@@ -310,6 +313,13 @@ def features_as_of(
     for k, exchanges in fetch_exchanges(ch, tenant_id, opportunity_ids, as_of, lookback).items():
         if (f := found.get(k)) is not None:
             f.exchanges = exchanges
+    warning = tuning.engagement.warning_tags()
+    days, read_ms = tuning.early_warning.tag_window_days, read_threshold_ms(tuning.reading)
+    for k, reads in fetch_tag_reads(
+        ch, tenant_id, opportunity_ids, as_of, days, warning, read_ms
+    ).items():
+        if (f := found.get(k)) is not None:
+            f.tag_reads = reads
     return found
 
 

@@ -1,7 +1,8 @@
 """The brief's early-warning signals (客户分层: dynamic behaviour static tiers miss) as one
 shape: a code with its parameters (rendered from the catalogs, `signal.<code>`), an English
 summary for English readers and logs, the points the risk pillar loses while it is open, and
-the CRM activities that prove it (the evidence a person clicks through)."""
+the CRM activities or document reads (event ids) that prove it (the evidence a person
+clicks through), and the person it concerns when it names one."""
 
 from __future__ import annotations
 
@@ -18,3 +19,5 @@ class RiskSignal(BaseModel):
     summary: str
     penalty: float = Field(ge=0, le=100, description="risk-pillar points lost while open")
     activity_ids: list[str] = Field(default_factory=list)
+    event_ids: list[str] = Field(default_factory=list)
+    person: str = Field(default="", description="c:<contact id> or v:<viewer id>, when named")

@@ -21,7 +21,15 @@ from scoring.health.risk_signals import RiskSignal
 from tracker.crm import Direction
 from tracker.scoring_settings import EarlyWarningSettings
 
-__all__ = ["Exchange", "Waiting", "unanswered_signal", "waiting_since", "working_hours"]
+__all__ = [
+    "Answered",
+    "Exchange",
+    "Waiting",
+    "answered_waits",
+    "unanswered_signal",
+    "waiting_since",
+    "working_hours",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,38 @@ def working_hours(
                 total += (hi - lo).total_seconds()
         day += timedelta(days=1)
     return total / 3600
+
+
+@dataclass(frozen=True)
+class Answered:
+    first: Exchange  # the inbound activity the customer waited on
+    reply: Exchange  # our first outbound activity after it
+    hours: float  # working hours waited
+
+
+def answered_waits(
+    exchanges: Sequence[Exchange], as_of: datetime, settings: EarlyWarningSettings
+) -> list[Answered]:
+    """Waits that lasted at least `manager_reply_hours` working hours (escalated) and were
+    answered by `as_of`, oldest first."""
+    zone = ZoneInfo(settings.time_zone)
+    found: list[Answered] = []
+    first: Exchange | None = None
+    for e in sorted(
+        (e for e in exchanges if e.occurred_at <= as_of),
+        key=lambda e: (e.occurred_at, e.activity_id),
+    ):
+        if e.direction == Direction.INBOUND.value and first is None:
+            first = e
+        elif e.direction == Direction.OUTBOUND.value and first is not None:
+            hours = working_hours(
+                first.occurred_at, e.occurred_at, zone, settings.workday_start,
+                settings.workday_end,
+            )  # fmt: skip
+            if hours >= settings.manager_reply_hours:
+                found.append(Answered(first, e, round(hours, 1)))
+            first = None
+    return found
 
 
 def waiting_since(exchanges: Sequence[Exchange], as_of: datetime) -> Waiting | None:

@@ -5,14 +5,16 @@ Rates per 30 days follow the hidden quality q: meetings 0.6 + 2.4·q (customer-i
 P = 0.1 + 0.3·q; held with P = 0.6 + 0.35·q, else cancelled, and 10 % the CRM does not say;
 decision-makers attend with P = 0.2 + 0.7·q, others 0.5), emails 2 + 4·q (customer-initiated
 with P = 0.15 + 0.5·q), calls 1 + 2·q (0.1 + 0.4·q), notes 0.5, proposal revisions the CRM
-saw 0.1 + 0.6·q. Half the deals (drawn apart, so the other draws stay as they were) hold
-their meetings as one recurring series (`series_id`): series meetings are held with
-P = 0.9 + 0.1·q, but the last third of a series (at least two, in series of four or more)
-with P = 0.2 + 0.8·q (突然取消定期会议: weak deals suddenly cancel their regular
-meetings). Direction: customer-initiated → inbound, the rest outbound, except 10 % the CRM
-leaves unknown (notes and revisions have none). Times skew early for weak deals (they
-go quiet), and nothing is recorded at or after the deal's close or the end of the history
-window."""
+saw 0.1 + 0.6·q. The rep answers 95 % of the customer's emails, calls and meetings with an
+email after a delay with median 0.5 + 12·(1 − q)² hours (高潜客户等待响应超4小时 happens to
+weak deals; drawn apart and added last). Half the deals (drawn apart, so the other draws
+stay as they were) hold their meetings as one recurring series (`series_id`): series
+meetings are held with P = 0.9 + 0.1·q, but the last third of a series (at least two, in
+series of four or more) with P = 0.2 + 0.8·q (突然取消定期会议: weak deals suddenly cancel
+their regular meetings). Direction: customer-initiated → inbound, the rest outbound, except
+10 % the CRM leaves unknown (notes and revisions have none). Times skew early for weak deals
+(they go quiet), and nothing is recorded at or after the deal's close or the end of the
+history window."""
 
 from __future__ import annotations
 
@@ -100,7 +102,24 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
     held_draw = np.where(series_row, series_held, held_draw)
     opp_ids = np.array([d.opportunity_id for d in deals], dtype=object)
     series_id = np.where(series_row, opp_ids[deal] + ":weekly", "")
-    held = pa.array(held_draw.astype(np.uint8), mask=~meeting | (rng.random(n) < 0.1))
+    held_mask = ~meeting | (rng.random(n) < 0.1)
+    attendees = _attendees(rng, deals, q, deal, meeting)
+    # the rep's replies to the customer's emails and calls, after a delay set by q
+    asked = np.flatnonzero(talk & (direction == "inbound"))
+    answer, answered_at = _replies(np.random.default_rng([seed, 6]), q, deal, at, asked, end)
+    m = len(answer)
+    deal, kind = np.concatenate([deal, answer]), np.concatenate([kind, np.ones(m, np.int64)])
+    initiated = np.concatenate([initiated, np.zeros(m, bool)])
+    direction = np.concatenate([direction, np.full(m, "outbound")])
+    at = np.concatenate([at, answered_at])
+    subject = np.concatenate([subject, np.full(m, "Re: 客户来信", dtype=object)])
+    series_id = np.concatenate([series_id, np.full(m, "", dtype=object)])
+    held = pa.array(
+        np.concatenate([held_draw, np.zeros(m, bool)]).astype(np.uint8),
+        mask=np.concatenate([held_mask, np.ones(m, bool)]),
+    )
+    attendees = pa.concat_arrays([attendees, pa.array([[]] * m, attendees.type)])
+    n += m
     types = COLUMNS["activities"]
     data = {
         "tenant_id": pa.array([d.tenant_id for d in deals]).take(pa.array(deal)),
@@ -112,7 +131,7 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
         "customer_initiated": pa.array(initiated.astype(np.uint8)),
         "direction": pa.array(direction.astype(object), pa.string()),
         "occurred_at": pa.array(at, types["occurred_at"]),
-        "attendees": _attendees(rng, deals, q, deal, meeting),
+        "attendees": attendees,
         "held": pa.array(held, types["held"]),
         "series_id": pa.array(series_id.astype(object), pa.string()),
         "from_stage": pa.nulls(n, pa.string()).fill_null(""),
@@ -125,6 +144,25 @@ def conversations_table(deals: list[Deal], seed: int, columns: list[str]) -> pa.
         "version": pa.array(at * 1000 + 1, types["version"]),
     }
     return pa.table({name: data[name] for name in columns})
+
+
+def _replies(
+    rng: np.random.Generator,
+    q: npt.NDArray[Any],
+    deal: I64,
+    at: npt.NDArray[Any],
+    asked: I64,
+    end: I64,
+) -> tuple[I64, I64]:
+    """(deal, time) of the replies to the inbound rows `asked`: 95 % are answered, after
+    lognormal(ln(0.5 + 12·(1 − q)²) h, 0.7) — a strong deal's (q = 0.9) median 0.6 h, a weak
+    one's (q = 0.1) 10 h, so weak deals keep their customers waiting more than 4 hours far
+    more often."""
+    d = deal[asked]
+    hours = rng.lognormal(np.log(0.5 + 12 * (1 - q[d]) ** 2), 0.7)
+    when = at[asked] + (hours * 3_600_000).astype(np.int64)
+    keep = (rng.random(len(asked)) < 0.95) & (when < end[d])
+    return d[keep], when[keep]
 
 
 def _attendees(

@@ -3,7 +3,8 @@ arrays the event generator expands into viewing behaviour.
 
 A proposal goes out when a deal enters discovery (some deals that never get there still
 receive one), a quotation when it enters proposal; revisions follow while the deal lives
-(strong deals get more). Each contact receives a document with probability 0.8."""
+(strong deals get more). Each contact receives a document with probability 0.8. A proposal
+has a competitor comparison (tag `competitor_comparison`) on the page before its pricing page."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from scoring.synthetic.arrow import Columns
 from scoring.synthetic.deals import Deal
 from scoring.synthetic.people import SalesTeam
 
-__all__ = ["LinkPlan", "plan_documents"]
+__all__ = ["COMPETITOR", "LinkPlan", "plan_documents"]
+
+COMPETITOR = "competitor_comparison"
 
 _HOUR = 3_600_000
 _NEVER = np.iinfo(np.int64).max
@@ -43,6 +46,7 @@ class LinkPlan:
     )
     doc_pages: list[int] = field(default_factory=list)
     doc_pricing: list[int] = field(default_factory=list)
+    doc_competitor: list[int] = field(default_factory=list)  # page number, 0: none
     doc_word_offset: list[int] = field(default_factory=list)
     words: list[int] = field(default_factory=list)
     version_ms: list[list[int]] = field(default_factory=list)  # per doc, MAX_REVISIONS long
@@ -56,6 +60,7 @@ class LinkPlan:
             "link_dm": np.asarray(self.link_dm, np.int64),
             "doc_pages": np.asarray(self.doc_pages, np.int64),
             "doc_pricing": np.asarray(self.doc_pricing, np.int64),
+            "doc_competitor": np.asarray(self.doc_competitor, np.int64),
             "doc_word_offset": np.asarray(self.doc_word_offset, np.int64),
             "words": np.asarray(self.words, np.int64),
             "version_ms": np.asarray(self.version_ms, np.int64).reshape(-1, MAX_REVISIONS),
@@ -141,8 +146,10 @@ def _document(
     tags: list[list[str]] = [[] for _ in range(pages)]
     tags[0].append("cover")
     tags[pricing - 1].append("pricing")
+    competitor = pricing - 1 if kind == "proposal" else 0
     if kind == "proposal":
         tags[-1].append("terms")
+        tags[competitor - 1].append(COMPETITOR)
     revisions = min(1 + _poisson_small(rnd, 0.3 + 0.9 * deal.quality), MAX_REVISIONS)
     later = sorted(rnd.uniform(sent, deal.close_ms) for _ in range(revisions - 1))
     times = [t for t in [sent, *map(int, later)] if t <= history_end]
@@ -176,6 +183,7 @@ def _document(
     )
     plan.doc_pages.append(pages)
     plan.doc_pricing.append(pricing)
+    plan.doc_competitor.append(competitor)
     plan.doc_word_offset.append(len(plan.words))
     plan.words.extend(words)
     plan.version_ms.append(times + [_NEVER] * (MAX_REVISIONS - len(times)))

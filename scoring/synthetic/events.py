@@ -7,10 +7,13 @@ Per link, intensity follows the deal's hidden quality q: P(opened) ≈ 0.25 + 0.
 decision-makers), visits 1 + Poisson(0.2 + 2·q), read depth ≈ 0.15 + 0.7·q of the pages,
 dwell ≈ (0.3 + 0.9·q) × the words-per-page norm, a jump to the pricing page with
 P = 0.2 + 0.6·q (and longer dwell there), downloads P = 0.04 + 0.4·q, forwards to new viewers
-P = 0.04 + 0.3·q; low-quality deals read early and then go quiet. Heartbeats are `page_dwell`
-deltas of at most 10 s. Bots (scanners right after sending, Slackbot unfurls, headless
-sessions) are independent of quality and flagged. Nothing happens after the deal's close
-or the end of the history window."""
+P = 0.04 + 0.3·q; low-quality deals read early and then go quiet. 近期密集查阅竞品页面: on
+a proposal with a competitor comparison page, an opened link's recipient comes back in a
+burst of Poisson(3.5·(1 − q)²) visits within five days straight to that page (at-risk deals
+compare intensively; drawn from a generator of their own, so the rest stays as it was).
+Heartbeats are `page_dwell` deltas of at most 10 s. Bots (scanners right after sending,
+Slackbot unfurls, headless sessions) are independent of quality and flagged. Nothing happens
+after the deal's close or the end of the history window."""
 
 from __future__ import annotations
 
@@ -73,7 +76,8 @@ class EventSource:
     def chunk(self, number: int, lo: int, hi: int) -> pa.Table:
         rng = np.random.default_rng([self.seed, 1, number])
         link = np.arange(lo, hi, dtype=np.int64)
-        parts = [*self._humans(rng, link), *self._bots(rng, link)]
+        bursts = np.random.default_rng([self.seed, 4, number])
+        parts = [*self._humans(rng, link, bursts), *self._bots(rng, link)]
         events = EventParts.concat(parts)
         end = self.deal_end[self.links["link_deal"][events.link]]
         events = events.where(
@@ -89,7 +93,9 @@ class EventSource:
             version_ids=self.version_ids,
         )
 
-    def _humans(self, rng: np.random.Generator, link: I64) -> list[EventParts]:
+    def _humans(
+        self, rng: np.random.Generator, link: I64, bursts: np.random.Generator
+    ) -> list[EventParts]:
         n, lk = len(link), self.links
         q = self.deal_quality[lk["link_deal"][link]]
         sent, end = lk["link_sent"][link], self.deal_end[lk["link_deal"][link]]
@@ -222,7 +228,49 @@ class EventSource:
         pixels = rng.random(n) < 0.3 + 0.4 * q
         pixel_at = sent + 5_000 + rng.exponential(4 * 3_600_000, n).astype(np.int64)
         out.append(part(link[pixels], PIXEL, pixel_at[pixels], -1))
+        opened_at = first[v_slot == 0]  # the recipients' first visits, per opened link
+        burst = self._competitor_burst(
+            bursts, link[opened], q[opened], opened_at, end[opened], len(k)
+        )
+        out.extend(burst)
         return out
+
+    def _competitor_burst(
+        self, rng: np.random.Generator, link: I64, q: F64, first: I64, end: I64, visits: int
+    ) -> list[EventParts]:
+        """The recipients' burst of visits to the competitor comparison page (visit numbers
+        from `visits` on, after the chunk's other visits)."""
+        page = self.links["doc_competitor"][self.links["link_doc"][link]]
+        n = np.where(page > 0, rng.poisson(3.5 * (1 - q) ** 2), 0)
+        row = np.repeat(np.arange(len(link)), n)
+        begin = first + ((end - first) * rng.random(len(link))).astype(np.int64)
+        start = begin[row] + (rng.random(len(row)) * 5 * DAY_MS).astype(np.int64)
+        beats = rng.integers(2, 8, len(row))  # 20–70 s on the page, in 10 s heartbeats
+        beat_visit = np.repeat(np.arange(len(row)), beats)
+        seq = _within(beats) + 1
+        g, visit = link[row], visits + np.arange(len(row))
+        return [
+            part(g, START, start, 0, page=np.ones(len(row), np.int64), visit=visit),
+            part(
+                g[beat_visit],
+                DWELL,
+                start[beat_visit] + 1500 + seq * _HEARTBEAT_MS,
+                0,
+                page=page[row][beat_visit],
+                dwell=np.full(len(beat_visit), _HEARTBEAT_MS, np.int64),
+                seq=seq,
+                visit=visit[beat_visit],
+            ),
+            part(
+                g,
+                END,
+                start + 2000 + beats * _HEARTBEAT_MS,
+                0,
+                page=page[row],
+                seq=beats + 1,
+                visit=visit,
+            ),
+        ]
 
     def _bots(self, rng: np.random.Generator, link: I64) -> list[EventParts]:
         n, sent = len(link), self.links["link_sent"][link]

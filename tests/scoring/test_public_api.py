@@ -40,7 +40,8 @@ EXPECTED = {
     "account_band_job", "account_health", "account_health_page", "band_history",
     "record_account_bands", "finance_risk",
     # the brief's early-warning signals (issue 21)
-    "RiskSignal", "CustomerWaiting", "find_waiting_customers", "unanswered_job",
+    "RiskSignal", "CustomerWaiting", "CustomerAnswered", "find_waiting_customers",
+    "unanswered_job",
 }  # fmt: skip
 
 
