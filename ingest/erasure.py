@@ -11,11 +11,11 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tracker import redis_keys
+from tracker.privacy import rebuild_link_rollups
 from tracker.stores import ClickHouse, redis_errors
 
 __all__ = ["erase_person_events", "forget_link_viewers", "person_events"]
 
-_ROLLUPS = ("page_dwell_daily", "link_activity_daily")
 _OWN = (
     "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id) "
     "AND forwarded = 0"
@@ -46,18 +46,7 @@ def erase_person_events(ch: ClickHouse, tenant_id: str, link_ids: tuple[str, ...
     params = {"tenant": tenant_id, "links": ",".join(link_ids)}
     count = int(ch.query(f"SELECT count() AS n FROM {db}.events WHERE {_OWN}", params)[0]["n"])
     ch.command(f"DELETE FROM {db}.events WHERE {_OWN}", params)
-    for rollup in _ROLLUPS:
-        rebuild = ch.query(
-            "SELECT as_select FROM system.tables "
-            "WHERE database = {db:String} AND name = {mv:String}",
-            {"db": db, "mv": f"{rollup}_mv"},
-        )[0]["as_select"]
-        scope = "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id)"
-        ch.command(f"DELETE FROM {db}.{rollup} WHERE {scope}", params)
-        ch.command(
-            f"INSERT INTO {db}.{rollup} SELECT * FROM ({rebuild}) WHERE {scope}",
-            params,
-        )
+    rebuild_link_rollups(ch, tenant_id, link_ids)
     return count
 
 

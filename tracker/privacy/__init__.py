@@ -18,9 +18,11 @@ from tracker.privacy.retention import (
     put_retention,
     retention_job,
 )
+from tracker.privacy.rollups import EVENT_ROLLUPS, rebuild_link_rollups
 
 __all__ = [
     "ERASED_NAME",
+    "EVENT_ROLLUPS",
     "AuditAction",
     "AuditEntry",
     "PersonRecords",
@@ -32,6 +34,7 @@ __all__ = [
     "list_audit",
     "pseudonymise",
     "put_retention",
+    "rebuild_link_rollups",
     "record_audit",
     "retention_job",
 ]
