@@ -148,9 +148,10 @@ def engagement_details(
     sample: int = typer.Option(200, min=1, help="opportunities (every n-th of the tenant's)"),
     as_of: str = typer.Option("", help="ISO date-time (default: now)"),
 ) -> None:
-    """Uncached engagement details (what a score pull computes on a cache miss), each
-    computed from the raw events and from the rollup, alternately, in this one run. Prints
-    one JSON object per source (p50/p99 ms, engine reads) and how many details differ."""
+    """Uncached engagement details (what a score pull computes on a cache miss), computed
+    from the raw events and then from the rollup in this one run (after a warm-up of both on
+    a few of them). Prints one JSON object per source (p50/p99 ms, engine reads) and how many
+    details' JSON differ between the two."""
     from scoring import EventSource, engagement_detail, load_tenant_scoring
     from tracker.crm import list_opportunities
 
@@ -164,6 +165,9 @@ def engagement_details(
         timings: dict[EventSource, list[float]] = {s: [] for s in EventSource}
         payloads: dict[EventSource, list[str]] = {s: [] for s in EventSource}
         reports: dict[EventSource, dict[str, object]] = {s: {} for s in EventSource}
+        for opportunity_id in picked[:5]:
+            for events in EventSource:
+                engagement_detail(ch, tenant_id, opportunity_id, when, tuning, events)
         for events in (EventSource.RAW, EventSource.ROLLUP):
             with _measured(ch, reports[events]):
                 for opportunity_id in picked:

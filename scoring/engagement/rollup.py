@@ -104,18 +104,21 @@ def fetch_detail_inputs(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> 
     )
     docs = ",".join(sorted({r["document_id"] for r in rollup}))
     links = ",".join(sorted({r["link_id"] for r in rollup if r["link_id"]}))
+    of_docs = f"tenant_id = {{tenant_id:String}} AND document_id IN {_IN_LIST % 'docs'}"
     versions = ch.query(
-        "SELECT v.version_id AS version_id, v.pages AS pages, v.page_words AS page_words, "
-        "v.page_tags AS page_tags, v.revision AS revision, d.title AS title "
-        f"FROM {db}.document_versions AS v FINAL LEFT JOIN (SELECT document_id, title FROM "
-        f"{db}.documents FINAL WHERE tenant_id = {{tenant_id:String}} AND document_id IN "
-        f"{_IN_LIST % 'docs'}) AS d ON d.document_id = v.document_id "
-        f"WHERE v.tenant_id = {{tenant_id:String}} AND v.document_id IN {_IN_LIST % 'docs'}",
+        "SELECT version_id, document_id, pages, page_words, page_tags, revision "
+        f"FROM {db}.document_versions FINAL WHERE {of_docs}",
         {**p, "docs": docs},
     )
+    titles = ch.query(
+        f"SELECT document_id, title FROM {db}.documents FINAL WHERE {of_docs}",
+        {**p, "docs": docs},
+    )
+    title = {r["document_id"]: r["title"] for r in titles}
+    # the contacts of the opportunity's current version (what FINAL keeps: the highest)
     contacts = ch.query(
         f"SELECT contact_id, name, email, is_decision_maker FROM {db}.contacts FINAL "
-        f"WHERE {own} AND version IN (SELECT version FROM {db}.opportunities FINAL WHERE {own})",
+        f"WHERE {own} AND version = (SELECT max(version) FROM {db}.opportunities WHERE {own})",
         p,
     )
     recipients = ch.query(
@@ -130,7 +133,9 @@ def fetch_detail_inputs(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> 
     )
     return DetailInputs(
         rollup=rollup,
-        versions={r["version_id"]: r for r in versions},
+        versions={
+            r["version_id"]: r | {"title": title.get(r["document_id"], "")} for r in versions
+        },
         contacts={r["contact_id"]: r for r in contacts},
         links={r["link_id"]: r for r in recipients},
         activities=activities,
