@@ -12,7 +12,8 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from tracker import redis_keys
-from tracker.stores import ClickHouse, delete_rows, over_distributed, redis_errors
+from tracker.privacy import LINK_SCOPE, rollup_rebuild_sql, rollup_selects
+from tracker.stores import ClickHouse, delete_rows, redis_errors
 
 __all__ = [
     "erase_person_events",
@@ -21,9 +22,7 @@ __all__ = [
     "person_events",
 ]
 
-_ROLLUPS = ("page_dwell_daily", "link_activity_daily")
-_SCOPE = "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), link_id)"
-_OWN = f"{_SCOPE} AND forwarded = 0"
+_OWN = f"{LINK_SCOPE} AND forwarded = 0"
 
 
 def person_events(
@@ -41,21 +40,17 @@ def person_events(
 
 
 def person_erasure_sql(
-    database: str, rollup_selects: Mapping[str, str], cluster: str | None = None
+    database: str, selects: Mapping[str, str], cluster: str | None = None
 ) -> list[str]:
     """The statements of an erasure, in order (parameters `tenant` and `links`): the
     person's own events deleted, then each rollup's rows of those links deleted and rebuilt
-    from the events left, through the rollup's materialized-view SELECT (`rollup_selects`:
+    from the events left, through the rollup's materialized-view SELECT (`selects`:
     rollup → that SELECT as `system.tables` shows it). In cluster mode the deletes go to the
     `_local` tables ON CLUSTER and the rebuild reads and writes the Distributed tables."""
-    statements = [delete_rows(database, "events", _OWN, cluster)]
-    for rollup, select in rollup_selects.items():
-        statements.append(delete_rows(database, rollup, _SCOPE, cluster))
-        rebuild = over_distributed(select, database, cluster)
-        statements.append(
-            f"INSERT INTO {database}.{rollup} SELECT * FROM ({rebuild}) WHERE {_SCOPE}"
-        )
-    return statements
+    return [
+        delete_rows(database, "events", _OWN, cluster),
+        *rollup_rebuild_sql(database, selects, cluster),
+    ]
 
 
 def erase_person_events(
@@ -68,17 +63,7 @@ def erase_person_events(
     db = ch.database
     params = {"tenant": tenant_id, "links": ",".join(link_ids)}
     count = int(ch.query(f"SELECT count() AS n FROM {db}.events WHERE {_OWN}", params)[0]["n"])
-    selects = {
-        rollup: str(
-            ch.query(
-                "SELECT as_select FROM system.tables "
-                "WHERE database = {db:String} AND name = {mv:String}",
-                {"db": db, "mv": f"{rollup}_mv"},
-            )[0]["as_select"]
-        )
-        for rollup in _ROLLUPS
-    }
-    for statement in person_erasure_sql(db, selects, cluster):
+    for statement in person_erasure_sql(db, rollup_selects(ch), cluster):
         ch.command(statement, params)
     return count
 

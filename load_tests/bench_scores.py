@@ -11,6 +11,12 @@ Everything goes through the CLI and HTTP (load_tests/ imports none of the servic
    (people and ~bots; about 1.8M events for 10 000 opportunities), from a fixed seed.
 2. (a) `dealsignal scoring engagement`: time to score every opportunity — one round of
    ClickHouse aggregations over the whole tenant, then the bulk-sync path (batches of 1 000).
+   (a2) `dealsignal scoring details`: uncached engagement details of `--details` opportunities,
+   each computed from the raw events (today's reference path) and from the engagement rollup
+   (migration 0040) in the same process: p50/p99 per detail, rows the engine read, and how
+   many details' JSON differ between the two (must be 0).
+   (a3) `dealsignal scoring assess` of every opportunity, engagement from the raw events and
+   from the rollup: seconds, engine query seconds and rows read.
 3. (b) `dealsignal serve` on that data dir (embedded mode, its private Redis) and measure
    `/opportunities/{id}/engagement`:
    - uncached: the first touch of `--requests` ids, httpx at the given concurrency (the
@@ -162,6 +168,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=10, help="each wrk run")
+    parser.add_argument("--details", type=int, default=200, help="uncached details, (a2)")
+    parser.add_argument("--skip-http", action="store_true", help="only (a), (a2) and (a3)")
     parser.add_argument(
         "--api-only",
         action="store_true",
@@ -187,6 +195,34 @@ def main() -> None:
         print(f"  {report['pass']:38} {report['opportunities']} scored in "
               f"{report['seconds']:.2f} s ({engine['rows_read']:,} rows read)"
               + (f"; bands {report['bands']}" if "bands" in report else ""))  # fmt: skip
+
+    print(f"(a2) uncached engagement details, raw events vs rollup ({args.details} opportunities)")
+    when = loaded["window_end"]
+    details = {}
+    for line in cli(data, "scoring", "details", "--tenant", tenant, "--sample",
+                    str(args.details), "--as-of", when).splitlines():  # fmt: skip
+        report = json.loads(line)
+        details[report["source"]] = report
+        engine = report["engine"]
+        print(f"  {report['source']:<7} n={report['details']}  p50={report['p50_ms']:8.1f} ms  "
+              f"p99={report['p99_ms']:8.1f} ms  {engine['select_queries']} queries, "
+              f"{engine['rows_read'] // report['details']:,} rows read per detail; "
+              f"details differing from raw: {report['differing_from_raw']}")  # fmt: skip
+    print(f"  rollup / raw p50: {details['rollup']['p50_ms'] / details['raw']['p50_ms']:.3f}")
+    print("(a3) health assessment of every opportunity (dealsignal scoring assess)")
+    assessed = {}
+    for source in ("raw", "rollup"):
+        report = cli_json(data, "scoring", "assess", "--tenant", tenant, "--as-of", when,
+                          "--source", source)  # fmt: skip
+        assessed[source] = report
+        engine = report["engine"]
+        print(f"  engagement from {source:<7} {report['opportunities']} assessed in "
+              f"{report['seconds']:.2f} s (engine query time {engine['query_seconds']:.2f} s, "
+              f"{engine['rows_read']:,} rows read); bands {report['bands']}")  # fmt: skip
+    print(f"  rollup / raw: {assessed['rollup']['seconds'] / assessed['raw']['seconds']:.3f}")
+    if args.skip_http:
+        shutil.rmtree(data, ignore_errors=True)
+        return
 
     extra = {"background": "false"} if args.api_only else {}
     service = Service(data, **extra)

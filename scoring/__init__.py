@@ -19,11 +19,12 @@ from scoring.accounts import (
 )
 from scoring.engagement.epochs import bump_epochs
 from scoring.engagement.listener import EpochListener, make_epoch_listener, opportunities_in_batch
-from scoring.engagement.repository import ScopeKind, ScoringQuery
+from scoring.engagement.repository import EventSource, ScopeKind, ScoringQuery
 from scoring.engagement.score import band_of, score_signals
 from scoring.engagement.service import (
     OpportunityEngagement,
     compute_scores,
+    engagement_detail,
     opportunity_engagement,
     opportunity_engagement_json,
     score_opportunities,
@@ -123,6 +124,7 @@ __all__ = [
     "DealBriefing",
     "EngagedPerson",
     "EpochListener",
+    "EventSource",
     "EvidenceItem",
     "Factor",
     "FitScores",
@@ -183,6 +185,7 @@ __all__ = [
     "calibration_job",
     "compute_scores",
     "detect_stall",
+    "engagement_detail",
     "features_as_of",
     "finance_risk",
     "find_waiting_customers",

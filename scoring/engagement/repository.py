@@ -17,16 +17,23 @@ Definitions the SQL implements (tuning from `ScoringSettings`):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from scoring.engagement.rollup import (
+    ROLLUP,
+    EventSource,
+    rollup_events,
+    rollup_reads,
+    rollup_visits,
+)
 from tracker.config import ScoringSettings
 from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
 from tracker.stores import ClickHouse
 
-__all__ = ["ScopeKind", "ScoringQuery", "fetch_detail_rows", "fetch_signals_rows"]
+__all__ = ["EventSource", "ScopeKind", "ScoringQuery", "fetch_detail_rows", "fetch_signals_rows"]
 
 _KEYS = "(SELECT arrayJoin(splitByChar(',', {keys:String})))"
 _AGE = "greatest(dateDiff('millisecond', {ts}, now_ts), 0)"
@@ -50,6 +57,8 @@ class ScoringQuery:
     keys: Sequence[str] | None  # None: every key of the tenant
     now: datetime
     within_opportunity: str | None = None
+    # the rollup answers "as of now" only; fetch_* fall back to RAW where it cannot
+    source: EventSource = EventSource.ROLLUP
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,16 @@ _ALL_SCOPES = _Keys(
 
 def _documents(ch: ClickHouse, q: ScoringQuery) -> str:
     """The documents `q` is about, from the small entity tables: lets ClickHouse use the
-    events primary key (tenant_id, document_id, …) instead of scanning the tenant."""
+    events primary key (tenant_id, document_id, …) instead of scanning the tenant. About
+    given opportunities on the rollup: the documents of their rollup rows (its key starts
+    with the opportunity; a link's opportunity and document never change, so its events'
+    documents are those of the opportunity's links)."""
     db, col = ch.database, q.scope.value
+    if q.source is EventSource.ROLLUP and (opps := _opportunities(q)) is not None:
+        return (
+            f"SELECT document_id FROM {db}.{ROLLUP} "
+            f"WHERE tenant_id = {{tenant_id:String}} AND opportunity_id IN {opps}"
+        )
     if q.within_opportunity is not None:
         return (
             f"SELECT document_id FROM {db}.links WHERE tenant_id = {{tenant_id:String}} "
@@ -105,14 +122,22 @@ def _documents(ch: ClickHouse, q: ScoringQuery) -> str:
     )
 
 
+def _opportunities(q: ScoringQuery) -> str | None:
+    """The opportunities every row of `q` belongs to, as SQL (None: any of the tenant's)."""
+    if q.within_opportunity is not None:
+        return "({within:String})"
+    return _KEYS if q.scope is ScopeKind.OPPORTUNITY and q.keys is not None else None
+
+
 def _prefilter(ch: ClickHouse, q: ScoringQuery) -> str:
     col = q.scope.value
-    # Point in time: nothing received after `now` counts (as-of scores never see the future).
-    where = (
-        "tenant_id = {tenant_id:String} "
-        "AND received_at <= fromUnixTimestamp64Milli({now_ms:Int64}, 'UTC')"
-    )
-    if q.keys is not None or q.within_opportunity is not None:
+    where = "tenant_id = {tenant_id:String}"
+    if q.source is EventSource.RAW:
+        # Point in time: nothing received after `now` counts (as-of scores never see the
+        # future). The rollup has no per-event time: its callers check nothing is newer.
+        where += " AND received_at <= fromUnixTimestamp64Milli({now_ms:Int64}, 'UTC')"
+    pruned = q.source is EventSource.ROLLUP and _opportunities(q) is not None
+    if (q.keys is not None or q.within_opportunity is not None) and not pruned:
         where += f" AND document_id IN ({_documents(ch, q)})"
     where += f" AND {col} IN {_KEYS}" if q.keys is not None else f" AND {col} != ''"
     if q.within_opportunity is not None:
@@ -121,6 +146,8 @@ def _prefilter(ch: ClickHouse, q: ScoringQuery) -> str:
 
 
 def _reads(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
+    if q.source is EventSource.ROLLUP:
+        return rollup_reads(ch.database, g.select, g.source, _prefilter(ch, q) + g.where, g.by())
     return (
         f"SELECT {g.select}, version_id, page, visit_id, any(opportunity_id) AS opp, "
         f"any(link_id) AS link, any({_PERSON}) AS person, "
@@ -142,6 +169,13 @@ def _pages_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         "WHERE tenant_id = {tenant_id:String}) AS d ON d.document_id = v.document_id "
         f"WHERE v.tenant_id = {{tenant_id:String}} AND v.document_id IN ({_documents(ch, q)})"
     )
+    if q.source is EventSource.ROLLUP and _opportunities(q) is not None:
+        # only the titles of the documents read, not the tenant's
+        versions = versions.replace(
+            "WHERE tenant_id = {tenant_id:String}) AS d",
+            f"WHERE tenant_id = {{tenant_id:String}} "
+            f"AND document_id IN ({_documents(ch, q)})) AS d",
+        )
     per_page = (
         f"SELECT {g.carry('r')}, r.version_id AS version_id, r.page AS page, "
         f"sum(r.read_ms * exp2(-{_AGE.format(ts='r.at')} / {{doc_hl_ms:Float64}})) AS dd, "
@@ -195,6 +229,18 @@ def _people_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
         "SELECT link_id, recipient_name, recipient_email "
         f"FROM {db}.links FINAL WHERE tenant_id = {{tenant_id:String}}"
     )
+    if (opps := _opportunities(q)) is not None and q.source is EventSource.ROLLUP:
+        # Every read and meeting row is one of these opportunities': join only their contacts
+        # and links, not the tenant's (the raw path keeps today's query as the reference).
+        contacts = contacts.replace(
+            "WHERE tenant_id = {tenant_id:String})",
+            f"WHERE tenant_id = {{tenant_id:String}} AND opportunity_id IN {opps})",
+        )
+        contacts += f" AND opportunity_id IN {opps}"
+        links += (
+            f" AND link_id IN (SELECT link_id FROM {db}.{ROLLUP} "
+            f"WHERE tenant_id = {{tenant_id:String}} AND opportunity_id IN {opps})"
+        )
     return (
         f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts, "
         f"reads AS ({_reads(ch, q, g)}) "
@@ -217,7 +263,9 @@ def _visits_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     cond = "i > 1 AND dateDiff('millisecond', v[i - 1].2, v[i].1) >= {gap_ms:Int64}"
     decay = f"exp2(-{_AGE.format(ts='v[i].1')} / {{doc_hl_ms:Float64}})"
     visits = (
-        f"SELECT {g.select}, {_PERSON} AS person, visit_id, "
+        rollup_visits(ch.database, g.select, g.source, _prefilter(ch, q) + g.where, g.by())
+        if q.source is EventSource.ROLLUP
+        else f"SELECT {g.select}, {_PERSON} AS person, visit_id, "
         "min(received_at) AS vs, max(received_at) AS ve "
         f"FROM {ch.database}.events{g.source} WHERE {_prefilter(ch, q)}{g.where} "
         f"AND {HUMAN} AND visit_id != '' "
@@ -238,6 +286,9 @@ def _visits_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
 
 
 def _events_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
+    if q.source is EventSource.ROLLUP:
+        where = _prefilter(ch, q) + g.where
+        return rollup_events(ch.database, g.select, g.source, where, g.by(), _AGE)
     human = HUMAN
     download = f"{human} AND event_type = 'download'"
     return (
@@ -282,14 +333,24 @@ def _params(q: ScoringQuery, tuning: ScoringSettings) -> dict[str, Any]:
     }
 
 
+def _newer_than(rows: list[dict[str, Any]], now: datetime) -> bool:
+    """Whether an events row counted something received after `now`."""
+    return any((at := r["last_received_at"]).replace(tzinfo=at.tzinfo or UTC) > now for r in rows)
+
+
 def _run(
     ch: ClickHouse, q: ScoringQuery, g: _Keys, params: dict[str, Any], tail: str
 ) -> dict[str, list[dict[str, Any]]]:
+    # The events query first: on the rollup, its newest received_at says whether the rollup
+    # can answer as of `q.now` (nothing newer counted) or the raw events must.
+    events = ch.query(_events_sql(ch, q, g) + tail, params)
+    if q.source is EventSource.ROLLUP and _newer_than(events, q.now):
+        return _run(ch, replace(q, source=EventSource.RAW), g, params, tail)
     rows = {
         "pages": ch.query(_pages_sql(ch, q, g) + tail, params),
         "people": ch.query(_people_sql(ch, q, g) + tail, params),
         "visits": ch.query(_visits_sql(ch, q, g) + tail, params),
-        "events": ch.query(_events_sql(ch, q, g) + tail, params),
+        "events": events,
         "activities": [],
     }
     if q.scope is ScopeKind.OPPORTUNITY:
@@ -313,13 +374,18 @@ def fetch_signals_rows(
 
 
 def fetch_detail_rows(
-    ch: ClickHouse, tenant_id: str, opportunity_id: str, now: datetime, tuning: ScoringSettings
+    ch: ClickHouse,
+    tenant_id: str,
+    opportunity_id: str,
+    now: datetime,
+    tuning: ScoringSettings,
+    source: EventSource = EventSource.ROLLUP,
 ) -> dict[ScopeKind, dict[str, list[dict[str, Any]]]]:
     """`fetch_signals_rows` of the opportunity itself, of its recipient links and of its
     document versions (both within the opportunity) in one set of queries: each events query
     groups by (scope, key), every row counted once per scope — the rows and the ClickHouse
     arithmetic of each scope are those of its own query, for a third of the query plans."""
-    q = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, [opportunity_id], now)
+    q = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, [opportunity_id], now, source=source)
     rows = _run(ch, q, _ALL_SCOPES, _params(q, tuning), " SETTINGS max_threads = 1")
     out: dict[ScopeKind, dict[str, list[dict[str, Any]]]] = {
         s: {name: [] for name in rows} for s in ScopeKind

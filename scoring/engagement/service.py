@@ -12,13 +12,16 @@ from pydantic import BaseModel
 
 from scoring.engagement.cache import cache_key, read_cached, read_current, write_cached
 from scoring.engagement.cache import watch as watch_detail
+from scoring.engagement.detail_rows import detail_rows
 from scoring.engagement.epochs import current_epochs
 from scoring.engagement.repository import (
+    EventSource,
     ScopeKind,
     ScoringQuery,
     fetch_detail_rows,
     fetch_signals_rows,
 )
+from scoring.engagement.rollup import fetch_detail_inputs
 from scoring.engagement.score import score_signals
 from scoring.engagement.signals import Signals, collect_signals
 from scoring.engagement.wording import label_of
@@ -33,6 +36,7 @@ from tracker.stores import ClickHouse
 __all__ = [
     "OpportunityEngagement",
     "compute_scores",
+    "engagement_detail",
     "opportunity_engagement",
     "opportunity_engagement_json",
     "score_opportunities",
@@ -71,13 +75,23 @@ def compute_scores(
     return _scores(signals, query.keys, query.scope, query.now, tuning)
 
 
-def _details(
-    ch: ClickHouse, tenant_id: str, opportunity_id: str, now: datetime, tuning: ScoringSettings
+def engagement_detail(
+    ch: ClickHouse,
+    tenant_id: str,
+    opportunity_id: str,
+    now: datetime,
+    tuning: ScoringSettings,
+    source: EventSource = EventSource.ROLLUP,
 ) -> OpportunityEngagement:
     """One set of queries for the three scopes (`fetch_detail_rows`); each scope scored as
     `compute_scores` would: the opportunity, and every recipient link and document version
-    with data within it."""
-    rows = fetch_detail_rows(ch, tenant_id, opportunity_id, now, tuning)
+    with data within it. Uncached; `source` RAW reads the events table (the reference)."""
+    rows = None
+    if source is EventSource.ROLLUP:
+        inputs = fetch_detail_inputs(ch, tenant_id, opportunity_id)
+        rows = detail_rows(inputs, opportunity_id, now, tuning)
+    if rows is None:  # the raw events: asked for, or the rollup cannot answer as of `now`
+        rows = fetch_detail_rows(ch, tenant_id, opportunity_id, now, tuning, EventSource.RAW)
 
     def scope(kind: ScopeKind, keys: Sequence[str] | None = None) -> list[Score]:
         return list(_scores(collect_signals(rows[kind]), keys, kind, now, tuning).values())
@@ -148,7 +162,7 @@ async def opportunity_engagement_json(
     if not await asyncio.to_thread(opportunity_exists, ch, tenant_id, opportunity_id):
         raise NotFound("unknown opportunity", code="opportunity_not_found")
     detail = await asyncio.to_thread(
-        _details, ch, tenant_id, opportunity_id, now or utcnow(), tuning
+        engagement_detail, ch, tenant_id, opportunity_id, now or utcnow(), tuning
     )
     payload = detail.model_dump_json().encode()
     await write_cached(redis, {key: payload}, tuning.engagement.score_cache_seconds)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from scoring.accounts import AccountBand, AccountHealth, assess_accounts
-from scoring.engagement.repository import ScopeKind, ScoringQuery
+from scoring.engagement.repository import EventSource, ScopeKind, ScoringQuery
 from scoring.engagement.service import compute_scores
 from scoring.forecast.evidence import ForecastEvidence, build_evidence
 from scoring.health.actions import NextAction, next_actions
@@ -200,12 +200,17 @@ def _assess_one(
 
 
 def _engagement(
-    ch: ClickHouse, tenant_id: str, ids: Sequence[str], as_of: datetime, tuning: ScoringSettings
+    ch: ClickHouse,
+    tenant_id: str,
+    ids: Sequence[str],
+    as_of: datetime,
+    tuning: ScoringSettings,
+    source: EventSource,
 ) -> dict[str, float]:
     found: dict[str, float] = {}
     for start in range(0, len(ids), tuning.engagement.bulk_batch_size):
         batch = list(ids[start : start + tuning.engagement.bulk_batch_size])
-        query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, as_of)
+        query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, as_of, source=source)
         found.update({k: s.value for k, s in compute_scores(ch, query, tuning).items()})
     return found
 
@@ -220,17 +225,21 @@ def assess(
     now: datetime,
     with_engagement: bool = True,
     open_only: bool = False,
+    source: EventSource = EventSource.ROLLUP,
 ) -> dict[str, Assessment]:
     """Health and evidence of the given opportunities (all of the tenant's when None) as of
     `as_of`. The engagement score (scoring.engagement.service) and the accounts' health
     (scoring.accounts) feed the pillars only when `with_engagement`: both are live, so
-    historical snapshots leave them out."""
+    historical snapshots leave them out. `source`: where the engagement score reads events
+    (RAW: the reference path the rollup is checked against)."""
     t = scoring.tuning
     features = features_as_of(ch, tenant_id, opportunity_ids, as_of, t)
     if open_only:
         features = {k: f for k, f in features.items() if f.is_open}
     stats = tenant_stats(ch, tenant_id, as_of, t)
-    engaged = _engagement(ch, tenant_id, sorted(features), as_of, t) if with_engagement else {}
+    engaged = (
+        _engagement(ch, tenant_id, sorted(features), as_of, t, source) if with_engagement else {}
+    )
     accounts: dict[str, AccountHealth] = {}
     if with_engagement and features:
         known = list_accounts(ch, tenant_id, ids=sorted({f.account for f in features.values()}),

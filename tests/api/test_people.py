@@ -155,6 +155,11 @@ def test_export_then_erase_leaves_nothing_that_names_the_person(
         "GROUP BY link_id ORDER BY link_id"
     )
     assert {(r["link_id"], r["dwell"]) for r in rollup} == {(mine, 3000), (theirs, 4000)}
+    scores_rollup = clickhouse.query(
+        f"SELECT link_id, sum(read_ms) AS dwell FROM {clickhouse.database}.engagement_visit_pages "
+        "GROUP BY link_id ORDER BY link_id"
+    )
+    assert {(r["link_id"], r["dwell"]) for r in scores_rollup} == {(mine, 3000), (theirs, 4000)}
     other = client.get(f"/api/v1/people/{OTHER_EMAIL}/export", headers=auth).json()
     assert len(other["events"]) == 4 and other["person"]["names"] == [OTHER_NAME]
 
@@ -225,3 +230,11 @@ def test_retention_per_tenant_deletes_what_is_older_than_its_limit(
     assert {(r["tenant_id"], r["link_id"], r["n"]) for r in left} == {
         (other, "lnk-new", 3), (other, "lnk-old", 2), (tenant, "lnk-new", 3),
     }  # fmt: skip
+    rolled = clickhouse.query(
+        "SELECT tenant_id, link_id, sum(read_events) AS n "
+        f"FROM {clickhouse.database}.engagement_visit_pages "
+        "GROUP BY tenant_id, link_id HAVING n > 0 ORDER BY tenant_id, link_id"
+    )  # the scores' rollup keeps only what the events still hold
+    assert {(r["tenant_id"], r["link_id"], r["n"]) for r in rolled} == {
+        (r["tenant_id"], r["link_id"], r["n"]) for r in left
+    }

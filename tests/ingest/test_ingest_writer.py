@@ -53,6 +53,15 @@ class CrashAfterInsert(FlakyClickHouse):
         raise Crash
 
 
+def engagement_rollup_totals(ch: ClickHouse) -> tuple[int, int]:
+    """(page reads, their dwell ms) in the engagement scores' rollup (migration 0040)."""
+    (row,) = ch.query(
+        "SELECT toUInt64(sum(read_events)) AS n, toUInt64(sum(read_ms)) AS ms "
+        f"FROM {ch.database}.engagement_visit_pages"
+    )
+    return int(row["n"]), int(row["ms"])
+
+
 async def send_beacons(
     ingestor: Ingestor, make_beacon: Callable[..., bytes], beacons: int, per: int
 ) -> list[bytes]:
@@ -83,6 +92,7 @@ async def test_n_events_exactly_n_rows_and_resent_beacons_are_deduped(
     assert count_events(clickhouse) == 1010
     n_ids = clickhouse.query(f"SELECT uniqExact(event_id) AS n FROM {clickhouse.database}.events")
     assert n_ids[0]["n"] == 1010
+    assert engagement_rollup_totals(clickhouse) == (1010, 1010 * 1000)  # the scores' rollup too
 
 
 @pytest.mark.parametrize("same_consumer", [True, False])
@@ -115,6 +125,7 @@ async def test_writer_killed_between_insert_and_ack_recovers(
     assert (
         document_analytics(clickhouse, "ten_A", "doc_1", READING)["dwell_ms"] == 100_000
     )  # rollups too
+    assert engagement_rollup_totals(clickhouse) == (100, 100_000)
 
 
 async def test_clickhouse_outage_is_retried_without_loss_or_duplicates(

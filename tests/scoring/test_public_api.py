@@ -34,6 +34,8 @@ EXPECTED = {
     "BandChanged", "ScoringEvent", "ScoringListener", "StallCleared", "StallDeal", "StallOpened",
     "TenantScoringCache", "StallEpisode", "StallStatus", "list_stalls", "open_stalls",
     "bump_epochs",
+    # scores from the engagement rollup, and the raw-events reference path (issue 17)
+    "EventSource", "engagement_detail",
     # customer health per account, its bands and the finance cross-check
     "PILLAR_NAMES", "AccountBand", "AccountBandChanged", "AccountHealth", "AccountHealthPage",
     "AccountPillar", "BandActionPlan", "BandRecord", "PillarPart", "RiskFlag", "RiskReason",

@@ -28,9 +28,18 @@ from tracker.privacy.retention import (
     put_retention,
     retention_job,
 )
+from tracker.privacy.rollups import (
+    EVENT_ROLLUPS,
+    LINK_SCOPE,
+    rebuild_link_rollups,
+    rollup_rebuild_sql,
+    rollup_selects,
+)
 
 __all__ = [
     "ERASED_NAME",
+    "EVENT_ROLLUPS",
+    "LINK_SCOPE",
     "AuditAction",
     "AuditEntry",
     "CopyKind",
@@ -49,8 +58,11 @@ __all__ = [
     "pseudonymise_sql",
     "put_privacy_notice",
     "put_retention",
+    "rebuild_link_rollups",
     "record_audit",
     "record_copy",
     "retention_job",
+    "rollup_rebuild_sql",
+    "rollup_selects",
     "tracking_for",
 ]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.clock import utcnow
 from tracker.privacy.copies import expire_copies
+from tracker.privacy.rollups import rebuild_link_rollups
 from tracker.scheduler import PeriodicJob
 from tracker.stores import BlobStore, ClickHouse, delete_rows
 from tracker.tenant_settings import get_tenant_settings, put_tenant_settings
@@ -68,11 +69,20 @@ def enforce_retention(
             params,
         )[0]["n"]
     )
+    # A visit-page row of the engagement rollup has no single day: the links with a row
+    # reaching past the limit are recomputed from the events that stay.
+    expiring = ch.query(
+        f"SELECT DISTINCT link_id FROM {db}.engagement_visit_pages "
+        "WHERE tenant_id = {tenant:String} AND first_at < fromUnixTimestamp64Milli({before:Int64})",
+        params,
+    )
     for table, column in _BY_TABLE.items():
         limit = "fromUnixTimestamp64Milli({before:Int64})"
         limit = f"toDate({limit})" if column == "day" else limit
         where = f"tenant_id = {{tenant:String}} AND {column} < {limit}"
         ch.command(delete_rows(db, table, where, cluster), params)
+    links = [str(r["link_id"]) for r in expiring]
+    rebuild_link_rollups(ch, tenant_id, links, ("engagement_visit_pages",), cluster=cluster)
     audit_before = moment - timedelta(days=retention.audit_days)
     ch.command(
         delete_rows(

@@ -656,6 +656,91 @@ ALTER TABLE dealsignal.activities
 ALTER TABLE dealsignal.activities 
     ADD COLUMN IF NOT EXISTS series_id String DEFAULT '' AFTER held;
 
+-- 0040_engagement_rollup sha256=6f9ed737ce2d6c5bc4f7e9184c0755bb2634df3044e35815d321abb8909fd092
+CREATE TABLE IF NOT EXISTS dealsignal.engagement_visit_pages 
+(
+    tenant_id String,
+    opportunity_id String,
+    document_id String,
+    link_id String,
+    version_id String,
+    visit_id String,
+    page UInt16,
+    person String,
+    read_events SimpleAggregateFunction(sum, UInt64),
+    read_ms SimpleAggregateFunction(sum, UInt64),
+    read_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    read_forwarded SimpleAggregateFunction(max, UInt8),
+    visit_events SimpleAggregateFunction(sum, UInt64),
+    visit_start SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    visit_end SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    downloads SimpleAggregateFunction(sum, UInt64),
+    download_at SimpleAggregateFunction(groupArrayArray, Array(DateTime64(3, 'UTC'))),
+    human_events SimpleAggregateFunction(sum, UInt64),
+    bot_events SimpleAggregateFunction(sum, UInt64),
+    human_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    first_at SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    last_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = AggregatingMergeTree
+ORDER BY (tenant_id, opportunity_id, document_id, link_id, version_id, visit_id, page, person)
+TTL toDateTime(last_at) + INTERVAL 730 DAY
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 256;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.engagement_visit_pages_mv 
+TO dealsignal.engagement_visit_pages
+AS SELECT
+    tenant_id,
+    opportunity_id,
+    document_id,
+    link_id,
+    version_id,
+    visit_id,
+    page,
+    if(forwarded = 0 AND contact_id != '', concat('c:', contact_id), concat('v:', viewer_id)) AS person,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_events,
+    toUInt64(sumIf(dwell_ms, is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_ms,
+    maxIf(received_at, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_at,
+    maxIf(forwarded, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_forwarded,
+    toUInt64(countIf(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS visit_events,
+    min(if(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'), received_at, toDateTime64('2299-12-31 00:00:00', 3, 'UTC'))) AS visit_start,
+    maxIf(received_at, is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end')) AS visit_end,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'download')) AS downloads,
+    groupArrayIf(received_at, is_bot = 0 AND event_type = 'download') AS download_at,
+    toUInt64(countIf(is_bot = 0)) AS human_events,
+    toUInt64(countIf(is_bot = 1)) AS bot_events,
+    maxIf(received_at, is_bot = 0) AS human_at,
+    min(received_at) AS first_at,
+    max(received_at) AS last_at
+FROM dealsignal.events
+GROUP BY tenant_id, opportunity_id, document_id, link_id, version_id, visit_id, page, person;
+TRUNCATE TABLE IF EXISTS dealsignal.engagement_visit_pages ;
+INSERT INTO dealsignal.engagement_visit_pages
+SELECT
+    tenant_id,
+    opportunity_id,
+    document_id,
+    link_id,
+    version_id,
+    visit_id,
+    page,
+    if(forwarded = 0 AND contact_id != '', concat('c:', contact_id), concat('v:', viewer_id)) AS person,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_events,
+    toUInt64(sumIf(dwell_ms, is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_ms,
+    maxIf(received_at, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_at,
+    maxIf(forwarded, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_forwarded,
+    toUInt64(countIf(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS visit_events,
+    min(if(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'), received_at, toDateTime64('2299-12-31 00:00:00', 3, 'UTC'))) AS visit_start,
+    maxIf(received_at, is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end')) AS visit_end,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'download')) AS downloads,
+    groupArrayIf(received_at, is_bot = 0 AND event_type = 'download') AS download_at,
+    toUInt64(countIf(is_bot = 0)) AS human_events,
+    toUInt64(countIf(is_bot = 1)) AS bot_events,
+    maxIf(received_at, is_bot = 0) AS human_at,
+    min(received_at) AS first_at,
+    max(received_at) AS last_at
+FROM dealsignal.events
+GROUP BY tenant_id, opportunity_id, document_id, link_id, version_id, visit_id, page, person;
+
 -- 0050_derived_blobs sha256=cdaa4e5c98e04858e779ca5515bf4303420d4d33506b4b1c0044c8373d197932
 CREATE TABLE IF NOT EXISTS dealsignal.derived_blobs 
 (
