@@ -290,6 +290,15 @@ def _accepted_metric(url: str) -> int:
     return int(float(match.group(1))) if match else 0
 
 
+def _metric_sum(url: str, name: str) -> float:
+    """The value of an unlabelled series on /metrics (0 when absent)."""
+    import httpx
+
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    match = re.search(rf"^{re.escape(name)} ([\d.e+]+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
 def _settled_accepted(url: str) -> int:
     """The accepted count once requests cut off by the end of the load run are answered."""
     previous = -1
@@ -300,6 +309,18 @@ def _settled_accepted(url: str) -> int:
         previous = current
         time.sleep(0.5)
     return previous
+
+
+def _redis_memory(data_dir: Path) -> tuple[int, int]:
+    """used_memory and the stream's length, read off the service's private Redis (the API-only
+    phase has no writer: what it accepted is the backlog)."""
+    import redis
+
+    store = redis.Redis(unix_socket_path=str(data_dir / "redis" / "redis.sock"))
+    try:
+        return int(store.info("memory")["used_memory"]), int(store.xlen("ds:events"))
+    finally:
+        store.close()
 
 
 def _landed(url: str, key: str, document_id: str) -> int:
@@ -332,6 +353,8 @@ class Run:
         self.key = _bootstrap(self.env, workdir)
         self.results: dict[str, dict[str, float]] = {}
         self.accepted = 0
+        self.backlog: dict[str, int] = {}
+        self.inserts: dict[str, float] = {}
         self.document_id = self.token = ""
 
     def api_only(self) -> None:
@@ -340,8 +363,11 @@ class Run:
                         {**self.env, "DEALSIGNAL_BACKGROUND": "false"}, self.workdir)  # fmt: skip
         try:
             self.document_id, self.token = _session_token(server.url, self.key, self.workdir)
+            before = _redis_memory(self.workdir / "data")
             self._load(server, "beacon (API only)")
             self.accepted += _settled_accepted(server.url)
+            after = _redis_memory(self.workdir / "data")
+            self.backlog = {"bytes": after[0] - before[0], "entries": after[1] - before[1]}
         finally:
             server.stop()
 
@@ -359,6 +385,10 @@ class Run:
             self.accepted += _settled_accepted(server.url)
             landed = _wait_landed(server.url, self.key, self.document_id, self.accepted)
             done = time.monotonic()
+            self.inserts = {
+                name: _metric_sum(server.url, f"dealsignal_ingest_{name}")
+                for name in ("insert_seconds_sum", "insert_seconds_count", "batch_rows_sum")
+            }
         finally:
             server.stop()
         rate = (landed - backlog) / (done - first)
@@ -451,6 +481,20 @@ def main() -> int:
         f"ClickHouse {landed}; loss = {loss}"
     )
     print(f"  writer alone, draining the API-only backlog: {drain_rate:.0f} events/s landed")
+    seconds, rows = run.inserts.get("insert_seconds_sum"), run.inserts.get("batch_rows_sum")
+    if seconds and rows:
+        count = run.inserts["insert_seconds_count"]
+        print(
+            f"  ClickHouse (chDB) inserts of the embedded phase: {count:.0f} inserts, "
+            f"{rows / count:.0f} rows each on average, {rows / seconds:.0f} rows/s inside inserts"
+        )
+    if run.backlog.get("entries"):  # one entry per beacon, warm-up included
+        per_event = run.backlog["bytes"] / (run.backlog["entries"] * k)
+        print(
+            f"  Redis backlog of the API-only phase: {run.backlog['entries']} entries, "
+            f"{run.backlog['bytes'] / 1e6:.1f} MB used_memory growth = {per_event:.0f} bytes per "
+            f"event ({per_event * 60 * 10_000 / 1e9:.2f} GB per minute of backlog at 10k events/s)"
+        )
     print(
         f"  sustained end-to-end (embedded, API + writer in one process): {sustained:.0f} "
         f"events/s landed (drain after load {drain_after:.1f}s)"
