@@ -162,6 +162,7 @@ def parse_user_agent(user_agent: str) -> tuple[str, str, str]:
 
 
 _KINDS: Final = {kind.value: kind for kind in EventType}
+_NONE: Final = BotReason.NONE
 
 
 async def _received_at(enricher: Enricher, batch: EnrichBatch) -> None:
@@ -190,9 +191,13 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
     ctx, session = batch.context, batch.session
     if session is None:
         session = batch.session = enricher.session(ctx, batch.request)
+    known, signals = session.verdicts, batch.signals
     for index, own in enumerate(batch.entry.events):
-        _flag(own, session.verdict(own[OWN.event_type]))
-        if not own[OWN.is_bot] and own[OWN.event_type] in _SCANNED:
+        kind = own[OWN.event_type]
+        reason = known.get(kind) or session.verdict(kind)
+        if reason is not _NONE:
+            _flag(own, reason)
+        if kind in _SCANNED and not own[OWN.is_bot]:
             reason = await scanner_verdict(
                 enricher.redis,
                 event_type=_KINDS[own[OWN.event_type]],
@@ -202,8 +207,8 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
                 now_ms=batch.now_ms,
             )
             _flag(own, reason)
-        if index < len(batch.signals) and batch.signals[index] is not None:
-            _flag(own, signals_verdict(batch.signals[index]))
+        if index < len(signals) and signals[index] is not None:
+            _flag(own, signals_verdict(signals[index]))
 
 
 # Bound children: `Counter.labels()` takes a lock and hashes its labels on every call.
@@ -217,8 +222,13 @@ _FLAGGED: Final = {
 
 
 async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
+    events = batch.entry.events
+    first = events[0][OWN.event_type]
+    if all(own[OWN.event_type] == first and not own[OWN.is_bot] for own in events):
+        _ACCEPTED[first].inc(len(events))  # a heartbeat beacon: one type, no flags
+        return
     kinds: dict[str, int] = {}
-    for own in batch.entry.events:
+    for own in events:
         kinds[own[OWN.event_type]] = kinds.get(own[OWN.event_type], 0) + 1
         if own[OWN.is_bot]:
             _FLAGGED[own[OWN.bot_reason]].inc()

@@ -25,11 +25,9 @@ from ingest.enrich import (
     EnrichBatch,
     Enricher,
     EventContext,
-    ViewerSession,
     event_id_material,
 )
 from ingest.entry import Entry
-from ingest.model import RawEvent
 from ingest.validate import validate_beacon
 from ingest.verdict import RequestMeta
 from ingest.visits import visit_touch
@@ -79,7 +77,22 @@ class Ingestor:
         # The session's context, shared columns, verdicts and event-id hash: once per
         # viewer session and client, not per beacon.
         session = self.enricher.session(_context_of(beacon.claims), request)
-        entry = Entry(list(session.shared), [_own(session, raw) for raw in beacon.events])
+        event_id = session.event_id
+        own = [  # `OWN_COLUMNS`, not yet flagged (the ids are `beacon_event_id`'s)
+            [
+                event_id(raw.client_id),
+                raw.type.value,
+                raw.page,
+                raw.dwell_ms,
+                raw.seq,
+                raw.client_ts_ms,
+                0,
+                _NOT_BOT,
+                "" if raw.signals is None else raw.signals.props_json(),
+            ]
+            for raw in beacon.events
+        ]
+        entry = Entry(list(session.shared), own)
         batch = EnrichBatch(
             session.context,
             request,
@@ -161,18 +174,3 @@ def _context_of(claims: ViewerSessionClaims) -> EventContext:
     """One `EventContext` per viewer session (the signer hands back the same claims for the
     same token)."""
     return EventContext.from_claims(claims)
-
-
-def _own(session: ViewerSession, raw: RawEvent) -> list[Any]:
-    """`OWN_COLUMNS` of a beacon event, not yet flagged (the id is `beacon_event_id`'s)."""
-    return [
-        session.event_id(raw.client_id),
-        raw.type.value,
-        raw.page,
-        raw.dwell_ms,
-        raw.seq,
-        raw.client_ts_ms,
-        0,
-        _NOT_BOT,
-        raw.signals.props_json() if raw.signals is not None else "",
-    ]
