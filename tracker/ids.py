@@ -49,8 +49,17 @@ def _encode_pairs(value: int, shifts: tuple[int, ...]) -> str:
     return "".join([_PAIRS[value >> shift & 1023] for shift in shifts])
 
 
+# The last millisecond encoded: ids drawn in the same millisecond share their first ten
+# characters (a tuple, replaced whole, so threads never see half of one).
+_last_time: tuple[int, str] = (-1, "")
+
+
 def new_id(kind: str, *, now_ms: int | None = None) -> str:
+    global _last_time
     prefix = PREFIXES[kind]
     millis = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-    time_part = _encode_pairs(millis, _TIME_SHIFTS)
+    last_millis, time_part = _last_time
+    if last_millis != millis:
+        time_part = _encode_pairs(millis, _TIME_SHIFTS)
+        _last_time = (millis, time_part)
     return f"{prefix}_{time_part}{_encode_pairs(secrets.randbits(80), _RANDOM_SHIFTS)}"
