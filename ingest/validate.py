@@ -17,7 +17,7 @@ if any part is invalid. Codes:
     bad_signals          headless signals not of the documented shape
 
 Two readings of one contract. The typed one decodes and range-checks the body into
-`ingest.model.WireBeacon` structs in one pass (msgspec) — every accepted beacon takes it. A
+`ingest.model.WireBeacon` structs in one pass (msgspec) — every well-formed beacon takes it. A
 body it refuses is read again by the checked one (orjson, then key by key in the order
 above), which names the first thing wrong with the code a client sees; msgspec's errors carry
 a path, not our codes. The typed reading accepts nothing the checked one refuses (integers
