@@ -29,22 +29,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, Final, Generic, NamedTuple, TypeVar
+from typing import Annotated, Any, Final, Generic, Literal, NamedTuple, TypeVar, get_args
 
+import msgspec
 import pyarrow as pa
+from msgspec import UNSET, UnsetType
 
 from tracker.types import BotReason, EventType
 
 __all__ = [
+    "ABSURD_DWELL_MS",
     "BEACON_EVENT_TYPES",
     "EVENT_COLUMNS",
+    "EVENT_ID_PATTERN",
     "ROW",
+    "SEQ_LIMIT",
+    "BeaconEventName",
     "Event",
     "EventColumns",
     "HeadlessSignals",
     "PoisonEntry",
     "RawBeacon",
     "RawEvent",
+    "WireBeacon",
+    "WireEvent",
     "events_table",
     "row_is_valid",
 ]
@@ -60,14 +68,29 @@ BEACON_EVENT_TYPES: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class HeadlessSignals:
-    """In-page automation hints sent with `view_start` (`sig`)."""
+# The wire's integers are bounded to int64 (msgspec's bounds must fit one): orjson reads
+# integers outside -2**63..2**64-1 as floats, which the checked reading in `ingest.validate`
+# refuses — so the typed reading accepts nothing it refuses, and leaves the rare 2**63..2**64-1
+# to it.
+_JSON_INT_MIN: Final = -(2**63)
+_JSON_INT_MAX: Final = 2**63 - 1
+#: Dwell above this is refused, not clamped (`ingest.validate`): only a bug or a forged client
+#: reports an hour of active reading in one heartbeat.
+ABSURD_DWELL_MS: Final = 3_600_000
+#: A client event id: 8..64 characters of [A-Za-z0-9_-].
+EVENT_ID_PATTERN: Final = r"\A[A-Za-z0-9_-]{8,64}\Z"
+SEQ_LIMIT: Final = 2**32  # exclusive
+_SignalNumber = Annotated[int, msgspec.Meta(ge=-1, lt=1_000_000)]
 
-    webdriver: bool = False
-    screen_width: int = -1  # -1 = not reported
-    screen_height: int = -1
-    plugins: int = -1
+
+class HeadlessSignals(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """In-page automation hints sent with `view_start` (`sig`); also the wire type of `sig`
+    (the field names are the wire's: wd, sw, sh, pl)."""
+
+    webdriver: bool = msgspec.field(default=False, name="wd")
+    screen_width: _SignalNumber = msgspec.field(default=-1, name="sw")  # -1 = not reported
+    screen_height: _SignalNumber = msgspec.field(default=-1, name="sh")
+    plugins: _SignalNumber = msgspec.field(default=-1, name="pl")
 
     @property
     def zero_screen(self) -> bool:
@@ -81,9 +104,15 @@ class HeadlessSignals:
             "pl": self.plugins,
         }
 
+    def props_json(self) -> str:
+        """`to_props()` as the JSON the events table's `props` column holds, without the dict."""
+        return _ENCODE(self).decode()
 
-@dataclass(frozen=True, slots=True)
-class RawEvent:
+
+_ENCODE: Final = msgspec.json.Encoder().encode
+
+
+class RawEvent(msgspec.Struct, frozen=True, gc=False):
     """One validated event of a beacon, before enrichment."""
 
     client_id: str
@@ -95,10 +124,37 @@ class RawEvent:
     signals: HeadlessSignals | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RawBeacon:
+class RawBeacon(msgspec.Struct, frozen=True, gc=False):
     token: str
     events: tuple[RawEvent, ...]
+
+
+#: A beacon event's `t` on the wire (the values of `BEACON_EVENT_TYPES`).
+BeaconEventName = Literal["view_start", "page_dwell", "visit_end", "headless_signal"]
+
+
+class WireEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """One event as the viewer posts it, decoded and range-checked in one pass (see the wire
+    format above); `ingest.validate` turns it into a `RawEvent` (clamps, defaults)."""
+
+    id: Annotated[str, msgspec.Meta(pattern=EVENT_ID_PATTERN)]
+    t: BeaconEventName
+    p: Annotated[int, msgspec.Meta(ge=0, le=_JSON_INT_MAX)] = 0
+    d: Annotated[int, msgspec.Meta(ge=0, le=ABSURD_DWELL_MS)] = 0
+    q: Annotated[int, msgspec.Meta(ge=0, lt=SEQ_LIMIT)] = 0
+    ts: Annotated[int, msgspec.Meta(ge=_JSON_INT_MIN, le=_JSON_INT_MAX)] | UnsetType = UNSET
+    sig: HeadlessSignals | UnsetType = UNSET
+
+
+class WireBeacon(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """The body of `POST /e`."""
+
+    s: str
+    events: list[WireEvent]
+
+
+if set(get_args(BeaconEventName)) != {kind.value for kind in BEACON_EVENT_TYPES}:
+    raise ImportError("BeaconEventName and BEACON_EVENT_TYPES list different event types")
 
 
 @dataclass(slots=True)

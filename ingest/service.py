@@ -13,22 +13,28 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 import orjson
 import redis.asyncio as aioredis
 
 from ingest.buffer import EventStream
-from ingest.enrich import EnrichBatch, Enricher, EventContext
+from ingest.enrich import (
+    SESSION_CACHE_SIZE,
+    EnrichBatch,
+    Enricher,
+    EventContext,
+    event_id_material,
+)
 from ingest.entry import Entry
-from ingest.model import RawEvent
 from ingest.tracking_gate import gate_beacon
 from ingest.validate import validate_beacon
 from ingest.verdict import RequestMeta
 from ingest.visits import visit_touch
 from tracker.config import Settings
 from tracker.ids import new_id
-from tracker.tokens import TokenSigner
+from tracker.tokens import TokenSigner, ViewerSessionClaims
 from tracker.types import BotReason, EventType
 
 __all__ = ["Ingestor", "beacon_event_id"]
@@ -36,7 +42,7 @@ __all__ = ["Ingestor", "beacon_event_id"]
 
 def beacon_event_id(context: EventContext, client_id: str) -> str:
     """Deterministic `evt_…` id of a viewer event (same beacon retried → same id)."""
-    material = f"{context.tenant_id}\x1f{context.link_id}\x1f{context.viewer_id}\x1f{client_id}"
+    material = event_id_material(context) + client_id
     return "evt_" + hashlib.blake2b(material.encode(), digest_size=16).hexdigest()
 
 
@@ -70,14 +76,32 @@ class Ingestor:
             body, content_type=content_type, settings=self.settings, signer=self.signer
         )
         beacon = gate_beacon(beacon)  # the viewer's privacy choice: the open only, or all
-        context = EventContext.from_claims(beacon.claims)
-        entry = Entry(_shared(context), [_own(context, raw) for raw in beacon.events])
+        # The session's context, shared columns, verdicts and event-id hash: once per
+        # viewer session and client, not per beacon.
+        session = self.enricher.session(_context_of(beacon.claims), request)
+        event_id = session.event_id
+        own = [  # `OWN_COLUMNS`, not yet flagged (the ids are `beacon_event_id`'s)
+            [
+                event_id(raw.client_id),
+                raw.type.value,
+                raw.page,
+                raw.dwell_ms,
+                raw.seq,
+                raw.client_ts_ms,
+                0,
+                _NOT_BOT,
+                "" if raw.signals is None else raw.signals.props_json(),
+            ]
+            for raw in beacon.events
+        ]
+        entry = Entry(list(session.shared), own)
         batch = EnrichBatch(
-            context=context,
-            request=request,
-            entry=entry,
-            now_ms=_now_ms(),
-            signals=[raw.signals for raw in beacon.events],
+            session.context,
+            request,
+            entry,
+            _now_ms(),
+            [raw.signals for raw in beacon.events],
+            session,
         )
         return await self._enqueue(batch)
 
@@ -147,16 +171,8 @@ def _shared(context: EventContext) -> list[Any]:
     ]
 
 
-def _own(context: EventContext, raw: RawEvent) -> list[Any]:
-    """`OWN_COLUMNS` of a beacon event, not yet flagged."""
-    return [
-        beacon_event_id(context, raw.client_id),
-        raw.type.value,
-        raw.page,
-        raw.dwell_ms,
-        raw.seq,
-        raw.client_ts_ms,
-        0,
-        _NOT_BOT,
-        orjson.dumps(raw.signals.to_props()).decode() if raw.signals else "",
-    ]
+@lru_cache(maxsize=SESSION_CACHE_SIZE)
+def _context_of(claims: ViewerSessionClaims) -> EventContext:
+    """One `EventContext` per viewer session (the signer hands back the same claims for the
+    same token)."""
+    return EventContext.from_claims(claims)

@@ -16,6 +16,14 @@ if any part is invalid. Codes:
     bad_timestamp        client time not an integer epoch-ms
     bad_signals          headless signals not of the documented shape
 
+Two readings of one contract. The typed one decodes and range-checks the body into
+`ingest.model.WireBeacon` structs in one pass (msgspec) — every well-formed beacon takes it. A
+body it refuses is read again by the checked one (orjson, then key by key in the order
+above), which names the first thing wrong with the code a client sees; msgspec's errors carry
+a path, not our codes. The typed reading accepts nothing the checked one refuses (integers
+beyond 64 bits included) and yields the same events: tests/ingest/test_ingest_validate_paths.py
+holds the two to that.
+
 Dwell policy: a delta above `heartbeat_seconds + dwell_slack_seconds` but at most one hour is
 clamped to that bound (timer throttling in background tabs makes modest overshoots normal);
 anything over an hour, negative or non-integer is rejected — it can only come from a bug or a
@@ -30,26 +38,41 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
+import msgspec
 import orjson
 
 from ingest.metrics import EVENTS_REJECTED
-from ingest.model import BEACON_EVENT_TYPES, HeadlessSignals, RawBeacon, RawEvent
+from ingest.model import (
+    ABSURD_DWELL_MS,
+    BEACON_EVENT_TYPES,
+    EVENT_ID_PATTERN,
+    SEQ_LIMIT,
+    HeadlessSignals,
+    RawBeacon,
+    RawEvent,
+    WireBeacon,
+)
 from tracker.config import Settings
 from tracker.errors import DealsignalError, InvalidBeacon
 from tracker.tokens import TokenSigner, ViewerSessionClaims
 from tracker.types import EventType
 
-__all__ = ["ValidBeacon", "parse_beacon", "validate_beacon"]
+__all__ = ["ValidBeacon", "checked_beacon", "parse_beacon", "typed_beacon", "validate_beacon"]
 
-_ABSURD_DWELL_MS: Final = 3_600_000
-_EVENT_ID: Final = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_ABSURD_DWELL_MS: Final = ABSURD_DWELL_MS
+_EVENT_ID: Final = re.compile(EVENT_ID_PATTERN)
 _BEACON_KEYS: Final = frozenset({"s", "events"})
 _EVENT_KEYS: Final = frozenset({"id", "t", "p", "d", "q", "ts", "sig"})
 _SIGNAL_KEYS: Final = frozenset({"wd", "sw", "sh", "pl"})
 _MEDIA_TYPES: Final = frozenset({"", "application/json", "text/plain"})
 _MAX_TOKEN: Final = 2048
-_U32: Final = 2**32
+_U32: Final = SEQ_LIMIT
 _TYPES: Final = {kind.value: kind for kind in BEACON_EVENT_TYPES}
+
+
+_DECODE: Final = msgspec.json.Decoder(WireBeacon).decode
+_PAGE_DWELL: Final = EventType.PAGE_DWELL
+_DWELL_NAME: Final = _PAGE_DWELL.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +99,52 @@ def parse_beacon(body: bytes, *, content_type: str | None, settings: Settings) -
     if media not in _MEDIA_TYPES:
         raise _reject("unsupported_media", f"unsupported content type {media!r}")
     try:
+        return typed_beacon(body, settings)
+    except msgspec.DecodeError:  # not JSON, or not the shape (msgspec.ValidationError)
+        return checked_beacon(body, settings)
+
+
+def typed_beacon(body: bytes, settings: Settings) -> RawBeacon:
+    """The typed reading: raises `msgspec.DecodeError` for a body that is not JSON of the
+    documented shape and ranges, `InvalidBeacon` for a bad token length or event count."""
+    wire = _DECODE(body)
+    token, items = wire.s, wire.events
+    if not 0 < len(token) <= _MAX_TOKEN:
+        raise _reject("bad_token", "missing viewer-session token")
+    limits = settings.limits
+    if not 0 < len(items) <= limits.max_beacon_events:
+        raise _reject("too_many_events", f"a beacon carries 1..{limits.max_beacon_events} events")
+    ingest = settings.ingest
+    now_ms = time.time_ns() // 1_000_000
+    earliest = now_ms - ingest.clock_skew_seconds * 1000
+    latest = now_ms + ingest.clock_skew_seconds * 1000
+    max_dwell = (ingest.heartbeat_seconds + ingest.dwell_slack_seconds) * 1000
+    unset = msgspec.UNSET
+    # One comprehension, no call per event: the same clamps and defaults as `_parse_event`.
+    return RawBeacon(
+        token,
+        tuple(
+            [
+                RawEvent(
+                    item.id,
+                    _TYPES[item.t],
+                    item.p,
+                    (item.d if item.d < max_dwell else max_dwell) if item.t == _DWELL_NAME else 0,
+                    item.q,
+                    now_ms if item.ts is unset else min(max(item.ts, earliest), latest),
+                    None if item.sig is unset else item.sig,
+                )
+                for item in items
+            ]
+        ),
+    )
+
+
+def checked_beacon(body: bytes, settings: Settings) -> RawBeacon:
+    """The checked reading: key by key, raising `InvalidBeacon` with the code of the first
+    thing wrong."""
+    limits = settings.limits
+    try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise _reject("malformed_json", "beacon is not valid JSON") from exc
@@ -96,7 +165,6 @@ def parse_beacon(body: bytes, *, content_type: str | None, settings: Settings) -
 
 
 def _parse_event(item: object, now_ms: int, skew_ms: int, max_dwell: int) -> RawEvent:
-    # Runs for every event of every beacon: dict views and a dict lookup, no sets or enums.
     if not isinstance(item, dict) or not item.keys() <= _EVENT_KEYS or "id" not in item:
         raise _reject("malformed_json", "each event needs id and t, and only documented keys")
     client_id = item["id"]
@@ -152,7 +220,8 @@ def validate_beacon(
         claims = signer.read_viewer_session(raw.token)
     except DealsignalError as exc:  # NotFound (forged) or Gone (expired)
         raise _reject("bad_token", "invalid or expired viewer session", reason=exc.code) from exc
+    pages = claims.pages
     for event in raw.events:
-        if event.page > claims.pages or (event.type is EventType.PAGE_DWELL and event.page < 1):
+        if event.page > pages or (event.page < 1 and event.type is _PAGE_DWELL):
             raise _reject("page_out_of_range", f"page must be within 1..{claims.pages}")
     return ValidBeacon(claims=claims, events=raw.events)

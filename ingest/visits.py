@@ -135,7 +135,18 @@ def visit_touch(
     )
     if not viewer:
         return None
-    human = [own for own in entry.events if not own[OWN.is_bot] or own[OWN.bot_reason] == _HEADLESS]
+    # One pass over the events (this runs for every beacon): the human rows — not flagged,
+    # or flagged headless, which the script may spread — their dwell, any headless among them.
+    human = headless = False
+    dwells: list[str] = []
+    for own in entry.events:
+        if own[OWN.is_bot]:
+            if own[OWN.bot_reason] != _HEADLESS:
+                continue
+            headless = True
+        human = True
+        if own[OWN.dwell_ms] > 0:
+            dwells.append(str(own[OWN.dwell_ms]))
     if not human:
         return None
     return VisitTouch(
@@ -147,8 +158,8 @@ def visit_touch(
             viewer,
             redis_keys.VIEWER_STATE_TTL_SECONDS,
             redis_keys.LINK_VIEWERS_TTL_SECONDS,
-            _HEADLESS if any(own[OWN.is_bot] for own in human) else "",
-            ",".join(str(own[OWN.dwell_ms]) for own in human if own[OWN.dwell_ms] > 0),
+            _HEADLESS if headless else "",
+            ",".join(dwells),
             dwell_slack_ms,
         ),
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from api.cli.bench import bench_app
 from api.cli.blobs import blobs_app
 from api.cli.bots import bots_app
 from api.cli.pdf import pdf_app
@@ -38,6 +39,7 @@ app.add_typer(scoring_app, name="scoring")
 app.add_typer(pdf_app, name="pdf")
 app.add_typer(bots_app, name="bots")
 app.add_typer(blobs_app, name="blobs")
+app.add_typer(bench_app, name="bench")
 
 
 DEMO_EMAIL = "demo@dealsignal.local"

@@ -7,6 +7,7 @@ text/plain bodies; 204 once Redis has the events, 400/413 with a code for bad be
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Final
 
 import orjson
@@ -56,17 +57,20 @@ class BeaconFastPath:
 
 
 async def beacon(services: Services, scope: Scope, receive: Receive, send: Send) -> None:
-    headers: dict[str, str] = {}
+    headers: dict[bytes, bytes] = {}
     for name, value in scope["headers"]:
         if name in _WANTED:  # the first of repeated headers wins, as in Starlette
-            headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+            headers.setdefault(name, value)
     client = scope.get("client")
     try:
         body = await _bounded_body(receive, headers, services.settings.limits.max_beacon_bytes)
+        content_type = headers.get(b"content-type")
         await services.ingestor.accept_beacon(
             body,
-            content_type=headers.get("content-type"),
-            request=RequestMeta.from_headers("POST", headers, client[0] if client else None),
+            content_type=content_type.decode("latin-1") if content_type is not None else None,
+            request=_request_meta(
+                tuple(headers.get(name, b"") for name in _META), client[0] if client else None
+            ),
         )
     except DealsignalError as exc:
         status = 413 if exc.code == "body_too_large" else exc.status
@@ -76,15 +80,40 @@ async def beacon(services: Services, scope: Scope, receive: Receive, send: Send)
     await send(_EMPTY)
 
 
-async def _bounded_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
-    declared = headers.get("content-length")
+# What `RequestMeta` reads, in this order (`_request_meta`).
+_META: Final = (b"user-agent", b"sec-purpose", b"purpose", b"x-purpose", b"x-moz")
+
+
+@lru_cache(maxsize=4096)
+def _request_meta(values: tuple[bytes, ...], client_ip: str | None) -> RequestMeta:
+    """One `RequestMeta` per client (user agent, purpose headers, address): a viewer's
+    heartbeats all send the same ones."""
+    named = zip(_META, values, strict=True)
+    headers = {name.decode(): value.decode("latin-1") for name, value in named}
+    return RequestMeta.from_headers("POST", headers, client_ip)
+
+
+async def _bounded_body(receive: Receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+    raw = headers.get(b"content-length")
+    declared = raw.decode("latin-1") if raw is not None else None
     if declared is not None and not (declared.isascii() and declared.isdigit()):
         raise InvalidBeacon("Content-Length is not a number", code="bad_content_length")
     if declared is not None and int(declared) > limit:
         raise InvalidBeacon(f"body larger than {limit} bytes", code="body_too_large")
+    message = await receive()  # a beacon's body is small: most come in one message
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        body: bytes = message.get("body", b"")
+        if len(body) > limit:
+            raise InvalidBeacon(f"body larger than {limit} bytes", code="body_too_large")
+        return body
+    return await _chunked_body(receive, message, limit)
+
+
+async def _chunked_body(receive: Receive, message: Any, limit: int) -> bytes:
     chunks, size, more = [], 0, True
     while more:
-        message = await receive()
+        if message is None:
+            message = await receive()
         if message["type"] == "http.disconnect":
             raise InvalidBeacon("client went away mid-body", code="body_incomplete")
         chunk = message.get("body", b"")
@@ -92,7 +121,7 @@ async def _bounded_body(receive: Receive, headers: dict[str, str], limit: int) -
         if size > limit:
             raise InvalidBeacon(f"body larger than {limit} bytes", code="body_too_large")
         chunks.append(chunk)
-        more = message.get("more_body", False)
+        more, message = message.get("more_body", False), None
     return b"".join(chunks)
 
 
