@@ -29,6 +29,7 @@ from scoring.forecast.snapshot_store import won_in_period
 from scoring.health.assess import Assessment, HealthResult, assess
 from scoring.tenant import TenantScoring
 from tracker.clock import utcnow
+from tracker.crm.wire_types import MoneyOut
 from tracker.errors import BadRequest, NotFound
 from tracker.stores import ClickHouse
 
@@ -145,8 +146,8 @@ class RollupLine(BaseModel):
     open_deals: int
     won_deals: int
     won: float
-    crm_forecast: Decimal
-    adjusted_forecast: Decimal = Field(
+    crm_forecast: MoneyOut
+    adjusted_forecast: MoneyOut = Field(
         description="Σ of each deal's forecast, × the haircut where its credibility index < 60"
     )
     discounted_deals: int
@@ -156,13 +157,13 @@ class RollupLine(BaseModel):
     p90: float
     # 财务穿透: open deals whose account crosses the finance thresholds, and their amount.
     red_flag_deals: int = 0
-    red_flag_amount: Decimal = Decimal(0)
+    red_flag_amount: MoneyOut = Decimal(0)
 
 
 class FlaggedDeal(BaseModel):
     opportunity_id: str
     owner: str
-    amount: Decimal
+    amount: MoneyOut
     currency: str
     risk_flag: RiskFlag
 
