@@ -12,11 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from api import probes, web
 from api.api_docs import install_api_docs
 from api.body_limits import BodyLimit
+from api.contract import install_openapi_contract, operation_id
 from api.errors import install_error_handlers
 from api.log_redaction import install_log_redaction
 from api.metrics import metrics_endpoint
-from api.openapi_contract import install_openapi_contract
-from api.operation_ids import operation_id
 from api.recipient import gates, mute_link, report_file
 from api.recipient import routes as public
 from api.recipient.beacon import BeaconFastPath

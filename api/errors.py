@@ -1,6 +1,6 @@
 """Errors become responses here, and only here: `{"error": {"code", "message", "details"}}`
 (`ErrorBody`, whose `error` is the `Error` model), validation failures included; 429 and 503
-carry `Retry-After`. `api.openapi_contract` declares the body on every operation."""
+carry `Retry-After`. `api.contract` declares the body on every operation."""
 
 from __future__ import annotations
 

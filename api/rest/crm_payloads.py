@@ -28,12 +28,16 @@ from tracker.crm import (
     DealOutcome,
     Direction,
     ForecastCategory,
+    Money,
+    MoneyOut,
     Opportunity,
     Outcome,
     Payment,
+    Percent,
+    PositiveMoney,
     Stage,
+    ZonedDatetime,
 )
-from tracker.crm.wire_types import Money, MoneyOut, Percent, PositiveMoney, ZonedDatetime
 
 __all__ = [
     "Accepted",

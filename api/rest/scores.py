@@ -26,8 +26,7 @@ from scoring import (
     opportunity_engagement_json,
     scores_page,
 )
-from tracker.crm import CRM_ID_PATTERN
-from tracker.crm.wire_types import ZonedDatetime
+from tracker.crm import CRM_ID_PATTERN, ZonedDatetime
 
 __all__ = ["router"]
 

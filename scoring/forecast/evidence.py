@@ -38,8 +38,7 @@ from scoring.forecast.credibility import (
 )
 from scoring.forecast.finance_risk import RiskFlag
 from scoring.health.features import OpportunityFeatures, TenantStats
-from tracker.crm import StageCheck, StageSettings, check_stage
-from tracker.crm.wire_types import MoneyOut, Percent
+from tracker.crm import MoneyOut, Percent, StageCheck, StageSettings, check_stage
 from tracker.scoring_settings import ForecastSettings
 
 __all__ = [

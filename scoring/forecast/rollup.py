@@ -29,7 +29,7 @@ from scoring.forecast.snapshot_store import won_in_period
 from scoring.health.assess import Assessment, HealthResult, assess
 from scoring.tenant import TenantScoring
 from tracker.clock import utcnow
-from tracker.crm.wire_types import MoneyOut
+from tracker.crm import MoneyOut
 from tracker.errors import BadRequest, NotFound
 from tracker.stores import ClickHouse
 

@@ -15,8 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
-from api.error_catalog import codes_by_status
-from api.operation_ids import OPERATION_ID_RULE
+from api.contract import OPERATION_ID_RULE, codes_by_status
 from tests.api.conftest import bearer, make_key
 from tests.api.test_crm import opp
 from tracker.errors import NotFound

@@ -12,8 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from api.rest.crm_payloads import CrmDate, CrmId, Email, Name
 from tracker.clock import utcnow
-from tracker.crm import CURRENCIES, Account, AccountFinance
-from tracker.crm.wire_types import Money, MoneyOut
+from tracker.crm import CURRENCIES, Account, AccountFinance, Money, MoneyOut
 
 __all__ = ["AccountIn", "AccountOut", "AccountPage", "FinanceIn", "FinanceOut", "UnfreezeIn"]
 

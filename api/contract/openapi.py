@@ -1,6 +1,6 @@
 """The error half of the API contract in `/openapi.json`: on every REST operation, one
 response per status it can answer with — each the `ErrorBody` model (`{"error": Error}`), its
-description and `x-error-codes` naming the codes that status carries (`api.error_catalog`,
+description and `x-error-codes` naming the codes that status carries (`api.contract.error_catalog`,
 read off the error hierarchy) — in place of FastAPI's `HTTPValidationError` 422, which
 described a body this API never sends. The document's description ends with the table of all
 codes, so /docs and /redoc list them.
@@ -21,10 +21,10 @@ from typing import Any, Final
 
 from fastapi import FastAPI
 
-from api.error_catalog import codes_by_status
+from api.contract.error_catalog import codes_by_status
 from api.errors import ErrorBody
 
-__all__ = ["ERROR_TITLES", "install_openapi_contract"]
+__all__ = ["ERROR_TITLES", "codes_table", "install_openapi_contract"]
 
 ERROR_TITLES: Final[dict[int, str]] = {
     400: "Bad input: the code names the rule broken",
@@ -77,7 +77,7 @@ def _response(status: int, codes: tuple[str, ...]) -> dict[str, Any]:
     return response
 
 
-def _codes_table(codes: dict[int, tuple[str, ...]]) -> str:
+def codes_table(codes: dict[int, tuple[str, ...]]) -> str:
     rows = [f"| {s} | {ERROR_TITLES.get(s, '')} | {', '.join(codes[s])} |" for s in sorted(codes)]
     return "\n".join(
         [
@@ -111,7 +111,7 @@ def _declare_errors(spec: dict[str, Any]) -> None:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     info = spec.setdefault("info", {})
-    info["description"] = f"{info.get('description', '')}\n\n{_codes_table(codes)}".strip()
+    info["description"] = f"{info.get('description', '')}\n\n{codes_table(codes)}".strip()
 
 
 def install_openapi_contract(app: FastAPI) -> None:
