@@ -1,9 +1,10 @@
 """The error half of the API contract in `/openapi.json`: on every REST operation, one
 response per status it can answer with — each the `ErrorBody` model (`{"error": Error}`), its
-description and `x-error-codes` naming the codes that status carries (`api.contract.error_catalog`,
-read off the error hierarchy) — in place of FastAPI's `HTTPValidationError` 422, which
-described a body this API never sends. The document's description ends with the table of all
-codes, so /docs and /redoc list them.
+description and `x-error-codes` naming the codes that status carries (read off the error
+hierarchy by `api.contract.error_catalog`) — in place of FastAPI's `HTTPValidationError` 422,
+which described a body this API never sends. The document's description ends with the table
+of all codes, so /docs and /redoc list them. Each keyed operation also names the scopes its
+key needs (`x-required-scopes`, and a line of its description).
 
 Which statuses an operation declares follows from what it takes:
 
@@ -16,13 +17,18 @@ Which statuses an operation declares follows from what it takes:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from api.contract.error_catalog import codes_by_status
+from api.contract.operation_ids import operation_id
 from api.errors import ErrorBody
+from api.rest.auth import scopes_required
 
 __all__ = ["ERROR_TITLES", "codes_table", "install_openapi_contract"]
 
@@ -93,6 +99,38 @@ def codes_table(codes: dict[int, tuple[str, ...]]) -> str:
     )
 
 
+def _api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        nested = getattr(route, "original_router", None)  # FastAPI's included routers
+        if nested is not None:
+            yield from _api_routes(nested.routes)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
+def _scopes(dependant: Dependant) -> list[str] | None:
+    for dependency in dependant.dependencies:
+        found = scopes_required(dependency.call) if dependency.call else None
+        if found is not None:
+            return [scope.value for scope in found]
+        deeper = _scopes(dependency)
+        if deeper is not None:
+            return deeper
+    return None
+
+
+def _declare_scopes(spec: dict[str, Any], routes: list[BaseRoute]) -> None:
+    by_operation = {operation_id(r): _scopes(r.dependant) for r in _api_routes(routes)}
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            scopes = by_operation.get(operation.get("operationId", ""))
+            if scopes:
+                names = " or ".join(f"`{s}`" for s in scopes)
+                operation["x-required-scopes"] = scopes
+                needs = f"Needs a key with the {names} scope (admin keys have every scope)."
+                operation["description"] = f"{operation.get('description', '')}\n\n{needs}".strip()
+
+
 def _declare_errors(spec: dict[str, Any]) -> None:
     codes = codes_by_status()
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
@@ -120,7 +158,9 @@ def install_openapi_contract(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            _declare_errors(generate())
+            spec = generate()
+            _declare_errors(spec)
+            _declare_scopes(spec, app.router.routes)
         assert app.openapi_schema is not None
         return app.openapi_schema
 

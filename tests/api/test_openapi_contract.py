@@ -46,6 +46,7 @@ def test_the_spec_is_valid_and_every_operation_declares_its_contract(client: Tes
     for method, path, op in _operations(spec):
         if not path.startswith("/api/v1/"):
             continue
+        assert set(op["x-required-scopes"]) <= {"reps", "crm", "admin"}, (method, path)
         declared = {int(s) for s in op["responses"] if s[0] in "45"}
         wanted = {400, 401, 403, 429, 500, 503}
         wanted |= {404} if "{" in path or "requestBody" in op else set()
@@ -60,6 +61,9 @@ def test_the_spec_is_valid_and_every_operation_declares_its_contract(client: Tes
     upsert = spec["paths"]["/api/v1/opportunities/{opportunity_id}"]["put"]["responses"]
     assert "opportunity_not_found" in upsert["404"]["x-error-codes"]
     assert "validation_error" in upsert["422"]["x-error-codes"]
+    scores = spec["paths"]["/api/v1/scores"]["get"]
+    assert scores["x-required-scopes"] == ["crm"] and "`crm` scope" in scores["description"]
+    assert "next_cursor" in scores["description"] and "watermark" in scores["description"]
     assert "insufficient_scope" in upsert["403"]["x-error-codes"]
     pdf = spec["paths"]["/api/v1/links/{link_id}/pdf"]["get"]["responses"]["200"]["content"]
     assert pdf == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
