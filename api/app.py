@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from api import probes, web
 from api.api_docs import install_api_docs
 from api.body_limits import BodyLimit
-from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.contract import install_openapi_contract, operation_id
+from api.errors import install_error_handlers
 from api.log_redaction import install_log_redaction
 from api.metrics import metrics_endpoint
 from api.recipient import gates, mute_link, privacy, report_file
@@ -122,7 +123,7 @@ def create_app(
         description="Tracked proposals, engagement analytics and deal scores for B2B sales.",
         lifespan=lifespan,
         openapi_tags=list(OPENAPI_TAGS),
-        responses=ERROR_RESPONSES,
+        generate_unique_id_function=operation_id,
         docs_url=None,  # served by api.api_docs from this service's own assets
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
@@ -130,6 +131,7 @@ def create_app(
     if settings.docs_enabled:
         install_api_docs(app)
     install_error_handlers(app)
+    install_openapi_contract(app)
     # Outermost of FastAPI's own stack, so bodies are bounded before routing and before any
     # key or session dependency runs.
     app.add_middleware(BodyLimit, limits=settings.limits)

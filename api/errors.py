@@ -1,6 +1,6 @@
-"""Errors become responses here, and only here: `{"error": {"code", "message", "details"}}`.
-`ERROR_RESPONSES` documents that body for every operation of the API reference; 429 and 503
-carry `Retry-After`."""
+"""Errors become responses here, and only here: `{"error": {"code", "message", "details"}}`
+(`ErrorBody`, whose `error` is the `Error` model), validation failures included; 429 and 503
+carry `Retry-After`. `api.contract` declares the body on every operation."""
 
 from __future__ import annotations
 
@@ -14,11 +14,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracker.errors import DealsignalError, RateLimited, StoreError, Unavailable
 
-__all__ = ["ERROR_RESPONSES", "ErrorBody", "error_response", "install_error_handlers"]
+__all__ = ["Error", "ErrorBody", "error_response", "install_error_handlers"]
 
 
-class ErrorDetail(BaseModel):
-    code: str = Field(description="Machine-readable reason, stable across releases.")
+class Error(BaseModel):
+    """One error: branch on `code` (each response lists the codes its status carries)."""
+
+    code: str = Field(
+        description="Machine-readable reason, stable across releases; new codes may be added."
+    )
     message: str = Field(description="What went wrong, in English, for a developer.")
     details: dict[str, object] | None = Field(
         default=None, description="Parameters of the reason (a field, a limit, a wait)."
@@ -28,7 +32,7 @@ class ErrorDetail(BaseModel):
 class ErrorBody(BaseModel):
     """Every error response of the API."""
 
-    error: ErrorDetail
+    error: Error
 
     model_config = {
         "json_schema_extra": {
@@ -45,27 +49,6 @@ class ErrorBody(BaseModel):
         }
     }
 
-
-def _documented(description: str, **headers: str) -> dict[str, object]:
-    found: dict[str, object] = {"model": ErrorBody, "description": description}
-    if headers:
-        found["headers"] = {
-            name: {"description": text, "schema": {"type": "integer"}}
-            for name, text in headers.items()
-        }
-    return found
-
-
-_RETRY = "Seconds to wait before retrying."
-# The errors any operation can answer with (each route's own 4xx codes are in its text).
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: _documented("Bad input: the code names the field or rule (e.g. `invalid_pdf`)."),
-    401: _documented("No or unknown API key (`missing_api_key`, `invalid_api_key`)."),
-    403: _documented("The key lacks the scope (`insufficient_scope`)."),
-    404: _documented("Unknown or another tenant's resource (`*_not_found`)."),
-    429: _documented("Too many requests or a job's cooldown.", **{"Retry-After": _RETRY}),
-    503: _documented("A store is briefly unavailable; retry.", **{"Retry-After": _RETRY}),
-}
 
 log = logging.getLogger("dealsignal.api")
 

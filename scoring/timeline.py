@@ -7,12 +7,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scoring.engagement.signals import real_time
 from scoring.timeline_repository import timeline_downloads, timeline_visits
 from tracker.config import ScoringSettings
-from tracker.crm import Activity, get_opportunity, list_activities, opportunity_exists
+from tracker.crm import (
+    Activity,
+    ActivityType,
+    Stage,
+    get_opportunity,
+    list_activities,
+    opportunity_exists,
+)
 from tracker.errors import NotFound
 from tracker.reading import is_read
 from tracker.scoring_settings import ReadingSettings
@@ -52,12 +59,12 @@ class TimelineVisit(BaseModel):
 
 class TimelineActivity(BaseModel):
     activity_id: str
-    type: str
+    type: ActivityType
     customer_initiated: bool
     attendees: list[str]
     subject: str
-    from_stage: str
-    to_stage: str
+    from_stage: Stage | None = Field(description="stage changes only; null otherwise")
+    to_stage: Stage | None = Field(description="stage changes only; null otherwise")
     old_close_date: date | None
     new_close_date: date | None
 
@@ -182,12 +189,12 @@ def _activity_item(a: Activity, names: dict[str, str]) -> TimelineItem:
         summary=_activity_summary(a, names),
         activity=TimelineActivity(
             activity_id=a.activity_id,
-            type=a.activity_type,
+            type=ActivityType(a.activity_type),
             customer_initiated=a.customer_initiated,
             attendees=list(a.attendees),
             subject=a.subject,
-            from_stage=a.from_stage,
-            to_stage=a.to_stage,
+            from_stage=Stage(a.from_stage) if a.from_stage else None,
+            to_stage=Stage(a.to_stage) if a.to_stage else None,
             old_close_date=a.old_close_date,
             new_close_date=a.new_close_date,
         ),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,7 +14,15 @@ from tracker.api_keys import Principal
 from tracker.errors import Forbidden, Unauthenticated
 from tracker.types import Scope
 
-__all__ = ["BEARER", "AdminPrincipal", "CrmPrincipal", "RepsPrincipal", "authenticate", "require"]
+__all__ = [
+    "BEARER",
+    "AdminPrincipal",
+    "CrmPrincipal",
+    "RepsPrincipal",
+    "authenticate",
+    "require",
+    "scopes_required",
+]
 
 
 # Declares the scheme in the API reference (its Authorize button); the header is read
@@ -43,6 +52,15 @@ async def authenticate(
     return principal
 
 
+# Each `require()` dependency and the scopes it accepts: the API reference states them.
+_SCOPES: dict[Callable[..., Awaitable[Principal]], tuple[Scope, ...]] = {}
+
+
+def scopes_required(dependency: Callable[..., Any]) -> tuple[Scope, ...] | None:
+    """The scopes `dependency` (a `require()`) accepts; None for any other dependency."""
+    return _SCOPES.get(dependency)
+
+
 def require(*scopes: Scope) -> object:
     """A key with any of `scopes` (admin keys have them all)."""
 
@@ -54,6 +72,7 @@ def require(*scopes: Scope) -> object:
             raise Forbidden(f"this key needs the {names} scope", code="insufficient_scope")
         return principal
 
+    _SCOPES[dependency] = scopes
     return Depends(dependency)
 
 

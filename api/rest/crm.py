@@ -11,6 +11,10 @@ A new opportunity id for an account whose health is red is refused (409 `account
 nothing written) until the band leaves red or an admin unfreezes the account; updates of
 its existing opportunities still land.
 
+Activities, outcomes and payments for an opportunity never pushed are stored (a CRM may sync
+them before the opportunity) and reported in the response's `unmatched`: those opportunity
+ids, sorted, so a sync can push the missing opportunities.
+
 Idempotent: re-sending a payload changes nothing; an older `updated_at` never overwrites a
 newer one. A batch is validated whole before anything is written (422 `validation_error`
 with per-item `errors[].loc`, 400 `too_many_items`); in a tenant's strict stage mode, moving
@@ -35,6 +39,7 @@ from api.rest.crm_payloads import (
     OpportunityOut,
     OutcomeBatch,
     PaymentBatch,
+    Recorded,
 )
 from api.services import Services, ServicesDep
 from scoring import bump_epochs
@@ -44,6 +49,7 @@ from tracker.crm import (
     check_not_frozen,
     get_opportunity,
     get_stage_settings,
+    known_opportunity_ids,
     record_activities,
     record_outcomes,
     record_payments,
@@ -69,6 +75,11 @@ def _check_count(services: Services, count: int) -> None:
             limit=limit,
             items=count,
         )
+
+
+def _unmatched(ch: ClickHouse, tenant: str, ids: list[str]) -> list[str]:
+    wanted = sorted(set(ids))
+    return sorted(set(wanted) - known_opportunity_ids(ch, tenant, wanted))
 
 
 def _gated_upsert(ch: ClickHouse, tenant: str, items: list[Opportunity]) -> None:
@@ -117,31 +128,37 @@ async def read_opportunity(
 @router.post("/activities")
 async def post_activities(
     body: ActivityBatch, principal: CrmPrincipal, services: ServicesDep
-) -> Accepted:
+) -> Recorded:
     _check_count(services, len(body.items))
     items = [item.to_domain() for item in body.items]
-    await run_in_threadpool(record_activities, services.clickhouse, principal.tenant_id, items)
-    await bump_epochs(services.redis.client, principal.tenant_id, [a.opportunity_id for a in items])
-    return Accepted(accepted=len(items))
+    ch, tenant, ids = services.clickhouse, principal.tenant_id, [a.opportunity_id for a in items]
+    await run_in_threadpool(record_activities, ch, tenant, items)
+    await bump_epochs(services.redis.client, tenant, ids)
+    unmatched = await run_in_threadpool(_unmatched, ch, tenant, ids)
+    return Recorded(accepted=len(items), unmatched=unmatched)
 
 
 @router.post("/outcomes")
 async def post_outcomes(
     body: OutcomeBatch, principal: CrmPrincipal, services: ServicesDep
-) -> Accepted:
+) -> Recorded:
     _check_count(services, len(body.items))
     items = [item.to_domain() for item in body.items]
-    await run_in_threadpool(record_outcomes, services.clickhouse, principal.tenant_id, items)
-    await bump_epochs(services.redis.client, principal.tenant_id, [o.opportunity_id for o in items])
-    return Accepted(accepted=len(items))
+    ch, tenant, ids = services.clickhouse, principal.tenant_id, [o.opportunity_id for o in items]
+    await run_in_threadpool(record_outcomes, ch, tenant, items)
+    await bump_epochs(services.redis.client, tenant, ids)
+    unmatched = await run_in_threadpool(_unmatched, ch, tenant, ids)
+    return Recorded(accepted=len(items), unmatched=unmatched)
 
 
 @router.post("/payments")
 async def post_payments(
     body: PaymentBatch, principal: CrmPrincipal, services: ServicesDep
-) -> Accepted:
+) -> Recorded:
     """Cash collected: account, opportunity, amount, currency, received_at, external id."""
     _check_count(services, len(body.items))
     items = [item.to_domain() for item in body.items]
-    await run_in_threadpool(record_payments, services.clickhouse, principal.tenant_id, items)
-    return Accepted(accepted=len(items))
+    ch, tenant = services.clickhouse, principal.tenant_id
+    await run_in_threadpool(record_payments, ch, tenant, items)
+    unmatched = await run_in_threadpool(_unmatched, ch, tenant, [p.opportunity_id for p in items])
+    return Recorded(accepted=len(items), unmatched=unmatched)

@@ -6,12 +6,10 @@ the endpoints count them against `limits.max_batch_items`."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,10 +28,15 @@ from tracker.crm import (
     DealOutcome,
     Direction,
     ForecastCategory,
+    Money,
+    MoneyOut,
     Opportunity,
     Outcome,
     Payment,
+    Percent,
+    PositiveMoney,
     Stage,
+    ZonedDatetime,
 )
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "OpportunityIn",
     "OpportunityOut",
     "OutcomeBatch",
+    "Recorded",
 ]
 
 CrmId = Annotated[str, StringConstraints(pattern=CRM_ID_PATTERN)]
@@ -51,7 +55,6 @@ Email = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
 Currency = Annotated[str, Field(description="ISO 4217, e.g. CNY, USD, EUR")]
 # What the stores hold: ClickHouse `DateTime` ends in 2106, `Date` in 2149, and entity
 # versions are microseconds since 1970 (a UInt64) — a 1969 update time was a 500.
@@ -74,7 +77,7 @@ def _date_in_range(value: date) -> date:
     return value
 
 
-CrmTime = Annotated[AwareDatetime, AfterValidator(_time_in_range)]
+CrmTime = Annotated[ZonedDatetime, AfterValidator(_time_in_range)]
 CrmDate = Annotated[date, AfterValidator(_date_in_range)]
 _HARD_CAP = 100_000  # bodies beyond this are refused by validation before any counting
 
@@ -106,7 +109,7 @@ class OpportunityIn(Strict):
     stage: Stage
     stage_entered_at: CrmTime | None = None
     expected_close_date: CrmDate | None = None
-    probability: Annotated[int, Field(ge=0, le=100, description="the CRM's, 0–100")]
+    probability: Percent = Field(description="the CRM's win probability, percent 0–100")
     forecast_category: ForecastCategory
     owner: Email
     manager: Email | None = None
@@ -285,9 +288,9 @@ class PaymentIn(Strict):
     external_id: CrmId
     account: Name
     opportunity_id: CrmId
-    amount: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+    amount: PositiveMoney
     currency: Currency
-    received_at: AwareDatetime
+    received_at: CrmTime
 
     _check_currency = field_validator("currency")(_currency)
 
@@ -313,7 +316,7 @@ class OutcomeBatch(Strict):
 class ContactOut(BaseModel):
     id: str
     name: str
-    email: str
+    email: str | None = Field(description="null when the CRM sent none")
     role: str
     is_decision_maker: bool
 
@@ -321,15 +324,15 @@ class ContactOut(BaseModel):
 class OpportunityOut(BaseModel):
     id: str
     account: str
-    amount: Decimal
+    amount: MoneyOut
     currency: str
-    stage: str
+    stage: Stage
     stage_entered_at: datetime | None
     expected_close_date: date | None
-    probability: int
-    forecast_category: str
+    probability: Percent
+    forecast_category: ForecastCategory
     owner: str
-    manager: str
+    manager: str | None = Field(description="null when the CRM sent none")
     contacts: list[ContactOut]
     account_employees: int | None
     account_growth_pct: float | None
@@ -344,11 +347,12 @@ class OpportunityOut(BaseModel):
         fields: dict[str, Any] = {
             name: getattr(o, name) for name in cls.model_fields if name not in ("id", "contacts")
         }
+        fields["manager"] = o.manager or None  # stored as "" for none
         contacts = [
             ContactOut(
                 id=c.contact_id,
                 name=c.name,
-                email=c.email,
+                email=c.email or None,
                 role=c.role,
                 is_decision_maker=c.is_decision_maker,
             )
@@ -359,3 +363,13 @@ class OpportunityOut(BaseModel):
 
 class Accepted(BaseModel):
     accepted: int = Field(description="items written (re-sends and stale updates included)")
+
+
+class Recorded(Accepted):
+    """What a push of activities, outcomes or payments wrote, and what it could not match."""
+
+    unmatched: list[str] = Field(
+        description="the opportunity ids, sorted, among the items that were never pushed "
+        "(PUT /api/v1/opportunities/{id}). Their items are stored anyway and count once the "
+        "opportunity arrives; a CRM should push it.",
+    )

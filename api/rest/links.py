@@ -272,7 +272,12 @@ async def revoke(link_id: str, principal: RepsPrincipal, services: ServicesDep) 
     "/{link_id}/pdf",
     summary="The recipient's watermarked PDF (current version)",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {
+            "description": "The PDF, watermarked for this recipient",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 async def pdf(link_id: str, principal: RepsPrincipal, services: ServicesDep) -> Response:
     ch, tenant = services.clickhouse, principal.tenant_id

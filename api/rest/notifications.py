@@ -154,7 +154,7 @@ async def remove_channel(
     return Response(status_code=204)
 
 
-class DeliveryOut(BaseModel):
+class NotificationDeliveryOut(BaseModel):
     delivery_id: str
     event_type: str
     attempt: int
@@ -170,7 +170,7 @@ async def channel_deliveries(
     principal: RepsPrincipal,
     services: ServicesDep,
     limit: int = Query(100, ge=1, le=1000),
-) -> list[DeliveryOut]:
+) -> list[NotificationDeliveryOut]:
     ch, tenant = services.clickhouse, principal.tenant_id
     channel = await run_in_threadpool(get_channel, ch, tenant, channel_id)
     if channel is None:
@@ -179,7 +179,7 @@ async def channel_deliveries(
         lambda: list_deliveries(ch, tenant, channel_id, channel=channel.kind.value, limit=limit)
     )
     return [
-        DeliveryOut(
+        NotificationDeliveryOut(
             delivery_id=a.delivery_id,
             event_type=a.event_type,
             attempt=a.attempt,

@@ -13,7 +13,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from prometheus_client import Counter
-from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from api.rest.auth import CrmPrincipal, ReaderPrincipal
@@ -27,7 +26,7 @@ from scoring import (
     opportunity_engagement_json,
     scores_page,
 )
-from tracker.crm import CRM_ID_PATTERN
+from tracker.crm import CRM_ID_PATTERN, ZonedDatetime
 
 __all__ = ["router"]
 
@@ -61,17 +60,33 @@ async def engagement(
     return Response(payload, media_type="application/json", headers={"X-Score-Cache": outcome})
 
 
-@router.get("/scores")
+@router.get(
+    "/scores",
+    description="The CRM's bulk sync, keyset-paged by opportunity id (no gaps, no repeats). "
+    "Sweep: call without `cursor` (with `updated_since` = the last sweep's `watermark`, or "
+    "without it the first time), then pass each page's `next_cursor` back as `cursor` until "
+    "it is null — null means no more data. Keep the pages' `watermark` for the next sweep.",
+)
 async def scores(
     principal: CrmPrincipal,
     services: ServicesDep,
     scoring: TenantScoringDep,
     updated_since: Annotated[
-        AwareDatetime | None,
-        Query(description="only opportunities with anything received since (ISO 8601, zoned)"),
+        ZonedDatetime | None,
+        Query(
+            description="only opportunities with anything received since: the previous "
+            "sweep's `watermark` (ISO 8601 with offset; absent: everything)"
+        ),
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            description="the previous page's `next_cursor` (opaque; it carries the sweep's "
+            "`updated_since`, so that parameter is then ignored)",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="items per page")] = 100,
 ) -> ScoresPage:
     return await scores_page(
         services.clickhouse,

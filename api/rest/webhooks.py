@@ -76,7 +76,7 @@ class WebhookCreated(WebhookOut):
     secret: str = Field(description="the signing secret; shown once, store it now")
 
 
-class DeliveryOut(BaseModel):
+class WebhookDeliveryOut(BaseModel):
     delivery_id: str
     event_id: str
     event_type: str
@@ -89,7 +89,7 @@ class DeliveryOut(BaseModel):
     at: datetime
 
     @classmethod
-    def of(cls, a: DeliveryAttempt) -> DeliveryOut:
+    def of(cls, a: DeliveryAttempt) -> WebhookDeliveryOut:
         return cls(
             delivery_id=a.delivery_id,
             event_id=a.event_id,
@@ -157,10 +157,10 @@ async def list_webhook_deliveries(
     principal: AdminPrincipal,
     services: ServicesDep,
     limit: int = Query(100, ge=1, le=1000),
-) -> list[DeliveryOut]:
+) -> list[WebhookDeliveryOut]:
     attempts = await run_in_threadpool(
         lambda: subscription_deliveries(
             services.clickhouse, principal.tenant_id, webhook_id, limit=limit
         )
     )
-    return [DeliveryOut.of(a) for a in attempts]
+    return [WebhookDeliveryOut.of(a) for a in attempts]

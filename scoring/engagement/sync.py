@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import redis.asyncio as aioredis
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scoring.engagement.service import score_opportunities
 from scoring.engagement.sync_repository import page_opportunity_ids
@@ -44,9 +44,17 @@ class ScoreItem(Score):
 
 
 class ScoresPage(BaseModel):
+    """One page of a sweep. Follow `next_cursor` (as `cursor`) until it is null: null means
+    the sweep is complete, never "maybe more". Then keep `watermark` and pass it as the
+    next sync's `updated_since`."""
+
     items: list[ScoreItem]
-    next_cursor: str | None
-    watermark: datetime
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null: no more data in this sweep"
+    )
+    watermark: datetime = Field(
+        description="the sweep's start minus a safety overlap: the next sync's `updated_since`"
+    )
 
 
 @dataclass(frozen=True)
@@ -111,14 +119,13 @@ async def scores_page(
         since = _ms(updated_since) if updated_since is not None else None
         state = SyncCursor("", since, _ms(start))
     since_at = _at(state.since_ms) if state.since_ms is not None else None
+    # One id beyond the page tells whether another page exists: a full last page ends the
+    # sweep without a cursor (which would have led to an empty page).
     ids = await asyncio.to_thread(
-        page_opportunity_ids, ch, tenant_id, after=state.after, since=since_at, limit=limit
+        page_opportunity_ids, ch, tenant_id, after=state.after, since=since_at, limit=limit + 1
     )
+    more, ids = len(ids) > limit, ids[:limit]
     scores = await score_opportunities(ch, redis, scoring, tenant_id, ids)
     items = [ScoreItem(opportunity_id=o, **scores[o].model_dump()) for o in ids]
-    next_cursor = (
-        SyncCursor(ids[-1], state.since_ms, state.watermark_ms).encode()
-        if len(ids) == limit
-        else None
-    )
+    next_cursor = SyncCursor(ids[-1], state.since_ms, state.watermark_ms).encode() if more else None
     return ScoresPage(items=items, next_cursor=next_cursor, watermark=_at(state.watermark_ms))

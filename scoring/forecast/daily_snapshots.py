@@ -34,7 +34,7 @@ def _snapshot(a: Assessment, day: date) -> ForecastSnapshot:
         manager=f.manager,
         stage=f.stage,
         amount=f.amount,
-        crm_probability=float(e.crm_probability),
+        crm_probability=e.crm_probability / 100,  # snapshots keep the model's 0–1
         calibrated_probability=e.calibrated_probability,
         credibility_index=float(e.credibility_index),
         health=h.value,

@@ -38,7 +38,7 @@ from scoring.forecast.credibility import (
 )
 from scoring.forecast.finance_risk import RiskFlag
 from scoring.health.features import OpportunityFeatures, TenantStats
-from tracker.crm import StageCheck, StageSettings, check_stage
+from tracker.crm import MoneyOut, Percent, StageCheck, StageSettings, check_stage
 from tracker.scoring_settings import ForecastSettings
 
 __all__ = [
@@ -83,24 +83,28 @@ class BuyerRead(BaseModel):
 class ForecastEvidence(BaseModel):
     opportunity_id: str
     currency: str
-    amount: Decimal
+    amount: MoneyOut
     stage: str
     stage_verified: bool
     missing_evidence: list[str] = Field(description="kinds the stage requires and lacks")
     forecast_stage: str = Field(description="the stage forecast at: the last verified one")
-    crm_probability: Decimal = Field(description="the CRM's probability, 0–1")
-    probability: Decimal = Field(
-        description="used for the forecast: the CRM's, or the forecast stage's default"
+    crm_probability: Percent = Field(description="the CRM's probability, percent 0–100")
+    probability: Percent = Field(
+        description="used for the forecast, percent 0–100: the CRM's, or the forecast "
+        "stage's default"
     )
-    crm_forecast: Decimal = Field(description="amount × probability")
+    crm_forecast: MoneyOut = Field(description="amount × probability")
     credibility_index: Decimal = Field(ge=0, le=100)
     inputs: dict[str, CredibilityInput]
     window_days: int
     threshold: Decimal
     haircut: Decimal
     haircut_applied: bool
-    adjusted_forecast: Decimal
-    calibrated_probability: float
+    adjusted_forecast: MoneyOut
+    calibrated_probability: float = Field(
+        description="the calibrated model's win probability, a statistical estimate 0–1 "
+        "(scored by Brier and AUC; not the CRM's percent)"
+    )
     evidence: list[EvidenceItem] = Field(description="supporting evidence, not in the index")
     buyer_reading: list[BuyerRead]
     model_version: str
@@ -232,11 +236,10 @@ def build_evidence(
     )
     index = credibility_index(raw, settings)
     check = check_stage(stages or StageSettings(), f.stage, f.evidence_kinds)
-    crm_probability = Decimal(f.probability) / Decimal(100)
-    probability = crm_probability
+    probability = f.probability
     if check.forecast_probability is not None:
-        probability = min(crm_probability, Decimal(check.forecast_probability) / Decimal(100))
-    crm = f.amount_exact * probability
+        probability = min(probability, check.forecast_probability)
+    crm = f.amount_exact * probability / 100
     cut = index.haircut_applied
     return ForecastEvidence(
         opportunity_id=f.opportunity_id,
@@ -246,7 +249,7 @@ def build_evidence(
         stage_verified=check.verified,
         missing_evidence=list(check.missing),
         forecast_stage=check.forecast_stage,
-        crm_probability=crm_probability,
+        crm_probability=f.probability,
         probability=probability,
         crm_forecast=crm,
         credibility_index=index.credibility_index,
@@ -259,7 +262,7 @@ def build_evidence(
         calibrated_probability=round(
             calibrated_probability
             if calibrated_probability is not None
-            else float(probability) * (float(settings.credibility_haircut) if cut else 1.0),
+            else probability / 100 * (float(settings.credibility_haircut) if cut else 1.0),
             4,
         ),
         evidence=_stage_item(check) + _items(f, stats, min_samples),

@@ -29,6 +29,7 @@ from scoring.forecast.snapshot_store import won_in_period
 from scoring.health.assess import Assessment, HealthResult, assess
 from scoring.tenant import TenantScoring
 from tracker.clock import utcnow
+from tracker.crm import MoneyOut
 from tracker.errors import BadRequest, NotFound
 from tracker.stores import ClickHouse
 
@@ -138,31 +139,36 @@ async def opportunity_evidence(
     return await asyncio.to_thread(_evidence, ch, scoring, tenant_id, opportunity_id, as_of)
 
 
+def _cents(simulated: float) -> Decimal:
+    """A simulated total as money: the simulation runs in floats, the wire carries decimals."""
+    return Decimal(f"{simulated:.2f}")
+
+
 class RollupLine(BaseModel):
     scope: str  # total | team | rep
     key: str
     currency: str
     open_deals: int
     won_deals: int
-    won: float
-    crm_forecast: Decimal
-    adjusted_forecast: Decimal = Field(
+    won: MoneyOut
+    crm_forecast: MoneyOut
+    adjusted_forecast: MoneyOut = Field(
         description="Σ of each deal's forecast, × the haircut where its credibility index < 60"
     )
     discounted_deals: int
-    expected: float
-    p10: float
-    p50: float
-    p90: float
+    expected: MoneyOut
+    p10: MoneyOut
+    p50: MoneyOut
+    p90: MoneyOut
     # 财务穿透: open deals whose account crosses the finance thresholds, and their amount.
     red_flag_deals: int = 0
-    red_flag_amount: Decimal = Decimal(0)
+    red_flag_amount: MoneyOut = Decimal(0)
 
 
 class FlaggedDeal(BaseModel):
     opportunity_id: str
     owner: str
-    amount: Decimal
+    amount: MoneyOut
     currency: str
     risk_flag: RiskFlag
 
@@ -242,16 +248,16 @@ def _rollup(
                 currency=key[2],
                 open_deals=len(idx),
                 won_deals=won_n,
-                won=round(won_amount, 2),
+                won=_cents(won_amount),
                 crm_forecast=sum((deals[i].evidence.crm_forecast for i in idx), Decimal(0)),
                 adjusted_forecast=sum(
                     (deals[i].evidence.adjusted_forecast for i in idx), Decimal(0)
                 ),
                 discounted_deals=sum(1 for i in idx if deals[i].evidence.haircut_applied),
-                expected=round(won_amount + q.mean, 2),
-                p10=round(won_amount + q.p10, 2),
-                p50=round(won_amount + q.p50, 2),
-                p90=round(won_amount + q.p90, 2),
+                expected=_cents(won_amount + q.mean),
+                p10=_cents(won_amount + q.p10),
+                p50=_cents(won_amount + q.p50),
+                p90=_cents(won_amount + q.p90),
                 red_flag_deals=len(red),
                 red_flag_amount=sum((a.evidence.amount for a in red), Decimal(0)),
             )

@@ -24,7 +24,7 @@ def test_every_api_operation_declares_bearer_and_its_errors(client: TestClient) 
     assert len(operations) > 30
     for method, path, op in operations:
         assert {"apiKey": []} in op.get("security", []), (method, path)
-        for status in ("400", "401", "404", "429"):
+        for status in ("400", "401", "403", "429"):
             body = op["responses"][status]["content"]["application/json"]["schema"]
             assert body["$ref"].endswith("/ErrorBody"), (method, path, status)
     assert "Retry-After" in operations[0][2]["responses"]["429"]["headers"]

@@ -35,7 +35,7 @@ def test_payments_are_recorded_once_per_external_id(
     other, other_key = make_key(clickhouse, "Other", Scope.CRM)
     for _ in range(2):
         sent = client.post("/api/v1/payments", headers=bearer(key), json={"items": [GOOD]})
-        assert sent.status_code == 200 and sent.json() == {"accepted": 1}
+        assert sent.status_code == 200 and sent.json()["accepted"] == 1
     assert _rows(clickhouse, tenant) == [{"payment_id": "pay-001", "amount": 120000.5}]
     assert _rows(clickhouse, other) == []
     del other_key

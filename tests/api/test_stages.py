@@ -100,9 +100,7 @@ def test_relaxed_unverified_stage_is_forecast_at_the_last_verified_one(
     first = f["evidence"][0]
     assert (first["code"], first["holds"]) == ("unverified_stage", False)
     assert first["summary"] == "proposal lacks nda_signed: forecast at prospecting"
-    assert Decimal(f["probability"]) == Decimal("0.1") and Decimal(f["crm_probability"]) == Decimal(
-        "0.6"
-    )
+    assert (f["probability"], f["crm_probability"]) == (10, 60)  # percent, as the CRM sends
     assert Decimal(f["crm_forecast"]) == 10_000
 
     url = "/api/v1/opportunities/o1/evidence"

@@ -5,15 +5,14 @@ return. Names and industries are free text (CJK as sent)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from api.rest.crm_payloads import CrmDate, CrmId, Email, Money, Name
+from api.rest.crm_payloads import CrmDate, CrmId, Email, Name
 from tracker.clock import utcnow
-from tracker.crm import CURRENCIES, Account, AccountFinance
+from tracker.crm import CURRENCIES, Account, AccountFinance, Money, MoneyOut
 
 __all__ = ["AccountIn", "AccountOut", "AccountPage", "FinanceIn", "FinanceOut", "UnfreezeIn"]
 
@@ -77,7 +76,7 @@ class AccountOut(BaseModel):
     id: str
     name: str
     industry: str
-    annual_revenue: Decimal | None
+    annual_revenue: MoneyOut | None
     currency: str
     industry_growth_pct: float | None
     contract_start: date | None
@@ -147,9 +146,9 @@ class FinanceOut(BaseModel):
     account_id: str
     as_of: date
     on_time_payment_rate: float
-    receivables_outstanding: Decimal
-    credit_limit: Decimal
-    credit_used: Decimal
+    receivables_outstanding: MoneyOut
+    credit_limit: MoneyOut
+    credit_used: MoneyOut
     currency: str
     payment_delay_days: float | None
     updated_at: datetime
