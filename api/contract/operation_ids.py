@@ -101,6 +101,8 @@ _BY_HANDLER: Final[dict[str, str]] = {
     "api.rest.people.erase_person": "erasePerson",
     "api.rest.people.read_retention": "getRetentionSettings",
     "api.rest.people.write_retention": "updateRetentionSettings",
+    "api.rest.people.read_privacy_notice": "getPrivacySettings",
+    "api.rest.people.write_privacy_notice": "updatePrivacySettings",
     "api.rest.people.audit": "listAuditEntries",
     # operations
     "api.rest.jobs.list_jobs": "listJobs",
