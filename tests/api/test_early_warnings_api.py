@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
 from tests.api.test_forecast_api import OPP, push
+from tests.scoring.support import Events, add_document, add_link
 from tracker.clock import utcnow
 from tracker.stores.clickhouse import ClickHouse
 from tracker.types import Scope
@@ -55,3 +56,47 @@ def test_series_cancellations_reach_the_health_api_and_the_tenant_tunes_them(
         refused = client.put("/api/v1/settings/scoring", json=bad, headers=auth)
         assert refused.status_code == 400, refused.text
     assert client.get("/api/v1/settings/scoring", headers=auth).json() == tuning
+
+
+def test_all_three_warnings_in_the_health_api(client: TestClient, clickhouse: ClickHouse) -> None:
+    """The customer waiting, the CFO reading the competitor comparison three times this week
+    (a warning tag the tenant set over the API) and the cancelled series, each with its proof
+    and its cost in the risk pillar."""
+    tenant, admin = make_key(clickhouse, "华南", Scope.ADMIN)
+    auth = bearer(admin)
+    tag = "competitor_comparison"
+    warning = {"meaning": "竞品对比", "risk_penalty": 12}
+    tuning = {"early_warning": {"high_potential_bands": ["blue", "yellow", "red"]},
+              "engagement": {"page_tags": {tag: warning}}}  # fmt: skip
+    assert client.put("/api/v1/settings/scoring", json=tuning, headers=auth).status_code == 200
+    now = utcnow()
+    contacts = [{"id": "c_chen", "name": "陈静", "role": "CFO", "is_decision_maker": True}]
+    body = {**OPP, "contacts": contacts, "updated_at": (now - timedelta(days=40)).isoformat()}
+    assert client.put("/api/v1/opportunities/opp_3", json=body, headers=auth).status_code == 200
+    push(client, auth, [
+        *({"id": f"w{i}", "opportunity_id": "opp_3", "type": "meeting", "held": i < 2,
+           "series_id": "weekly-1",
+           "occurred_at": (now - timedelta(days=7 * (3 - i), hours=1)).isoformat()}
+          for i in range(4)),
+        {"id": "in1", "opportunity_id": "opp_3", "type": "email", "direction": "inbound",
+         "occurred_at": (now - timedelta(days=3)).isoformat()},
+    ])  # fmt: skip
+    add_document(clickhouse, tenant, "doc_3", "ver_3", page_tags=[[], [tag], ["pricing"]])
+    link = add_link(clickhouse, tenant, "lnk_3", "doc_3", "ver_3", "opp_3", contact_id="c_chen")
+    events = Events()
+    for days in (5, 3, 1):
+        events.read(link, now - timedelta(days=days), {2: 60_000})
+    events.insert(clickhouse)
+
+    health = client.get("/api/v1/opportunities/opp_3/health", headers=auth).json()
+    found = {s["code"]: s for s in health["signals"]}
+    assert set(found) == {"customer_unanswered", "page_interest", "recurring_meetings_cancelled"}
+    interest = found["page_interest"]
+    assert interest["summary"] == "陈静 (CFO) read the 竞品对比 pages 3 times in 7 days"
+    assert interest["params"]["count"] == 3 and interest["person"] == "c:c_chen"
+    assert len(interest["event_ids"]) == 3
+    assert found["customer_unanswered"]["activity_ids"] == ["in1"]
+    risk = {f["code"]: f["contribution"] for f in health["pillars"]["risk"]["factors"]}
+    assert risk["page_interest"] == -12.0
+    assert health["actions"][0]["code"] == "answer_tag_interest"
+    assert health["actions"][0]["params"]["who"] == "陈静 (CFO)"
