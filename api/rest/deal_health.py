@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.rest.auth import AdminPrincipal, ReaderPrincipal
@@ -100,7 +100,7 @@ class StallOut(BaseModel):
     rules: list[str]
     summary: str
     owner: str
-    manager: str
+    manager: str | None = Field(description="null when the CRM names no manager")
     onset_at: datetime
     detected_at: datetime
     last_activity_at: datetime | None
@@ -123,7 +123,10 @@ async def stalls(
         owner=owner,
         limit=limit,
     )
-    return [StallOut(**{**s.__dict__, "rules": list(s.rules)}) for s in found]
+    return [
+        StallOut(**{**s.__dict__, "rules": list(s.rules), "manager": s.manager or None})
+        for s in found
+    ]
 
 
 @router.get("/reports/forecast-calibration")

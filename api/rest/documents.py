@@ -64,8 +64,8 @@ class VersionOut(BaseModel):
 class DocumentOut(BaseModel):
     document_id: str
     title: str
-    opportunity_id: str
-    owner: str
+    opportunity_id: str | None = Field(description="null when the document is on no opportunity")
+    owner: str | None = Field(description="null when nobody owns it")
     current_version_id: str
     created_at: datetime
     versions: list[VersionOut] = Field(default_factory=list)
@@ -75,8 +75,8 @@ class DocumentOut(BaseModel):
         return cls(
             document_id=d.document_id,
             title=d.title,
-            opportunity_id=d.opportunity_id,
-            owner=d.owner,
+            opportunity_id=d.opportunity_id or None,
+            owner=d.owner or None,
             current_version_id=d.current_version_id,
             created_at=d.created_at,
             versions=[VersionOut.of(v) for v in versions or []],

@@ -78,7 +78,7 @@ class TodoOut(BaseModel):
     title: str
     detail: str
     status: str
-    resolved_by: str
+    resolved_by: str | None = Field(description="null while open")
     created_at: datetime
     resolved_at: datetime | None
 
@@ -93,7 +93,7 @@ class TodoOut(BaseModel):
             title=t.title,
             detail=t.detail,
             status=t.status.value,
-            resolved_by=t.resolved_by,
+            resolved_by=t.resolved_by or None,
             created_at=t.created_at,
             resolved_at=t.resolved_at,
         )

@@ -75,14 +75,14 @@ class AccountIn(_Strict):
 class AccountOut(BaseModel):
     id: str
     name: str
-    industry: str
+    industry: str | None = Field(description="null when the CRM sent none")
     annual_revenue: MoneyOut | None
-    currency: str
+    currency: str | None = Field(description="null when the CRM sent none")
     industry_growth_pct: float | None
     contract_start: date | None
     product_lines: list[str]
     kol_contact_ids: list[str]
-    owner: str
+    owner: str | None = Field(description="null when the CRM sent none")
     frozen: bool = Field(description="new opportunities refused (409 account_frozen)")
     updated_at: datetime
 
@@ -91,14 +91,14 @@ class AccountOut(BaseModel):
         return cls(
             id=a.account_id,
             name=a.name,
-            industry=a.industry,
+            industry=a.industry or None,
             annual_revenue=a.annual_revenue,
-            currency=a.currency,
+            currency=a.currency or None,
             industry_growth_pct=a.industry_growth_pct,
             contract_start=a.contract_start,
             product_lines=list(a.product_lines),
             kol_contact_ids=list(a.kol_contact_ids),
-            owner=a.owner,
+            owner=a.owner or None,
             frozen=frozen,
             updated_at=a.updated_at,
         )
