@@ -16,6 +16,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
+from tests.mentions import table_mentions
 from tests.pdfs import proposal
 from tracker import redis_keys
 from tracker.config import Settings
@@ -56,26 +57,6 @@ def _events(ch: ClickHouse, tenant: str, doc: dict[str, Any], link: str, n: int,
         "link_revoked": pa.array([0] * n, pa.uint8()), "props": [""] * n,
     }  # fmt: skip
     ch.insert("events", pa.table(rows))
-
-
-def _mentions(ch: ClickHouse, needle: str) -> list[str]:
-    """Every (table, column) of String type in the database holding `needle`."""
-    columns = ch.query(
-        "SELECT table, name FROM system.columns WHERE database = {db:String} "
-        "AND type IN ('String', 'LowCardinality(String)') "
-        "AND table NOT LIKE '.inner%' AND table NOT LIKE '%_mv'",
-        {"db": ch.database},
-    )
-    found = []
-    for column in columns:
-        rows = ch.query(
-            f"SELECT count() AS n FROM {ch.database}.`{column['table']}` "
-            f"WHERE position(`{column['name']}`, {{needle:String}}) > 0",
-            {"needle": needle},
-        )
-        if rows[0]["n"]:
-            found.append(f"{column['table']}.{column['name']}")
-    return found
 
 
 def _redis_mentions(url: str, needle: str) -> list[str]:
@@ -130,7 +111,9 @@ def test_export_then_erase_leaves_nothing_that_names_the_person(
     csv_text = client.get(f"/api/v1/people/{EMAIL}/export?format=csv", headers=auth).text
     assert csv_text.splitlines()[0].startswith("event_id,") and len(csv_text.splitlines()) == 6
 
-    assert _mentions(clickhouse, EMAIL) and _mentions(clickhouse, NAME)  # the scan can see
+    assert table_mentions(clickhouse, EMAIL) and table_mentions(
+        clickhouse, NAME
+    )  # the scan can see
     erased = client.delete(f"/api/v1/people/{EMAIL}", headers=auth)
     assert erased.status_code == 200, erased.text
     receipt = erased.json()
@@ -141,7 +124,7 @@ def test_export_then_erase_leaves_nothing_that_names_the_person(
     assert not sync.exists(redis_keys.viewer_consent(tenant, mine))  # their notice answers
     sync.close()
     for needle in (EMAIL, NAME):
-        assert _mentions(clickhouse, needle) == [], needle
+        assert table_mentions(clickhouse, needle) == [], needle
         assert _redis_mentions(redis_url, needle) == [], needle
     for blob in (settings.data_dir / "blobs").rglob("*"):
         assert not blob.is_file() or EMAIL.encode() not in blob.read_bytes()

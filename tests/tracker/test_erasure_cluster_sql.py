@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ingest import person_erasure_sql
-from tracker.privacy import pseudonymise_sql
+from tracker.privacy import pseudonymise_sql, rollup_selects
 from tracker.stores import delete_rows, over_distributed
 from tracker.stores.clickhouse import ClickHouse, RenderContext, load_migrations, render_statements
 
@@ -82,15 +82,6 @@ def test_pseudonymisation_plain_and_on_cluster() -> None:
 def test_the_rebuild_statements_run_on_chdb(clickhouse: ClickHouse) -> None:
     """The plain plan, with the views' SELECTs as chDB reports them, is valid SQL there."""
     db = clickhouse.database
-    selects = {
-        r: str(
-            clickhouse.query(
-                "SELECT as_select FROM system.tables WHERE database = {db:String} "
-                "AND name = {mv:String}",
-                {"db": db, "mv": f"{r}_mv"},
-            )[0]["as_select"]
-        )
-        for r in ("page_dwell_daily", "link_activity_daily")
-    }
+    selects = rollup_selects(clickhouse)  # every rollup, the engagement one included
     for statement in person_erasure_sql(db, selects):
         clickhouse.command(statement, {"tenant": "ten_nobody", "links": "lnk_nobody"})
