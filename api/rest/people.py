@@ -38,7 +38,7 @@ from scoring import bump_epochs
 from tracker import redis_keys
 from tracker.api_keys import Principal
 from tracker.clock import utcnow
-from tracker.errors import BadRequest, NotFound
+from tracker.errors import NotFound
 from tracker.privacy import (
     AuditAction,
     AuditEntry,
@@ -51,8 +51,8 @@ from tracker.privacy import (
     list_audit,
     pseudonymise,
     put_privacy_notice,
-    put_retention,
     record_audit,
+    set_retention,
 )
 
 __all__ = ["router"]
@@ -208,14 +208,12 @@ async def read_retention(principal: AdminPrincipal, services: ServicesDep) -> Re
 async def write_retention(
     body: Retention, principal: AdminPrincipal, services: ServicesDep
 ) -> Retention:
-    ceiling = services.settings.event_ttl_days
-    if body.events_days > ceiling:
-        raise BadRequest(
-            f"events are kept at most {ceiling} days in this deployment",
-            code="retention_over_deployment_limit",
-            limit=ceiling,
-        )
-    await run_in_threadpool(put_retention, services.clickhouse, principal.tenant_id, body)
+    await run_in_threadpool(
+        partial(set_retention, events_ceiling_days=services.settings.event_ttl_days),
+        services.clickhouse,
+        principal.tenant_id,
+        body,
+    )
     return body
 
 

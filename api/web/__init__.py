@@ -9,10 +9,12 @@ from fastapi import APIRouter
 from api.web import (
     routes_accounts,
     routes_analytics,
+    routes_audit,
     routes_auth,
     routes_deals,
     routes_documents,
     routes_manager,
+    routes_privacy,
     routes_tags,
 )
 
@@ -27,5 +29,7 @@ for _module in (
     routes_accounts,
     routes_manager,
     routes_tags,
+    routes_privacy,
+    routes_audit,
 ):
     router.include_router(_module.router)

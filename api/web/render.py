@@ -45,6 +45,8 @@ def _nav(viewer: Viewer) -> list[tuple[str, str]]:
     ]
     if viewer.owners is None or len(viewer.owners) > 1 or viewer.user.role.value != "rep":
         items.append(("/app/team", _("Team")))
+    if viewer.user.role.value == "admin":
+        items += [("/app/settings/privacy", _("Privacy & retention")), ("/app/audit", _("Audit"))]
     return items
 
 

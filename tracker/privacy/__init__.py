@@ -27,6 +27,7 @@ from tracker.privacy.retention import (
     get_retention,
     put_retention,
     retention_job,
+    set_retention,
 )
 from tracker.privacy.rollups import (
     EVENT_ROLLUPS,
@@ -64,5 +65,6 @@ __all__ = [
     "retention_job",
     "rollup_rebuild_sql",
     "rollup_selects",
+    "set_retention",
     "tracking_for",
 ]

@@ -12,7 +12,9 @@ from enum import StrEnum
 import pyarrow as pa
 
 from tracker.clock import utcnow
+from tracker.cursors import CURSOR_SQL, Cursor
 from tracker.ids import new_id
+from tracker.privacy.people import email_digest
 from tracker.stores import ClickHouse
 
 __all__ = ["AuditAction", "AuditEntry", "list_audit", "record_audit"]
@@ -58,13 +60,34 @@ def record_audit(
 
 
 def list_audit(
-    ch: ClickHouse, tenant_id: str, *, action: str = "", limit: int = 100
+    ch: ClickHouse,
+    tenant_id: str,
+    *,
+    action: str = "",
+    involving: str = "",
+    after: Cursor | None = None,
+    limit: int = 100,
 ) -> list[AuditEntry]:
-    """The tenant's entries, newest first (optionally one action)."""
+    """The tenant's entries, newest first: optionally one action, optionally the entries
+    `involving` one person's email — about them (the subject holds their address's digest,
+    never the address) or done by them in the web app (`user:<email>`); `after`: the
+    (at, audit_id) of the last entry of the previous page."""
+    person = involving.strip().lower()
+    params: dict[str, object] = {
+        "tenant": tenant_id,
+        "action": action,
+        "person": person,
+        "digest": email_digest(person) if person else "",
+        "actor": f"user:{person}",
+        "limit": limit,
+        **(after.params() if after else {}),
+    }
+    older = f"AND (at, audit_id) < {CURSOR_SQL} " if after else ""
     rows = ch.query(
         f"SELECT audit_id, at, actor, action, subject, detail FROM {ch.database}.audit_log "
         "WHERE tenant_id = {tenant:String} AND ({action:String} = '' OR action = {action:String}) "
-        "ORDER BY at DESC, audit_id DESC LIMIT {limit:UInt32}",
-        {"tenant": tenant_id, "action": action, "limit": limit},
+        "AND ({person:String} = '' OR subject = {digest:String} OR lower(actor) = {actor:String}) "
+        f"{older}ORDER BY at DESC, audit_id DESC LIMIT {{limit:UInt32}}",
+        params,
     )
     return [AuditEntry(**row) for row in rows]  # type: ignore[arg-type]

@@ -13,13 +13,21 @@ from functools import partial
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.clock import utcnow
+from tracker.errors import BadRequest
 from tracker.privacy.copies import expire_copies
 from tracker.privacy.rollups import rebuild_link_rollups
 from tracker.scheduler import PeriodicJob
 from tracker.stores import BlobStore, ClickHouse, delete_rows
 from tracker.tenant_settings import get_tenant_settings, put_tenant_settings
 
-__all__ = ["Retention", "enforce_retention", "get_retention", "put_retention", "retention_job"]
+__all__ = [
+    "Retention",
+    "enforce_retention",
+    "get_retention",
+    "put_retention",
+    "retention_job",
+    "set_retention",
+]
 
 _KEY = "retention"
 # table → the column holding each row's time (rollups: the day)
@@ -46,6 +54,20 @@ def get_retention(ch: ClickHouse, tenant_id: str) -> Retention:
 
 def put_retention(ch: ClickHouse, tenant_id: str, retention: Retention) -> None:
     put_tenant_settings(ch, tenant_id, _KEY, retention.model_dump())
+
+
+def set_retention(
+    ch: ClickHouse, tenant_id: str, retention: Retention, *, events_ceiling_days: int
+) -> None:
+    """An admin's change (the REST API and the web settings page both come here): events
+    cannot be kept longer than the deployment's table TTL, which deletes them anyway."""
+    if retention.events_days > events_ceiling_days:
+        raise BadRequest(
+            f"events are kept at most {events_ceiling_days} days in this deployment",
+            code="retention_over_deployment_limit",
+            limit=events_ceiling_days,
+        )
+    put_retention(ch, tenant_id, retention)
 
 
 def enforce_retention(
