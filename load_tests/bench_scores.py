@@ -188,16 +188,20 @@ def main() -> None:
           f"{loaded['seconds']:.1f} s)")  # fmt: skip
     ids = ids_file.read_text().split()
     key = cli(data, "keys", "create", "--tenant", tenant, "--scope", "crm").split()[-1]
-    print("(a) scoring all opportunities (dealsignal scoring engagement)")
-    for line in cli(data, "scoring", "engagement", "--tenant", tenant).splitlines():
+    print("(a) scoring all opportunities (dealsignal scoring engagement), raw events vs rollup")
+    when = loaded["window_end"]
+    lines: list[str] = []
+    for source in ("raw", "rollup"):
+        args_ = ["scoring", "engagement", "--tenant", tenant, "--as-of", when, "--source", source]
+        lines += cli(data, *args_).splitlines()
+    for line in lines:
         report = json.loads(line)
         engine = report["engine"]
-        print(f"  {report['pass']:38} {report['opportunities']} scored in "
+        print(f"  {report['pass']:38} {report['source']:<7} {report['opportunities']} scored in "
               f"{report['seconds']:.2f} s ({engine['rows_read']:,} rows read)"
               + (f"; bands {report['bands']}" if "bands" in report else ""))  # fmt: skip
 
     print(f"(a2) uncached engagement details, raw events vs rollup ({args.details} opportunities)")
-    when = loaded["window_end"]
     details = {}
     for line in cli(data, "scoring", "details", "--tenant", tenant, "--sample",
                     str(args.details), "--as-of", when).splitlines():  # fmt: skip

@@ -108,29 +108,33 @@ def assess_tenant(
 def engagement_all(
     tenant: str = typer.Option(..., help="tenant name"),
     as_of: str = typer.Option("", help="ISO date-time (default: now)"),
+    source: str = typer.Option("rollup", help=_SOURCE_HELP),
 ) -> None:
     """Engagement scores of every opportunity of the tenant: one round over the whole tenant,
     then again in the bulk-sync path's batches. Prints one JSON object per pass."""
     from scoring import ScopeKind, ScoringQuery, compute_scores, load_tenant_scoring
 
     settings = Settings()
-    when = _as_of(as_of)
+    when, events = _as_of(as_of), _source(source)
     with open_store(settings) as ch:
         tenant_id = tenant_named(ch, tenant)
         tuning = load_tenant_scoring(ch, tenant_id, settings.scoring).tuning
-        whole: dict[str, object] = {"pass": "one round over the tenant"}
+        whole: dict[str, object] = {"pass": "one round over the tenant", "source": events.value}
         with _measured(ch, whole):
-            scores = compute_scores(
-                ch, ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, None, when), tuning
-            )
+            query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, None, when, source=events)
+            scores = compute_scores(ch, query, tuning)
         whole["opportunities"] = len(scores)
         whole["bands"] = dict(sorted(Counter(s.band.value for s in scores.values()).items()))
         size = tuning.engagement.bulk_batch_size
         ids = sorted(scores)
-        batched: dict[str, object] = {"pass": f"batches of {size} ids (bulk sync path)"}
+        batched: dict[str, object] = {
+            "pass": f"batches of {size} ids (bulk sync path)",
+            "source": events.value,
+        }
         with _measured(ch, batched):
             for lo in range(0, len(ids), size):
-                query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, ids[lo : lo + size], when)
+                batch = ids[lo : lo + size]
+                query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, when, source=events)
                 compute_scores(ch, query, tuning)
         batched["opportunities"] = len(ids)
     for report in (whole, batched):

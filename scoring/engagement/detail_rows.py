@@ -1,9 +1,9 @@
 """An engagement detail's aggregation rows computed in Python from the opportunity's rollup
-rows (`scoring.engagement.rollup.fetch_detail_inputs`): the same rows, per scope, that the
-SQL of `scoring.engagement.repository.fetch_detail_rows` returns — same columns, same
-definitions (see that module's docstring), so `collect_signals` and the scoring after it
-cannot tell them apart. About one opportunity there are a few dozen rows: aggregating them
-here is cheaper than having ClickHouse plan five queries with joins.
+rows (`rollup_repository.fetch_detail_inputs`): the same rows, per scope, that the SQL of
+`scoring.engagement.repository.fetch_detail_rows` returns — same columns, same definitions
+(see that module's docstring), so `collect_signals` and the scoring after it cannot tell
+them apart. About one opportunity there are a few dozen rows: aggregating them here is
+cheaper than having ClickHouse plan five queries with joins.
 
 Usable only when nothing of the opportunity was received after `now` (the rollup has no
 per-event time); `detail_rows` returns None otherwise and the caller asks the raw events."""
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scoring.engagement.repository import ScopeKind
-from scoring.engagement.rollup import DetailInputs
+from scoring.engagement.rollup_repository import DetailInputs
 from tracker.config import ScoringSettings
 from tracker.reading import read_threshold_ms
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from scoring.engagement.rollup import (
+from scoring.engagement.rollup_repository import (
     ROLLUP,
     EventSource,
     rollup_events,

@@ -21,7 +21,7 @@ from scoring.engagement.repository import (
     fetch_detail_rows,
     fetch_signals_rows,
 )
-from scoring.engagement.rollup import fetch_detail_inputs
+from scoring.engagement.rollup_repository import fetch_detail_inputs
 from scoring.engagement.score import score_signals
 from scoring.engagement.signals import Signals, collect_signals
 from scoring.engagement.wording import label_of

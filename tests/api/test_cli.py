@@ -76,6 +76,18 @@ def test_synthetic_deals_then_scoring_runs_over_the_whole_tenant(tmp_path: Path)
     assert whole["opportunities"] == batched["opportunities"] > 0
     assert sum(whole["bands"].values()) == whole["opportunities"]
 
+    raw_whole, _ = _json_lines(
+        _cli(tmp_path, "scoring", "engagement", "--tenant", name, "--source", "raw")
+    )
+    assert raw_whole["source"] == "raw" and raw_whole["bands"] == whole["bands"]
+    rollup, raw = _json_lines(
+        _cli(tmp_path, "scoring", "details", "--tenant", name, "--sample", "8")
+    )
+    assert (rollup["source"], raw["source"]) == ("rollup", "raw")
+    assert rollup["details"] == raw["details"] == 8 and rollup["differing_from_raw"] == 0
+    wrong = _cli(tmp_path, "scoring", "assess", "--tenant", name, "--source", "cache")
+    assert wrong.returncode == 2 and "expected rollup or raw" in wrong.stderr
+
     missing = _cli(tmp_path, "scoring", "assess", "--tenant", "nobody")
     assert missing.returncode == 2 and "no tenant named 'nobody'" in missing.stderr
 

@@ -83,3 +83,17 @@ def test_committed_schema_dump_matches_the_migrations() -> None:
     from tracker.stores.clickhouse.schema_dump import render_schema
 
     assert SCHEMA_DUMP.read_text() == render_schema()
+
+
+def test_the_engagement_rollup_is_fed_shard_locally_and_backfilled_through_the_fronts() -> None:
+    (migration,) = [m for m in load_migrations() if m.name == "engagement_rollup"]
+    rendered = render_statements(migration.sql, RenderContext("ds", cluster="main"))
+    table, front, view, truncate, backfill = rendered
+    assert "ds.engagement_visit_pages_local ON CLUSTER main" in table
+    assert "ReplicatedAggregatingMergeTree(" in table
+    assert "Distributed('main', 'ds', 'engagement_visit_pages_local'" in front
+    # each shard's view reads its own events and writes its own rollup rows
+    assert "TO ds.engagement_visit_pages_local" in view and "FROM ds.events_local" in view
+    assert "ds.engagement_visit_pages_local ON CLUSTER main" in truncate
+    # the backfill goes through the Distributed fronts: every shard gets its tenants' rows
+    assert "INSERT INTO ds.engagement_visit_pages\n" in backfill and "FROM ds.events\n" in backfill
