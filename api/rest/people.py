@@ -38,6 +38,7 @@ from scoring import bump_epochs
 from tracker import redis_keys
 from tracker.api_keys import Principal
 from tracker.clock import utcnow
+from tracker.cursors import Cursor
 from tracker.errors import NotFound
 from tracker.privacy import (
     AuditAction,
@@ -50,8 +51,8 @@ from tracker.privacy import (
     get_retention,
     list_audit,
     pseudonymise,
-    put_privacy_notice,
     record_audit,
+    set_privacy_notice,
     set_retention,
 )
 
@@ -79,7 +80,10 @@ class ErasureReceipt(BaseModel):
 
 
 class AuditOut(BaseModel):
+    """A page of the trail: pass `next_cursor` back as `cursor`; null = no older entries."""
+
     items: list[AuditEntry]
+    next_cursor: str | None = None
 
 
 def _links_of(services: Any, tenant: str, link_ids: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -209,7 +213,11 @@ async def write_retention(
     body: Retention, principal: AdminPrincipal, services: ServicesDep
 ) -> Retention:
     await run_in_threadpool(
-        partial(set_retention, events_ceiling_days=services.settings.event_ttl_days),
+        partial(
+            set_retention,
+            events_ceiling_days=services.settings.event_ttl_days,
+            actor=_actor(principal),
+        ),
         services.clickhouse,
         principal.tenant_id,
         body,
@@ -226,7 +234,12 @@ async def read_privacy_notice(principal: AdminPrincipal, services: ServicesDep) 
 async def write_privacy_notice(
     body: PrivacyNotice, principal: AdminPrincipal, services: ServicesDep
 ) -> PrivacyNotice:
-    await run_in_threadpool(put_privacy_notice, services.clickhouse, principal.tenant_id, body)
+    await run_in_threadpool(
+        partial(set_privacy_notice, actor=_actor(principal)),
+        services.clickhouse,
+        principal.tenant_id,
+        body,
+    )
     return body
 
 
@@ -234,10 +247,27 @@ async def write_privacy_notice(
 async def audit(
     principal: AdminPrincipal,
     services: ServicesDep,
-    action: Annotated[str, Query(max_length=40)] = "",
+    action: Annotated[AuditAction | None, Query()] = None,
+    person: Annotated[
+        str, Query(max_length=320, description="entries about this email, or done by them")
+    ] = "",
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditOut:
-    items = await run_in_threadpool(
-        list_audit, services.clickhouse, principal.tenant_id, action=action, limit=limit
+    found = await run_in_threadpool(
+        partial(
+            list_audit,
+            action=action.value if action else "",
+            involving=person,
+            after=Cursor.decode(cursor) if cursor else None,
+            limit=limit + 1,
+        ),
+        services.clickhouse,
+        principal.tenant_id,
     )
-    return AuditOut(items=items)
+    items, more = found[:limit], len(found) > limit
+    last = items[-1] if items else None
+    return AuditOut(
+        items=items,
+        next_cursor=Cursor(last.at, last.audit_id).encode() if more and last else None,
+    )

@@ -32,7 +32,7 @@ from tracker.privacy import (
     Retention,
     get_privacy_notice,
     get_retention,
-    put_privacy_notice,
+    set_privacy_notice,
     set_retention,
 )
 from tracker.users import Role
@@ -150,7 +150,12 @@ async def save_notice(request: Request, services: ServicesDep, viewer: PostingUs
             problems=problems,
             code="invalid_privacy_notice",
         )
-    await run_in_threadpool(put_privacy_notice, services.clickhouse, viewer.tenant_id, notice)
+    await run_in_threadpool(
+        partial(set_privacy_notice, actor=f"user:{viewer.user.email}"),
+        services.clickhouse,
+        viewer.tenant_id,
+        notice,
+    )
     return RedirectResponse(f"{PATH}?saved=notice", status_code=303)
 
 
@@ -163,7 +168,7 @@ async def save_retention(request: Request, services: ServicesDep, viewer: Postin
     try:
         retention = Retention.model_validate(typed)
         await run_in_threadpool(
-            partial(set_retention, events_ceiling_days=ceiling),
+            partial(set_retention, events_ceiling_days=ceiling, actor=f"user:{viewer.user.email}"),
             services.clickhouse,
             viewer.tenant_id,
             retention,

@@ -156,6 +156,18 @@ def test_export_then_erase_leaves_nothing_that_names_the_person(
 
     actions = [e["action"] for e in client.get("/api/v1/audit", headers=auth).json()["items"]]
     assert {"copy.downloaded", "person.exported", "person.erased", "identify"} <= set(actions)
+    about = client.get("/api/v1/audit", params={"person": EMAIL}, headers=auth).json()
+    assert {e["action"] for e in about["items"]} == {"person.exported", "person.erased"}
+    paged, cursor = [], None
+    while True:  # one entry a page, following the cursor to the end
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/audit", params=params, headers=auth).json()
+        paged += [e["action"] for e in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert paged == actions
+    unknown = client.get("/api/v1/audit", params={"action": "nope"}, headers=auth)
+    assert unknown.status_code == 422
 
 
 def test_people_routes_are_admin_only_and_tenant_scoped(
@@ -199,6 +211,10 @@ def test_retention_per_tenant_deletes_what_is_older_than_its_limit(
     assert client.put(
         "/api/v1/settings/retention", headers=auth, json={"events_days": 30, "audit_days": 30}
     ).json() == {"events_days": 30, "audit_days": 30, "copies_days": 730}
+    changed = client.get("/api/v1/audit", params={"action": "settings.changed"}, headers=auth)
+    assert [(e["subject"], e["actor"].split(":")[0]) for e in changed.json()["items"]] == [
+        ("retention", "key")  # the refused changes left no entry
+    ]
 
     doc = {"document_id": "doc-r", "current_version_id": "ver-r"}
     for owner in (tenant, other):

@@ -90,6 +90,14 @@ def test_an_admin_saves_both_settings_and_the_api_reads_them(
     assert _save_notice(app_client, mode="notice", text_zh="仅通知").status_code == 303
     assert app_client.get("/api/v1/settings/retention", headers=auth).json() == retention
     assert app_client.get("/api/v1/settings/privacy", headers=auth).json()["honour_gpc"] is False
+    changes = app_client.get(
+        "/api/v1/audit", params={"action": "settings.changed"}, headers=auth
+    ).json()["items"]
+    # newest first: notice, retention, notice — each by the signed-in admin
+    assert [(e["subject"], e["actor"]) for e in changes] == [
+        ("privacy", f"user:{people.admin}"), ("retention", f"user:{people.admin}"),
+        ("privacy", f"user:{people.admin}"),
+    ]  # fmt: skip
 
 
 def test_managers_and_reps_are_refused(

@@ -11,6 +11,7 @@ from tracker.privacy.notice import (
     PrivacyNotice,
     get_privacy_notice,
     put_privacy_notice,
+    set_privacy_notice,
     tracking_for,
 )
 from tracker.privacy.people import (
@@ -65,6 +66,7 @@ __all__ = [
     "retention_job",
     "rollup_rebuild_sql",
     "rollup_selects",
+    "set_privacy_notice",
     "set_retention",
     "tracking_for",
 ]

@@ -1,5 +1,6 @@
 """The audit trail: who (an API key or a signed-in person) read analytics about a buyer,
-downloaded a watermarked copy, ran identify, exported or erased a person's data. Rows are
+downloaded a watermarked copy, ran identify, exported or erased a person's data, or changed
+the privacy notice or the retention limits. Rows are
 only ever appended; admins read them per tenant, newest first; the table's TTL keeps them as
 long as the events they are about."""
 
@@ -28,6 +29,7 @@ class AuditAction(StrEnum):
     IDENTIFY = "identify"
     PERSON_EXPORTED = "person.exported"
     PERSON_ERASED = "person.erased"
+    SETTINGS_CHANGED = "settings.changed"  # the privacy notice or the retention limits
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tracker.privacy.audit import AuditAction, record_audit
 from tracker.stores import ClickHouse
 from tracker.tenant_settings import get_tenant_settings, put_tenant_settings
 from tracker.types import Tracking
@@ -28,6 +29,7 @@ __all__ = [
     "PrivacyNotice",
     "get_privacy_notice",
     "put_privacy_notice",
+    "set_privacy_notice",
     "tracking_for",
 ]
 
@@ -109,3 +111,14 @@ def tracking_for(notice: PrivacyNotice, *, answer: str, do_not_track: bool) -> T
     if notice.mode is PrivacyMode.CONSENT and answer != "granted":
         return Tracking.CONSENT_PENDING
     return Tracking.ALL
+
+
+def set_privacy_notice(
+    ch: ClickHouse, tenant_id: str, notice: PrivacyNotice, *, actor: str
+) -> None:
+    """An admin's change (the REST API and the web settings page both come here), kept in the
+    audit trail: a legal review asks who changed what buyers were told, and when."""
+    put_privacy_notice(ch, tenant_id, notice)
+    record_audit(
+        ch, tenant_id, actor, AuditAction.SETTINGS_CHANGED, "privacy", notice.model_dump_json()
+    )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.clock import utcnow
 from tracker.errors import BadRequest
+from tracker.privacy.audit import AuditAction, record_audit
 from tracker.privacy.copies import expire_copies
 from tracker.privacy.rollups import rebuild_link_rollups
 from tracker.scheduler import PeriodicJob
@@ -57,10 +58,16 @@ def put_retention(ch: ClickHouse, tenant_id: str, retention: Retention) -> None:
 
 
 def set_retention(
-    ch: ClickHouse, tenant_id: str, retention: Retention, *, events_ceiling_days: int
+    ch: ClickHouse,
+    tenant_id: str,
+    retention: Retention,
+    *,
+    events_ceiling_days: int,
+    actor: str,
 ) -> None:
-    """An admin's change (the REST API and the web settings page both come here): events
-    cannot be kept longer than the deployment's table TTL, which deletes them anyway."""
+    """An admin's change (the REST API and the web settings page both come here), kept in the
+    audit trail: events cannot be kept longer than the deployment's table TTL, which deletes
+    them anyway."""
     if retention.events_days > events_ceiling_days:
         raise BadRequest(
             f"events are kept at most {events_ceiling_days} days in this deployment",
@@ -68,6 +75,9 @@ def set_retention(
             limit=events_ceiling_days,
         )
     put_retention(ch, tenant_id, retention)
+    record_audit(
+        ch, tenant_id, actor, AuditAction.SETTINGS_CHANGED, "retention", retention.model_dump_json()
+    )
 
 
 def enforce_retention(
