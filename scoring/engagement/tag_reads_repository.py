@@ -59,7 +59,7 @@ def fetch_tag_reads(
     )
     rows = ch.query(
         "SELECT k, person, tag, uniqExact(visit) AS visits, max(at) AS last_at, "
-        "groupArray(5)(eid) AS event_ids "
+        "groupArraySorted(5)(eid) AS event_ids "
         f"FROM ({pages}) ARRAY JOIN hit AS tag GROUP BY k, person, tag "
         "ORDER BY k, visits DESC, person, tag",
         {

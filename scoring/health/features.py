@@ -286,6 +286,8 @@ def features_as_of(
     for r in rows["people"]:
         if r["k"] in found:
             found[r["k"]].people.append(_person(r))
+    for f in found.values():  # most engaged first, the same order on every run
+        f.people.sort(key=lambda p: (-p.read_ms, -p.meetings, p.name, p.person))
     for r in rows["docs"]:
         if r["k"] in found:
             found[r["k"]].docs.append(_doc(r))

@@ -72,8 +72,13 @@ def _opportunities(ch: ClickHouse, tenant: str) -> list[str]:
 
 
 def _without_event_ids(value: Any) -> Any:
+    """Evidence without its example events, and its example activities as a set."""
     if isinstance(value, dict):
-        return {k: _without_event_ids(v) for k, v in value.items() if k != "event_ids"}
+        return {
+            k: sorted(v) if k == "activity_ids" else _without_event_ids(v)
+            for k, v in value.items()
+            if k != "event_ids"
+        }
     if isinstance(value, list):
         return [_without_event_ids(v) for v in value]
     return value
