@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from scoring.accounts import AccountBand, AccountHealth, assess_accounts
 from scoring.engagement.repository import EventSource, ScopeKind, ScoringQuery
-from scoring.engagement.service import compute_scores
+from scoring.engagement.service import compute_values
 from scoring.forecast.evidence import ForecastEvidence, build_evidence
 from scoring.health.actions import NextAction, next_actions
 from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
@@ -233,7 +233,7 @@ def _engagement(
     for start in range(0, len(ids), tuning.engagement.bulk_batch_size):
         batch = list(ids[start : start + tuning.engagement.bulk_batch_size])
         query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, as_of, source=source)
-        found.update({k: s.value for k, s in compute_scores(ch, query, tuning).items()})
+        found.update(compute_values(ch, query, tuning))
     return found
 
 
