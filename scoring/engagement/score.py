@@ -39,7 +39,7 @@ from scoring.model import (
 )
 from tracker.config import ScoringSettings
 
-__all__ = ["band_of", "score_signals"]
+__all__ = ["band_of", "score_signals", "score_value"]
 
 _STALE_DAYS = 30
 
@@ -175,6 +175,19 @@ def _warnings(s: Signals, sufficiency: Sufficiency, now: datetime) -> list[Notic
     return notes
 
 
+def _value(parts: dict[str, tuple[float, float, float]]) -> tuple[float, float]:
+    """(scale, value): the weights rescaled to 100 points, and the 0–100 value."""
+    scale = 100.0 / sum(w for w, _, _ in parts.values())
+    return scale, round(min(sum(w * scale * v for w, v, _ in parts.values()), 100.0), 1)
+
+
+def score_value(s: Signals, scope: ScopeKind, now: datetime, tuning: ScoringSettings) -> float:
+    """The value `score_signals` gives, without its factors, people and evidence: what the
+    health assessment reads of 10 000 scores (building each whole Score was most of the
+    engagement part's Python)."""
+    return _value(_components(s, scope, now, tuning))[1]
+
+
 def score_signals(
     s: Signals,
     scope: ScopeKind,
@@ -185,7 +198,7 @@ def score_signals(
     people_limit: int = 20,
 ) -> Score:
     parts = _components(s, scope, now, tuning)
-    scale = 100.0 / sum(w for w, _, _ in parts.values())
+    scale, value = _value(parts)
     components = {
         name: Component(
             value=round(v, 4),
@@ -195,7 +208,6 @@ def score_signals(
         )
         for name, (w, v, raw) in parts.items()
     }
-    value = round(min(sum(w * scale * v for w, v, _ in parts.values()), 100.0), 1)
     positives = [
         Factor(code=code, summary=summary, contribution=c.points)
         for name, c in components.items()

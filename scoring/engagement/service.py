@@ -22,7 +22,7 @@ from scoring.engagement.repository import (
     fetch_signals_rows,
 )
 from scoring.engagement.rollup_repository import fetch_detail_inputs
-from scoring.engagement.score import score_signals
+from scoring.engagement.score import score_signals, score_value
 from scoring.engagement.signals import Signals, collect_signals
 from scoring.engagement.wording import label_of
 from scoring.model import Score
@@ -36,6 +36,7 @@ from tracker.stores import ClickHouse
 __all__ = [
     "OpportunityEngagement",
     "compute_scores",
+    "compute_values",
     "engagement_detail",
     "opportunity_engagement",
     "opportunity_engagement_json",
@@ -73,6 +74,19 @@ def compute_scores(
     """Score every key of `query` (all keys with data when `query.keys` is None)."""
     signals = collect_signals(fetch_signals_rows(ch, query, tuning))
     return _scores(signals, query.keys, query.scope, query.now, tuning)
+
+
+def compute_values(
+    ch: ClickHouse, query: ScoringQuery, tuning: ScoringSettings
+) -> dict[str, float]:
+    """The `value` of every score `compute_scores` would return for `query`, without
+    building the scores (the health assessment reads nothing else of them)."""
+    signals = collect_signals(fetch_signals_rows(ch, query, tuning))
+    keys = list(query.keys) if query.keys is not None else sorted(signals)
+    return {
+        key: score_value(signals.get(key) or Signals(key), query.scope, query.now, tuning)
+        for key in keys
+    }
 
 
 def engagement_detail(

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from scoring.accounts import AccountBand, AccountHealth, assess_accounts
 from scoring.engagement.repository import EventSource, ScopeKind, ScoringQuery
-from scoring.engagement.service import compute_scores
+from scoring.engagement.service import compute_values
 from scoring.forecast.evidence import ForecastEvidence, build_evidence
 from scoring.health.actions import NextAction, next_actions
 from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
@@ -132,6 +132,21 @@ def _sufficient(
     return seen or old or judged
 
 
+@dataclass(frozen=True)
+class _Weights:
+    """The tenant's pillar weights, resolved once per assessment rather than per deal."""
+
+    raw: dict[str, float]
+    total: float
+    shares: dict[str, float]  # the weights as the result reports them (sum 1)
+
+    @classmethod
+    def of(cls, scoring: TenantScoring) -> _Weights:
+        raw = scoring.pillar_weights()
+        total = sum(max(w, 0.0) for w in raw.values()) or 1.0
+        return cls(raw, total, {n: round(max(raw[n], 0.0) / total, 4) for n in PILLARS})
+
+
 def _assess_one(
     f: OpportunityFeatures,
     stats: TenantStats,
@@ -139,10 +154,11 @@ def _assess_one(
     engagement: float | None,
     now: datetime,
     account: AccountHealth | None = None,
+    weighting: _Weights | None = None,
 ) -> Assessment:
     t = scoring.tuning
-    weights = scoring.pillar_weights()
-    total = sum(max(w, 0.0) for w in weights.values()) or 1.0
+    w = weighting or _Weights.of(scoring)
+    weights, total = w.raw, w.total
 
     def weighed(signals: tuple[RiskSignal, ...]) -> tuple[dict[str, Pillar], float]:
         pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of, account, signals))
@@ -160,8 +176,14 @@ def _assess_one(
     if high and (waiting := unanswered_signal(f.exchanges, f.as_of, t.early_warning)):
         signals = (*signals, waiting)
         pillars, value = weighed(signals)
+    # model_construct (here and for the result): the fields are the pillars' own, already
+    # typed and in range; validating them again per deal cost most of an assessment's Python
     factors = [
-        fac.model_copy(update={"contribution": round(fac.contribution * weights[n] / total, 2)})
+        Factor.model_construct(
+            code=fac.code,
+            summary=fac.summary,
+            contribution=round(fac.contribution * weights[n] / total, 2),
+        )
         for n in PILLARS
         for fac in pillars[n].factors
     ]
@@ -175,14 +197,14 @@ def _assess_one(
         calibrated_probability=calibrated,
         model_version=scoring.model_version,
     )
-    health = HealthResult(
+    health = HealthResult.model_construct(
         opportunity_id=f.opportunity_id,
         value=min(value, 100.0),
         band=health_band(value, t)
         if _sufficient(f, account, t.health.new_deal_days)
         else HealthBand.INSUFFICIENT_DATA,
         pillars=pillars,
-        pillar_weights={n: round(max(weights[n], 0.0) / total, 4) for n in PILLARS},
+        pillar_weights=dict(w.shares),
         actions=next_actions(f, f.as_of, account, signals=signals),
         top_positive=sorted(
             (x for x in factors if x.contribution > 0), key=lambda x: -x.contribution
@@ -211,7 +233,7 @@ def _engagement(
     for start in range(0, len(ids), tuning.engagement.bulk_batch_size):
         batch = list(ids[start : start + tuning.engagement.bulk_batch_size])
         query = ScoringQuery(tenant_id, ScopeKind.OPPORTUNITY, batch, as_of, source=source)
-        found.update({k: s.value for k, s in compute_scores(ch, query, tuning).items()})
+        found.update(compute_values(ch, query, tuning))
     return found
 
 
@@ -241,6 +263,7 @@ def assess(
         _engagement(ch, tenant_id, sorted(features), as_of, t, source) if with_engagement else {}
     )
     accounts: dict[str, AccountHealth] = {}
+    weighting = _Weights.of(scoring)
     if with_engagement and features:
         known = list_accounts(ch, tenant_id, ids=sorted({f.account for f in features.values()}),
                               limit=len(features))  # fmt: skip
@@ -254,6 +277,7 @@ def assess(
             engaged.get(k) if with_engagement else None,
             now,
             accounts.get(f.account),
+            weighting,
         )
         for k, f in features.items()
     }
