@@ -224,7 +224,10 @@ _FLAGGED: Final = {
 async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
     events = batch.entry.events
     first = events[0][OWN.event_type]
-    if all(own[OWN.event_type] == first and not own[OWN.is_bot] for own in events):
+    for own in events:  # a loop, not all(<generator>): this runs for every beacon
+        if own[OWN.event_type] != first or own[OWN.is_bot]:
+            break
+    else:
         _ACCEPTED[first].inc(len(events))  # a heartbeat beacon: one type, no flags
         return
     kinds: dict[str, int] = {}

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import orjson
 import redis.asyncio as aioredis
+from msgspec import UNSET
 
 from ingest.buffer import EventStream
 from ingest.enrich import (
@@ -28,8 +29,8 @@ from ingest.enrich import (
     event_id_material,
 )
 from ingest.entry import Entry
-from ingest.tracking_gate import gate_beacon
-from ingest.validate import validate_beacon
+from ingest.tracking_gate import gate_beacon, gate_wire
+from ingest.validate import ValidBeacon, validate_beacon, validate_wire
 from ingest.verdict import RequestMeta
 from ingest.visits import visit_touch
 from tracker.config import Settings
@@ -72,9 +73,52 @@ class Ingestor:
     ) -> Entry:
         """Validate and enqueue a viewer beacon; raises `InvalidBeacon` (400) or
         `RedisUnavailable` (503). Returns the enqueued entry (`Entry.rows()`: its rows)."""
-        beacon = validate_beacon(
-            body, content_type=content_type, settings=self.settings, signer=self.signer
+        settings = self.settings
+        wire = validate_wire(body, content_type=content_type, settings=settings, signer=self.signer)
+        if wire is None:  # the typed reading refused it: the checked one names why, or takes it
+            return await self._accept_valid(
+                validate_beacon(
+                    body, content_type=content_type, settings=settings, signer=self.signer
+                ),
+                request,
+            )
+        wire = gate_wire(wire)  # the viewer's privacy choice: the open only, or all
+        session = self.enricher.session(_context_of(wire.claims), request)
+        event_id = session.event_id
+        ingest = settings.ingest
+        now = _now_ms()
+        earliest = now - ingest.clock_skew_seconds * 1000
+        latest = now + ingest.clock_skew_seconds * 1000
+        max_dwell = (ingest.heartbeat_seconds + ingest.dwell_slack_seconds) * 1000
+        items = wire.events
+        # `OWN_COLUMNS` straight from the decoded events, not yet flagged, with
+        # `typed_beacon`'s clamps and defaults (no `RawEvent` in between).
+        own = [
+            [
+                event_id(item.id),
+                item.t,
+                item.p,
+                (item.d if item.d < max_dwell else max_dwell) if item.t == _DWELL else 0,
+                item.q,
+                now if item.ts is UNSET else min(max(item.ts, earliest), latest),
+                0,
+                _NOT_BOT,
+                "" if item.sig is UNSET else item.sig.props_json(),
+            ]
+            for item in items
+        ]
+        sent = [item.sig for item in items]
+        # A heartbeat carries no signals: then the verdict step has none to look at.
+        signals = (
+            [] if sent.count(UNSET) == len(sent) else [None if s is UNSET else s for s in sent]
         )
+        entry = Entry(list(session.shared), own)
+        return await self._enqueue(
+            EnrichBatch(session.context, request, entry, now, signals, session)
+        )
+
+    async def _accept_valid(self, beacon: ValidBeacon, request: RequestMeta) -> Entry:
+        """`accept_beacon` for a beacon only the checked reading took (`RawEvent`s)."""
         beacon = gate_beacon(beacon)  # the viewer's privacy choice: the open only, or all
         # The session's context, shared columns, verdicts and event-id hash: once per
         # viewer session and client, not per beacon.
@@ -146,6 +190,7 @@ class Ingestor:
 
 
 _NOT_BOT: Final = BotReason.NONE.value
+_DWELL: Final = EventType.PAGE_DWELL.value
 
 
 def _server_event_id(now_ms: int) -> str:

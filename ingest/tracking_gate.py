@@ -17,17 +17,21 @@ The check is one comparison for a session that records everything."""
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Sequence
+from typing import Final, TypeVar
 
 from ingest.metrics import EVENTS_NOT_CONSENTED
-from ingest.validate import ValidBeacon
+from ingest.validate import ValidBeacon, ValidWire
 from tracker.errors import Forbidden
+from tracker.tokens import ViewerSessionClaims
 from tracker.types import EventType, Tracking
 
-__all__ = ["OPEN_EVENTS", "gate_beacon"]
+__all__ = ["OPEN_EVENTS", "gate_beacon", "gate_wire"]
 
 #: What "the open itself" is on the beacon (the link click and the pixel are server-side).
 OPEN_EVENTS: Final = frozenset({EventType.VIEW_START})
+_OPEN_KINDS: Final = frozenset(kind.value for kind in OPEN_EVENTS)
+E = TypeVar("E")
 
 _CODES: Final = {
     Tracking.CONSENT_PENDING: ("consent_required", "the reader has not agreed to tracking"),
@@ -37,13 +41,28 @@ _CODES: Final = {
 
 
 def gate_beacon(beacon: ValidBeacon) -> ValidBeacon:
-    tracking = beacon.claims.tracking
-    if tracking is Tracking.ALL:
+    if beacon.claims.tracking is Tracking.ALL:
         return beacon
-    kept = tuple(event for event in beacon.events if event.type in OPEN_EVENTS)
-    if len(kept) < len(beacon.events):
-        EVENTS_NOT_CONSENTED.labels(tracking=tracking.value).inc(len(beacon.events) - len(kept))
+    kept = _kept(beacon.claims, beacon.events, [event.type.value for event in beacon.events])
+    return ValidBeacon(claims=beacon.claims, events=kept)
+
+
+def gate_wire(beacon: ValidWire) -> ValidWire:
+    """`gate_beacon` for the events as decoded (`ingest.validate.validate_wire`)."""
+    if beacon.claims.tracking is Tracking.ALL:
+        return beacon
+    kept = _kept(beacon.claims, beacon.events, [event.t for event in beacon.events])
+    return ValidWire(beacon.claims, list(kept))
+
+
+def _kept(claims: ViewerSessionClaims, events: Sequence[E], kinds: list[str]) -> tuple[E, ...]:
+    """The open events of a session that may record the open only (`kinds`: each event's
+    type value); raises `Forbidden` when none is left."""
+    tracking = claims.tracking
+    kept = tuple(event for event, kind in zip(events, kinds, strict=True) if kind in _OPEN_KINDS)
+    if len(kept) < len(events):
+        EVENTS_NOT_CONSENTED.labels(tracking=tracking.value).inc(len(events) - len(kept))
     if not kept:
         code, message = _CODES[tracking]
         raise Forbidden(message, code=code)
-    return ValidBeacon(claims=beacon.claims, events=kept)
+    return kept

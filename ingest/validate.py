@@ -36,7 +36,8 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from functools import lru_cache
+from typing import Any, Final, NamedTuple
 
 import msgspec
 import orjson
@@ -51,13 +52,23 @@ from ingest.model import (
     RawBeacon,
     RawEvent,
     WireBeacon,
+    WireEvent,
 )
 from tracker.config import Settings
 from tracker.errors import DealsignalError, InvalidBeacon
 from tracker.tokens import TokenSigner, ViewerSessionClaims
 from tracker.types import EventType
 
-__all__ = ["ValidBeacon", "checked_beacon", "parse_beacon", "typed_beacon", "validate_beacon"]
+__all__ = [
+    "ValidBeacon",
+    "ValidWire",
+    "checked_beacon",
+    "parse_beacon",
+    "typed_beacon",
+    "typed_wire",
+    "validate_beacon",
+    "validate_wire",
+]
 
 _ABSURD_DWELL_MS: Final = ABSURD_DWELL_MS
 _EVENT_ID: Final = re.compile(EVENT_ID_PATTERN)
@@ -81,6 +92,14 @@ class ValidBeacon:
     events: tuple[RawEvent, ...]
 
 
+class ValidWire(NamedTuple):
+    """A beacon the typed reading took, verified: the claims and the events as decoded
+    (`validate_wire`; defaults and clamps not yet applied)."""
+
+    claims: ViewerSessionClaims
+    events: list[WireEvent]
+
+
 def _reject(code: str, message: str, **details: Any) -> InvalidBeacon:
     EVENTS_REJECTED.labels(reason=code).inc()
     return InvalidBeacon(message, code=code, **details)
@@ -92,21 +111,32 @@ def _is_int(value: object) -> bool:
 
 def parse_beacon(body: bytes, *, content_type: str | None, settings: Settings) -> RawBeacon:
     """Size, media type and structure; no token or claims needed yet."""
-    limits = settings.limits
-    if len(body) > limits.max_beacon_bytes:
-        raise _reject("body_too_large", f"beacon over {limits.max_beacon_bytes} bytes")
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media not in _MEDIA_TYPES:
-        raise _reject("unsupported_media", f"unsupported content type {media!r}")
+    _check_envelope(body, content_type, settings)
     try:
         return typed_beacon(body, settings)
     except msgspec.DecodeError:  # not JSON, or not the shape (msgspec.ValidationError)
         return checked_beacon(body, settings)
 
 
-def typed_beacon(body: bytes, settings: Settings) -> RawBeacon:
-    """The typed reading: raises `msgspec.DecodeError` for a body that is not JSON of the
-    documented shape and ranges, `InvalidBeacon` for a bad token length or event count."""
+def _check_envelope(body: bytes, content_type: str | None, settings: Settings) -> None:
+    limits = settings.limits
+    if len(body) > limits.max_beacon_bytes:
+        raise _reject("body_too_large", f"beacon over {limits.max_beacon_bytes} bytes")
+    media = _media(content_type)
+    if media not in _MEDIA_TYPES:
+        raise _reject("unsupported_media", f"unsupported content type {media!r}")
+
+
+@lru_cache(maxsize=64)
+def _media(content_type: str | None) -> str:
+    # A client sends the same one or two content types on every beacon.
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def typed_wire(body: bytes, settings: Settings) -> WireBeacon:
+    """The typed reading, undigested: raises `msgspec.DecodeError` for a body that is not JSON
+    of the documented shape and ranges (event-id characters included), `InvalidBeacon` for a
+    bad token length or event count."""
     wire = _DECODE(body)
     token, items = wire.s, wire.events
     if not 0 < len(token) <= _MAX_TOKEN:
@@ -114,6 +144,20 @@ def typed_beacon(body: bytes, settings: Settings) -> RawBeacon:
     limits = settings.limits
     if not 0 < len(items) <= limits.max_beacon_events:
         raise _reject("too_many_events", f"a beacon carries 1..{limits.max_beacon_events} events")
+    # `EVENT_ID_PATTERN` without a regex: the ids' lengths are msgspec's (8..64); their
+    # characters are ASCII letters, digits, "_" and "-" exactly when all of them joined,
+    # with "_" and "-" read as letters, are ASCII and alphanumeric (never empty here).
+    ids = "".join([item.id for item in items])
+    if not (ids.isascii() and ids.replace("_", "a").replace("-", "a").isalnum()):
+        raise msgspec.ValidationError("event id must be 8..64 chars of [A-Za-z0-9_-]")
+    return wire
+
+
+def typed_beacon(body: bytes, settings: Settings) -> RawBeacon:
+    """The typed reading: raises `msgspec.DecodeError` for a body that is not JSON of the
+    documented shape and ranges, `InvalidBeacon` for a bad token length or event count."""
+    wire = typed_wire(body, settings)
+    token, items = wire.s, wire.events
     ingest = settings.ingest
     now_ms = time.time_ns() // 1_000_000
     earliest = now_ms - ingest.clock_skew_seconds * 1000
@@ -216,12 +260,36 @@ def validate_beacon(
 ) -> ValidBeacon:
     """Parse, verify the viewer-session token, and check pages against its claims."""
     raw = parse_beacon(body, content_type=content_type, settings=settings)
-    try:
-        claims = signer.read_viewer_session(raw.token)
-    except DealsignalError as exc:  # NotFound (forged) or Gone (expired)
-        raise _reject("bad_token", "invalid or expired viewer session", reason=exc.code) from exc
+    claims = _claims(raw.token, signer)
     pages = claims.pages
     for event in raw.events:
         if event.page > pages or (event.page < 1 and event.type is _PAGE_DWELL):
             raise _reject("page_out_of_range", f"page must be within 1..{claims.pages}")
     return ValidBeacon(claims=claims, events=raw.events)
+
+
+def validate_wire(
+    body: bytes, *, content_type: str | None, settings: Settings, signer: TokenSigner
+) -> ValidWire | None:
+    """`validate_beacon` for a body the typed reading takes, without a `RawEvent` per event
+    (the caller builds its columns straight from the wire events, with the same clamps):
+    the same checks in the same order, the same `InvalidBeacon`s. None when the typed
+    reading refuses the body: then `validate_beacon` names what is wrong."""
+    _check_envelope(body, content_type, settings)
+    try:
+        wire = typed_wire(body, settings)
+    except msgspec.DecodeError:
+        return None
+    claims = _claims(wire.s, signer)
+    pages = claims.pages
+    for item in wire.events:
+        if item.p > pages or (item.p < 1 and item.t == _DWELL_NAME):
+            raise _reject("page_out_of_range", f"page must be within 1..{claims.pages}")
+    return ValidWire(claims, wire.events)
+
+
+def _claims(token: str, signer: TokenSigner) -> ViewerSessionClaims:
+    try:
+        return signer.read_viewer_session(token)
+    except DealsignalError as exc:  # NotFound (forged) or Gone (expired)
+        raise _reject("bad_token", "invalid or expired viewer session", reason=exc.code) from exc
