@@ -4,7 +4,6 @@ limits that defer without failing."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -130,8 +129,7 @@ async def test_quiet_hours_hold_then_deliver_and_the_view_waits_for_its_read_tim
     # First real view: a bot's view never notifies; the human's goes out after the delay
     # with the reading measured at send time.
     robot.hits.clear()
-    rig.notifier.clock = lambda: datetime.now(UTC)
-    clock[0] = datetime.now(UTC)
+    clock[0] = datetime.now(UTC)  # the notifier's clock stays ours: the delay elapses when we say
     write_preferences(clickhouse, Preferences(tenant, REP, "Asia/Shanghai"))  # no quiet hours
     doc, _ = create_document(
         clickhouse,
@@ -171,7 +169,7 @@ async def test_quiet_hours_hold_then_deliver_and_the_view_waits_for_its_read_tim
         for n in (1, 2, 3)
     ]
     clickhouse.insert("events", events_table([e.to_row() for e in [start, *dwell]]))
-    await asyncio.sleep(rig.notifier.ns.view_delay_seconds)
+    clock[0] += timedelta(seconds=rig.notifier.ns.view_delay_seconds + 0.01)
     await rig.run()
     (hit,) = robot.hits
     content = hit.json()["markdown"]["content"]
