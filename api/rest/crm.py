@@ -25,7 +25,8 @@ opportunities it touches. The payload models are `api.rest.crm_payloads`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
@@ -125,17 +126,31 @@ async def read_opportunity(
     return OpportunityOut.of(stored)
 
 
+async def _record(
+    services: Services,
+    tenant: str,
+    record: Callable[[ClickHouse, str, list[Any]], None],
+    items: list[Any],
+    *,
+    rescore: bool = True,
+) -> Recorded:
+    """Stores a batch of the CRM's facts about opportunities; the opportunities it names are
+    rescored (`rescore`) and the ids never pushed are reported as `unmatched`."""
+    ch, ids = services.clickhouse, [item.opportunity_id for item in items]
+    await run_in_threadpool(record, ch, tenant, items)
+    if rescore:
+        await bump_epochs(services.redis.client, tenant, ids)
+    unmatched = await run_in_threadpool(_unmatched, ch, tenant, ids)
+    return Recorded(accepted=len(items), unmatched=unmatched)
+
+
 @router.post("/activities")
 async def post_activities(
     body: ActivityBatch, principal: CrmPrincipal, services: ServicesDep
 ) -> Recorded:
     _check_count(services, len(body.items))
     items = [item.to_domain() for item in body.items]
-    ch, tenant, ids = services.clickhouse, principal.tenant_id, [a.opportunity_id for a in items]
-    await run_in_threadpool(record_activities, ch, tenant, items)
-    await bump_epochs(services.redis.client, tenant, ids)
-    unmatched = await run_in_threadpool(_unmatched, ch, tenant, ids)
-    return Recorded(accepted=len(items), unmatched=unmatched)
+    return await _record(services, principal.tenant_id, record_activities, items)
 
 
 @router.post("/outcomes")
@@ -144,11 +159,7 @@ async def post_outcomes(
 ) -> Recorded:
     _check_count(services, len(body.items))
     items = [item.to_domain() for item in body.items]
-    ch, tenant, ids = services.clickhouse, principal.tenant_id, [o.opportunity_id for o in items]
-    await run_in_threadpool(record_outcomes, ch, tenant, items)
-    await bump_epochs(services.redis.client, tenant, ids)
-    unmatched = await run_in_threadpool(_unmatched, ch, tenant, ids)
-    return Recorded(accepted=len(items), unmatched=unmatched)
+    return await _record(services, principal.tenant_id, record_outcomes, items)
 
 
 @router.post("/payments")
@@ -158,7 +169,4 @@ async def post_payments(
     """Cash collected: account, opportunity, amount, currency, received_at, external id."""
     _check_count(services, len(body.items))
     items = [item.to_domain() for item in body.items]
-    ch, tenant = services.clickhouse, principal.tenant_id
-    await run_in_threadpool(record_payments, ch, tenant, items)
-    unmatched = await run_in_threadpool(_unmatched, ch, tenant, [p.opportunity_id for p in items])
-    return Recorded(accepted=len(items), unmatched=unmatched)
+    return await _record(services, principal.tenant_id, record_payments, items, rescore=False)
