@@ -6,18 +6,15 @@ the audit trail records who did what."""
 from __future__ import annotations
 
 import copy
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import redis
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer, make_key
-from tests.mentions import table_mentions
 from tests.pdfs import proposal
+from tests.person_records import insert_reading, table_mentions
 from tracker import redis_keys
 from tracker.config import Settings
 from tracker.privacy import ERASED_NAME
@@ -40,23 +37,10 @@ OPPORTUNITY = {
 
 def _events(ch: ClickHouse, tenant: str, doc: dict[str, Any], link: str, n: int,
             forwarded: int, age_days: int = 0) -> None:  # fmt: skip
-    now = datetime.now(UTC) - timedelta(days=age_days)
-    ts = pa.timestamp("ms", tz="UTC")
-    rows = {
-        "event_id": [uuid.uuid4().hex for _ in range(n)], "tenant_id": [tenant] * n,
-        "event_type": ["page_dwell"] * n, "document_id": [doc["document_id"]] * n,
-        "version_id": [doc["current_version_id"]] * n, "link_id": [link] * n,
-        "opportunity_id": ["opp-1"] * n, "contact_id": [""] * n,
-        "viewer_id": [f"vwr_{forwarded}"] * n, "visit_id": [f"vis_{forwarded}"] * n,
-        "page": pa.array([1] * n, pa.uint16()), "dwell_ms": pa.array([1000] * n, pa.uint32()),
-        "seq": pa.array(list(range(n)), pa.uint32()), "client_ts": pa.array([now] * n, ts),
-        "received_at": pa.array([now] * n, ts), "ua_browser": ["Chrome"] * n,
-        "ua_os": ["Windows"] * n, "ua_device": ["Other"] * n, "ip_hash": ["ab12"] * n,
-        "is_bot": pa.array([0] * n, pa.uint8()), "bot_reason": ["none"] * n,
-        "forwarded": pa.array([forwarded] * n, pa.uint8()),
-        "link_revoked": pa.array([0] * n, pa.uint8()), "props": [""] * n,
-    }  # fmt: skip
-    ch.insert("events", pa.table(rows))
+    insert_reading(
+        ch, tenant, document_id=doc["document_id"], version_id=doc["current_version_id"],
+        link_id=link, opportunity_id="opp-1", n=n, forwarded=forwarded, age_days=age_days,
+    )  # fmt: skip
 
 
 def _redis_mentions(url: str, needle: str) -> list[str]:

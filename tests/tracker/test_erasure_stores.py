@@ -5,14 +5,10 @@ and the engagement rollup) holds exactly what the remaining events give."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
-import pyarrow as pa
-
 from ingest import erase_person_events
-from tests.mentions import table_mentions
+from tests.person_records import insert_reading, table_mentions
 from tracker.clock import utcnow
 from tracker.crm import Contact, Opportunity, upsert_opportunities
 from tracker.documents import NewVersion, create_document
@@ -32,23 +28,10 @@ OTHER_EMAIL, OTHER_NAME = "qian@buyer.example", "钱经理"
 
 
 def _reading(store: ClickHouse, document_id: str, link_id: str, n: int, forwarded: int) -> None:
-    now = datetime.now(UTC)
-    ts = pa.timestamp("ms", tz="UTC")
-    rows = {
-        "event_id": [uuid.uuid4().hex for _ in range(n)], "tenant_id": [TENANT] * n,
-        "event_type": ["page_dwell"] * n, "document_id": [document_id] * n,
-        "version_id": ["ver_1"] * n, "link_id": [link_id] * n,
-        "opportunity_id": ["opp-e"] * n, "contact_id": [""] * n,
-        "viewer_id": [f"vwr_{forwarded}"] * n, "visit_id": [f"vis_{link_id}_{forwarded}"] * n,
-        "page": pa.array([1] * n, pa.uint16()), "dwell_ms": pa.array([1000] * n, pa.uint32()),
-        "seq": pa.array(list(range(n)), pa.uint32()), "client_ts": pa.array([now] * n, ts),
-        "received_at": pa.array([now] * n, ts), "ua_browser": ["Chrome"] * n,
-        "ua_os": ["Windows"] * n, "ua_device": ["Other"] * n, "ip_hash": ["ab12"] * n,
-        "is_bot": pa.array([0] * n, pa.uint8()), "bot_reason": ["none"] * n,
-        "forwarded": pa.array([forwarded] * n, pa.uint8()),
-        "link_revoked": pa.array([0] * n, pa.uint8()), "props": [""] * n,
-    }  # fmt: skip
-    store.insert("events", pa.table(rows))
+    insert_reading(
+        store, TENANT, document_id=document_id, version_id="ver_1", link_id=link_id,
+        opportunity_id="opp-e", n=n, forwarded=forwarded,
+    )  # fmt: skip
 
 
 def _rollup_totals(store: ClickHouse) -> dict[str, set[tuple[str, int]]]:
