@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -71,8 +71,15 @@ class EntityTable(Generic[E]):
         if items:
             ch.insert(self.table, self.arrow(items, deleted=deleted, **constants))
 
+    @cached_property
+    def _loaders(self) -> dict[str, Callable[[Any], Any]]:
+        """Per column, the conversion its annotation asks for, resolved once per table
+        instead of inspecting the type hints again for every value of every row."""
+        return {name: _loader(hint) for name, hint in self._hints.items()}
+
     def entity_of(self, row: Mapping[str, Any]) -> E:
-        return self.entity(**{k: _loaded(v, self._hints[k]) for k, v in row.items()})
+        loaders = self._loaders
+        return self.entity(**{k: loaders[k](v) for k, v in row.items()})
 
     def select(
         self,
@@ -120,21 +127,23 @@ def _stored(value: Any) -> Any:
     return value
 
 
-def _loaded(value: Any, hint: Any) -> Any:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
-        hint = next(a for a in typing.get_args(hint) if a is not type(None))
-        origin = typing.get_origin(hint)
+def _loader(hint: Any) -> Callable[[Any], Any]:
+    """The conversion from a stored value to the annotation `hint`."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        inner = _loader(next(a for a in typing.get_args(hint) if a is not type(None)))
+        return lambda value: None if value is None else inner(value)
     if hint is bool:
-        return bool(value)
-    if hint is str and isinstance(value, bytes):  # FixedString reads back as bytes
-        return value.decode()
+        return bool
+    if hint is str:  # FixedString reads back as bytes
+        return lambda value: value.decode() if isinstance(value, bytes) else value
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint(value)
-    if origin is tuple:
+        return hint
+    if typing.get_origin(hint) is tuple:
         args = typing.get_args(hint)
-        inner = args[0] if args else Any
-        return tuple(_loaded(v, inner) for v in value)
+        item = _loader(args[0] if args else Any)
+        return lambda value: tuple(item(v) for v in value)
+    return _as_stored
+
+
+def _as_stored(value: Any) -> Any:
     return value
