@@ -313,7 +313,9 @@ def _hygiene(
 
 
 def _keep_momentum(f: OpportunityFeatures, people: list[EngagedContact]) -> list[_Candidate]:
-    """Low-priority steps so a healthy deal still gets three concrete actions."""
+    """Low-priority steps so a healthy deal still gets three concrete actions. Their
+    priorities (20, 15, 10) stay below every other action's: `next_actions` builds them only
+    when the others are fewer than asked for."""
     who = people[0].name if people else ""
     doc = f.best_doc.title if f.best_doc else ""
     close = f.expected_close_date.isoformat() if f.expected_close_date else ""
@@ -362,6 +364,7 @@ def next_actions(
         *_silence(f, people, now),
         *_relationship(f, people),
         *_hygiene(f, people, now, account),
-        *_keep_momentum(f, people),
     ]
+    if len(candidates) < limit:  # the momentum steps rank below every other action
+        candidates.extend(_keep_momentum(f, people))
     return [c.action() for c in sorted(candidates, key=lambda a: -a.priority)[:limit]]

@@ -79,11 +79,12 @@ def _weighted(name: str, parts: list[tuple[str, float, float, str]]) -> Pillar:
         return trusted(Pillar, name=name, value=50.0, factors=[])
     # trusted: every field is computed here with its declared type and range (parts are 0–1),
     # and validating ~60 models per deal was most of a tenant assessment's Python
+    points = [100 * w / total * v for _, w, v, _ in parts]
     factors = [
-        trusted(Factor, code=code, summary=summary, contribution=round(100 * w / total * v, 2))
-        for code, w, v, summary in parts
+        trusted(Factor, code=code, summary=summary, contribution=round(x, 2))
+        for (code, _, _, summary), x in zip(parts, points, strict=True)
     ]
-    value = round(sum(100 * w / total * v for _, w, v, _ in parts), 1)
+    value = round(sum(points), 1)
     return trusted(Pillar, name=name, value=min(value, 100.0), factors=factors)
 
 
