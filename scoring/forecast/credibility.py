@@ -40,6 +40,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, Field
 
+from scoring.trusted import trusted
 from tracker.scoring_settings import Curve, ForecastSettings
 
 __all__ = [
@@ -175,7 +176,8 @@ def credibility_index(raw: CredibilityRaw, t: ForecastSettings) -> CredibilityIn
     for name, value, weight, curve, summary, proof in parts:
         score = curve_score(curve, value) if value is not None else Decimal("0.0")
         weighted += weight * score
-        inputs[name] = CredibilityInput(
+        inputs[name] = trusted(
+            CredibilityInput,
             raw_value=value,
             score=score,
             weight=(weight / total).quantize(_SHARE, ROUND_HALF_UP),
@@ -183,7 +185,8 @@ def credibility_index(raw: CredibilityRaw, t: ForecastSettings) -> CredibilityIn
             proof=proof,
         )
     index = (weighted / total).quantize(_TENTH, ROUND_HALF_UP)
-    return CredibilityIndex(
+    return trusted(
+        CredibilityIndex,
         credibility_index=index,
         inputs=inputs,
         window_days=days,

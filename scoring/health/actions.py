@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -25,6 +26,7 @@ from scoring.accounts import AccountHealth
 from scoring.engagement.wording import when
 from scoring.health.features import EngagedContact, OpportunityFeatures
 from scoring.health.risk_signals import RiskSignal
+from scoring.trusted import trusted
 
 __all__ = ["CONTENT_ENGLISH", "NextAction", "next_actions"]
 
@@ -64,22 +66,41 @@ def _who(f: OpportunityFeatures, person: str) -> str:
     return f"{found.name} ({found.role})" if found.role else found.name
 
 
+class _Candidate(NamedTuple):
+    """An action before the ranking: only the first `limit` become `NextAction`s."""
+
+    code: str
+    text: str
+    priority: int
+    hours: int
+    params: Params
+    event_ids: list[str]
+    activity_ids: list[str]
+
+    def action(self) -> NextAction:
+        # trusted: codes, wording and ids are built here, the params from typed features
+        return trusted(
+            NextAction,
+            code=self.code,
+            text=self.text,
+            priority=self.priority,
+            due_within_hours=self.hours,
+            params={**self.params, "hours": self.hours},
+            event_ids=self.event_ids,
+            activity_ids=self.activity_ids,
+        )
+
+
 def _action(
     code: str, text: str, priority: int, hours: int, params: Params, **ids: list[str]
-) -> NextAction:
-    return NextAction(
-        code=code,
-        text=text,
-        priority=priority,
-        due_within_hours=hours,
-        params={**params, "hours": hours},
-        event_ids=ids.get("event_ids", []),
-        activity_ids=ids.get("activity_ids", []),
+) -> _Candidate:
+    return _Candidate(
+        code, text, priority, hours, params, ids.get("event_ids", []), ids.get("activity_ids", [])
     )
 
 
-def _fresh_reads(f: OpportunityFeatures, now: datetime) -> list[NextAction]:
-    found: list[NextAction] = []
+def _fresh_reads(f: OpportunityFeatures, now: datetime) -> list[_Candidate]:
+    found: list[_Candidate] = []
     if f.last_download is not None and now - f.last_download[3] <= _FRESH:
         event_id, person, version_id, at = f.last_download
         title = next((d.title for d in f.docs if d.version_id == version_id), "")
@@ -122,10 +143,10 @@ def _fresh_reads(f: OpportunityFeatures, now: datetime) -> list[NextAction]:
     return found
 
 
-def _tag_interest(signals: Sequence[RiskSignal]) -> list[NextAction]:
+def _tag_interest(signals: Sequence[RiskSignal]) -> list[_Candidate]:
     """A person reading a warning tag's pages intensively (the competitor comparison): talk
     to them about it before they decide without us."""
-    found: list[NextAction] = []
+    found: list[_Candidate] = []
     for s in signals:
         if s.code != "page_interest":
             continue
@@ -145,8 +166,8 @@ def _tag_interest(signals: Sequence[RiskSignal]) -> list[NextAction]:
     return found
 
 
-def _relationship(f: OpportunityFeatures, people: list[EngagedContact]) -> list[NextAction]:
-    found: list[NextAction] = []
+def _relationship(f: OpportunityFeatures, people: list[EngagedContact]) -> list[_Candidate]:
+    found: list[_Candidate] = []
     if people and not any(p.is_decision_maker for p in people):
         champion = people[0].name
         found.append(
@@ -175,8 +196,8 @@ def _relationship(f: OpportunityFeatures, people: list[EngagedContact]) -> list[
 
 def _silence(
     f: OpportunityFeatures, people: list[EngagedContact], now: datetime
-) -> list[NextAction]:
-    found: list[NextAction] = []
+) -> list[_Candidate]:
+    found: list[_Candidate] = []
     who = people[0].name if people else ""
     contact = f.last_customer_contact
     if contact is not None and (f.last_seller_activity_at or contact[3]) <= contact[3]:
@@ -227,8 +248,8 @@ def _hygiene(
     people: list[EngagedContact],
     now: datetime,
     account: AccountHealth | None,
-) -> list[NextAction]:
-    found: list[NextAction] = []
+) -> list[_Candidate]:
+    found: list[_Candidate] = []
     who = people[0].name if people else ""
     overdue = f.expected_close_date is not None and f.expected_close_date < now.date()
     if overdue or f.pushes >= 2:
@@ -291,8 +312,10 @@ def _hygiene(
     return found
 
 
-def _keep_momentum(f: OpportunityFeatures, people: list[EngagedContact]) -> list[NextAction]:
-    """Low-priority steps so a healthy deal still gets three concrete actions."""
+def _keep_momentum(f: OpportunityFeatures, people: list[EngagedContact]) -> list[_Candidate]:
+    """Low-priority steps so a healthy deal still gets three concrete actions. Their
+    priorities (20, 15, 10) stay below every other action's: `next_actions` builds them only
+    when the others are fewer than asked for."""
     who = people[0].name if people else ""
     doc = f.best_doc.title if f.best_doc else ""
     close = f.expected_close_date.isoformat() if f.expected_close_date else ""
@@ -341,6 +364,7 @@ def next_actions(
         *_silence(f, people, now),
         *_relationship(f, people),
         *_hygiene(f, people, now, account),
-        *_keep_momentum(f, people),
     ]
-    return sorted(candidates, key=lambda a: -a.priority)[:limit]
+    if len(candidates) < limit:  # the momentum steps rank below every other action
+        candidates.extend(_keep_momentum(f, people))
+    return [c.action() for c in sorted(candidates, key=lambda a: -a.priority)[:limit]]

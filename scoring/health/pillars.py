@@ -38,6 +38,7 @@ from scoring.accounts import AccountHealth, AccountPillar
 from scoring.health.features import OpportunityFeatures, TenantStats
 from scoring.health.risk_signals import RiskSignal
 from scoring.model import Factor
+from scoring.trusted import trusted
 
 __all__ = ["PILLARS", "Pillar", "PillarInputs", "compute_pillars"]
 
@@ -75,17 +76,16 @@ def _weighted(name: str, parts: list[tuple[str, float, float, str]]) -> Pillar:
     """parts: (code, weight, value 0–1, summary); missing data parts are simply absent."""
     total = sum(w for _, w, _, _ in parts)
     if total <= 0:
-        return Pillar.model_construct(name=name, value=50.0, factors=[])
-    # model_construct: every field is computed here with its declared type and range (parts
-    # are 0–1), and validating ~60 models per deal was most of a tenant assessment's Python
+        return trusted(Pillar, name=name, value=50.0, factors=[])
+    # trusted: every field is computed here with its declared type and range (parts are 0–1),
+    # and validating ~60 models per deal was most of a tenant assessment's Python
+    points = [100 * w / total * v for _, w, v, _ in parts]
     factors = [
-        Factor.model_construct(
-            code=code, summary=summary, contribution=round(100 * w / total * v, 2)
-        )
-        for code, w, v, summary in parts
+        trusted(Factor, code=code, summary=summary, contribution=round(x, 2))
+        for (code, _, _, summary), x in zip(parts, points, strict=True)
     ]
-    value = round(sum(100 * w / total * v for _, w, v, _ in parts), 1)
-    return Pillar.model_construct(name=name, value=min(value, 100.0), factors=factors)
+    value = round(sum(points), 1)
+    return trusted(Pillar, name=name, value=min(value, 100.0), factors=factors)
 
 
 def _commercial(i: PillarInputs) -> Pillar:
@@ -177,10 +177,9 @@ def _risk(i: PillarInputs) -> Pillar:
     penalties.extend((s.code, s.penalty, s.summary) for s in i.signals if s.penalty > 0)
     value = max(100.0 - sum(p for _, p, _ in penalties), 0.0)
     factors = [
-        Factor.model_construct(code=c, summary=s, contribution=-round(p, 2))
-        for c, p, s in penalties
+        trusted(Factor, code=c, summary=s, contribution=-round(p, 2)) for c, p, s in penalties
     ]
-    return Pillar.model_construct(name="risk", value=round(value, 1), factors=factors)
+    return trusted(Pillar, name="risk", value=round(value, 1), factors=factors)
 
 
 def compute_pillars(inputs: PillarInputs) -> dict[str, Pillar]:

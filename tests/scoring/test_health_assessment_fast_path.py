@@ -1,9 +1,10 @@
 """The health assessment's fast path (issue 17) gives what the validating path gave, on every
 opportunity of a generated store:
 
-- the pillars, factors and results it builds with `model_construct` are exactly what pydantic
-  validation makes of the same data (validating each result again changes nothing and raises
-  nothing — so no value is out of range and no field needed coercion);
+- the pillars, factors, actions, evidence and results it builds without validation
+  (`scoring.trusted`) are exactly what pydantic validation makes of the same data (validating
+  each result again changes nothing and raises nothing — so no value is out of range and no
+  field needed coercion);
 - the engagement values it reads (`compute_values`) are the values of the full scores
   (`compute_scores`), from the rollup and from the raw events, for the whole tenant at once
   and in batches;
@@ -29,6 +30,7 @@ from scoring import (
     load_tenant_scoring,
 )
 from scoring.engagement.service import compute_values
+from scoring.forecast.evidence import ForecastEvidence
 from scoring.health.assess import HealthResult, _assess_one
 from scoring.health.features import features_as_of, tenant_stats
 from scoring.synthetic.dataset import ENTITY_TABLES, SyntheticDataset, generate
@@ -72,6 +74,10 @@ def test_every_constructed_result_is_what_validation_makes_of_it(
         validated = HealthResult.model_validate(built.model_dump())
         assert validated.model_dump_json() == built.model_dump_json()
         assert validated == built
+        evidence = assessment.evidence
+        again = ForecastEvidence.model_validate(evidence.model_dump())
+        assert again.model_dump_json() == evidence.model_dump_json()
+        assert again == evidence
 
 
 @pytest.mark.parametrize("source", [EventSource.ROLLUP, EventSource.RAW])
