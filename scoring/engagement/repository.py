@@ -332,21 +332,30 @@ def _page_values_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys, tagged: bool) ->
     depths, the reading and pricing times and the newest pricing read (epoch ms); with
     `tagged` (the tenant scores page tags) also the versions' tags and, per tag, the reading
     time and newest read (seconds). The per-page and per-version arithmetic is `_pages_sql`'s;
-    the reads are summed per page before the join (one joined row per page, not per read),
-    and no titles are joined."""
+    the reads are summed per page before the join (one joined row per page, not per read,
+    with the version's own columns rather than any() of its arrays), and no titles."""
     db = ch.database
-    versions = (
-        f"SELECT version_id, pages, page_words, page_tags FROM {db}.document_versions FINAL "
-        f"WHERE tenant_id = {{tenant_id:String}} AND document_id IN ({_documents(ch, q)})"
-    )
     read_pages = (
         f"SELECT {g.by()}, version_id, page, "
         f"sum(read_ms * exp2(-{_AGE.format(ts='at')} / {{doc_hl_ms:Float64}})) AS dd, "
         f"sum(read_ms) AS dr, max(at) AS last_at FROM reads GROUP BY {g.by()}, version_id, page"
     )
-    page_tags = (
-        ", any(v.page_tags)[r.page] AS ptags, arrayDistinct(arrayFlatten(any(v.page_tags))) "
-        "AS all_tags"
+    all_tags = ", arrayDistinct(arrayFlatten(page_tags)) AS all_tags" if tagged else ""
+    versions = (
+        "SELECT version_id, pages, page_words, page_tags, "
+        f"arrayExists(t -> has(t, 'pricing'), page_tags) AS has_pricing{all_tags} "
+        f"FROM {db}.document_versions FINAL "
+        f"WHERE tenant_id = {{tenant_id:String}} AND document_id IN ({_documents(ch, q)})"
+    )
+    # one row per page read; ANY (one version row) as `_pages_sql`'s any(v.…)
+    page_tags = ", v.page_tags[r.page] AS ptags, v.all_tags AS all_tags" if tagged else ""
+    per_page = (
+        f"SELECT {g.carry('r')}, r.version_id AS version_id, r.page AS page, r.dd AS dd, "
+        "r.dr AS dr, r.last_at AS last_at, v.pages AS npages, "
+        "greatest({min_page_ms:Float64}, v.page_words[r.page] * 60000.0 / {wpm:Float64}) "
+        "AS need, has(v.page_tags[r.page], 'pricing') AS pricing, "
+        f"v.has_pricing AS has_pricing{page_tags} "
+        f"FROM ({read_pages}) AS r ANY LEFT JOIN versions AS v ON v.version_id = r.version_id"
     )
     version_tags = (
         ", any(all_tags) AS tags, "
@@ -357,16 +366,6 @@ def _page_values_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys, tagged: bool) ->
     key_tags = (
         ", groupUniqArrayArray(tags) AS tags, sumMap(tag_dwell) AS tag_dwell, "
         "maxMap(tag_last) AS tag_last"
-    )
-    per_page = (
-        f"SELECT {g.carry('r')}, r.version_id AS version_id, r.page AS page, any(r.dd) AS dd, "
-        "any(r.dr) AS dr, any(r.last_at) AS last_at, any(v.pages) AS npages, "
-        "greatest({min_page_ms:Float64}, any(v.page_words)[r.page] * 60000.0 / {wpm:Float64}) "
-        "AS need, has(any(v.page_tags)[r.page], 'pricing') AS pricing, "
-        "arrayExists(t -> has(t, 'pricing'), any(v.page_tags)) AS has_pricing"
-        f"{page_tags if tagged else ''} "
-        f"FROM ({read_pages}) AS r LEFT JOIN versions AS v ON v.version_id = r.version_id "
-        f"GROUP BY {g.by()}, version_id, page"
     )
     per_version = (
         f"SELECT {g.by()}, version_id, greatest(any(npages), max(page)) AS pages, "
