@@ -22,6 +22,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from scoring.engagement.rollup_repository import (
     ROLLUP,
     EventSource,
@@ -33,7 +36,14 @@ from tracker.config import ScoringSettings
 from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
 from tracker.stores import ClickHouse
 
-__all__ = ["EventSource", "ScopeKind", "ScoringQuery", "fetch_detail_rows", "fetch_signals_rows"]
+__all__ = [
+    "EventSource",
+    "ScopeKind",
+    "ScoringQuery",
+    "fetch_detail_rows",
+    "fetch_signals_rows",
+    "fetch_value_rows",
+]
 
 _KEYS = "(SELECT arrayJoin(splitByChar(',', {keys:String})))"
 _AGE = "greatest(dateDiff('millisecond', {ts}, now_ts), 0)"
@@ -317,6 +327,114 @@ def _activities_sql(ch: ClickHouse, q: ScoringQuery) -> str:
     )
 
 
+def _page_values_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys, tagged: bool) -> str:
+    """`_pages_sql` reduced to what a score's value reads, one row per key: the best version's
+    depths, the reading and pricing times and the newest pricing read (epoch ms); with
+    `tagged` (the tenant scores page tags) also the versions' tags and, per tag, the reading
+    time and newest read (seconds). The per-page and per-version arithmetic is `_pages_sql`'s;
+    the reads are summed per page before the join (one joined row per page, not per read,
+    with the version's own columns rather than any() of its arrays), and no titles."""
+    db = ch.database
+    read_pages = (
+        f"SELECT {g.by()}, version_id, page, "
+        f"sum(read_ms * exp2(-{_AGE.format(ts='at')} / {{doc_hl_ms:Float64}})) AS dd, "
+        f"sum(read_ms) AS dr, max(at) AS last_at FROM reads GROUP BY {g.by()}, version_id, page"
+    )
+    all_tags = ", arrayDistinct(arrayFlatten(page_tags)) AS all_tags" if tagged else ""
+    versions = (
+        "SELECT version_id, pages, page_words, page_tags, "
+        f"arrayExists(t -> has(t, 'pricing'), page_tags) AS has_pricing{all_tags} "
+        f"FROM {db}.document_versions FINAL "
+        f"WHERE tenant_id = {{tenant_id:String}} AND document_id IN ({_documents(ch, q)})"
+    )
+    # one row per page read; ANY (one version row) as `_pages_sql`'s any(v.…)
+    page_tags = ", v.page_tags[r.page] AS ptags, v.all_tags AS all_tags" if tagged else ""
+    per_page = (
+        f"SELECT {g.carry('r')}, r.version_id AS version_id, r.page AS page, r.dd AS dd, "
+        "r.dr AS dr, r.last_at AS last_at, v.pages AS npages, "
+        "greatest({min_page_ms:Float64}, v.page_words[r.page] * 60000.0 / {wpm:Float64}) "
+        "AS need, has(v.page_tags[r.page], 'pricing') AS pricing, "
+        f"v.has_pricing AS has_pricing{page_tags} "
+        f"FROM ({read_pages}) AS r ANY LEFT JOIN versions AS v ON v.version_id = r.version_id"
+    )
+    version_tags = (
+        ", any(all_tags) AS tags, "
+        "sumMap(ptags, arrayResize(emptyArrayUInt64(), length(ptags), toUInt64(dr))) "
+        "AS tag_dwell, maxMap(ptags, arrayResize(emptyArrayUInt64(), length(ptags), "
+        "toUInt64(toUnixTimestamp(last_at)))) AS tag_last"
+    )
+    key_tags = (
+        ", groupUniqArrayArray(tags) AS tags, sumMap(tag_dwell) AS tag_dwell, "
+        "maxMap(tag_last) AS tag_last"
+    )
+    per_version = (
+        f"SELECT {g.by()}, version_id, greatest(any(npages), max(page)) AS pages, "
+        "sum(least(dd / need, 1)) / pages AS depth, sum(least(dr / need, 1)) / pages AS depth_raw, "
+        "toUInt64(sum(dr)) AS dwell_ms, toUInt64(sumIf(dr, pricing)) AS pricing_ms, "
+        "maxIf(last_at, pricing) AS pricing_last_at, any(has_pricing) AS has_pricing"
+        f"{version_tags if tagged else ''} FROM ({per_page}) GROUP BY {g.by()}, version_id"
+    )
+    return (
+        f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts, "
+        f"reads AS ({_reads(ch, q, g)}), versions AS ({versions}) "
+        # the best version is the one `Signals.best_version` picks: highest (depth, raw depth)
+        f"SELECT {g.by()}, max((least(depth, 1), least(depth_raw, 1))) AS best, "
+        "toUInt64(sum(dwell_ms)) AS dwell_ms, toUInt64(sum(pricing_ms)) AS pricing_ms, "
+        "max(has_pricing) AS has_pricing, "
+        "toUnixTimestamp64Milli(max(pricing_last_at)) AS pricing_last_ms"
+        f"{key_tags if tagged else ''} FROM ({per_version}) GROUP BY {g.by()}"
+    )
+
+
+def _people_values_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
+    """`_people_sql` reduced to what a score's value reads: per (key, person) in person order,
+    the newest read and meeting (epoch ms) and whether a decision-maker. A person's contact is
+    part of the person (`c:<contact id>`), so no names, no links and one join row per person
+    and opportunity."""
+    db = ch.database
+    meetings = ""
+    if q.scope is ScopeKind.OPPORTUNITY:
+        opp_filter = "1" if q.keys is None else f"opportunity_id IN {_KEYS}"
+        meetings = (
+            f"UNION ALL SELECT {g.opportunity()}, concat('c:', attendee) AS person, "
+            "opportunity_id AS opp, attendee AS contact, toDateTime64(0, 3, 'UTC') AS read_at, "
+            f"occurred_at AS meet_at FROM {db}.activities FINAL ARRAY JOIN attendees AS attendee "
+            "WHERE tenant_id = {tenant_id:String} AND activity_type = 'meeting' "
+            f"AND occurred_at <= now_ts AND attendee != '' AND {opp_filter}"
+        )
+    contacts = (
+        f"SELECT opportunity_id, contact_id, is_decision_maker FROM {db}.contacts FINAL "
+        "WHERE tenant_id = {tenant_id:String} AND (opportunity_id, version) IN "
+        f"(SELECT opportunity_id, version FROM {db}.opportunities FINAL "
+        "WHERE tenant_id = {tenant_id:String})"
+    )
+    if (opps := _opportunities(q)) is not None and q.source is EventSource.ROLLUP:
+        contacts = contacts.replace(
+            "WHERE tenant_id = {tenant_id:String})",
+            f"WHERE tenant_id = {{tenant_id:String}} AND opportunity_id IN {opps})",
+        )
+        contacts += f" AND opportunity_id IN {opps}"
+    per_contact = (
+        f"SELECT {g.by()}, person, opp, contact, max(read_at) AS read_at, "
+        f"max(meet_at) AS meet_at FROM (SELECT {g.by()}, person, opp, contact, at AS read_at, "
+        f"toDateTime64(0, 3, 'UTC') AS meet_at FROM reads {meetings}) "
+        f"GROUP BY {g.by()}, person, opp, contact"
+    )
+    return (
+        f"WITH fromUnixTimestamp64Milli({{now_ms:Int64}}, 'UTC') AS now_ts, "
+        f"reads AS ({_reads(ch, q, g)}) "
+        f"SELECT {g.carry('p')}, p.person AS person, "
+        "toUnixTimestamp64Milli(max(p.read_at)) AS read_ms, "
+        "toUnixTimestamp64Milli(max(p.meet_at)) AS meeting_ms, "
+        "max(c.is_decision_maker) AS is_decision_maker "
+        f"FROM ({per_contact}) AS p LEFT JOIN ({contacts}) AS c "
+        "ON c.opportunity_id = p.opp AND c.contact_id = p.contact "
+        # person order: the order `collect_signals` sorts a key's people in (UTF-8 bytes
+        # sort as code points), which the sum of their weights is taken in
+        f"GROUP BY {g.by()}, person ORDER BY {g.by()}, person"
+    )
+
+
 def _params(q: ScoringQuery, tuning: ScoringSettings) -> dict[str, Any]:
     day_ms = 86_400_000.0
     return {
@@ -336,6 +454,30 @@ def _params(q: ScoringQuery, tuning: ScoringSettings) -> dict[str, Any]:
 def _newer_than(rows: list[dict[str, Any]], now: datetime) -> bool:
     """Whether an events row counted something received after `now`."""
     return any((at := r["last_received_at"]).replace(tzinfo=at.tzinfo or UTC) > now for r in rows)
+
+
+def _newer_in(events: pa.Table, now: datetime) -> bool:
+    """`_newer_than` on the events query as an Arrow table."""
+    newest = pc.max(events.column("last_received_at")).as_py() if events.num_rows else None
+    return newest is not None and newest.replace(tzinfo=newest.tzinfo or UTC) > now
+
+
+def _run_values(
+    ch: ClickHouse, q: ScoringQuery, g: _Keys, params: dict[str, Any], tail: str, tagged: bool
+) -> dict[str, pa.Table]:
+    # as `_run`: the events query first decides whether the rollup can answer
+    events = ch.query_arrow(_events_sql(ch, q, g) + tail, params)
+    if q.source is EventSource.ROLLUP and _newer_in(events, q.now):
+        return _run_values(ch, replace(q, source=EventSource.RAW), g, params, tail, tagged)
+    rows = {
+        "pages": ch.query_arrow(_page_values_sql(ch, q, g, tagged) + tail, params),
+        "people": ch.query_arrow(_people_values_sql(ch, q, g) + tail, params),
+        "visits": ch.query_arrow(_visits_sql(ch, q, g) + tail, params),
+        "events": events,
+    }
+    if q.scope is ScopeKind.OPPORTUNITY:
+        rows["activities"] = ch.query_arrow(_activities_sql(ch, q) + tail, params)
+    return rows
 
 
 def _run(
@@ -364,13 +506,28 @@ def fetch_signals_rows(
     """Run the aggregation queries for every key of `q`; rows grouped by query name."""
     if q.keys is not None and not q.keys:
         return {"pages": [], "people": [], "visits": [], "events": [], "activities": []}
+    return _run(ch, q, _Keys.of(q), _params(q, tuning), _tail(q))
+
+
+def _tail(q: ScoringQuery) -> str:
     # About one opportunity, each query reads a few granules: the parallel pipeline costs more
     # to set up than it saves (an engagement detail: ~280 -> ~240 ms on 10k opportunities).
     single = q.within_opportunity is not None or (
         q.scope is ScopeKind.OPPORTUNITY and q.keys is not None and len(q.keys) == 1
     )
-    tail = " SETTINGS max_threads = 1" if single else ""
-    return _run(ch, q, _Keys.of(q), _params(q, tuning), tail)
+    return " SETTINGS max_threads = 1" if single else ""
+
+
+def fetch_value_rows(
+    ch: ClickHouse, q: ScoringQuery, tuning: ScoringSettings
+) -> dict[str, pa.Table]:
+    """What the value of every key's score reads (`scoring.engagement.values`), by query name:
+    `fetch_signals_rows` without what only the full score shows (titles, names, times as
+    objects), as Arrow tables. Keys without data have no rows; no keys, no tables."""
+    if q.keys is not None and not q.keys:
+        return {}
+    tagged = bool(tuning.engagement.page_tags)
+    return _run_values(ch, q, _Keys.of(q), _params(q, tuning), _tail(q), tagged)
 
 
 def fetch_detail_rows(

@@ -21,6 +21,8 @@ document has pages with it); the weights of what applies are rescaled to
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from scoring.engagement.repository import ScopeKind
@@ -39,7 +41,7 @@ from scoring.model import (
 )
 from tracker.config import ScoringSettings
 
-__all__ = ["band_of", "score_signals", "score_value"]
+__all__ = ["ValueInputs", "band_of", "score_signals", "score_value", "value_of"]
 
 _STALE_DAYS = 30
 
@@ -54,24 +56,65 @@ def _cap(x: float) -> float:
     return max(0.0, min(x, 1.0))
 
 
-def _components(
-    s: Signals, scope: ScopeKind, now: datetime, t: ScoringSettings
-) -> dict[str, tuple[float, float, float]]:
-    """name → (weight, decayed value, undecayed value) for the components that apply."""
+@dataclass(frozen=True)
+class ValueInputs:
+    """What a score's components are computed from: `Signals` reduced to numbers (the value
+    alone is computed from these without building the signals, `scoring.engagement.values`)."""
+
+    depth: float = 0.0  # the best version's (`Signals.best_version`)
+    depth_raw: float = 0.0
+    weights: Sequence[float] = ()  # every person's freshness (`Person.weight`), person order
+    decision_makers: Sequence[float] = ()  # the decision-makers' among them
+    revisits: int = 0
+    revisits_decayed: float = 0.0
+    downloads: int = 0
+    downloads_decayed: float = 0.0
+    meetings: int = 0
+    meetings_decayed: float = 0.0
+    pricing: tuple[float, float] | None = None  # share, decay of the last pricing read
+    tags: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # likewise per tag
+
+
+def _inputs(s: Signals, now: datetime, t: ScoringSettings) -> ValueInputs:
     doc_hl, meet_hl = t.engagement.document_half_life_days, t.engagement.meeting_half_life_days
     best = s.best_version
     weights = {p.person: p.weight(now, doc_hl, meet_hl) for p in s.people}
-    dms = [weights[p.person] for p in s.people if p.is_decision_maker]
+    pricing = None
+    if any(v.has_pricing for v in s.versions):
+        last = max((v.pricing_last_at for v in s.versions if v.pricing_last_at), default=None)
+        pricing = (_pricing_share(s), decay(last, now, doc_hl))
+    tags = {}
+    for tag in t.engagement.page_tags:
+        if any(tag in v.tags for v in s.versions):
+            times = [v.tag_last_at[tag] for v in s.versions if tag in v.tag_last_at]
+            tags[tag] = (s.tag_share(tag), decay(max(times, default=None), now, doc_hl))
+    return ValueInputs(
+        depth=best.depth if best else 0.0,
+        depth_raw=best.depth_raw if best else 0.0,
+        weights=list(weights.values()),
+        decision_makers=[weights[p.person] for p in s.people if p.is_decision_maker],
+        revisits=s.revisits,
+        revisits_decayed=s.revisits_decayed,
+        downloads=s.downloads,
+        downloads_decayed=s.downloads_decayed,
+        meetings=s.meetings,
+        meetings_decayed=s.meetings_decayed,
+        pricing=pricing,
+        tags=tags,
+    )
+
+
+def _components(
+    v: ValueInputs, scope: ScopeKind, t: ScoringSettings
+) -> dict[str, tuple[float, float, float]]:
+    """name → (weight, decayed value, undecayed value) for the components that apply."""
+    dms = v.decision_makers
     out = {
-        "depth": (
-            t.engagement.weight_depth,
-            best.depth if best else 0.0,
-            best.depth_raw if best else 0.0,
-        ),
+        "depth": (t.engagement.weight_depth, v.depth, v.depth_raw),
         "breadth": (
             t.engagement.weight_breadth,
-            _cap(sum(weights.values()) / t.engagement.breadth_target_people),
-            _cap(len(s.people) / t.engagement.breadth_target_people),
+            _cap(sum(v.weights) / t.engagement.breadth_target_people),
+            _cap(len(v.weights) / t.engagement.breadth_target_people),
         ),
         "decision_maker": (
             t.engagement.weight_decision_maker,
@@ -80,30 +123,29 @@ def _components(
         ),
         "revisit": (
             t.engagement.weight_revisit,
-            _cap(s.revisits_decayed / t.engagement.revisit_target),
-            _cap(s.revisits / t.engagement.revisit_target),
+            _cap(v.revisits_decayed / t.engagement.revisit_target),
+            _cap(v.revisits / t.engagement.revisit_target),
         ),
         "download": (
             t.engagement.weight_download,
-            _cap(s.downloads_decayed / t.engagement.download_target),
-            _cap(s.downloads / t.engagement.download_target),
+            _cap(v.downloads_decayed / t.engagement.download_target),
+            _cap(v.downloads / t.engagement.download_target),
         ),
     }
-    if any(v.has_pricing for v in s.versions):
-        share = _pricing_share(s)
-        last = max((v.pricing_last_at for v in s.versions if v.pricing_last_at), default=None)
+    if v.pricing is not None:
+        share, fade = v.pricing
         raw = _cap(share / t.engagement.pricing_share_target)
-        out["pricing"] = (t.engagement.weight_pricing, raw * decay(last, now, doc_hl), raw)
+        out["pricing"] = (t.engagement.weight_pricing, raw * fade, raw)
     for tag, tw in sorted(t.engagement.page_tags.items()):
-        if any(tag in v.tags for v in s.versions):
-            raw = _cap(s.tag_share(tag) / tw.share_target)
-            times = [v.tag_last_at[tag] for v in s.versions if tag in v.tag_last_at]
-            out[f"tag:{tag}"] = (tw.weight, raw * decay(max(times, default=None), now, doc_hl), raw)
+        if tag in v.tags:
+            share, fade = v.tags[tag]
+            raw = _cap(share / tw.share_target)
+            out[f"tag:{tag}"] = (tw.weight, raw * fade, raw)
     if scope is ScopeKind.OPPORTUNITY:
         out["meeting"] = (
             t.engagement.weight_meeting,
-            _cap(s.meetings_decayed / t.engagement.meeting_target),
-            _cap(s.meetings / t.engagement.meeting_target),
+            _cap(v.meetings_decayed / t.engagement.meeting_target),
+            _cap(v.meetings / t.engagement.meeting_target),
         )
     return out
 
@@ -182,10 +224,14 @@ def _value(parts: dict[str, tuple[float, float, float]]) -> tuple[float, float]:
 
 
 def score_value(s: Signals, scope: ScopeKind, now: datetime, tuning: ScoringSettings) -> float:
-    """The value `score_signals` gives, without its factors, people and evidence: what the
-    health assessment reads of 10 000 scores (building each whole Score was most of the
-    engagement part's Python)."""
-    return _value(_components(s, scope, now, tuning))[1]
+    """The value `score_signals` gives, without its factors, people and evidence."""
+    return value_of(_inputs(s, now, tuning), scope, tuning)
+
+
+def value_of(inputs: ValueInputs, scope: ScopeKind, tuning: ScoringSettings) -> float:
+    """The value of the score with these inputs: what the health assessment reads of 10 000
+    scores (building each whole Score was most of the engagement part's Python)."""
+    return _value(_components(inputs, scope, tuning))[1]
 
 
 def score_signals(
@@ -197,7 +243,7 @@ def score_signals(
     label: str = "",
     people_limit: int = 20,
 ) -> Score:
-    parts = _components(s, scope, now, tuning)
+    parts = _components(_inputs(s, now, tuning), scope, tuning)
     scale, value = _value(parts)
     components = {
         name: Component(

@@ -20,10 +20,12 @@ from scoring.engagement.repository import (
     ScoringQuery,
     fetch_detail_rows,
     fetch_signals_rows,
+    fetch_value_rows,
 )
 from scoring.engagement.rollup_repository import fetch_detail_inputs
-from scoring.engagement.score import score_signals, score_value
+from scoring.engagement.score import score_signals
 from scoring.engagement.signals import Signals, collect_signals
+from scoring.engagement.values import collect_values
 from scoring.engagement.wording import label_of
 from scoring.model import Score
 from scoring.tenant import TenantScoring
@@ -81,12 +83,8 @@ def compute_values(
 ) -> dict[str, float]:
     """The `value` of every score `compute_scores` would return for `query`, without
     building the scores (the health assessment reads nothing else of them)."""
-    signals = collect_signals(fetch_signals_rows(ch, query, tuning))
-    keys = list(query.keys) if query.keys is not None else sorted(signals)
-    return {
-        key: score_value(signals.get(key) or Signals(key), query.scope, query.now, tuning)
-        for key in keys
-    }
+    rows = fetch_value_rows(ch, query, tuning)
+    return collect_values(rows, query.keys, query.scope, query.now, tuning)
 
 
 def engagement_detail(
