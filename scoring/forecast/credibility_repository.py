@@ -4,6 +4,7 @@ window_days old is out, one a millisecond younger is in.
 
     contacts    inbound (customer-initiated) meetings, emails and calls
     meetings    meetings not marked `held: false`, with their attendees
+                (both, and crm_revs, from one scan of the window's activities)
     dms         the opportunities' current decision-maker contacts
     versions    new versions (revision ≥ 2) of documents that belong to the opportunity
                 (the document names it, or one of its links does)
@@ -47,19 +48,19 @@ def _queries(ch: ClickHouse, keys: Sequence[str] | None) -> dict[str, str]:
         "WHERE tenant_id = {tenant_id:String} AND opportunity_id != '') "
         f"WHERE {where}"
     )
+    # one scan of the window's activities; each row says which of the three lists it is in
+    contact = (
+        f"(direction = '{Direction.INBOUND.value}' OR customer_initiated = 1) "
+        f"AND activity_type IN ({_COMMUNICATION})"
+    )
+    meeting = f"activity_type = '{ActivityType.MEETING.value}' AND ifNull(held, 1) = 1"
+    revision = f"activity_type = '{ActivityType.PROPOSAL_REVISION.value}'"
     return {
-        "contacts": "SELECT opportunity_id AS k, activity_id, activity_type, occurred_at, subject "
+        "activities": "SELECT opportunity_id AS k, activity_id, activity_type, occurred_at, "
+        f"subject, attendees, {contact} AS is_contact, {meeting} AS is_meeting, "
+        f"{revision} AS is_revision "
         + acts
-        + f"(direction = '{Direction.INBOUND.value}' OR customer_initiated = 1) "
-        f"AND activity_type IN ({_COMMUNICATION}) AND {occurred} "
-        "ORDER BY k, occurred_at DESC, activity_id",
-        "meetings": "SELECT opportunity_id AS k, activity_id, occurred_at, subject, attendees "
-        + acts
-        + f"activity_type = '{ActivityType.MEETING.value}' AND ifNull(held, 1) = 1 "
-        f"AND {occurred} ORDER BY k, occurred_at DESC, activity_id",
-        "crm_revs": "SELECT opportunity_id AS k, activity_id, occurred_at, subject "
-        + acts
-        + f"activity_type = '{ActivityType.PROPOSAL_REVISION.value}' AND {occurred} "
+        + f"({contact} OR {meeting} OR {revision}) AND {occurred} "
         "ORDER BY k, occurred_at DESC, activity_id",
         "dms": f"SELECT opportunity_id AS k, contact_id, name FROM {db}.contacts FINAL "
         "WHERE tenant_id = {tenant_id:String} AND is_decision_maker = 1 "
@@ -106,6 +107,9 @@ def fetch_credibility(
         "from_ms": int((as_of - timedelta(days=window_days)).timestamp() * 1000),
     }
     rows = {name: ch.query(sql, params) for name, sql in _queries(ch, keys).items()}
+    for name, flag in (("contacts", "is_contact"), ("meetings", "is_meeting"),
+                       ("crm_revs", "is_revision")):  # fmt: skip
+        rows[name] = [r for r in rows["activities"] if r[flag]]
     dms: dict[str, dict[str, str]] = defaultdict(dict)
     for r in rows["dms"]:
         dms[r["k"]][r["contact_id"]] = r["name"] or r["contact_id"]

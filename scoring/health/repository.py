@@ -145,15 +145,19 @@ def _later_sql(ch: ClickHouse, q: FeatureQuery) -> str:
 
 def _people_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     db = ch.database
+    # reads summed per person and link first: the union and the joins then see a few rows
+    # per person instead of one per heartbeat (each link joins the same as its events did)
     reads = (
         f"SELECT opportunity_id AS k, {_PERSON} AS person, if(forwarded = 0, contact_id, '') "
-        "AS contact, link_id AS link, forwarded AS fwd, dwell_ms AS read_ms, received_at AS at, "
-        "event_id AS eid, '' AS aid, toUInt8(0) AS meeting "
-        f"FROM {db}.events WHERE {_events_where(ch, q)} AND event_type = 'page_dwell' AND page > 0"
+        "AS contact, link_id AS link, max(forwarded) AS fwd, sum(dwell_ms) AS read_ms, "
+        "max(received_at) AS at, groupArraySorted(3)(event_id) AS eids, '' AS aid, "
+        f"toUInt8(0) AS meeting FROM {db}.events WHERE {_events_where(ch, q)} "
+        "AND event_type = 'page_dwell' AND page > 0 GROUP BY k, person, contact, link"
     )
     meetings = (
         "SELECT opportunity_id AS k, concat('c:', attendee) AS person, attendee AS contact, "
-        "'' AS link, toUInt8(0) AS fwd, toUInt32(0) AS read_ms, occurred_at AS at, '' AS eid, "
+        "'' AS link, toUInt8(0) AS fwd, toUInt64(0) AS read_ms, occurred_at AS at, "
+        "CAST([] AS Array(String)) AS eids, "
         f"activity_id AS aid, toUInt8(1) AS meeting FROM {db}.activities FINAL "
         "ARRAY JOIN attendees AS attendee WHERE tenant_id = {tenant_id:String} "
         f"AND {_opp_filter(q)} AND activity_type = 'meeting' AND occurred_at <= t "
@@ -174,7 +178,8 @@ def _people_sql(ch: ClickHouse, q: FeatureQuery) -> str:
         "max(p.fwd) AS forwarded, toUInt64(sum(p.read_ms)) AS read_ms, "
         "maxIf(p.at, p.meeting = 0) AS last_read_at, maxIf(p.at, p.meeting = 1) AS "
         "last_meeting_at, countIf(p.meeting = 1) AS meetings, "
-        "groupArraySortedIf(3)(p.eid, p.meeting = 0) AS event_ids, "
+        "arraySlice(arraySort(arrayFlatten(groupArrayIf(p.eids, p.meeting = 0))), 1, 3) "
+        "AS event_ids, "
         "groupArraySortedIf(3)(p.aid, p.meeting = 1) AS activity_ids, "
         "any(c.name) AS contact_name, any(c.role) AS contact_role, "
         "max(c.is_decision_maker) AS is_decision_maker, any(l.recipient_name) AS link_name, "
@@ -225,11 +230,16 @@ def _docs_sql(ch: ClickHouse, q: FeatureQuery) -> str:
 
 def _events_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     download = "event_type = 'download'"
+    # the person of the newest download only: argMaxIf evaluates its argument on every event
+    person = _PERSON.replace("forwarded", "d.2").replace("contact_id", "d.3")
+    person = person.replace("viewer_id", "d.4")
     return (
-        f"WITH {_T} AS t SELECT opportunity_id AS k, max(received_at) AS last_event_at, "
-        f"countIf({download}) AS downloads, argMaxIf(tuple(event_id, {_PERSON}, version_id, "
-        f"received_at), received_at, {download}) AS last_download "
-        f"FROM {ch.database}.events WHERE {_events_where(ch, q)} GROUP BY k"
+        f"WITH {_T} AS t SELECT k, last_event_at, downloads, "
+        f"tuple(d.1, if(d.1 = '', '', {person}), d.5, d.6) AS last_download FROM ("
+        "SELECT opportunity_id AS k, max(received_at) AS last_event_at, "
+        f"countIf({download}) AS downloads, argMaxIf(tuple(event_id, forwarded, contact_id, "
+        f"viewer_id, version_id, received_at), received_at, {download}) AS d "
+        f"FROM {ch.database}.events WHERE {_events_where(ch, q)} GROUP BY k)"
     )
 
 
