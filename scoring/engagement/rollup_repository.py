@@ -93,7 +93,9 @@ class DetailInputs:
 
 def fetch_detail_inputs(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> DetailInputs:
     """Plain point reads, no joins and no aggregation: on one opportunity, planning a
-    query costs more than running it, so these stay simple and Python aggregates."""
+    query costs more than running it, so these stay simple and Python aggregates. Each
+    table read has a fixed cost of a few milliseconds whatever it returns, so an entity
+    table is only read when `detail_rows` can consult what it returns (see `_needs`)."""
     db, p = ch.database, {"tenant_id": tenant_id, "opp": opportunity_id}
     own = "tenant_id = {tenant_id:String} AND opportunity_id = {opp:String}"
     rollup = ch.query(
@@ -102,41 +104,81 @@ def fetch_detail_inputs(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> 
         f"downloads, human_events, bot_events, human_at, last_at FROM {db}.{ROLLUP} WHERE {own}",
         p,
     )
-    docs = ",".join(sorted({r["document_id"] for r in rollup}))
-    links = ",".join(sorted({r["link_id"] for r in rollup if r["link_id"]}))
-    of_docs = f"tenant_id = {{tenant_id:String}} AND document_id IN {_IN_LIST % 'docs'}"
-    versions = ch.query(
-        "SELECT version_id, document_id, pages, page_words, page_tags, revision "
-        f"FROM {db}.document_versions FINAL WHERE {of_docs}",
-        {**p, "docs": docs},
-    )
-    titles = ch.query(
-        f"SELECT document_id, title FROM {db}.documents FINAL WHERE {of_docs}",
-        {**p, "docs": docs},
-    )
-    title = {r["document_id"]: r["title"] for r in titles}
-    # the contacts of the opportunity's current version (what FINAL keeps: the highest)
-    contacts = ch.query(
-        f"SELECT contact_id, name, email, is_decision_maker FROM {db}.contacts FINAL "
-        f"WHERE {own} AND version = (SELECT max(version) FROM {db}.opportunities WHERE {own})",
-        p,
-    )
-    recipients = ch.query(
-        f"SELECT link_id, recipient_name, recipient_email FROM {db}.links FINAL "
-        f"WHERE tenant_id = {{tenant_id:String}} AND link_id IN {_IN_LIST % 'links'}",
-        {**p, "links": links},
-    )
     activities = ch.query(
         f"SELECT activity_type, occurred_at, received_at, attendees FROM {db}.activities FINAL "
         f"WHERE {own}",
         p,
     )
+    needs = _needs(rollup, activities)
+    versions, recipients, contacts = {}, {}, {}
+    if needs.pages:
+        versions = _versions(ch, p, sorted({r["document_id"] for r in rollup}))
+    if needs.links:
+        recipients = _recipients(ch, p, sorted({r["link_id"] for r in rollup if r["link_id"]}))
+    if needs.contacts:
+        # the contacts of the opportunity's current version (what FINAL keeps: the highest)
+        found = ch.query(
+            f"SELECT contact_id, name, email, is_decision_maker FROM {db}.contacts FINAL "
+            f"WHERE {own} AND version = (SELECT max(version) FROM {db}.opportunities "
+            f"WHERE {own})",
+            p,
+        )
+        contacts = {r["contact_id"]: r for r in found}
     return DetailInputs(
         rollup=rollup,
-        versions={
-            r["version_id"]: r | {"title": title.get(r["document_id"], "")} for r in versions
-        },
-        contacts={r["contact_id"]: r for r in contacts},
-        links={r["link_id"]: r for r in recipients},
+        versions=versions,
+        contacts=contacts,
+        links=recipients,
         activities=activities,
     )
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """Which entity reads `detail_rows` can consult: versions and titles only for the pages
+    of reads, links only for the people of reads, contacts only for a person who is a
+    contact (a read by the link's own contact, or a meeting's attendee)."""
+
+    pages: bool
+    links: bool
+    contacts: bool
+
+
+def _needs(rollup: list[dict[str, Any]], activities: list[dict[str, Any]]) -> _Needs:
+    # a superset of what `detail_rows` consults: it also drops reads under the threshold
+    # and meetings after `now`, which these reads do not know
+    reads = [r for r in rollup if r["read_events"]]
+    attendees = any(
+        a["activity_type"] == "meeting" and any(a["attendees"] or ()) for a in activities
+    )
+    return _Needs(
+        pages=bool(reads),
+        links=any(r["link_id"] for r in reads),
+        contacts=attendees or any(r["person"].startswith("c:") for r in reads),
+    )
+
+
+def _versions(ch: ClickHouse, p: dict[str, str], documents: list[str]) -> dict[str, dict[str, Any]]:
+    """version_id → the version's row with its document's title."""
+    db, params = ch.database, {**p, "docs": ",".join(documents)}
+    of_docs = f"tenant_id = {{tenant_id:String}} AND document_id IN {_IN_LIST % 'docs'}"
+    versions = ch.query(
+        "SELECT version_id, document_id, pages, page_words, page_tags, revision "
+        f"FROM {db}.document_versions FINAL WHERE {of_docs}",
+        params,
+    )
+    titles = ch.query(
+        f"SELECT document_id, title FROM {db}.documents FINAL WHERE {of_docs}", params
+    )
+    title = {r["document_id"]: r["title"] for r in titles}
+    return {r["version_id"]: r | {"title": title.get(r["document_id"], "")} for r in versions}
+
+
+def _recipients(ch: ClickHouse, p: dict[str, str], links: list[str]) -> dict[str, dict[str, Any]]:
+    """link_id → the link's recipient name and email."""
+    found = ch.query(
+        f"SELECT link_id, recipient_name, recipient_email FROM {ch.database}.links FINAL "
+        f"WHERE tenant_id = {{tenant_id:String}} AND link_id IN {_IN_LIST % 'links'}",
+        {**p, "links": ",".join(links)},
+    )
+    return {r["link_id"]: r for r in found}

@@ -1,7 +1,8 @@
 """Scores from the engagement rollup (migration 0040) are the scores from the raw events:
 every engagement detail, the bulk scores and the health assessment of a generated store give
 identical JSON on both paths — with a replayed (duplicate) insert in the store, and as of a
-moment before some events (where the rollup cannot answer and the raw events must)."""
+moment before some events (where the rollup cannot answer and the raw events must), and after
+contacts, links, documents and meetings changed behind the events (on both backends)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from scoring import (
     engagement_detail,
     load_tenant_scoring,
 )
+from scoring.engagement.rollup_repository import fetch_detail_inputs
 from scoring.synthetic.dataset import ENTITY_TABLES, SyntheticDataset, generate
 from tracker.config import Settings
 from tracker.stores.clickhouse import ClickHouse
@@ -39,6 +41,10 @@ def dataset() -> SyntheticDataset:
 
 @pytest.fixture
 def tenant(clickhouse: ClickHouse) -> str:
+    return _loaded(clickhouse)
+
+
+def _loaded(clickhouse: ClickHouse) -> str:
     """The generated store; its last events are a batch a writer inserted, died before
     acknowledging and replayed with the same manifest (the same dedupe token)."""
     ds = dataset()
@@ -159,3 +165,76 @@ def test_the_rollup_counts_a_replayed_batch_once(clickhouse: ClickHouse, tenant:
         f"toUInt64(sum(human_events) + sum(bot_events)) AS n FROM {db}.engagement_visit_pages"
     )
     assert rolled == raw
+
+
+def _changed_behind_the_events(ch: ClickHouse, tenant: str) -> dict[str, str]:
+    """New versions, written after every event, of what a detail joins: a reader's
+    contacts (one gone, the others renamed, decision makers swapped), its links' recipients
+    and its documents' titles; another reader's opportunity now without contacts; a meeting
+    with a contact on a deal nobody read. Returns which opportunity got which change."""
+    db, inputs = (
+        ch.database,
+        {o: fetch_detail_inputs(ch, tenant, o) for o in _opportunities(ch, tenant)},
+    )
+    readers = [
+        o for o, i in inputs.items()
+        if any(r["read_events"] and r["person"].startswith("c:") for r in i.rollup)
+    ]  # fmt: skip
+    # a deal nobody read, best one without meetings: only the new meeting needs its contacts
+    unread = sorted(
+        (any(a["attendees"] for a in i.activities), o)
+        for o, i in inputs.items()
+        if not any(r["read_events"] for r in i.rollup)
+    )
+    picked = {"renamed": readers[0], "uncontacted": readers[1], "met": unread[0][1]}
+    own = "tenant_id = {t:String} AND opportunity_id = {o:String}"
+    current = f"version = (SELECT max(version) FROM {db}.opportunities WHERE {own})"
+    bump = (
+        f"INSERT INTO {db}.opportunities SELECT * REPLACE (version + 1 AS version) "
+        f"FROM {db}.opportunities FINAL WHERE {own}"
+    )
+    renamed = {"t": tenant, "o": picked["renamed"]}
+    dropped = min(inputs[picked["renamed"]].contacts)
+    ch.command(
+        f"INSERT INTO {db}.contacts SELECT * REPLACE (concat(name, ' (renamed)') AS name, "
+        "toUInt8(1 - is_decision_maker) AS is_decision_maker, version + 1 AS version) "
+        f"FROM {db}.contacts FINAL WHERE {own} AND {current} AND contact_id != {{c:String}}",
+        {**renamed, "c": dropped},
+    )
+    ch.command(bump, renamed)
+    rolled = f"(SELECT COLUMN FROM {db}.engagement_visit_pages WHERE {own})"
+    links, documents = rolled.replace("COLUMN", "link_id"), rolled.replace("COLUMN", "document_id")
+    ch.command(
+        f"INSERT INTO {db}.links SELECT * REPLACE (concat(recipient_name, ' (renamed)') AS "
+        f"recipient_name, version + 1 AS version) FROM {db}.links FINAL "
+        f"WHERE tenant_id = {{t:String}} AND link_id IN {links}",
+        renamed,
+    )
+    ch.command(
+        f"INSERT INTO {db}.documents SELECT * REPLACE (concat(title, ' (retitled)') AS title, "
+        f"version + 1 AS version) FROM {db}.documents FINAL "
+        f"WHERE tenant_id = {{t:String}} AND document_id IN {documents}",
+        renamed,
+    )
+    ch.command(bump, {"t": tenant, "o": picked["uncontacted"]})
+    met = {"t": tenant, "o": picked["met"]}
+    (contact,) = ch.query(
+        f"SELECT min(contact_id) AS c FROM {db}.contacts FINAL WHERE {own} AND {current}", met
+    )
+    ch.command(
+        f"INSERT INTO {db}.activities SELECT * REPLACE (concat(activity_id, '-met') AS "
+        "activity_id, 'meeting' AS activity_type, [{c:String}] AS attendees) "
+        f"FROM {db}.activities FINAL WHERE {own} AND occurred_at <= {{end:DateTime64(3, 'UTC')}} "
+        "ORDER BY occurred_at LIMIT 1",
+        {**met, **contact, "end": END.strftime("%Y-%m-%d %H:%M:%S")},
+    )
+    return picked
+
+
+def test_details_after_contacts_links_and_meetings_changed(store: ClickHouse) -> None:
+    tenant = _loaded(store)
+    before = _details(store, tenant, END, EventSource.RAW)
+    picked = _changed_behind_the_events(store, tenant)
+    raw = _details(store, tenant, END, EventSource.RAW)
+    assert {o for o in raw if raw[o] != before[o]} == set(picked.values())
+    assert _details(store, tenant, END, EventSource.ROLLUP) == raw
