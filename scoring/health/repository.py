@@ -289,12 +289,14 @@ def fetch_tenant_stats(
 ) -> dict[str, Any]:
     """Tenant baselines as of t: median buyer reply time (a customer-initiated email or call
     right after one of ours), the stage-age quantile per stage (finished stays), and the
-    median deal amount."""
+    median deal amount. Exact quantiles: `quantile` samples 8 192 values, so past that the
+    stage-age limit the evidence quotes changed from one run to the next."""
     db = ch.database
     params = _params(FeatureQuery(tenant_id, None, as_of), tuning)
     window = "OVER (PARTITION BY opportunity_id ORDER BY occurred_at, activity_id)"
     replies = ch.query(
-        f"WITH {_T} AS t SELECT quantile(0.5)(gap) AS median_ms, count() AS n FROM ("
+        f"WITH {_T} AS t SELECT quantileExactInclusive(0.5)(gap) AS median_ms, count() AS n "
+        "FROM ("
         f"SELECT customer_initiated AS ci, lagInFrame(customer_initiated) {window} AS prev_ci, "
         f"dateDiff('millisecond', lagInFrame(occurred_at) {window}, occurred_at) AS gap, "
         f"row_number() {window} AS rn FROM {db}.activities FINAL "
@@ -303,8 +305,9 @@ def fetch_tenant_stats(
         params,
     )
     stages = ch.query(
-        f"WITH {_T} AS t SELECT from_stage AS stage, quantile({{quantile:Float64}})(stay) AS q, "
-        "count() AS n FROM (SELECT from_stage, "
+        f"WITH {_T} AS t SELECT from_stage AS stage, "
+        "quantileExactInclusive({quantile:Float64})(stay) AS q, count() AS n "
+        "FROM (SELECT from_stage, "
         f"dateDiff('millisecond', lagInFrame(occurred_at) {window}, occurred_at) AS stay, "
         f"row_number() {window} AS rn FROM {db}.activities FINAL "
         "WHERE tenant_id = {tenant_id:String} AND activity_type = 'stage_change' "
@@ -312,7 +315,8 @@ def fetch_tenant_stats(
         params,
     )
     amounts = ch.query(
-        f"WITH {_T} AS t SELECT quantile(0.5)(a) AS median_amount, count() AS n FROM ("
+        f"WITH {_T} AS t SELECT quantileExactInclusive(0.5)(a) AS median_amount, count() AS n "
+        "FROM ("
         "SELECT opportunity_id, toFloat64(argMax(amount, version)) AS a "
         f"FROM {db}.opportunities WHERE tenant_id = {{tenant_id:String}} AND updated_at <= t "
         "GROUP BY opportunity_id)",

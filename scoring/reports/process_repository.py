@@ -94,7 +94,7 @@ def process_rows(
     )
     # high value: amount at or above the p75 of the tenant's deals; density over open ones
     touches = ch.query(
-        f"WITH (SELECT quantile(0.75)(amount) FROM ({teams})) AS p75 "
+        f"WITH (SELECT quantileExactInclusive(0.75)(amount) FROM ({teams})) AS p75 "
         "SELECT o.team AS team, p75, countIf(o.amount >= p75 AND o.is_open) "
         "AS high_value_deals, "
         "sum(if(o.amount >= p75 AND o.is_open, ifNull(a.touches, 0), 0)) AS high_value_touches "
