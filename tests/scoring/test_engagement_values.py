@@ -8,12 +8,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-import pyarrow as pa
 import pytest
 
 from scoring import EventSource, ScopeKind, ScoringQuery, compute_scores
 from scoring.engagement.service import compute_values
-from scoring.synthetic.dataset import ENTITY_TABLES, SyntheticDataset, generate
+from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.config import ScoringSettings
 from tracker.stores.clickhouse import ClickHouse
 
@@ -30,10 +29,7 @@ def dataset() -> SyntheticDataset:
 @pytest.fixture
 def tenant(clickhouse: ClickHouse) -> str:
     ds = dataset()
-    for name in ENTITY_TABLES:
-        if ds.tables[name].num_rows:
-            clickhouse.insert(name, ds.tables[name])
-    clickhouse.insert("events", pa.concat_tables(ds.events()))
+    load(clickhouse, ds)
     return ds.tenant_ids[0]
 
 

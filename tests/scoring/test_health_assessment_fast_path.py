@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
 from scoring import (
@@ -33,7 +32,7 @@ from scoring.engagement.service import compute_values
 from scoring.forecast.evidence import ForecastEvidence
 from scoring.health.assess import HealthResult, _assess_one
 from scoring.health.features import features_as_of, tenant_stats
-from scoring.synthetic.dataset import ENTITY_TABLES, SyntheticDataset, generate
+from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.config import Settings
 from tracker.stores.clickhouse import ClickHouse
 
@@ -49,10 +48,7 @@ def dataset() -> SyntheticDataset:
 @pytest.fixture
 def tenant(clickhouse: ClickHouse) -> str:
     ds = dataset()
-    for name in ENTITY_TABLES:
-        if ds.tables[name].num_rows:
-            clickhouse.insert(name, ds.tables[name])
-    clickhouse.insert("events", pa.concat_tables(ds.events()))
+    load(clickhouse, ds)
     return ds.tenant_ids[0]
 
 
