@@ -19,13 +19,24 @@ the median of the pairs' ratios — on a shared 2-core machine that keeps load d
   dir (embedded mode: chDB + private Redis), `--repeat` uploads of the same bytes —
   multipart parsing, the blob store and the ClickHouse rows on top of the PDF work.
 
-Target (DESIGN.md): upload ≤ 2 × the text pass. Ratios only; nothing here is asserted.
+Then the buyer's first page (with HTTP): 12 links to the generated proposal in one
+`POST /api/v1/links`; the service pre-renders the first page of the first 10 recipients'
+stamped copies in the background (`api.copies.PRERENDER_LINKS`), the other 2 are left cold.
+Once the service's blob directory holds those 10 copies and 10 page images, each link's
+viewer page is opened and its first page image (`/s/{session}/page/1.png?w=1200`, what the
+viewer shows first) fetched once — a buyer's first open — against a static file of the same
+size served by a bare Starlette `Response` under uvicorn with bench_ingest's flags (20 fetches).
+
+Targets (DESIGN.md): upload ≤ 2 × the text pass; first page p99 ≤ 2 × the static file.
+Ratios only; nothing here is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -35,8 +46,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pypdfium2 as pdfium
+from bench_ingest import HERE, Server
 from service import Service, cli_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -154,6 +168,92 @@ def upload(service: Service, name: str, data: bytes) -> float:
     return elapsed
 
 
+def _blobs(service: Service) -> int:
+    folder = service.data / "blobs"
+    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
+def _first_page_url(client: httpx.Client, viewer_url: str) -> str:
+    page = client.get(urlsplit(viewer_url).path)  # the service's public base may differ
+    found = re.search(r'(/s/[^"\s]+/page/1\.png\?w=1200)', page.text)
+    if page.status_code != 200 or found is None:
+        raise RuntimeError(f"viewer page {viewer_url}: {page.status_code}, no first page")
+    return found.group(1)
+
+
+def _fetch(client: httpx.Client, url: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code}")
+    return elapsed, len(response.content)
+
+
+def static_app() -> Any:
+    """The baseline: one file's bytes (from $BENCH_STATIC_FILE), answered as image/png."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    body = Path(os.environ["BENCH_STATIC_FILE"]).read_bytes()
+
+    async def page(_: Any) -> Response:
+        return Response(body, media_type="image/png")
+
+    return Starlette(routes=[Route("/page.png", page)])
+
+
+def first_page(service: Service, data: bytes, warm: int = 10, cold: int = 2) -> None:
+    """The buyer's first page right after the links are made, pre-rendered vs cold vs a
+    static file of the same size (see the module docstring)."""
+    with service.client() as client:
+        pdf = {"file": ("首页.pdf", data, "application/pdf")}
+        doc = client.post("/api/v1/documents", files=pdf, data={"title": "首页"}).json()
+        before = _blobs(service)
+        recipients = [{"email": f"buyer{i}@example.cn", "name": f"采购 {i} 号"}
+                      for i in range(warm + cold)]  # fmt: skip
+        made = client.post("/api/v1/links", json={"document_id": doc["document_id"],
+                                                  "recipients": recipients})  # fmt: skip
+        if made.status_code != 201:
+            raise RuntimeError(f"links: {made.status_code} {made.text[:300]}")
+        links = made.json()["links"]
+        started = time.perf_counter()
+        while _blobs(service) < before + 2 * warm:  # a stamped copy and its page image each
+            if time.perf_counter() - started > 900:
+                raise RuntimeError("first pages not pre-rendered within 900 s")
+            time.sleep(0.2)
+        print(f"  {warm} first pages pre-rendered {time.perf_counter() - started:.1f} s "
+              f"after the links were made")  # fmt: skip
+    with httpx.Client(base_url=service.base, timeout=600) as viewer:
+        urls = [_first_page_url(viewer, link["viewer_url"]) for link in links]
+        fetched = [_fetch(viewer, url) for url in urls]
+    warm_s, cold_s = [t for t, _ in fetched[:warm]], [t for t, _ in fetched[warm:]]
+    size = int(statistics.median(n for _, n in fetched[:warm]))
+    work = Path(tempfile.mkdtemp(prefix="ds-bench-static-"))
+    (work / "page.png").write_bytes(bytes(size))
+    env = {**os.environ, "PYTHONPATH": str(HERE), "BENCH_STATIC_FILE": str(work / "page.png")}
+    server = Server("static", ["--factory", "bench_upload:static_app"], env, work)
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as plain:
+            _fetch(plain, "/page.png")
+            static = [_fetch(plain, "/page.png")[0] for _ in range(20)]
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    p99 = statistics.quantiles(static, n=100)[98]
+    ms = [1000 * t for t in warm_s]
+    print(f"  first page, pre-rendered ({warm} buyers, {size / 1e3:.0f} kB): "
+          f"p50 {statistics.median(ms):.1f} ms, max {max(ms):.1f} ms")  # fmt: skip
+    print(f"  static file of the same size (20 fetches): p50 {1000 * statistics.median(static):.1f}"
+          f" ms, p99 {1000 * p99:.1f} ms")  # fmt: skip
+    print(f"  first page max / static p99 = {max(warm_s) / p99:.2f}   (target <= 2)")
+    print(
+        f"  first page, cold (not pre-rendered, {cold} buyers): "
+        + ", ".join(f"{1000 * t:.0f} ms" for t in cold_s)
+    )
+
+
 def prepared(path: Path) -> tuple[float, dict[str, Any]]:
     """`dealsignal pdf inspect`: the preparation's own seconds and its verdict."""
     report = cli_json(path.parent, "pdf", "inspect", str(path))
@@ -209,6 +309,9 @@ def main() -> None:
                 http_ratio = statistics.median(u / b for u, b in ratios)
                 print(f"    HTTP upload (dealsignal serve) {http:7.3f} s"
                       f" | median of paired ratios {http_ratio:5.2f}x")  # fmt: skip
+        if service is not None:
+            print("\nthe buyer's first page after the links are made (generated proposal)")
+            first_page(service, files[0][1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if service is not None:
