@@ -12,6 +12,7 @@ opportunity of a generated store:
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -114,3 +115,20 @@ def _without_event_ids(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_event_ids(v) for v in value]
     return value
+
+
+def test_the_collector_is_back_as_it_was_after_an_assessment(
+    clickhouse: ClickHouse, tenant: str
+) -> None:
+    """The assessment pauses the cyclic garbage collector (process-wide) and must leave it as
+    it found it — on for everyone else, off for a caller that had switched it off."""
+    scoring = _scoring(clickhouse, tenant)
+    assert gc.isenabled()
+    assess(clickhouse, scoring, tenant, None, END, now=END)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assess(clickhouse, scoring, tenant, None, END, now=END)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
