@@ -216,19 +216,26 @@ def _pages_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     )
 
 
+def _meeting_rows(ch: ClickHouse, q: ScoringQuery, g: _Keys, middle: str) -> str:
+    """The opportunity scope's meeting attendees as person rows, to UNION ALL after the
+    reads; `middle`: the reads' columns between `opp` and `read_at` (the attendee is the
+    contact). Other scopes have no meetings: an empty string."""
+    if q.scope is not ScopeKind.OPPORTUNITY:
+        return ""
+    opp_filter = "1" if q.keys is None else f"opportunity_id IN {_KEYS}"
+    return (
+        f"UNION ALL SELECT {g.opportunity()}, concat('c:', attendee) AS person, "
+        f"opportunity_id AS opp, {middle}toDateTime64(0, 3, 'UTC') AS read_at, "
+        f"occurred_at AS meet_at FROM {ch.database}.activities FINAL "
+        "ARRAY JOIN attendees AS attendee "
+        "WHERE tenant_id = {tenant_id:String} AND activity_type = 'meeting' "
+        f"AND occurred_at <= now_ts AND attendee != '' AND {opp_filter}"
+    )
+
+
 def _people_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     db = ch.database
-    meetings = ""
-    if q.scope is ScopeKind.OPPORTUNITY:
-        opp_filter = "1" if q.keys is None else f"opportunity_id IN {_KEYS}"
-        meetings = (
-            f"UNION ALL SELECT {g.opportunity()}, concat('c:', attendee) AS person, "
-            "opportunity_id AS opp, '' AS link, attendee AS contact, 0 AS fwd, "
-            "toDateTime64(0, 3, 'UTC') AS read_at, occurred_at AS meet_at "
-            f"FROM {db}.activities FINAL ARRAY JOIN attendees AS attendee "
-            "WHERE tenant_id = {tenant_id:String} AND activity_type = 'meeting' "
-            f"AND occurred_at <= now_ts AND attendee != '' AND {opp_filter}"
-        )
+    meetings = _meeting_rows(ch, q, g, "'' AS link, attendee AS contact, 0 AS fwd, ")
     contacts = (
         f"SELECT opportunity_id, contact_id, name, email, is_decision_maker FROM {db}.contacts "
         "FINAL WHERE tenant_id = {tenant_id:String} AND (opportunity_id, version) IN "
@@ -392,16 +399,7 @@ def _people_values_sql(ch: ClickHouse, q: ScoringQuery, g: _Keys) -> str:
     part of the person (`c:<contact id>`), so no names, no links and one join row per person
     and opportunity."""
     db = ch.database
-    meetings = ""
-    if q.scope is ScopeKind.OPPORTUNITY:
-        opp_filter = "1" if q.keys is None else f"opportunity_id IN {_KEYS}"
-        meetings = (
-            f"UNION ALL SELECT {g.opportunity()}, concat('c:', attendee) AS person, "
-            "opportunity_id AS opp, attendee AS contact, toDateTime64(0, 3, 'UTC') AS read_at, "
-            f"occurred_at AS meet_at FROM {db}.activities FINAL ARRAY JOIN attendees AS attendee "
-            "WHERE tenant_id = {tenant_id:String} AND activity_type = 'meeting' "
-            f"AND occurred_at <= now_ts AND attendee != '' AND {opp_filter}"
-        )
+    meetings = _meeting_rows(ch, q, g, "attendee AS contact, ")
     contacts = (
         f"SELECT opportunity_id, contact_id, is_decision_maker FROM {db}.contacts FINAL "
         "WHERE tenant_id = {tenant_id:String} AND (opportunity_id, version) IN "
