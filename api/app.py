@@ -18,7 +18,7 @@ from api.log_redaction import install_log_redaction
 from api.metrics import metrics_endpoint
 from api.recipient import gates, mute_link, privacy, report_file
 from api.recipient import routes as public
-from api.recipient.beacon import BeaconFastPath
+from api.recipient.front import RecipientFront
 from api.request_log import RequestLog
 from api.rest import (
     calibration,
@@ -97,7 +97,7 @@ log = logging.getLogger("dealsignal")
 
 def create_app(
     settings: Settings | None = None, *, run_background: bool | None = None
-) -> BeaconFastPath:
+) -> RecipientFront:
     """Build the app. `run_background` starts the writer and scheduler loops in-process
     (default: on in embedded mode, where only one process may open the store)."""
     settings = settings or Settings()
@@ -145,7 +145,7 @@ def create_app(
         include_in_schema=False,
     )
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
-    return BeaconFastPath(app, settings.trusted_proxies)
+    return RecipientFront(app, settings.trusted_proxies)
 
 
 def start_background(services: Services) -> None:

@@ -14,11 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from api.i18n import negotiate, translator_for
 from api.services import Services
 from tracker import redis_keys
+from tracker.clock import utcnow
 from tracker.documents import DocumentVersion
-from tracker.errors import DealsignalError
+from tracker.errors import DealsignalError, NotFound
 from tracker.links import Link
 from tracker.privacy import CopyKind, record_copy
-from tracker.tokens import LinkClaims, TokenPurpose
+from tracker.stores import redis_errors
+from tracker.tokens import LinkClaims, TokenPurpose, ViewerSessionClaims
 from watermark import DEFAULT_TEMPLATE, WatermarkSpec, render_page_png, stamp_pdf
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "link_urls",
     "page_image",
     "prerender_first_pages",
+    "served_page_image",
     "watermarked_copy",
 ]
 
@@ -77,14 +80,17 @@ def _spec(services: Services, link: Link) -> WatermarkSpec:
     )
 
 
-async def _cached_blob(services: Services, key: str) -> bytes | None:
+async def _stored_digest(services: Services, key: str) -> str | None:
     digest = await services.redis.client.get(key)
     if not digest:
         return None
     text = digest.decode() if isinstance(digest, bytes) else str(digest)
-    if not await run_in_threadpool(services.blobs.exists, text):
-        return None
-    return await run_in_threadpool(services.blobs.get, text)
+    return text if await run_in_threadpool(services.blobs.exists, text) else None
+
+
+async def _cached_blob(services: Services, key: str) -> bytes | None:
+    digest = await _stored_digest(services, key)
+    return None if digest is None else await run_in_threadpool(services.blobs.get, digest)
 
 
 def copy_version_key(tenant_id: str, copy_sha256: str) -> str:
@@ -129,6 +135,8 @@ async def forget_copies(services: Services, tenant_id: str, link_ids: tuple[str,
                 removed += await run_in_threadpool(services.blobs.delete, text)
                 await redis.delete(copy_version_key(tenant_id, text), *images)
             await redis.delete(key)
+        async for key in redis.scan_iter(match=redis_keys.link_page_images(tenant_id, link_id)):
+            await redis.delete(key)
     return removed
 
 
@@ -139,16 +147,59 @@ async def page_image(
     copy = await watermarked_copy(services, link, version)
     copy_sha = hashlib.sha256(copy).hexdigest()
     key = redis_keys.page_image(copy_sha, page, width)
-    if (cached := await _cached_blob(services, key)) is not None:
-        return cached
-    redis = services.redis.client
-    png = await run_in_threadpool(render_page_png, copy, page, width)
-    digest = await run_in_threadpool(services.blobs.put, png)
-    await run_in_threadpool(
-        record_copy, services.clickhouse, link.tenant_id, link.link_id, digest, CopyKind.PAGE_IMAGE
-    )
-    await redis.set(key, digest, ex=_TTL)
+    digest = await _stored_digest(services, key)
+    if digest is not None:
+        png = await run_in_threadpool(services.blobs.get, digest)
+    else:
+        png = await run_in_threadpool(render_page_png, copy, page, width)
+        digest = await run_in_threadpool(services.blobs.put, png)
+        await run_in_threadpool(
+            record_copy, services.clickhouse, link.tenant_id, link.link_id, digest,
+            CopyKind.PAGE_IMAGE,
+        )  # fmt: skip
+        await services.redis.client.set(key, digest, ex=_TTL)
+    await _point_link_at(services, link, version, page, width, digest)
     return png
+
+
+async def _point_link_at(
+    services: Services, link: Link, version: DocumentVersion, page: int, width: int, digest: str
+) -> None:
+    """Remember the image by link, for `served_page_image`. The pointer dies with the link's
+    expiry; revocation is checked on every read; erasure deletes it (`forget_copies`)."""
+    seconds = _TTL
+    if link.expires_at is not None:
+        seconds = min(seconds, int((link.expires_at - utcnow()).total_seconds()))
+    if seconds > 0:
+        key = redis_keys.link_page_image(
+            link.tenant_id, link.link_id, version.version_id, page, width
+        )
+        await services.redis.client.set(key, digest, ex=seconds)
+
+
+async def served_page_image(
+    services: Services, claims: ViewerSessionClaims, page: int, width: int
+) -> bytes | None:
+    """The page image this link's reader was already served, read without the link or the
+    version (two ClickHouse point reads, most of an uncached page's time): None when there
+    is none, the link was revoked, or the blob has gone (the caller takes the full path,
+    which answers 410 for a revoked link and renders again)."""
+    key = redis_keys.link_page_image(
+        claims.tenant_id, claims.link_id, claims.version_id, page, width
+    )
+    member = redis_keys.revoked_member(claims.tenant_id, claims.link_id)
+    with redis_errors("served_page_image"):
+        async with services.redis.client.pipeline(transaction=False) as pipe:
+            pipe.sismember(redis_keys.REVOKED_LINKS, member)
+            pipe.get(key)
+            revoked, digest = await pipe.execute()
+    if revoked or not digest:
+        return None
+    text = digest.decode() if isinstance(digest, bytes) else str(digest)
+    try:
+        return await run_in_threadpool(services.blobs.get, text)
+    except NotFound:
+        return None  # deleted by the copy retention: made again on the full path
 
 
 async def prerender_first_pages(

@@ -267,12 +267,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pages", type=int, default=150, help="pages of the generated file")
     parser.add_argument("--no-http", action="store_true", help="skip the end-to-end uploads")
+    parser.add_argument(
+        "--first-page-only", action="store_true", help="only the buyer's first-page figures"
+    )
     args = parser.parse_args()
 
     print("fetching/generating files")
     files = [(f"generated CJK proposal, {args.pages} pages", cjk_proposal(args.pages))]
-    files += debian_pdfs()
-    if len(files) < 3:
+    files += [] if args.first_page_only else debian_pdfs()
+    if len(files) < 3 and not args.first_page_only:
         print("  fewer than two real-world PDFs: the figures below cover only what was found")
     service = None if args.no_http else Service()
     work = Path(tempfile.mkdtemp(prefix="ds-bench-upload-files-"))
@@ -284,7 +287,7 @@ def main() -> None:
             fixed = statistics.median(upload(service, "one-page.pdf", tiny) for _ in range(5))
             print(f"  HTTP upload of a 1-page PDF (the fixed cost: multipart, blob store, "
                   f"ClickHouse rows, auth): {fixed:.3f} s, median of 5")  # fmt: skip
-        for index, (name, data) in enumerate(files):
+        for index, (name, data) in enumerate([] if args.first_page_only else files):
             path = work / f"file-{index}.pdf"
             path.write_bytes(data)
             pages = len(pdfium.PdfDocument(data))

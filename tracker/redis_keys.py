@@ -32,6 +32,8 @@ be read here (and a Redis Cluster hash tag added once).
     ds:web:session:{sid}  ·  ds:web:signin-fail:acct|ip:{digest}   api.web
     ds:wm:{tenant}:{version}:{link}:{spec}  ·  ds:wm:copy:{tenant}:{sha}  ·  ds:png:{sha}:{page}:{w}
                                                   str     api.copies      blob pointers
+    ds:lpng:{tenant}:{link}:{version}:{page}:{w}  str     api.copies      ≤ 30 d, ≤ link expiry
+        the page image's digest by link, so a served page skips the link and version reads
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ __all__ = [
     "job_tenant_cooldown",
     "link_code",
     "link_context",
+    "link_page_image",
+    "link_page_images",
     "link_viewers",
     "manifest",
     "page_image",
@@ -190,6 +194,17 @@ def copy_version(tenant_id: str, copy_sha256: str) -> str:
 
 def page_image(copy_sha256: str, page: int, width: int) -> str:
     return f"ds:png:{copy_sha256}:{page}:{width}"
+
+
+def link_page_image(tenant_id: str, link_id: str, version_id: str, page: int, width: int) -> str:
+    """The page image a link's reader was served, by link: the viewer's page route reads it
+    without looking the link up (the pointer never outlives the link's expiry)."""
+    return f"ds:lpng:{tenant_id}:{link_id}:{version_id}:{page}:{width}"
+
+
+def link_page_images(tenant_id: str, link_id: str) -> str:
+    """SCAN pattern: every by-link page-image pointer of one link."""
+    return f"ds:lpng:{tenant_id}:{link_id}:*"
 
 
 def copies_of_link(tenant_id: str, link_id: str) -> str:

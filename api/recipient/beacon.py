@@ -1,9 +1,8 @@
-"""`POST /e`: the viewer's beacon, answered by a thin ASGI front before FastAPI sees the
-request — no routing table, middleware stack, dependency injection, body models or even
-Starlette's `Request`/`Response` objects on the hottest path (DESIGN.md measured FastAPI
-routing at a quarter of raw ASGI). Accepts `fetch(keepalive)` JSON and `sendBeacon`
-text/plain bodies; 204 once Redis has the events, 400/413 with a code for bad beacons, 503
-(retry) when Redis is unavailable."""
+"""`POST /e`: the viewer's beacon, answered by the thin ASGI front (`api.recipient.front`)
+before FastAPI sees the request — no routing table, middleware stack, dependency injection,
+body models or even Starlette's `Request`/`Response` objects on the hottest path. Accepts
+`fetch(keepalive)` JSON and `sendBeacon` text/plain bodies; 204 once Redis has the events,
+400/413 with a code for bad beacons, 503 (retry) when Redis is unavailable."""
 
 from __future__ import annotations
 
@@ -11,15 +10,13 @@ from functools import lru_cache
 from typing import Any, Final
 
 import orjson
-from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from api.guards import behind_proxies
 from api.services import Services
 from ingest import RequestMeta
 from tracker.errors import DealsignalError, InvalidBeacon
 
-__all__ = ["BeaconFastPath", "beacon"]
+__all__ = ["beacon"]
 
 # Only these request headers matter to the beacon; the rest are never decoded.
 _WANTED: Final = frozenset(
@@ -32,28 +29,6 @@ _NO_CONTENT: Final = {
     "headers": [(b"cache-control", b"no-store")],
 }
 _EMPTY: Final = {"type": "http.response.body", "body": b""}
-
-
-class BeaconFastPath:
-    """ASGI front: `POST /e` goes straight to the beacon handler, everything else (and
-    lifespan) to the FastAPI app, whose attributes (`state`, `openapi`, …) it exposes."""
-
-    def __init__(self, app: FastAPI, trusted_proxies: list[str] | None = None) -> None:
-        self.app = app
-        # The client address comes from trusted proxies' headers before either path runs.
-        self._front = behind_proxies(self._route, trusted_proxies or [])
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.app, name)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._front(scope, receive, send)
-
-    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/e" and scope["method"] == "POST":
-            await beacon(self.app.state.services, scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 async def beacon(services: Services, scope: Scope, receive: Receive, send: Send) -> None:

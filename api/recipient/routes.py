@@ -227,12 +227,16 @@ async def page_png(
 ) -> Response:
     try:
         claims = services.signer.read_viewer_session(session)
-        link = await run_in_threadpool(_link_for_session, services, claims)
-        link.ensure_usable()
     except (NotFound, Gone) as exc:
         return Response(status_code=exc.status, headers={"Cache-Control": "no-store"})
     if not 1 <= number <= claims.pages:
         return Response(status_code=404)
+    # A page this reader was already served is answered by `api.recipient.front`.
+    try:
+        link = await run_in_threadpool(_link_for_session, services, claims)
+        link.ensure_usable()
+    except (NotFound, Gone) as exc:
+        return Response(status_code=exc.status, headers={"Cache-Control": "no-store"})
     version = await run_in_threadpool(
         get_version, services.clickhouse, claims.tenant_id, claims.version_id
     )
