@@ -18,6 +18,8 @@ from typing import Any
 from tracker.reading import READ_MS_PARAM
 from tracker.stores import ClickHouse
 
+Row = dict[str, Any]
+
 __all__ = [
     "ROLLUP",
     "DetailInputs",
@@ -92,93 +94,70 @@ class DetailInputs:
 
 
 def fetch_detail_inputs(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> DetailInputs:
-    """Plain point reads, no joins and no aggregation: on one opportunity, planning a
-    query costs more than running it, so these stay simple and Python aggregates. Each
-    table read has a fixed cost of a few milliseconds whatever it returns, so an entity
-    table is only read when `detail_rows` can consult what it returns (see `_needs`)."""
+    """Two point reads, no joins and no aggregation: on one opportunity, planning a query
+    costs more than running it, so these stay simple and Python aggregates. The entity rows
+    come from `detail_entities` (migration 0060) in one read: each table read has a fixed
+    cost of a few milliseconds whatever it returns, and the entity tables were five."""
     db, p = ch.database, {"tenant_id": tenant_id, "opp": opportunity_id}
-    own = "tenant_id = {tenant_id:String} AND opportunity_id = {opp:String}"
     rollup = ch.query(
         "SELECT link_id, document_id, version_id, visit_id, page, person, read_events, "
         "read_ms, read_at, read_forwarded, visit_events, visit_start, visit_end, download_at, "
-        f"downloads, human_events, bot_events, human_at, last_at FROM {db}.{ROLLUP} WHERE {own}",
+        f"downloads, human_events, bot_events, human_at, last_at FROM {db}.{ROLLUP} "
+        "WHERE tenant_id = {tenant_id:String} AND opportunity_id = {opp:String}",
         p,
     )
-    activities = ch.query(
-        f"SELECT activity_type, occurred_at, received_at, attendees FROM {db}.activities FINAL "
-        f"WHERE {own}",
-        p,
+    documents = sorted({r["document_id"] for r in rollup if r["document_id"]})
+    entities = ch.query(
+        "SELECT scope_id, kind, entity_id, name, email, is_decision_maker, activity_type, "
+        "occurred_at, received_at, attendees, document_id, revision, pages, page_words, "
+        f"page_tags, version FROM {db}.detail_entities FINAL "
+        f"WHERE tenant_id = {{tenant_id:String}} AND scope_id IN {_IN_LIST % 'scopes'}",
+        {**p, "scopes": ",".join([opportunity_id, *documents])},
     )
-    needs = _needs(rollup, activities)
-    versions, recipients, contacts = {}, {}, {}
-    if needs.pages:
-        versions = _versions(ch, p, sorted({r["document_id"] for r in rollup}))
-    if needs.links:
-        recipients = _recipients(ch, p, sorted({r["link_id"] for r in rollup if r["link_id"]}))
-    if needs.contacts:
-        # the contacts of the opportunity's current version (what FINAL keeps: the highest)
-        found = ch.query(
-            f"SELECT contact_id, name, email, is_decision_maker FROM {db}.contacts FINAL "
-            f"WHERE {own} AND version = (SELECT max(version) FROM {db}.opportunities "
-            f"WHERE {own})",
-            p,
-        )
-        contacts = {r["contact_id"]: r for r in found}
+    return _inputs(rollup, entities, opportunity_id)
+
+
+_OF_OPPORTUNITY = frozenset({"opportunity", "contact", "activity", "link"})
+
+
+def _inputs(rollup: list[Row], entities: list[Row], opportunity_id: str) -> DetailInputs:
+    """The entity rows as the entity tables' reads returned them (sorted as their FINAL
+    reads were: by the table's key)."""
+    mine: dict[str, list[Row]] = {kind: [] for kind in _OF_OPPORTUNITY}
+    documents: dict[str, list[Row]] = {"document": [], "version": []}
+    for r in entities:
+        if r["scope_id"] == opportunity_id and r["kind"] in _OF_OPPORTUNITY:
+            mine[r["kind"]].append(r)
+        elif r["kind"] in documents:  # an opportunity id may look like a document id
+            documents[r["kind"]].append(r)
+    # the contacts of the opportunity's current version (as the contacts table's FINAL rows
+    # filtered on the opportunity's newest version; no opportunity row: version 0)
+    current = max((r["version"] for r in mine["opportunity"]), default=0)
+    read_links = {r["link_id"] for r in rollup}
+    title = {r["scope_id"]: r["name"] for r in documents["document"]}
     return DetailInputs(
         rollup=rollup,
-        versions=versions,
-        contacts=contacts,
-        links=recipients,
-        activities=activities,
+        versions={r["entity_id"]: _version(r, title) for r in documents["version"]},
+        contacts={r["entity_id"]: _contact(r) for r in mine["contact"] if r["version"] == current},
+        links={r["entity_id"]: _recipient(r) for r in mine["link"] if r["entity_id"] in read_links},
+        activities=[_activity(r) for r in mine["activity"]],
     )
 
 
-@dataclass(frozen=True)
-class _Needs:
-    """Which entity reads `detail_rows` can consult: versions and titles only for the pages
-    of reads, links only for the people of reads, contacts only for a person who is a
-    contact (a read by the link's own contact, or a meeting's attendee)."""
-
-    pages: bool
-    links: bool
-    contacts: bool
+def _version(r: Row, title: dict[str, str]) -> Row:
+    names = ("document_id", "pages", "page_words", "page_tags", "revision")
+    found = {"version_id": r["entity_id"], **{name: r[name] for name in names}}
+    return found | {"title": title.get(r["document_id"], "")}
 
 
-def _needs(rollup: list[dict[str, Any]], activities: list[dict[str, Any]]) -> _Needs:
-    # a superset of what `detail_rows` consults: it also drops reads under the threshold
-    # and meetings after `now`, which these reads do not know
-    reads = [r for r in rollup if r["read_events"]]
-    attendees = any(
-        a["activity_type"] == "meeting" and any(a["attendees"] or ()) for a in activities
-    )
-    return _Needs(
-        pages=bool(reads),
-        links=any(r["link_id"] for r in reads),
-        contacts=attendees or any(r["person"].startswith("c:") for r in reads),
-    )
+def _contact(r: Row) -> Row:
+    return {"contact_id": r["entity_id"], "name": r["name"], "email": r["email"],
+            "is_decision_maker": r["is_decision_maker"]}  # fmt: skip
 
 
-def _versions(ch: ClickHouse, p: dict[str, str], documents: list[str]) -> dict[str, dict[str, Any]]:
-    """version_id → the version's row with its document's title."""
-    db, params = ch.database, {**p, "docs": ",".join(documents)}
-    of_docs = f"tenant_id = {{tenant_id:String}} AND document_id IN {_IN_LIST % 'docs'}"
-    versions = ch.query(
-        "SELECT version_id, document_id, pages, page_words, page_tags, revision "
-        f"FROM {db}.document_versions FINAL WHERE {of_docs}",
-        params,
-    )
-    titles = ch.query(
-        f"SELECT document_id, title FROM {db}.documents FINAL WHERE {of_docs}", params
-    )
-    title = {r["document_id"]: r["title"] for r in titles}
-    return {r["version_id"]: r | {"title": title.get(r["document_id"], "")} for r in versions}
+def _recipient(r: Row) -> Row:
+    return {"link_id": r["entity_id"], "recipient_name": r["name"], "recipient_email": r["email"]}
 
 
-def _recipients(ch: ClickHouse, p: dict[str, str], links: list[str]) -> dict[str, dict[str, Any]]:
-    """link_id → the link's recipient name and email."""
-    found = ch.query(
-        f"SELECT link_id, recipient_name, recipient_email FROM {ch.database}.links FINAL "
-        f"WHERE tenant_id = {{tenant_id:String}} AND link_id IN {_IN_LIST % 'links'}",
-        {**p, "links": ",".join(links)},
-    )
-    return {r["link_id"]: r for r in found}
+def _activity(r: Row) -> Row:
+    return {name: r[name] for name in ("activity_type", "occurred_at", "received_at", "attendees")}

@@ -68,15 +68,20 @@ def test_person_erasure_plain_and_on_cluster() -> None:
 
 def test_pseudonymisation_plain_and_on_cluster() -> None:
     plain = pseudonymise_sql(DB)
+    held = f"{DB}.detail_entities"  # the copies the detail reads (migration 0060)
     assert [s.split(" ")[0:3] for s in plain] == [
         ["INSERT", "INTO", f"{DB}.links"], ["DELETE", "FROM", f"{DB}.links"],
+        ["DELETE", "FROM", held],
         ["INSERT", "INTO", f"{DB}.contacts"], ["DELETE", "FROM", f"{DB}.contacts"],
+        ["DELETE", "FROM", held],
     ]  # fmt: skip
     cluster = pseudonymise_sql(DB, CLUSTER)
-    assert cluster[0] == plain[0] and cluster[2] == plain[2]  # new versions: Distributed
+    assert cluster[0] == plain[0] and cluster[3] == plain[3]  # new versions: Distributed
     assert cluster[1].startswith(f"DELETE FROM {DB}.links_local ON CLUSTER {CLUSTER} WHERE ")
-    assert cluster[3].startswith(f"DELETE FROM {DB}.contacts_local ON CLUSTER {CLUSTER} WHERE ")
-    assert pseudonymise_sql(DB, CLUSTER, contacts=False) == cluster[:2]
+    assert cluster[2].startswith(f"DELETE FROM {held}_local ON CLUSTER {CLUSTER} WHERE ")
+    assert cluster[4].startswith(f"DELETE FROM {DB}.contacts_local ON CLUSTER {CLUSTER} WHERE ")
+    assert cluster[5].startswith(f"DELETE FROM {held}_local ON CLUSTER {CLUSTER} WHERE ")
+    assert pseudonymise_sql(DB, CLUSTER, contacts=False) == cluster[:3]
 
 
 def test_the_rebuild_statements_run_on_chdb(clickhouse: ClickHouse) -> None:

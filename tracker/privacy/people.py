@@ -88,6 +88,17 @@ _LINKS = "tenant_id = {tenant:String} AND has(splitByChar(',', {links:String}), 
 _CONTACTS = "tenant_id = {tenant:String} AND has(splitByChar(',', {contacts:String}), contact_id)"
 
 
+def _held_copies(db: str, kind: str, ids: str, cluster: str | None) -> str:
+    """The older versions of the rows copied into `detail_entities` (migration 0060): its
+    views copied the new versions in; the ones still holding the name go."""
+    where = (
+        f"tenant_id = {{tenant:String}} AND kind = '{kind}' "
+        f"AND has(splitByChar(',', {{{ids}:String}}), entity_id) "
+        "AND (email != '' OR name != {erased:String})"
+    )
+    return delete_rows(db, "detail_entities", where, cluster)
+
+
 def pseudonymise_sql(
     database: str, cluster: str | None = None, *, links: bool = True, contacts: bool = True
 ) -> list[str]:
@@ -106,6 +117,7 @@ def pseudonymise_sql(
                 f"{_LINKS} AND (recipient_email != '' OR recipient_name != {{erased:String}})",
                 cluster,
             ),
+            _held_copies(db, "link", "links", cluster),
         ]
     if contacts:
         statements += [
@@ -117,6 +129,7 @@ def pseudonymise_sql(
                 f"{_CONTACTS} AND (email != '' OR name != {{erased:String}})",
                 cluster,
             ),
+            _held_copies(db, "contact", "contacts", cluster),
         ]
     return statements
 

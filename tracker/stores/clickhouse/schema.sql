@@ -753,3 +753,80 @@ CREATE TABLE IF NOT EXISTS dealsignal.derived_blobs
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, digest);
+
+-- 0060_detail_entities sha256=c5fd753b66802a05fc6eeabe7d76cebf3b6f2d3a60d32c5300e8722d96a2ba6d
+CREATE TABLE IF NOT EXISTS dealsignal.detail_entities 
+(
+    tenant_id String,
+    scope_id String,
+    kind LowCardinality(String),
+    entity_id String,
+    name String DEFAULT '',
+    email String DEFAULT '',
+    is_decision_maker UInt8 DEFAULT 0,
+    activity_type LowCardinality(String) DEFAULT '',
+    occurred_at DateTime64(3, 'UTC') DEFAULT 0,
+    received_at DateTime64(3, 'UTC') DEFAULT 0,
+    attendees Array(String) DEFAULT [],
+    document_id String DEFAULT '',
+    revision UInt32 DEFAULT 0,
+    pages UInt16 DEFAULT 0,
+    page_words Array(UInt32) DEFAULT [],
+    page_tags Array(Array(String)) DEFAULT [],
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, scope_id, kind, entity_id)
+SETTINGS index_granularity = 256;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.detail_entities_opportunities_mv 
+TO dealsignal.detail_entities
+AS SELECT tenant_id, opportunity_id AS scope_id, 'opportunity' AS kind, '' AS entity_id, version
+FROM dealsignal.opportunities;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.detail_entities_contacts_mv 
+TO dealsignal.detail_entities
+AS SELECT tenant_id, opportunity_id AS scope_id, 'contact' AS kind, contact_id AS entity_id,
+    name, email, is_decision_maker, version
+FROM dealsignal.contacts;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.detail_entities_activities_mv 
+TO dealsignal.detail_entities
+AS SELECT tenant_id, opportunity_id AS scope_id, 'activity' AS kind, activity_id AS entity_id,
+    activity_type, occurred_at, received_at, attendees, version
+FROM dealsignal.activities;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.detail_entities_links_mv 
+TO dealsignal.detail_entities
+AS SELECT tenant_id, opportunity_id AS scope_id, 'link' AS kind, link_id AS entity_id,
+    recipient_name AS name, recipient_email AS email, document_id, version
+FROM dealsignal.links;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.detail_entities_documents_mv 
+TO dealsignal.detail_entities
+AS SELECT tenant_id, document_id AS scope_id, 'document' AS kind, '' AS entity_id,
+    title AS name, document_id, version
+FROM dealsignal.documents;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.detail_entities_versions_mv 
+TO dealsignal.detail_entities
+AS SELECT tenant_id, document_id AS scope_id, 'version' AS kind, version_id AS entity_id,
+    document_id, revision, pages, page_words, page_tags, version
+FROM dealsignal.document_versions;
+INSERT INTO dealsignal.detail_entities (tenant_id, scope_id, kind, entity_id, version)
+SELECT tenant_id, opportunity_id, 'opportunity', '', version FROM dealsignal.opportunities FINAL;
+INSERT INTO dealsignal.detail_entities
+    (tenant_id, scope_id, kind, entity_id, name, email, is_decision_maker, version)
+SELECT tenant_id, opportunity_id, 'contact', contact_id, name, email, is_decision_maker, version
+FROM dealsignal.contacts FINAL;
+INSERT INTO dealsignal.detail_entities (tenant_id, scope_id, kind, entity_id, activity_type,
+    occurred_at, received_at, attendees, version)
+SELECT tenant_id, opportunity_id, 'activity', activity_id, activity_type, occurred_at,
+    received_at, attendees, version
+FROM dealsignal.activities FINAL;
+INSERT INTO dealsignal.detail_entities
+    (tenant_id, scope_id, kind, entity_id, name, email, document_id, version)
+SELECT tenant_id, opportunity_id, 'link', link_id, recipient_name, recipient_email, document_id,
+    version
+FROM dealsignal.links FINAL;
+INSERT INTO dealsignal.detail_entities (tenant_id, scope_id, kind, entity_id, name, document_id, version)
+SELECT tenant_id, document_id, 'document', '', title, document_id, version FROM dealsignal.documents FINAL;
+INSERT INTO dealsignal.detail_entities (tenant_id, scope_id, kind, entity_id, document_id, revision,
+    pages, page_words, page_tags, version)
+SELECT tenant_id, document_id, 'version', version_id, document_id, revision, pages, page_words,
+    page_tags, version
+FROM dealsignal.document_versions FINAL;
