@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,6 +159,34 @@ def _factors(ranked: list[tuple[float, Factor]]) -> list[Factor]:
     ]
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What a deal's assessment needs of neither its engagement nor its account: computed
+    while those are still being read."""
+
+    signals: tuple[RiskSignal, ...]
+    evidence: ForecastEvidence
+
+
+def _prepared(f: OpportunityFeatures, stats: TenantStats, scoring: TenantScoring) -> _Prepared:
+    t = scoring.tuning
+    signals = (
+        *series_signals(f.series_meetings, f.as_of, t.early_warning),
+        *tag_interest_signals(f, f.tag_reads, t.engagement.page_tags, t.early_warning),
+    )
+    calibrated = scoring.probability(feature_vector(f, stats, t)) if scoring.coef else None
+    evidence = build_evidence(
+        f,
+        stats,
+        settings=t.forecast,
+        min_samples=t.stall.min_samples,
+        stages=scoring.stages,
+        calibrated_probability=calibrated,
+        model_version=scoring.model_version,
+    )
+    return _Prepared(signals, evidence)
+
+
 def _assess_one(
     f: OpportunityFeatures,
     stats: TenantStats,
@@ -166,6 +195,7 @@ def _assess_one(
     now: datetime,
     account: AccountHealth | None = None,
     weighting: _Weights | None = None,
+    prepared: _Prepared | None = None,
 ) -> Assessment:
     t = scoring.tuning
     w = weighting or _Weights.of(scoring)
@@ -176,10 +206,8 @@ def _assess_one(
         value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
         return pillars, value
 
-    signals = (
-        *series_signals(f.series_meetings, f.as_of, t.early_warning),
-        *tag_interest_signals(f, f.tag_reads, t.engagement.page_tags, t.early_warning),
-    )
+    early = prepared or _prepared(f, stats, scoring)
+    signals, evidence = early.signals, early.evidence
     pillars, value = weighed(signals)
     # high potential is judged on the health before the wait's own penalty (else an open
     # wait could push a deal out of the band that made it count)
@@ -193,16 +221,6 @@ def _assess_one(
         for n in PILLARS
         for fac in pillars[n].factors
     ]
-    calibrated = scoring.probability(feature_vector(f, stats, t)) if scoring.coef else None
-    evidence = build_evidence(
-        f,
-        stats,
-        settings=t.forecast,
-        min_samples=t.stall.min_samples,
-        stages=scoring.stages,
-        calibrated_probability=calibrated,
-        model_version=scoring.model_version,
-    )
     # trusted (here, in the pillars and the evidence): the fields are the pillars' own,
     # already typed and in range; validating them again per deal cost most of an assessment
     health = trusted(
@@ -279,29 +297,47 @@ def assess(
     historical snapshots leave them out. `source`: where the engagement score reads events
     (RAW: the reference path the rollup is checked against)."""
     t = scoring.tuning
-    features = features_as_of(ch, tenant_id, opportunity_ids, as_of, t)
-    if open_only:
-        features = {k: f for k, f in features.items() if f.is_open}
-    stats = tenant_stats(ch, tenant_id, as_of, t)
-    engaged = (
-        _engagement(ch, tenant_id, sorted(features), as_of, t, source) if with_engagement else {}
-    )
-    accounts: dict[str, AccountHealth] = {}
+    with ThreadPoolExecutor(2, thread_name_prefix="assess") as reads:
+        stats_read = reads.submit(tenant_stats, ch, tenant_id, as_of, t)
+        features = features_as_of(ch, tenant_id, opportunity_ids, as_of, t)
+        if open_only:
+            features = {k: f for k, f in features.items() if f.is_open}
+        live = with_engagement and bool(features)
+        engaged = (
+            reads.submit(_engagement, ch, tenant_id, sorted(features), as_of, t, source)
+            if live
+            else None
+        )
+        accounts = reads.submit(_accounts, ch, tenant_id, features, as_of, t) if live else None
+        # the engine reads the engagement and the accounts meanwhile (it releases the GIL)
+        stats = stats_read.result()
+        early = {k: _prepared(f, stats, scoring) for k, f in features.items()}
+        values = engaged.result() if engaged is not None else {}
+        held = accounts.result() if accounts is not None else {}
     weighting = _Weights.of(scoring)
-    if with_engagement and features:
-        known = list_accounts(ch, tenant_id, ids=sorted({f.account for f in features.values()}),
-                              limit=len(features))  # fmt: skip
-        found = assess_accounts(ch, tenant_id, known, as_of, t.accounts)
-        accounts = {h.account_id: h for h in found}
     return {
         k: _assess_one(
             f,
             stats,
             scoring,
-            engaged.get(k) if with_engagement else None,
+            values.get(k) if with_engagement else None,
             now,
-            accounts.get(f.account),
+            held.get(f.account),
             weighting,
+            early[k],
         )
         for k, f in features.items()
     }
+
+
+def _accounts(
+    ch: ClickHouse,
+    tenant_id: str,
+    features: dict[str, OpportunityFeatures],
+    as_of: datetime,
+    tuning: ScoringSettings,
+) -> dict[str, AccountHealth]:
+    """The health of the deals' accounts, by account id."""
+    ids = sorted({f.account for f in features.values()})
+    known = list_accounts(ch, tenant_id, ids=ids, limit=len(features))
+    return {h.account_id: h for h in assess_accounts(ch, tenant_id, known, as_of, tuning.accounts)}

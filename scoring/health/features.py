@@ -4,6 +4,7 @@ activities occurred and CRM rows updated after `as_of` are ignored)."""
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,7 +16,7 @@ from scoring.forecast.credibility import CredibilityRaw
 from scoring.forecast.credibility_repository import fetch_credibility
 from scoring.health.conversation_repository import fetch_exchanges
 from scoring.health.meeting_series import SeriesMeeting
-from scoring.health.repository import FeatureQuery, fetch_feature_rows, fetch_tenant_stats
+from scoring.health.repository import FeatureQuery, fetch_tenant_stats, submit_feature_rows
 from scoring.health.series_repository import fetch_series_meetings
 from scoring.health.unanswered import Exchange
 from tracker.config import ScoringSettings
@@ -269,59 +270,86 @@ def features_as_of(
     as_of: datetime,
     tuning: ScoringSettings,
 ) -> dict[str, OpportunityFeatures]:
-    """Features of the CRM-known opportunities (all of the tenant's when ids is None)."""
-    rows = fetch_feature_rows(ch, FeatureQuery(tenant_id, opportunity_ids, as_of), tuning)
-    found = {r["k"]: OpportunityFeatures(r["k"], as_of) for r in rows["opps"]}
-    for r in rows["opps"]:
+    """Features of the CRM-known opportunities (all of the tenant's when ids is None). Every
+    query is submitted at once and the features are built from each as its rows arrive: the
+    engine releases the GIL, so a query runs while the rows before it become features."""
+    with ThreadPoolExecutor(_READERS, thread_name_prefix="features") as reads:
+        query = FeatureQuery(tenant_id, opportunity_ids, as_of)
+        rows = submit_feature_rows(ch, query, tuning, reads)
+        sidecars = _submit_sidecars(ch, tenant_id, opportunity_ids, as_of, tuning, reads)
+        found = _built(rows, as_of, tuning)
+        for attribute, future in sidecars.items():
+            for k, value in future.result().items():
+                if (f := found.get(k)) is not None:
+                    setattr(f, attribute, value)
+    return found
+
+
+# Two: the embedded engine runs one query at a time (its session is locked), so a second
+# reader only turns the previous rows into Python meanwhile; a server takes both at once.
+_READERS = 2
+
+
+def _submit_sidecars(
+    ch: ClickHouse,
+    tenant_id: str,
+    keys: list[str] | None,
+    as_of: datetime,
+    tuning: ScoringSettings,
+    reads: Executor,
+) -> dict[str, Future[Any]]:
+    """The per-opportunity reads of other modules, by the feature attribute each fills."""
+    warn = tuning.early_warning
+    read_ms = read_threshold_ms(tuning.reading)
+    tags = tuning.engagement.warning_tags()
+    return {
+        "credibility": reads.submit(
+            fetch_credibility, ch, tenant_id, keys, as_of, tuning.forecast.window_days
+        ),
+        "evidence_kinds": reads.submit(evidence_kinds, ch, tenant_id, keys, as_of),
+        "series_meetings": reads.submit(
+            fetch_series_meetings, ch, tenant_id, keys, as_of, warn.series_lookback_days
+        ),
+        "exchanges": reads.submit(
+            fetch_exchanges, ch, tenant_id, keys, as_of, warn.reply_lookback_days
+        ),
+        "tag_reads": reads.submit(
+            fetch_tag_reads, ch, tenant_id, keys, as_of, warn.tag_window_days, tags, read_ms
+        ),
+    }
+
+
+def _built(
+    rows: dict[str, Future[list[dict[str, Any]]]], as_of: datetime, tuning: ScoringSettings
+) -> dict[str, OpportunityFeatures]:
+    opps = rows["opps"].result()
+    found = {r["k"]: OpportunityFeatures(r["k"], as_of) for r in opps}
+    for r in opps:
         _apply_opp(found[r["k"]], r)
-    for r in rows["acts"]:
+    for r in rows["acts"].result():
         if r["k"] in found:
             _apply_acts(found[r["k"]], r)
-    for r in rows["later"]:
+    for r in rows["later"].result():
         if (f := found.get(r["k"])) is not None and not f.known_at_as_of:
             _apply_later(f, r)
     for f in found.values():
         if not f.known_at_as_of:  # the CRM's probability then was overwritten since
             f.probability = round(tuning.forecast.stage_probabilities.get(f.stage, 0.0))
-    for r in rows["people"]:
+    for r in rows["people"].result():
         if r["k"] in found:
             found[r["k"]].people.append(_person(r))
     for f in found.values():  # most engaged first, the same order on every run
         f.people.sort(key=lambda p: (-p.read_ms, -p.meetings, p.name, p.person))
-    for r in rows["docs"]:
+    for r in rows["docs"].result():
         if r["k"] in found:
             found[r["k"]].docs.append(_doc(r))
-    for r in rows["events"]:
+    for r in rows["events"].result():
         if (f := found.get(r["k"])) is not None:
             f.last_event_at, f.downloads = real_time(r["last_event_at"]), int(r["downloads"])
             f.last_download = _tuple(r["last_download"])
-    for r in rows["sent"]:
+    for r in rows["sent"].result():
         if (f := found.get(r["k"])) is not None:
             f.last_sent_at = real_time(r["last_sent_at"])
-    window = tuning.forecast.window_days
-    for k, raw in fetch_credibility(ch, tenant_id, opportunity_ids, as_of, window).items():
-        if (f := found.get(k)) is not None:
-            f.credibility = raw
-    for k, kinds in evidence_kinds(ch, tenant_id, opportunity_ids, as_of).items():
-        if (f := found.get(k)) is not None:
-            f.evidence_kinds = kinds
-    lookback = tuning.early_warning.series_lookback_days
-    for k, meetings in fetch_series_meetings(
-        ch, tenant_id, opportunity_ids, as_of, lookback
-    ).items():
-        if (f := found.get(k)) is not None:
-            f.series_meetings = meetings
-    lookback = tuning.early_warning.reply_lookback_days
-    for k, exchanges in fetch_exchanges(ch, tenant_id, opportunity_ids, as_of, lookback).items():
-        if (f := found.get(k)) is not None:
-            f.exchanges = exchanges
-    warning = tuning.engagement.warning_tags()
-    days, read_ms = tuning.early_warning.tag_window_days, read_threshold_ms(tuning.reading)
-    for k, reads in fetch_tag_reads(
-        ch, tenant_id, opportunity_ids, as_of, days, warning, read_ms
-    ).items():
-        if (f := found.get(k)) is not None:
-            f.tag_reads = reads
     return found
 
 

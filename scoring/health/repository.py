@@ -14,6 +14,7 @@ are the current ones."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from tracker.config import ScoringSettings
 from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
 from tracker.stores import ClickHouse
 
-__all__ = ["FeatureQuery", "fetch_feature_rows", "fetch_tenant_stats"]
+__all__ = ["FeatureQuery", "fetch_tenant_stats", "submit_feature_rows"]
 
 _KEYS = "(SELECT arrayJoin(splitByChar(',', {keys:String})))"
 _T = "fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')"
@@ -274,14 +275,16 @@ _QUERIES = {
 }
 
 
-def fetch_feature_rows(
-    ch: ClickHouse, q: FeatureQuery, tuning: ScoringSettings
-) -> dict[str, list[dict[str, Any]]]:
-    """Rows of every feature query, by query name."""
+def submit_feature_rows(
+    ch: ClickHouse, q: FeatureQuery, tuning: ScoringSettings, reads: Executor
+) -> dict[str, Future[list[dict[str, Any]]]]:
+    """Rows of every feature query, by query name, each query submitted to `reads` in the
+    order the features are built from them: one query's rows become Python while the engine
+    runs the next."""
     if q.keys is not None and not q.keys:
-        return {name: [] for name in _QUERIES}
+        return {name: reads.submit(list) for name in _QUERIES}
     params = _params(q, tuning)
-    return {name: ch.query(build(ch, q), params) for name, build in _QUERIES.items()}
+    return {name: reads.submit(ch.query, build(ch, q), params) for name, build in _QUERIES.items()}
 
 
 def fetch_tenant_stats(
