@@ -333,6 +333,9 @@ def main() -> None:
     parser.add_argument(
         "--render-wait", type=float, default=900, help="seconds to wait for every page"
     )
+    parser.add_argument(
+        "--render-workers", type=int, default=0, help="the service's pool size (0: its default)"
+    )
     args = parser.parse_args()
 
     print("fetching/generating files")
@@ -340,7 +343,8 @@ def main() -> None:
     files += [] if args.first_page_only else debian_pdfs()
     if len(files) < 3 and not args.first_page_only:
         print("  fewer than two real-world PDFs: the figures below cover only what was found")
-    service = None if args.no_http else Service()
+    pool = {"render__workers": str(args.render_workers)} if args.render_workers else {}
+    service = None if args.no_http else Service(**pool)
     work = Path(tempfile.mkdtemp(prefix="ds-bench-upload-files-"))
     try:
         print(f"\nupload path = dealsignal pdf inspect (prepare_pdf); baseline = pypdfium2 "
@@ -376,7 +380,8 @@ def main() -> None:
                 print(f"    HTTP upload (dealsignal serve) {http:7.3f} s"
                       f" | median of paired ratios {http_ratio:5.2f}x")  # fmt: skip
         if service is not None:
-            print("\nthe buyer's first page after the links are made (generated proposal)")
+            print("\nthe buyer's first page after the links are made (generated proposal; render "
+              f"workers: {args.render_workers or 'default'})")  # fmt: skip
             first_page(service, files[0][1], args.links, render_wait=args.render_wait)
     finally:
         shutil.rmtree(work, ignore_errors=True)
