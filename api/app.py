@@ -40,7 +40,7 @@ from api.rest import (
 from api.rest.accounts import health as account_health
 from api.rest.accounts import routes as accounts
 from api.services import Services, open_services
-from api.workers import make_dispatcher, make_scheduler, make_writer
+from api.workers import make_dispatcher, make_render_pool, make_scheduler, make_writer
 from tracker.config import Settings
 
 __all__ = ["create_app"]
@@ -153,3 +153,4 @@ def start_background(services: Services) -> None:
     services.spawn("writer", make_writer(services, "embedded").run_forever(services.stop))
     services.spawn("webhooks", make_dispatcher(services).run_forever(services.stop))
     services.spawn("scheduler", make_scheduler(services).run_forever(services.stop))
+    services.spawn("renderers", make_render_pool(services).run_forever(services.stop))

@@ -6,7 +6,6 @@ and Redis maps (version, link) → the copy's sha256."""
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +15,7 @@ from api.services import Services
 from tracker import redis_keys
 from tracker.clock import utcnow
 from tracker.documents import DocumentVersion
-from tracker.errors import DealsignalError, NotFound
+from tracker.errors import NotFound
 from tracker.links import Link
 from tracker.privacy import CopyKind, record_copy
 from tracker.stores import redis_errors
@@ -25,26 +24,20 @@ from watermark import DEFAULT_TEMPLATE, WatermarkSpec, render_page_png, stamp_pd
 
 __all__ = [
     "FIRST_WIDTH",
-    "PRERENDER_LINKS",
     "LinkUrls",
     "copy_version_key",
     "forget_copies",
     "link_urls",
     "page_image",
-    "prerender_first_pages",
+    "prerender_page",
     "served_page_image",
     "watermarked_copy",
 ]
 
 _TTL = 30 * 24 * 3600
-# The page-1 width made ready when a link is created: what a 928-CSS-px page on a 1× screen
-# and a phone at 3× ask for, so the buyer's first page comes from the cache.
+# The width the viewer's `src` names (a 928-CSS-px page on a 1× screen, a phone at 3×): the
+# first the background pool renders (`RenderSettings.widths`).
 FIRST_WIDTH = 1200
-# Links made at once whose first page is made ready (stamping costs a PDF pass per link;
-# beyond this the first reader of a link pays it).
-PRERENDER_LINKS = 10
-
-log = logging.getLogger("dealsignal.copies")
 
 
 @dataclass(frozen=True)
@@ -146,11 +139,39 @@ async def page_image(
     """A page of the recipient's own watermarked copy, so the viewer shows their stamp."""
     copy = await watermarked_copy(services, link, version)
     copy_sha = hashlib.sha256(copy).hexdigest()
+    digest, png = await _copy_page(services, link, version, (copy, copy_sha), page, width)
+    return png if png is not None else await run_in_threadpool(services.blobs.get, digest)
+
+
+async def prerender_page(
+    services: Services, link: Link, version: DocumentVersion, page: int, widths: tuple[int, ...]
+) -> int:
+    """Make a page of the recipient's copy ready at `widths` (the background pool's job: one
+    copy read for all of them); returns how many images were rendered (0: all cached)."""
+    copy = await watermarked_copy(services, link, version)
+    stamped = (copy, hashlib.sha256(copy).hexdigest())
+    rendered = 0
+    for width in widths:
+        _digest, png = await _copy_page(services, link, version, stamped, page, width)
+        rendered += png is not None
+    return rendered
+
+
+async def _copy_page(
+    services: Services,
+    link: Link,
+    version: DocumentVersion,
+    stamped: tuple[bytes, str],
+    page: int,
+    width: int,
+) -> tuple[str, bytes | None]:
+    """The page image's digest, and its bytes when rendered now (None: it was cached).
+    `stamped`: the copy and its sha256."""
+    copy, copy_sha = stamped
     key = redis_keys.page_image(copy_sha, page, width)
     digest = await _stored_digest(services, key)
-    if digest is not None:
-        png = await run_in_threadpool(services.blobs.get, digest)
-    else:
+    png = None
+    if digest is None:
         png = await run_in_threadpool(render_page_png, copy, page, width)
         digest = await run_in_threadpool(services.blobs.put, png)
         await run_in_threadpool(
@@ -159,7 +180,7 @@ async def page_image(
         )  # fmt: skip
         await services.redis.client.set(key, digest, ex=_TTL)
     await _point_link_at(services, link, version, page, width, digest)
-    return png
+    return digest, png
 
 
 async def _point_link_at(
@@ -200,16 +221,3 @@ async def served_page_image(
         return await run_in_threadpool(services.blobs.get, text)
     except NotFound:
         return None  # deleted by the copy retention: made again on the full path
-
-
-async def prerender_first_pages(
-    services: Services, links: list[Link], version: DocumentVersion
-) -> None:
-    """After links are made (a background task): stamp each copy and render its first page
-    at `FIRST_WIDTH`, so a recipient's first page is served from the cache. Best effort: a
-    failure only means the first reader renders it."""
-    for link in links[:PRERENDER_LINKS]:
-        try:
-            await page_image(services, link, version, 1, FIRST_WIDTH)
-        except DealsignalError as exc:
-            log.warning("first page of %s not pre-rendered: %s", link.link_id, exc.message)

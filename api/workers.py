@@ -3,6 +3,7 @@ all of it inside `serve`; server mode runs `dealsignal writer` and `dealsignal w
 
 from __future__ import annotations
 
+from api.prerender import RenderPool
 from api.services import Services
 from ingest import BatchListener, Writer
 from outbound import (
@@ -31,7 +32,14 @@ from scoring import (
 from tracker.privacy import retention_job
 from tracker.scheduler import PeriodicJob, Scheduler
 
-__all__ = ["batch_listeners", "jobs", "make_dispatcher", "make_scheduler", "make_writer"]
+__all__ = [
+    "batch_listeners",
+    "jobs",
+    "make_dispatcher",
+    "make_render_pool",
+    "make_scheduler",
+    "make_writer",
+]
 
 
 def notifier(services: Services) -> Notifier:
@@ -91,3 +99,8 @@ def jobs(services: Services) -> list[PeriodicJob]:
 
 def make_scheduler(services: Services) -> Scheduler:
     return Scheduler(services.redis.client, jobs(services))
+
+
+def make_render_pool(services: Services) -> RenderPool:
+    """Page images of new links and revisions, rendered before the buyer asks."""
+    return RenderPool(services)

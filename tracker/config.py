@@ -25,6 +25,7 @@ __all__ = [
     "IngestSettings",
     "Limits",
     "NotifySettings",
+    "RenderSettings",
     "ScoringSettings",
     "Settings",
     "WebhookSettings",
@@ -121,6 +122,23 @@ class WebhookSettings(BaseModel):
     max_subscriptions: int = 50
 
 
+class RenderSettings(BaseModel):
+    """The background page-image pool (`api.prerender`): every page of a new link's copy,
+    at the widths the viewer asks for first, before the buyer opens it."""
+
+    # Worker tasks per process. pdfium renders one page at a time per process (its lock), so
+    # more workers only overlap stamping, PNG encoding and I/O with the render.
+    workers: int = Field(default=1, ge=0)
+    # In the order rendered: the viewer's `src` and a 928-px column at 1× (1200), a phone
+    # column at 2× (800), a 928-px column at 1.5–2× (1600: Chrome's pick at 2×), the
+    # thumbnail rail (480). 2400 (Safari/Firefox at 2×) is rendered when asked for.
+    widths: tuple[int, ...] = (1200, 800, 1600, 480)
+    # A job pending this long belongs to a crashed or stopped worker and is claimed again.
+    reclaim_idle_ms: int = Field(default=60_000, ge=0)
+    # A job claimed this many times is dropped (logged and counted): it crashes its worker.
+    max_claims: int = Field(default=5, ge=1)
+
+
 class BlobSettings(BaseModel):
     """Where PDFs, watermarked copies and page images live. Empty `url`: files under
     `<data dir>/blobs` (the embedded default). `s3://bucket/prefix`: any S3-compatible store
@@ -197,6 +215,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    render: RenderSettings = Field(default_factory=RenderSettings)
 
     @field_validator("secret_keys", "trusted_proxies", "metrics_allow_from", mode="before")
     @classmethod

@@ -34,6 +34,8 @@ be read here (and a Redis Cluster hash tag added once).
                                                   str     api.copies      blob pointers
     ds:lpng:{tenant}:{link}:{version}:{page}:{w}  str     api.copies      ≤ 30 d, ≤ link expiry
         the page image's digest by link, so a served page skips the link and version reads
+    ds:render:first  ·  ds:render:later           stream  api.prerender   acked and deleted
+        page-image jobs: page 1 of each link, then the other pages (group "renderers")
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ __all__ = [
     "CONSENT_TTL_SECONDS",
     "LINK_VIEWERS_TTL_SECONDS",
     "MANIFEST_TTL_SECONDS",
+    "RENDER_FIRST",
+    "RENDER_GROUP",
+    "RENDER_LATER",
     "REVOKED_AT",
     "REVOKED_LINKS",
     "SCORE_DIRTY",
@@ -88,6 +93,9 @@ CLAIM_TTL_SECONDS: Final = 2 * 86_400
 MANIFEST_TTL_SECONDS: Final = 7 * 86_400
 
 REVOKED_LINKS: Final = "ds:revoked"
+RENDER_FIRST: Final = "ds:render:first"
+RENDER_LATER: Final = "ds:render:later"
+RENDER_GROUP: Final = "renderers"
 REVOKED_AT: Final = "ds:revoked-at"
 SCORE_DIRTY: Final = "ds:score-dirty"
 SCORE_WATCHED: Final = "ds:score-watched"

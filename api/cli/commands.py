@@ -131,7 +131,7 @@ def writer(
 
 async def _serve_until_signal(settings: Settings, *loops: str, consumer: str = "") -> None:
     from api.services import open_services
-    from api.workers import make_dispatcher, make_scheduler, make_writer
+    from api.workers import make_dispatcher, make_render_pool, make_scheduler, make_writer
 
     services: Services = await open_services(settings)
     loop = asyncio.get_running_loop()
@@ -141,6 +141,7 @@ async def _serve_until_signal(settings: Settings, *loops: str, consumer: str = "
         "writer": lambda: make_writer(services, consumer).run_forever(services.stop),
         "webhooks": lambda: make_dispatcher(services).run_forever(services.stop),
         "scheduler": lambda: make_scheduler(services).run_forever(services.stop),
+        "renderers": lambda: make_render_pool(services).run_forever(services.stop),
     }
     try:
         logging.getLogger("dealsignal").info("running %s", ", ".join(loops))
@@ -155,13 +156,14 @@ async def run_writer(settings: Settings, consumer: str) -> None:
 
 @app.command()
 def worker() -> None:
-    """Deliver webhooks and run the scheduled jobs (stall detection, briefings). Server
-    mode; safe to run several (deliveries are claimed, jobs are locked)."""
+    """Deliver webhooks, run the scheduled jobs (stall detection, briefings) and render page
+    images in the background. Server mode; safe to run several (deliveries and render jobs
+    are claimed, jobs are locked)."""
     from api.log_format import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
-    asyncio.run(_serve_until_signal(settings, "webhooks", "scheduler"))
+    asyncio.run(_serve_until_signal(settings, "webhooks", "scheduler", "renderers"))
 
 
 @app.command()

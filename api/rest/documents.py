@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.prerender import enqueue_revision
 from api.rest.auth import RepsPrincipal
 from api.services import ServicesDep
 from api.uploads import read_upload, store_pdf
@@ -161,7 +162,8 @@ async def upload_version(
         services.settings.limits,
         services.blobs,
     )
-    doc, _ = await run_in_threadpool(add_version, ch, tenant, document_id, new)
+    doc, version = await run_in_threadpool(add_version, ch, tenant, document_id, new)
+    await enqueue_revision(services, tenant, document_id, version)  # its links' new pages
     versions = await run_in_threadpool(list_versions, ch, tenant, document_id)
     return DocumentOut.of(doc, versions)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.copies import link_urls, prerender_first_pages, watermarked_copy
+from api.copies import link_urls, watermarked_copy
+from api.prerender import enqueue_links
 from api.responses import pdf_response
 from api.rest.auth import RepsPrincipal
 from api.services import Services, ServicesDep
@@ -207,9 +208,7 @@ class LinksOut(BaseModel):
 
 
 @router.post("", status_code=201, summary="One tracked link per recipient")
-async def create(
-    body: LinksIn, principal: RepsPrincipal, services: ServicesDep, background: BackgroundTasks
-) -> LinksOut:
+async def create(body: LinksIn, principal: RepsPrincipal, services: ServicesDep) -> LinksOut:
     ch, tenant = services.clickhouse, principal.tenant_id
     doc = await run_in_threadpool(get_document, ch, tenant, body.document_id)
     recipients = [Recipient(str(r.email), r.name, r.role, r.contact_id) for r in body.recipients]
@@ -224,8 +223,9 @@ async def create(
         created_by=principal.key_id,
     )
     version = await run_in_threadpool(get_version, ch, tenant, doc.current_version_id)
-    # The buyer's first page is served from the cache: made ready after the response.
-    background.add_task(prerender_first_pages, services, links, version)
+    # Every page made ready in the background, first pages first: the buyer's first open
+    # is served from the cache.
+    await enqueue_links(services, links, version)
     return LinksOut(links=[LinkOut.of(services, link) for link in links])
 
 

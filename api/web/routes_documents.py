@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.copies import link_urls, prerender_first_pages, watermarked_copy
+from api.copies import link_urls, watermarked_copy
+from api.prerender import enqueue_links, enqueue_revision
 from api.responses import pdf_response
 from api.services import ServicesDep
 from api.uploads import read_upload, store_pdf
@@ -144,9 +145,10 @@ async def new_version(
     limits = services.settings.limits
     data = await read_upload(file, limits)
     new = await store_pdf(data, (file.filename if file else "") or "", None, limits, services.blobs)
-    await run_in_threadpool(
+    _doc, version = await run_in_threadpool(
         add_version, services.clickhouse, viewer.tenant_id, doc.document_id, new
     )
+    await enqueue_revision(services, viewer.tenant_id, doc.document_id, version)
     return _done(request, f"/app/documents/{doc.document_id}")
 
 
@@ -155,7 +157,6 @@ async def new_links(
     document_id: str,
     services: ServicesDep,
     viewer: PostingUser,
-    background: BackgroundTasks,
     recipients: Annotated[str, Form(max_length=50_000)] = "",
     contact: Annotated[list[str] | None, Form(max_length=100)] = None,
     expires_in_days: Annotated[str, Form(max_length=5)] = "",
@@ -195,7 +196,7 @@ async def new_links(
     version = await run_in_threadpool(
         get_version, services.clickhouse, viewer.tenant_id, doc.current_version_id
     )
-    background.add_task(prerender_first_pages, services, created, version)
+    await enqueue_links(services, created, version)
     return RedirectResponse(
         f"/app/documents/{doc.document_id}?created={len(created)}#links", status_code=303
     )

@@ -38,7 +38,10 @@ def test_openapi_is_served(client: TestClient) -> None:
 
 
 def test_background_loops_follow_the_setting(settings: Settings, clickhouse: ClickHouse) -> None:
-    for background, expected in ((False, []), (True, ["writer", "webhooks", "scheduler"])):
+    for background, expected in (
+        (False, []),
+        (True, ["writer", "webhooks", "scheduler", "renderers"]),
+    ):
         shaped = settings.model_copy(update={"background": background})
         with TestClient(create_app(shaped)) as client:
             services = client.app.state.services  # type: ignore[attr-defined]
