@@ -70,6 +70,12 @@ def _scale(width: int, page_width: float, page_height: float) -> float:
     return scale
 
 
+# zlib level 3, not Pillow's 6: encoding was ~80 % of a page's render time, level 3 halves it
+# (48 -> 22 ms and 63 -> 36 ms at 1200 px on two Debian manuals' pages) and the files came out
+# between 15 % smaller and 18 % larger. PNG is lossless: the pixels do not change.
+_PNG_LEVEL = 3
+
+
 def render_page_png(data: bytes, page: int, width: int) -> bytes:
     """PNG of 1-based `page`, `width` pixels wide (height follows the page's aspect ratio),
     or narrower when that would exceed MAX_RENDER_PIXELS."""
@@ -94,5 +100,5 @@ def render_page_png(data: bytes, page: int, width: int) -> bytes:
         finally:
             document.close()
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", compress_level=_PNG_LEVEL)
     return out.getvalue()
