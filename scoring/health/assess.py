@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -299,21 +300,25 @@ def assess(
     t = scoring.tuning
     with ThreadPoolExecutor(2, thread_name_prefix="assess") as reads:
         stats_read = reads.submit(tenant_stats, ch, tenant_id, as_of, t)
-        features = features_as_of(ch, tenant_id, opportunity_ids, as_of, t)
+        live: list[Future[Any]] = []  # the engagement values, the accounts' health
+
+        def read_live(accounts: dict[str, str]) -> None:
+            if with_engagement and accounts:
+                ids = sorted(accounts)
+                live.append(reads.submit(_engagement, ch, tenant_id, ids, as_of, t, source))
+                live.append(reads.submit(_accounts, ch, tenant_id, accounts, as_of, t))
+
+        # all deals: the live reads start with the first feature query's answer, beside the
+        # rest of the features; open deals only: once the features tell which are open
+        early_live = None if open_only else read_live
+        features = features_as_of(ch, tenant_id, opportunity_ids, as_of, t, early_live)
         if open_only:
             features = {k: f for k, f in features.items() if f.is_open}
-        live = with_engagement and bool(features)
-        engaged = (
-            reads.submit(_engagement, ch, tenant_id, sorted(features), as_of, t, source)
-            if live
-            else None
-        )
-        accounts = reads.submit(_accounts, ch, tenant_id, features, as_of, t) if live else None
+            read_live({k: f.account for k, f in features.items()})
         # the engine reads the engagement and the accounts meanwhile (it releases the GIL)
         stats = stats_read.result()
         early = {k: _prepared(f, stats, scoring) for k, f in features.items()}
-        values = engaged.result() if engaged is not None else {}
-        held = accounts.result() if accounts is not None else {}
+        values, held = live[0].result() if live else {}, live[1].result() if live else {}
     weighting = _Weights.of(scoring)
     return {
         k: _assess_one(
@@ -333,11 +338,10 @@ def assess(
 def _accounts(
     ch: ClickHouse,
     tenant_id: str,
-    features: dict[str, OpportunityFeatures],
+    accounts: dict[str, str],
     as_of: datetime,
     tuning: ScoringSettings,
 ) -> dict[str, AccountHealth]:
-    """The health of the deals' accounts, by account id."""
-    ids = sorted({f.account for f in features.values()})
-    known = list_accounts(ch, tenant_id, ids=ids, limit=len(features))
+    """The health of the deals' accounts (`accounts`: account by deal), by account id."""
+    known = list_accounts(ch, tenant_id, ids=sorted(set(accounts.values())), limit=len(accounts))
     return {h.account_id: h for h in assess_accounts(ch, tenant_id, known, as_of, tuning.accounts)}

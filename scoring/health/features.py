@@ -4,6 +4,7 @@ activities occurred and CRM rows updated after `as_of` are ignored)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -269,14 +270,19 @@ def features_as_of(
     opportunity_ids: list[str] | None,
     as_of: datetime,
     tuning: ScoringSettings,
+    on_accounts: Callable[[dict[str, str]], object] | None = None,
 ) -> dict[str, OpportunityFeatures]:
     """Features of the CRM-known opportunities (all of the tenant's when ids is None). Every
     query is submitted at once and the features are built from each as its rows arrive: the
-    engine releases the GIL, so a query runs while the rows before it become features."""
+    engine releases the GIL, so a query runs while the rows before it become features.
+    `on_accounts` gets every returned opportunity's account (by opportunity) as soon as the
+    first query answers, so a caller can start reads of its own that need only those."""
     with ThreadPoolExecutor(_READERS, thread_name_prefix="features") as reads:
         query = FeatureQuery(tenant_id, opportunity_ids, as_of)
         rows = submit_feature_rows(ch, query, tuning, reads)
         sidecars = _submit_sidecars(ch, tenant_id, opportunity_ids, as_of, tuning, reads)
+        if on_accounts is not None:
+            on_accounts({r["k"]: r["account"] for r in rows["opps"].result()})
         found = _built(rows, as_of, tuning)
         for attribute, future in sidecars.items():
             for k, value in future.result().items():

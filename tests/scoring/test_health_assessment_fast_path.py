@@ -8,7 +8,9 @@ opportunity of a generated store:
 - the engagement values it reads (`compute_values`) are the values of the full scores
   (`compute_scores`), from the rollup and from the raw events, for the whole tenant at once
   and in batches;
-- the bands, values and evidence do not depend on how the pillar weights were resolved."""
+- the bands, values and evidence do not depend on how the pillar weights were resolved;
+- reading concurrently (the feature, engagement and account reads beside the per-deal
+  Python) gives what the same parts give one after another, for all deals and open ones."""
 
 from __future__ import annotations
 
@@ -29,12 +31,14 @@ from scoring import (
     compute_scores,
     load_tenant_scoring,
 )
+from scoring.accounts import assess_accounts
 from scoring.engagement.service import compute_values
 from scoring.forecast.evidence import ForecastEvidence
 from scoring.health.assess import HealthResult, _assess_one
 from scoring.health.features import features_as_of, tenant_stats
 from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.config import Settings
+from tracker.crm import list_accounts
 from tracker.stores.clickhouse import ClickHouse
 
 START, DAYS = date(2025, 5, 1), 150
@@ -105,6 +109,34 @@ def test_the_assessment_does_not_depend_on_where_the_weights_were_resolved(
             mine = getattr(alone, part).model_dump_json()
             theirs = getattr(found[k], part).model_dump_json()
             assert _without_event_ids(json.loads(mine)) == _without_event_ids(json.loads(theirs))
+
+
+@pytest.mark.parametrize("open_only", [False, True])
+def test_the_concurrent_reads_give_what_the_parts_give_in_turn(
+    clickhouse: ClickHouse, tenant: str, open_only: bool
+) -> None:
+    scoring = _scoring(clickhouse, tenant)
+    t = scoring.tuning
+    found = assess(clickhouse, scoring, tenant, None, END, now=END, open_only=open_only)
+    features = features_as_of(clickhouse, tenant, None, END, t)
+    if open_only:
+        features = {k: f for k, f in features.items() if f.is_open}
+    assert sorted(found) == sorted(features) and len(features) > 0
+    stats = tenant_stats(clickhouse, tenant, END, t)
+    query = ScoringQuery(tenant, ScopeKind.OPPORTUNITY, sorted(features), END)
+    values = compute_values(clickhouse, query, t)
+    known = list_accounts(clickhouse, tenant, ids=sorted({f.account for f in features.values()}),
+                          limit=len(features))  # fmt: skip
+    accounts = {
+        h.account_id: h for h in assess_accounts(clickhouse, tenant, known, END, t.accounts)
+    }
+    assert accounts and any(v > 0 for v in values.values())  # both feed the pillars here
+    for k, f in features.items():
+        alone = _assess_one(f, stats, scoring, values.get(k), END, accounts.get(f.account))
+        for part in ("health", "evidence"):
+            mine = json.loads(getattr(alone, part).model_dump_json())
+            theirs = json.loads(getattr(found[k], part).model_dump_json())
+            assert _without_event_ids(mine) == _without_event_ids(theirs), (k, part)
 
 
 def _without_event_ids(value: Any) -> Any:
