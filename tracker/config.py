@@ -137,6 +137,11 @@ class RenderSettings(BaseModel):
     reclaim_idle_ms: int = Field(default=60_000, ge=0)
     # A job claimed this many times is dropped (logged and counted): it crashes its worker.
     max_claims: int = Field(default=5, ge=1)
+    # Pages rendered ahead per link, from the first; 0: every page. Each recipient's copy is
+    # stamped, so nothing is shared between links: at the four widths a 150-page proposal is
+    # hundreds of MB of images per link (its 1200-px first page alone: 581 kB) — a service
+    # sending long files to many buyers caps this; later pages render when first asked for.
+    pages: int = Field(default=0, ge=0)
 
 
 class BlobSettings(BaseModel):

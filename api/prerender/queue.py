@@ -29,8 +29,11 @@ STREAMS = (redis_keys.RENDER_FIRST, redis_keys.RENDER_LATER)
 _PIPELINE = 1000  # XADDs per round trip
 
 
-def _jobs(links: Sequence[Link], version: DocumentVersion) -> Iterator[tuple[str, RenderJob]]:
-    for page in range(1, version.pages + 1):
+def _jobs(
+    links: Sequence[Link], version: DocumentVersion, cap: int
+) -> Iterator[tuple[str, RenderJob]]:
+    last = min(version.pages, cap) if cap else version.pages
+    for page in range(1, last + 1):
         stream = redis_keys.RENDER_FIRST if page == 1 else redis_keys.RENDER_LATER
         for link in links:
             yield stream, RenderJob(link.tenant_id, link.link_id, version.version_id, page)
@@ -48,13 +51,14 @@ async def ensure_groups(redis: Redis) -> None:
 
 
 async def enqueue_links(services: Services, links: Sequence[Link], version: DocumentVersion) -> int:
-    """Queue every page of `version` for each link; returns the jobs queued (0 when Redis
-    is unavailable: logged, the links work regardless)."""
+    """Queue the pages of `version` for each link (every page, or the first
+    `RenderSettings.pages`); returns the jobs queued (0 when Redis is unavailable: logged, the
+    links work regardless)."""
     redis, queued = services.redis.client, {stream: 0 for stream in STREAMS}
     try:
         with redis_errors("enqueue page images"):
             await ensure_groups(redis)
-            pending = list(_jobs(links, version))
+            pending = list(_jobs(links, version, services.settings.render.pages))
             for start in range(0, len(pending), _PIPELINE):
                 chunk = pending[start : start + _PIPELINE]
                 async with redis.pipeline(transaction=False) as pipe:

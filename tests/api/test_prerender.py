@@ -146,6 +146,24 @@ def test_first_pages_of_every_link_come_before_any_later_page(
     assert seen == [1, 1, 1, 2, 2, 2, 3, 3, 3]
 
 
+def test_a_tenant_can_cap_the_pages_rendered_ahead(
+    client: TestClient, clickhouse: ClickHouse, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _services(client)
+    capped = services.settings.render.model_copy(update={"pages": 2})
+    monkeypatch.setattr(services.settings, "render", capped)
+    _tenant, auth, document_id = _upload(client, clickhouse, pages=4)
+    session = _session(client, _link(client, auth, document_id))
+    r = redis.Redis.from_url(redis_url)
+    assert [RenderJob.of(f).page for _, f in r.xrange(redis_keys.RENDER_LATER)] == [2]
+    assert _drain(client) == 2
+    width = capped.widths[0]
+    assert _served(client, session, 2, width) is not None
+    assert _served(client, session, 3, width) is None  # rendered when first asked for
+    assert client.get(f"/s/{session}/page/3.png?w={width}").status_code == 200
+    assert _served(client, session, 3, width) is not None
+
+
 def test_a_revoked_links_jobs_are_skipped(
     client: TestClient, clickhouse: ClickHouse, redis_url: str
 ) -> None:
