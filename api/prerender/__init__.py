@@ -7,17 +7,8 @@ unread when its link was revoked, expired or erased, its document is gone, or a 
 revision superseded it (`job`). Jobs are acknowledged only once done, so a crashed or
 restarted process's work is claimed again; one that keeps failing is dropped and counted."""
 
-from api.prerender.job import RenderJob, run_job
-from api.prerender.metrics import RENDER_IMAGES, RENDER_JOBS
+from api.prerender.job import RenderJob
 from api.prerender.pool import RenderPool
 from api.prerender.queue import enqueue_links, enqueue_revision
 
-__all__ = [
-    "RENDER_IMAGES",
-    "RENDER_JOBS",
-    "RenderJob",
-    "RenderPool",
-    "enqueue_links",
-    "enqueue_revision",
-    "run_job",
-]
+__all__ = ["RenderJob", "RenderPool", "enqueue_links", "enqueue_revision"]

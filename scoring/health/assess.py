@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -300,13 +299,15 @@ def assess(
     t = scoring.tuning
     with ThreadPoolExecutor(2, thread_name_prefix="assess") as reads:
         stats_read = reads.submit(tenant_stats, ch, tenant_id, as_of, t)
-        live: list[Future[Any]] = []  # the engagement values, the accounts' health
+        live: _LiveReads | None = None
 
         def read_live(accounts: dict[str, str]) -> None:
+            nonlocal live
             if with_engagement and accounts:
-                ids = sorted(accounts)
-                live.append(reads.submit(_engagement, ch, tenant_id, ids, as_of, t, source))
-                live.append(reads.submit(_accounts, ch, tenant_id, accounts, as_of, t))
+                live = _LiveReads(
+                    reads.submit(_engagement, ch, tenant_id, sorted(accounts), as_of, t, source),
+                    reads.submit(_accounts, ch, tenant_id, accounts, as_of, t),
+                )
 
         # all deals: the live reads start with the first feature query's answer, beside the
         # rest of the features; open deals only: once the features tell which are open
@@ -318,7 +319,8 @@ def assess(
         # the engine reads the engagement and the accounts meanwhile (it releases the GIL)
         stats = stats_read.result()
         early = {k: _prepared(f, stats, scoring) for k, f in features.items()}
-        values, held = live[0].result() if live else {}, live[1].result() if live else {}
+        values = live.engagement.result() if live is not None else {}
+        held = live.accounts.result() if live is not None else {}
     weighting = _Weights.of(scoring)
     return {
         k: _assess_one(
@@ -333,6 +335,14 @@ def assess(
         )
         for k, f in features.items()
     }
+
+
+@dataclass(frozen=True)
+class _LiveReads:
+    """The reads that feed the pillars only when the assessment is live."""
+
+    engagement: Future[dict[str, float]]  # value by deal
+    accounts: Future[dict[str, AccountHealth]]  # health by account
 
 
 def _accounts(
