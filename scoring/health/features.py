@@ -4,20 +4,25 @@ activities occurred and CRM rows updated after `as_of` are ignored)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from scoring.engagement.rollup_repository import EventSource
 from scoring.engagement.signals import real_time
 from scoring.engagement.tag_reads_repository import TagReads, fetch_tag_reads
 from scoring.forecast.credibility import CredibilityRaw
 from scoring.forecast.credibility_repository import fetch_credibility
 from scoring.health.conversation_repository import fetch_exchanges
 from scoring.health.meeting_series import SeriesMeeting
-from scoring.health.repository import FeatureQuery, fetch_tenant_stats, submit_feature_rows
+from scoring.health.repository import (
+    FeatureQuery,
+    fetch_tenant_stats,
+    rollup_answers,
+    submit_feature_rows,
+)
 from scoring.health.series_repository import fetch_series_meetings
 from scoring.health.unanswered import Exchange
 from tracker.config import ScoringSettings
@@ -270,19 +275,17 @@ def features_as_of(
     opportunity_ids: list[str] | None,
     as_of: datetime,
     tuning: ScoringSettings,
-    on_accounts: Callable[[dict[str, str]], object] | None = None,
+    source: EventSource = EventSource.ROLLUP,
 ) -> dict[str, OpportunityFeatures]:
     """Features of the CRM-known opportunities (all of the tenant's when ids is None). Every
     query is submitted at once and the features are built from each as its rows arrive: the
     engine releases the GIL, so a query runs while the rows before it become features.
-    `on_accounts` gets every returned opportunity's account (by opportunity) as soon as the
-    first query answers, so a caller can start reads of its own that need only those."""
+    `source`: where page reads come from — the rollup when it answers, or the raw events."""
+    rollup = source is EventSource.ROLLUP and rollup_answers(ch, tenant_id, as_of)
     with ThreadPoolExecutor(_READERS, thread_name_prefix="features") as reads:
-        query = FeatureQuery(tenant_id, opportunity_ids, as_of)
+        query = FeatureQuery(tenant_id, opportunity_ids, as_of, rollup)
         rows = submit_feature_rows(ch, query, tuning, reads)
         sidecars = _submit_sidecars(ch, tenant_id, opportunity_ids, as_of, tuning, reads)
-        if on_accounts is not None:
-            on_accounts({r["k"]: r["account"] for r in rows["opps"].result()})
         found = _built(rows, as_of, tuning)
         for attribute, future in sidecars.items():
             for k, value in future.result().items():
@@ -349,6 +352,8 @@ def _built(
     for r in rows["docs"].result():
         if r["k"] in found:
             found[r["k"]].docs.append(_doc(r))
+    for f in found.values():  # the same order on every run and from either source
+        f.docs.sort(key=lambda d: d.version_id)
     for r in rows["events"].result():
         if (f := found.get(r["k"])) is not None:
             f.last_event_at, f.downloads = real_time(r["last_event_at"]), int(r["downloads"])

@@ -9,7 +9,10 @@ per-document-version rows.
 CRM state as of t: the newest opportunity row with `updated_at <= t` (when merges already
 dropped it, the oldest surviving row — flagged `known_at_as_of = 0`); stage and close date are
 then replayed from stage/close-date activities up to t. Contacts (names, decision-maker flags)
-are the current ones."""
+are the current ones.
+
+Page reads (people, documents) come from the engagement rollup when it can answer — as of
+now, see `rollup_answers` — else from the raw events; both give the same rows."""
 
 from __future__ import annotations
 
@@ -19,11 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from scoring.engagement.rollup_repository import ROLLUP
 from tracker.config import ScoringSettings
 from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
 from tracker.stores import ClickHouse
 
-__all__ = ["FeatureQuery", "fetch_tenant_stats", "submit_feature_rows"]
+__all__ = ["FeatureQuery", "fetch_tenant_stats", "rollup_answers", "submit_feature_rows"]
 
 _KEYS = "(SELECT arrayJoin(splitByChar(',', {keys:String})))"
 _T = "fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')"
@@ -44,6 +48,19 @@ class FeatureQuery:
     tenant_id: str
     keys: Sequence[str] | None  # None: every opportunity of the tenant
     as_of: datetime
+    rollup: bool = False  # reads from the engagement rollup (only when it answers: as of now)
+
+
+def rollup_answers(ch: ClickHouse, tenant_id: str, as_of: datetime) -> bool:
+    """Whether the engagement rollup holds exactly the tenant's reads up to `as_of`. It keeps no
+    per-event time, so only when none of the tenant's events was received later — a live
+    assessment; one as of a past day reads the raw events."""
+    rows = ch.query(
+        f"SELECT max(last_at) <= {_T} AS answers FROM {ch.database}.{ROLLUP} "
+        "WHERE tenant_id = {tenant_id:String}",
+        {"tenant_id": tenant_id, "as_of_ms": int(as_of.timestamp() * 1000)},
+    )
+    return bool(rows[0]["answers"])
 
 
 def _opp_filter(q: FeatureQuery) -> str:
@@ -144,16 +161,39 @@ def _later_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     )
 
 
+def _read_rows_sql(ch: ClickHouse, q: FeatureQuery) -> str:
+    """Human page reads, one row per key of the engagement rollup (opportunity, document, link,
+    version, visit, page, person): their dwell, newest read, forwarding and one proof id, the
+    largest. The people and the documents are built from these rows whichever source answers,
+    so the rollup (as of now) and the raw events (any time) give the same features, proof ids
+    included: the evidence quotes the smallest of these per-row ids."""
+    db = ch.database
+    if q.rollup:  # FINAL: one row per key, partly merged rows added up (cheaper than GROUP BY)
+        return (
+            "SELECT opportunity_id AS k, person, link_id AS link, version_id, page, "
+            "read_forwarded AS read_fwd, read_ms AS read_dwell, read_at AS read_last, "
+            f"read_event_id AS read_eid FROM {db}.{ROLLUP} FINAL "
+            "WHERE tenant_id = {tenant_id:String} AND opportunity_id != '' "
+            f"AND {_opp_filter(q)} AND read_events > 0"
+        )
+    return (
+        f"SELECT opportunity_id AS k, {_PERSON} AS person, link_id AS link, version_id, page, "
+        "max(forwarded) AS read_fwd, sum(dwell_ms) AS read_dwell, max(received_at) AS read_last, "
+        f"max(event_id) AS read_eid FROM {db}.events WHERE {_events_where(ch, q)} "
+        "AND event_type = 'page_dwell' AND page > 0 "
+        "GROUP BY k, document_id, link, version_id, visit_id, page, person"
+    )
+
+
 def _people_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     db = ch.database
     # reads summed per person and link first: the union and the joins then see a few rows
-    # per person instead of one per heartbeat (each link joins the same as its events did)
+    # per person instead of one per read; the contact is the person's own (`c:<id>`)
     reads = (
-        f"SELECT opportunity_id AS k, {_PERSON} AS person, if(forwarded = 0, contact_id, '') "
-        "AS contact, link_id AS link, max(forwarded) AS fwd, sum(dwell_ms) AS read_ms, "
-        "max(received_at) AS at, groupArraySorted(3)(event_id) AS eids, '' AS aid, "
-        f"toUInt8(0) AS meeting FROM {db}.events WHERE {_events_where(ch, q)} "
-        "AND event_type = 'page_dwell' AND page > 0 GROUP BY k, person, contact, link"
+        "SELECT k, person, if(startsWith(person, 'c:'), substring(person, 3), '') AS contact, "
+        "link, max(read_fwd) AS fwd, sum(read_dwell) AS read_ms, max(read_last) AS at, "
+        "groupArraySorted(3)(read_eid) AS eids, '' AS aid, toUInt8(0) AS meeting "
+        f"FROM ({_read_rows_sql(ch, q)}) GROUP BY k, person, link"
     )
     meetings = (
         "SELECT opportunity_id AS k, concat('c:', attendee) AS person, attendee AS contact, "
@@ -194,38 +234,54 @@ def _people_sql(ch: ClickHouse, q: FeatureQuery) -> str:
 
 def _docs_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     db = ch.database
+    # the reader of a page is the newest read's (ties: the larger person, on both sources)
     reads = (
-        "SELECT opportunity_id AS k, version_id, page, toUInt64(sum(dwell_ms)) AS ms, "
-        f"max(received_at) AS at, argMax({_PERSON}, received_at) AS who, "
-        "groupArraySorted(2)(event_id) AS eids "
-        f"FROM {db}.events WHERE {_events_where(ch, q)} AND event_type = 'page_dwell' "
-        "AND page > 0 GROUP BY k, version_id, page"
+        "SELECT k, version_id, page, toUInt64(sum(read_dwell)) AS ms, max(read_last) AS at, "
+        "argMax(person, (read_last, person)) AS who, groupArraySorted(2)(read_eid) AS eids "
+        f"FROM ({_read_rows_sql(ch, q)}) GROUP BY k, version_id, page"
+    )
+    # the page sizes and tags as rows: the reads join what they need, not whole arrays; the
+    # document's own columns join the per-version result. A page the version does not have
+    # needs the floor time and is not pricing, as `page_words[page]` out of range would say.
+    pages = (
+        "SELECT version_id, toUInt16(page) AS page, words, has(tags, 'pricing') AS pricing "
+        f"FROM {db}.document_versions FINAL ARRAY JOIN page_words AS words, "
+        "page_tags AS tags, arrayEnumerate(page_words) AS page "
+        "WHERE tenant_id = {tenant_id:String}"
     )
     versions = (
         "SELECT v.version_id AS version_id, v.document_id AS document_id, v.pages AS pages, "
-        "v.page_words AS page_words, v.page_tags AS page_tags, v.revision AS revision, "
-        f"d.title AS title FROM {db}.document_versions AS v FINAL "
+        f"v.revision AS revision, d.title AS title FROM {db}.document_versions AS v FINAL "
         f"LEFT JOIN (SELECT document_id, title FROM {db}.documents FINAL "
         "WHERE tenant_id = {tenant_id:String}) AS d ON d.document_id = v.document_id "
         "WHERE v.tenant_id = {tenant_id:String}"
     )
-    pages = (
+    per_page = (
         "SELECT r.k AS k, r.version_id AS version_id, r.page AS page, r.ms AS ms, r.at AS at, "
-        "r.who AS who, r.eids AS eids, v.document_id AS document_id, v.pages AS npages, "
-        "v.revision AS revision, v.title AS title, "
-        "greatest({min_page_ms:Float64}, v.page_words[r.page] * 60000.0 / {wpm:Float64}) "
-        "AS need, has(v.page_tags[r.page], 'pricing') AS pricing "
-        f"FROM reads AS r LEFT JOIN ({versions}) AS v ON v.version_id = r.version_id"
+        "r.who AS who, r.eids AS eids, p.pricing AS pricing, "
+        "greatest({min_page_ms:Float64}, p.words * 60000.0 / {wpm:Float64}) AS need "
+        f"FROM reads AS r LEFT JOIN ({pages}) AS p "
+        "ON p.version_id = r.version_id AND p.page = r.page"
     )
-    return (
-        f"WITH {_T} AS t, reads AS ({reads}) "
-        "SELECT k, version_id, any(document_id) AS document_id, any(title) AS title, "
-        "any(revision) AS revision, sum(least(ms / need, 1)) / greatest(any(npages), max(page)) "
-        "AS depth, toUInt64(sum(ms)) AS dwell_ms, toUInt64(sumIf(ms, pricing)) AS pricing_ms, "
+    per_version = (
+        # each page's share read in billionths: an integer sum is the same in any order (a
+        # float sum's last bits depended on how the engine's threads split the rows)
+        "SELECT k, version_id, sum(toUInt64(round(least(ms / need, 1) * 1e9))) / 1e9 "
+        "AS pages_read, max(page) AS last_page, "
+        "toUInt64(sum(ms)) AS dwell_ms, toUInt64(sumIf(ms, pricing)) AS pricing_ms, "
         "maxIf(at, pricing) AS pricing_at, argMaxIf(who, at, pricing) AS pricing_who, "
         "max(at) AS last_read_at, "
         "arraySlice(arraySort(arrayFlatten(groupArray(eids))), 1, 5) AS event_ids "
-        f"FROM ({pages}) GROUP BY k, version_id"
+        f"FROM ({per_page}) GROUP BY k, version_id"
+    )
+    return (
+        f"WITH {_T} AS t, reads AS ({reads}) "
+        "SELECT g.k AS k, g.version_id AS version_id, v.document_id AS document_id, "
+        "v.title AS title, v.revision AS revision, "
+        "g.pages_read / greatest(v.pages, g.last_page) AS depth, g.dwell_ms AS dwell_ms, "
+        "g.pricing_ms AS pricing_ms, g.pricing_at AS pricing_at, g.pricing_who AS pricing_who, "
+        "g.last_read_at AS last_read_at, g.event_ids AS event_ids "
+        f"FROM ({per_version}) AS g LEFT JOIN ({versions}) AS v ON v.version_id = g.version_id"
     )
 
 

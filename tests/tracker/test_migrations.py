@@ -97,3 +97,27 @@ def test_the_engagement_rollup_is_fed_shard_locally_and_backfilled_through_the_f
     assert "ds.engagement_visit_pages_local ON CLUSTER main" in truncate
     # the backfill goes through the Distributed fronts: every shard gets its tenants' rows
     assert "INSERT INTO ds.engagement_visit_pages\n" in backfill and "FROM ds.events\n" in backfill
+
+
+def test_the_rollup_proof_ids_reach_every_shard_and_the_front() -> None:
+    (migration,) = [m for m in load_migrations() if m.name == "rollup_read_event_ids"]
+    rendered = render_statements(migration.sql, RenderContext("ds", cluster="main"))
+    local, front, drop, view, truncate, backfill = rendered
+    assert "ALTER TABLE ds.engagement_visit_pages_local ON CLUSTER main" in local
+    assert "ALTER TABLE ds.engagement_visit_pages ON CLUSTER main" in front
+    assert "DROP VIEW IF EXISTS ds.engagement_visit_pages_mv ON CLUSTER main" in drop
+    assert "TO ds.engagement_visit_pages_local" in view and "read_event_id" in view
+    assert "ds.engagement_visit_pages_local ON CLUSTER main" in truncate
+    assert "INSERT INTO ds.engagement_visit_pages\n" in backfill and "read_event_id" in backfill
+
+
+def test_every_rollup_view_gives_its_table_columns_in_order(clickhouse: ClickHouse) -> None:
+    """A rollup's rebuild after an erasure inserts its view's SELECT by position
+    (tracker.privacy.rollups): a column added to a table must sit where the view gives it."""
+    from tracker.privacy.rollups import rollup_selects
+
+    db = clickhouse.database
+    for table, select in rollup_selects(clickhouse).items():
+        given = [r["name"] for r in clickhouse.query(f"DESCRIBE ({select})")]
+        held = [r["name"] for r in clickhouse.query(f"DESCRIBE {db}.{table}")]
+        assert given == held, table

@@ -830,3 +830,66 @@ INSERT INTO dealsignal.detail_entities (tenant_id, scope_id, kind, entity_id, do
 SELECT tenant_id, document_id, 'version', version_id, document_id, revision, pages, page_words,
     page_tags, version
 FROM dealsignal.document_versions FINAL;
+
+-- 0070_rollup_read_event_ids sha256=f7ad68c817b9aa946eb6fa70378b52b83e612d4204fd5e48c24d726248f125be
+ALTER TABLE dealsignal.engagement_visit_pages 
+    ADD COLUMN IF NOT EXISTS read_event_id SimpleAggregateFunction(max, String) AFTER read_forwarded;
+ALTER TABLE dealsignal.engagement_visit_pages 
+    ADD COLUMN IF NOT EXISTS read_event_id SimpleAggregateFunction(max, String) AFTER read_forwarded;
+DROP VIEW IF EXISTS dealsignal.engagement_visit_pages_mv ;
+CREATE MATERIALIZED VIEW IF NOT EXISTS dealsignal.engagement_visit_pages_mv 
+TO dealsignal.engagement_visit_pages
+AS SELECT
+    tenant_id,
+    opportunity_id,
+    document_id,
+    link_id,
+    version_id,
+    visit_id,
+    page,
+    if(forwarded = 0 AND contact_id != '', concat('c:', contact_id), concat('v:', viewer_id)) AS person,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_events,
+    toUInt64(sumIf(dwell_ms, is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_ms,
+    maxIf(received_at, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_at,
+    maxIf(forwarded, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_forwarded,
+    maxIf(event_id, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_event_id,
+    toUInt64(countIf(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS visit_events,
+    min(if(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'), received_at, toDateTime64('2299-12-31 00:00:00', 3, 'UTC'))) AS visit_start,
+    maxIf(received_at, is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end')) AS visit_end,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'download')) AS downloads,
+    groupArrayIf(received_at, is_bot = 0 AND event_type = 'download') AS download_at,
+    toUInt64(countIf(is_bot = 0)) AS human_events,
+    toUInt64(countIf(is_bot = 1)) AS bot_events,
+    maxIf(received_at, is_bot = 0) AS human_at,
+    min(received_at) AS first_at,
+    max(received_at) AS last_at
+FROM dealsignal.events
+GROUP BY tenant_id, opportunity_id, document_id, link_id, version_id, visit_id, page, person;
+TRUNCATE TABLE IF EXISTS dealsignal.engagement_visit_pages ;
+INSERT INTO dealsignal.engagement_visit_pages
+SELECT
+    tenant_id,
+    opportunity_id,
+    document_id,
+    link_id,
+    version_id,
+    visit_id,
+    page,
+    if(forwarded = 0 AND contact_id != '', concat('c:', contact_id), concat('v:', viewer_id)) AS person,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_events,
+    toUInt64(sumIf(dwell_ms, is_bot = 0 AND event_type = 'page_dwell' AND page > 0)) AS read_ms,
+    maxIf(received_at, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_at,
+    maxIf(forwarded, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_forwarded,
+    maxIf(event_id, is_bot = 0 AND event_type = 'page_dwell' AND page > 0) AS read_event_id,
+    toUInt64(countIf(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'))) AS visit_events,
+    min(if(is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end'), received_at, toDateTime64('2299-12-31 00:00:00', 3, 'UTC'))) AS visit_start,
+    maxIf(received_at, is_bot = 0 AND visit_id != '' AND event_type IN ('view_start', 'page_dwell', 'visit_end')) AS visit_end,
+    toUInt64(countIf(is_bot = 0 AND event_type = 'download')) AS downloads,
+    groupArrayIf(received_at, is_bot = 0 AND event_type = 'download') AS download_at,
+    toUInt64(countIf(is_bot = 0)) AS human_events,
+    toUInt64(countIf(is_bot = 1)) AS bot_events,
+    maxIf(received_at, is_bot = 0) AS human_at,
+    min(received_at) AS first_at,
+    max(received_at) AS last_at
+FROM dealsignal.events
+GROUP BY tenant_id, opportunity_id, document_id, link_id, version_id, visit_id, page, person;
