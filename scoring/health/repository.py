@@ -265,8 +265,9 @@ def _docs_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     )
     per_version = (
         # each page's share read in billionths: an integer sum is the same in any order (a
-        # float sum's last bits depended on how the engine's threads split the rows)
-        "SELECT k, version_id, sum(toUInt64(round(least(ms / need, 1) * 1e9))) / 1e9 "
+        # float sum's last bits depended on how the engine's threads split the rows); a page
+        # read at least as long as it needs (a tenant may set no floor time) counts whole
+        "SELECT k, version_id, sum(toUInt64(round(if(ms >= need, 1, ms / need) * 1e9))) / 1e9 "
         "AS pages_read, max(page) AS last_page, "
         "toUInt64(sum(ms)) AS dwell_ms, toUInt64(sumIf(ms, pricing)) AS pricing_ms, "
         "maxIf(at, pricing) AS pricing_at, argMaxIf(who, at, pricing) AS pricing_who, "
