@@ -21,6 +21,7 @@ from tracker.stores import ClickHouse
 Row = dict[str, Any]
 
 __all__ = [
+    "PERSON_CONTACT",
     "ROLLUP",
     "DetailInputs",
     "EventSource",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 ROLLUP = "engagement_visit_pages"
+# A rollup person's own contact id: the person is `c:<contact>` exactly when its events were
+# the link's own contact's (unforwarded), else `v:<viewer>` and no contact.
+PERSON_CONTACT = "if(startsWith(person, 'c:'), substring(person, 3), '')"
 
 
 class EventSource(StrEnum):
@@ -46,8 +50,7 @@ def rollup_reads(db: str, select: str, source: str, where: str, by: str) -> str:
     return (
         f"SELECT {select}, version_id, page, visit_id, any(opportunity_id) AS opp, "
         "any(link_id) AS link, any(person) AS person, "
-        # the person is `c:<contact>` exactly when the events were the link's own contact's
-        "if(startsWith(person, 'c:'), substring(person, 3), '') AS contact, "
+        f"{PERSON_CONTACT} AS contact, "
         "max(read_forwarded) AS fwd, toUInt64(sum(read_ms)) AS read_ms, max(read_at) AS at "
         f"FROM {db}.{ROLLUP}{source} WHERE {where} AND read_events > 0 "
         f"GROUP BY {by}, version_id, page, visit_id HAVING read_ms >= {READ_MS_PARAM}"

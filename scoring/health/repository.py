@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scoring.engagement.rollup_repository import ROLLUP
+from scoring.engagement.rollup_repository import PERSON_CONTACT, ROLLUP
 from tracker.config import ScoringSettings
 from tracker.reading import HUMAN, READ_MS_PARAM, read_threshold_ms
 from tracker.stores import ClickHouse
@@ -190,7 +190,7 @@ def _people_sql(ch: ClickHouse, q: FeatureQuery) -> str:
     # reads summed per person and link first: the union and the joins then see a few rows
     # per person instead of one per read; the contact is the person's own (`c:<id>`)
     reads = (
-        "SELECT k, person, if(startsWith(person, 'c:'), substring(person, 3), '') AS contact, "
+        f"SELECT k, person, {PERSON_CONTACT} AS contact, "
         "link, max(read_fwd) AS fwd, sum(read_dwell) AS read_ms, max(read_last) AS at, "
         "groupArraySorted(3)(read_eid) AS eids, '' AS aid, toUInt8(0) AS meeting "
         f"FROM ({_read_rows_sql(ch, q)}) GROUP BY k, person, link"

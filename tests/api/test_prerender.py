@@ -146,7 +146,7 @@ def test_first_pages_of_every_link_come_before_any_later_page(
     assert seen == [1, 1, 1, 2, 2, 2, 3, 3, 3]
 
 
-def test_a_tenant_can_cap_the_pages_rendered_ahead(
+def test_the_pages_rendered_ahead_can_be_capped(
     client: TestClient, clickhouse: ClickHouse, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = _services(client)
