@@ -43,7 +43,13 @@ from scoring.forecast.rollup import (
     parse_period,
 )
 from scoring.health.actions import NextAction
-from scoring.health.assess import Assessment, HealthBand, HealthResult, assess
+from scoring.health.assess import (
+    Assessment,
+    HealthBand,
+    HealthResult,
+    assess,
+    collector_paused,
+)
 from scoring.health.briefing import DealBriefing, briefing_deals
 from scoring.health.calibration import CalibrationResult, FitScores, approve_run, calibrate
 from scoring.health.features import OpportunityFeatures, features_as_of
@@ -183,6 +189,7 @@ __all__ = [
     "bump_epochs",
     "calibrate",
     "calibration_job",
+    "collector_paused",
     "compute_scores",
     "detect_stall",
     "engagement_detail",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scoring.health.actions import NextAction
-from scoring.health.assess import assess
+from scoring.health.assess import assess, collector_paused
 from scoring.health.features import OpportunityFeatures
 from scoring.health.history_repository import health_history
 from scoring.health.risk_signals import RiskSignal
@@ -95,8 +95,11 @@ def briefing_deals(
 ) -> list[DealBriefing]:
     """The owner's open deals that need attention, ranked (at most `limit`)."""
     scoring = load_tenant_scoring(ch, tenant_id, settings.scoring)
-    found = assess(ch, scoring, tenant_id, None, now, now=now, open_only=True)
-    mine = {k: a for k, a in found.items() if a.features.owner.lower() == owner.lower()}
+    # the tenant's assessments are dropped before the collector is back on (collector_paused)
+    with collector_paused():
+        found = assess(ch, scoring, tenant_id, None, now, now=now, open_only=True)
+        mine = {k: a for k, a in found.items() if a.features.owner.lower() == owner.lower()}
+        del found
     stalled = set(open_stalls(ch, tenant_id))
     history = health_history(ch, tenant_id, sorted(mine), (now - timedelta(days=TREND_DAYS)).date())
     deals = []

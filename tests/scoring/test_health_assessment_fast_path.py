@@ -34,7 +34,7 @@ from scoring import (
 from scoring.accounts import assess_accounts
 from scoring.engagement.service import compute_values
 from scoring.forecast.evidence import ForecastEvidence
-from scoring.health.assess import HealthResult, _assess_one
+from scoring.health.assess import HealthResult, _assess_one, collector_paused
 from scoring.health.features import features_as_of, tenant_stats
 from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.config import Settings
@@ -164,3 +164,16 @@ def test_the_collector_is_back_as_it_was_after_an_assessment(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_caller_can_hold_the_collector_paused_until_it_dropped_the_results(
+    clickhouse: ClickHouse, tenant: str
+) -> None:
+    """Switched back on while the results live, the collector walks every one of them; a
+    caller that frees them first holds it paused until then (`collector_paused`)."""
+    scoring = _scoring(clickhouse, tenant)
+    with collector_paused():
+        found = assess(clickhouse, scoring, tenant, None, END, now=END)
+        assert found and not gc.isenabled()  # still paused: the assessment did not switch it on
+        del found
+    assert gc.isenabled()

@@ -24,7 +24,7 @@ EXPECTED = {
     "CalibrationRun", "RunStatus", "DEFAULT_RULES", "ForecastRule", "load_rules", "save_rules",
     "approve_run", "incomplete_evidence_deals", "calibration_job", "list_runs", "monthly_due",
     "TenantScoring",
-    "assess",
+    "assess", "collector_paused",
     "calibrate", "detect_stall", "features_as_of", "forecast_calibration", "forecast_rollup",
     "last_update", "load_tenant_scoring", "opportunity_evidence", "opportunity_health",
     "parse_period",
