@@ -12,12 +12,13 @@ Weights and thresholds: `ScoringSettings`, overridden per tenant (`tenant_settin
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -28,7 +29,15 @@ from scoring.forecast.evidence import ForecastEvidence, build_evidence
 from scoring.health.actions import NextAction, next_actions
 from scoring.health.features import OpportunityFeatures, TenantStats, features_as_of, tenant_stats
 from scoring.health.meeting_series import series_signals
-from scoring.health.pillars import PILLARS, Pillar, PillarInputs, compute_pillars
+from scoring.health.pillars import (
+    PILLARS,
+    Pillar,
+    PillarInputs,
+    compute_pillars,
+    pillars_before_engagement,
+    relationship_pillar,
+    with_relationship,
+)
 from scoring.health.risk_signals import RiskSignal
 from scoring.health.tag_interest import tag_interest_signals
 from scoring.health.unanswered import unanswered_signal
@@ -49,6 +58,8 @@ __all__ = [
     "feature_vector",
     "health_band",
 ]
+
+T = TypeVar("T")
 
 
 class HealthBand(StrEnum):
@@ -151,6 +162,11 @@ class _Weights:
         total = sum(max(w, 0.0) for w in raw.values()) or 1.0
         return cls(raw, total, {n: round(max(raw[n], 0.0) / total, 4) for n in PILLARS})
 
+    def value(self, pillars: dict[str, Pillar]) -> float:
+        """The health value: the pillars' weighted mean."""
+        weighted = sum(max(self.raw[n], 0.0) * pillars[n].value for n in PILLARS)
+        return round(weighted / self.total, 1)
+
 
 def _factors(ranked: list[tuple[float, Factor]]) -> list[Factor]:
     """The first three, each with its points of the health value."""
@@ -167,6 +183,8 @@ class _Prepared:
 
     signals: tuple[RiskSignal, ...]
     evidence: ForecastEvidence
+    # the unanswered customer's signal, open only on a high-potential deal (judged later)
+    waiting: RiskSignal | None
 
 
 def _prepared(f: OpportunityFeatures, stats: TenantStats, scoring: TenantScoring) -> _Prepared:
@@ -185,7 +203,32 @@ def _prepared(f: OpportunityFeatures, stats: TenantStats, scoring: TenantScoring
         calibrated_probability=calibrated,
         model_version=scoring.model_version,
     )
-    return _Prepared(signals, evidence)
+    return _Prepared(signals, evidence, unanswered_signal(f.exchanges, f.as_of, t.early_warning))
+
+
+@dataclass(frozen=True)
+class _BeforeEngagement:
+    """What a deal's health needs of its account but not of its engagement score — every
+    pillar but the relationship, the actions, whether it can be judged at all: computed
+    while the engagement score is still being read."""
+
+    pillars: dict[str, Pillar]
+    actions: list[NextAction]
+    sufficient: bool
+
+
+def _before_engagement(
+    f: OpportunityFeatures,
+    stats: TenantStats,
+    tuning: ScoringSettings,
+    account: AccountHealth | None,
+    signals: tuple[RiskSignal, ...],
+) -> _BeforeEngagement:
+    return _BeforeEngagement(
+        pillars_before_engagement(PillarInputs(f, stats, None, f.as_of, account, signals)),
+        next_actions(f, f.as_of, account, signals=signals),
+        _sufficient(f, account, tuning.health.new_deal_days),
+    )
 
 
 def _assess_one(
@@ -197,28 +240,28 @@ def _assess_one(
     account: AccountHealth | None = None,
     weighting: _Weights | None = None,
     prepared: _Prepared | None = None,
+    before: _BeforeEngagement | None = None,
 ) -> Assessment:
     t = scoring.tuning
     w = weighting or _Weights.of(scoring)
-    weights, total = w.raw, w.total
-
-    def weighed(signals: tuple[RiskSignal, ...]) -> tuple[dict[str, Pillar], float]:
-        pillars = compute_pillars(PillarInputs(f, stats, engagement, f.as_of, account, signals))
-        value = round(sum(max(weights[n], 0.0) * pillars[n].value for n in PILLARS) / total, 1)
-        return pillars, value
-
     early = prepared or _prepared(f, stats, scoring)
     signals, evidence = early.signals, early.evidence
-    pillars, value = weighed(signals)
+    side = before or _before_engagement(f, stats, t, account, signals)
+    inputs = PillarInputs(f, stats, engagement, f.as_of, account, signals)
+    relationship = relationship_pillar(inputs)
+    pillars = with_relationship(side.pillars, relationship)
+    value = w.value(pillars)
     # high potential is judged on the health before the wait's own penalty (else an open
     # wait could push a deal out of the band that made it count)
     high = _high_potential(health_band(value, t), account, t.early_warning)
-    if high and (waiting := unanswered_signal(f.exchanges, f.as_of, t.early_warning)):
-        signals = (*signals, waiting)
-        pillars, value = weighed(signals)
+    if high and early.waiting is not None:
+        signals = (*signals, early.waiting)
+        side = _before_engagement(f, stats, t, account, signals)
+        pillars = with_relationship(side.pillars, relationship)
+        value = w.value(pillars)
     # each factor's points of the health value; only the top three either way become models
     scaled = [
-        (round(fac.contribution * weights[n] / total, 2), fac)
+        (round(fac.contribution * w.raw[n] / w.total, 2), fac)
         for n in PILLARS
         for fac in pillars[n].factors
     ]
@@ -228,12 +271,10 @@ def _assess_one(
         HealthResult,
         opportunity_id=f.opportunity_id,
         value=min(value, 100.0),
-        band=health_band(value, t)
-        if _sufficient(f, account, t.health.new_deal_days)
-        else HealthBand.INSUFFICIENT_DATA,
+        band=health_band(value, t) if side.sufficient else HealthBand.INSUFFICIENT_DATA,
         pillars=pillars,
         pillar_weights=dict(w.shares),
-        actions=next_actions(f, f.as_of, account, signals=signals),
+        actions=side.actions,
         top_positive=_factors(sorted((x for x in scaled if x[0] > 0), key=lambda x: -x[0])),
         top_negative=_factors(sorted((x for x in scaled if x[0] < 0), key=lambda x: x[0])),
         signals=list(signals),
@@ -316,11 +357,16 @@ def assess(
         live = None
         if with_engagement:
             live = _live_reads(reads, ch, tenant_id, features, as_of, t, source)
-        # the engine reads the engagement and the accounts meanwhile (it releases the GIL)
+        # the engine reads the accounts and then the engagement meanwhile (it releases the
+        # GIL): what needs the accounts only is computed while the engagement is read
         stats = stats_read.result()
         early = {k: _prepared(f, stats, scoring) for k, f in features.items()}
-        values = live.engagement.result() if live is not None else {}
         held = live.accounts.result() if live is not None else {}
+        before = {
+            k: _before_engagement(f, stats, t, held.get(f.account), early[k].signals)
+            for k, f in features.items()
+        }
+        values = live.engagement.result() if live is not None else {}
     weighting = _Weights.of(scoring)
     return {
         k: _assess_one(
@@ -332,6 +378,7 @@ def assess(
             held.get(f.account),
             weighting,
             early[k],
+            before[k],
         )
         for k, f in features.items()
     }
@@ -354,14 +401,24 @@ def _live_reads(
     tuning: ScoringSettings,
     source: EventSource,
 ) -> _LiveReads | None:
-    """The deals' engagement values and their accounts' health, submitted to `reads`."""
+    """The deals' engagement values and their accounts' health, submitted to `reads`: the
+    accounts first (a quarter of the engine time), so that what needs only them can be
+    computed while the engagement is read."""
     accounts = {k: f.account for k, f in features.items()}
     if not accounts:
         return None
-    return _LiveReads(
-        reads.submit(_engagement, ch, tenant_id, sorted(accounts), as_of, tuning, source),
-        reads.submit(_accounts, ch, tenant_id, accounts, as_of, tuning),
+    held = reads.submit(_accounts, ch, tenant_id, accounts, as_of, tuning)
+    values = reads.submit(
+        _after, held, _engagement, ch, tenant_id, sorted(accounts), as_of, tuning, source
     )
+    return _LiveReads(values, held)
+
+
+def _after(first: Future[Any], read: Callable[..., T], *args: Any) -> T:
+    """`read(*args)` once `first` is done: the embedded engine runs one query at a time, so
+    two reads submitted together finish together, each one's queries between the other's."""
+    wait([first])
+    return read(*args)
 
 
 def _accounts(

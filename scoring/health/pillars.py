@@ -40,7 +40,15 @@ from scoring.health.risk_signals import RiskSignal
 from scoring.model import Factor
 from scoring.trusted import trusted
 
-__all__ = ["PILLARS", "Pillar", "PillarInputs", "compute_pillars"]
+__all__ = [
+    "PILLARS",
+    "Pillar",
+    "PillarInputs",
+    "compute_pillars",
+    "pillars_before_engagement",
+    "relationship_pillar",
+    "with_relationship",
+]
 
 PILLARS: tuple[str, ...] = ("commercial", "cooperation", "relationship", "risk")
 
@@ -182,10 +190,24 @@ def _risk(i: PillarInputs) -> Pillar:
     return trusted(Pillar, name="risk", value=round(value, 1), factors=factors)
 
 
-def compute_pillars(inputs: PillarInputs) -> dict[str, Pillar]:
+def pillars_before_engagement(inputs: PillarInputs) -> dict[str, Pillar]:
+    """Every pillar but the relationship, the one that reads the engagement score: the
+    assessment computes these while that score is still being read."""
     return {
         "commercial": _commercial(inputs),
         "cooperation": _cooperation(inputs),
-        "relationship": _relationship(inputs),
         "risk": _risk(inputs),
     }
+
+
+def relationship_pillar(inputs: PillarInputs) -> Pillar:
+    return _relationship(inputs)
+
+
+def with_relationship(before: dict[str, Pillar], relationship: Pillar) -> dict[str, Pillar]:
+    """All four pillars, in `PILLARS` order (the order results list them in)."""
+    return {n: relationship if n == "relationship" else before[n] for n in PILLARS}
+
+
+def compute_pillars(inputs: PillarInputs) -> dict[str, Pillar]:
+    return with_relationship(pillars_before_engagement(inputs), _relationship(inputs))

@@ -10,12 +10,14 @@ opportunity of a generated store:
   and in batches;
 - the bands, values and evidence do not depend on how the pillar weights were resolved;
 - reading concurrently (the feature, engagement and account reads beside the per-deal
-  Python) gives what the same parts give one after another, for all deals and open ones."""
+  Python) gives what the same parts give one after another, for all deals and open ones;
+- the accounts are read before the engagement (what needs only them is computed meanwhile)."""
 
 from __future__ import annotations
 
 import gc
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -34,6 +36,7 @@ from scoring import (
 from scoring.accounts import assess_accounts
 from scoring.engagement.service import compute_values
 from scoring.forecast.evidence import ForecastEvidence
+from scoring.health import assess as health_assess
 from scoring.health.assess import HealthResult, _assess_one, collector_paused
 from scoring.health.features import features_as_of, tenant_stats
 from scoring.synthetic.dataset import SyntheticDataset, generate, load
@@ -177,3 +180,51 @@ def test_a_caller_can_hold_the_collector_paused_until_it_dropped_the_results(
         assert found and not gc.isenabled()  # still paused: the assessment did not switch it on
         del found
     assert gc.isenabled()
+
+
+class _Recorded:
+    """The store, recording which of the assessment's live reads ran each query."""
+
+    def __init__(self, ch: ClickHouse) -> None:
+        self._ch = ch
+        self.reader = threading.local()
+        self.order: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ch, name)
+
+    def query(self, sql: str, params: Any = None) -> Any:
+        self.order.append(getattr(self.reader, "name", ""))
+        return self._ch.query(sql, params)
+
+    def query_arrow(self, sql: str, params: Any = None) -> Any:
+        self.order.append(getattr(self.reader, "name", ""))
+        return self._ch.query_arrow(sql, params)
+
+
+def test_the_accounts_are_read_before_the_engagement(
+    clickhouse: ClickHouse, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What needs only the accounts is computed while the engagement is read: that holds only
+    if the engine answers the accounts' queries first, not between the engagement's."""
+    recorded = _Recorded(clickhouse)
+
+    def named(name: str, read: Any) -> Any:
+        def run(*args: Any) -> Any:
+            recorded.reader.name = name
+            try:
+                return read(*args)
+            finally:
+                recorded.reader.name = ""
+
+        return run
+
+    for name in ("accounts", "engagement"):
+        read = getattr(health_assess, f"_{name}")
+        monkeypatch.setattr(health_assess, f"_{name}", named(name, read))
+    scoring = _scoring(clickhouse, tenant)
+    found = assess(recorded, scoring, tenant, None, END, now=END)  # type: ignore[arg-type]
+    assert found
+    live = [name for name in recorded.order if name]
+    assert "accounts" in live and "engagement" in live
+    assert live == sorted(live)  # every accounts query before the first engagement query
