@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scoring.health.actions import NextAction
-from scoring.health.assess import assess, collector_paused
+from scoring.health.assess import Assessment, assess, collector_paused
 from scoring.health.features import OpportunityFeatures
 from scoring.health.history_repository import health_history
 from scoring.health.risk_signals import RiskSignal
 from scoring.stall.store import open_stalls
 from scoring.tenant import load_tenant_scoring
 from tracker.config import Settings
+from tracker.crm import ever_owned_by
 from tracker.stores import ClickHouse
 
-__all__ = ["DealBriefing", "briefing_deals", "last_touch"]
+__all__ = ["DealBriefing", "briefing_deals", "held_by", "last_touch", "ranked_briefings"]
 
 TREND_DAYS = 30
 
@@ -93,13 +94,28 @@ def briefing_deals(
     *,
     limit: int = 10,
 ) -> list[DealBriefing]:
-    """The owner's open deals that need attention, ranked (at most `limit`)."""
+    """The owner's open deals that need attention, ranked (at most `limit`). Only the deals
+    the owner ever held are assessed, not the tenant's (a briefing per rep, every rep of the
+    tenant: each assessed the whole tenant again)."""
     scoring = load_tenant_scoring(ch, tenant_id, settings.scoring)
-    # the tenant's assessments are dropped before the collector is back on (collector_paused)
+    candidates = ever_owned_by(ch, tenant_id, owner)
+    # the assessments are dropped before the collector is back on (collector_paused)
     with collector_paused():
-        found = assess(ch, scoring, tenant_id, None, now, now=now, open_only=True)
-        mine = {k: a for k, a in found.items() if a.features.owner.lower() == owner.lower()}
+        found = assess(ch, scoring, tenant_id, candidates, now, now=now, open_only=True)
+        mine = held_by(found, owner)
         del found
+    return ranked_briefings(ch, tenant_id, mine, now, limit=limit)
+
+
+def held_by(found: dict[str, Assessment], owner: str) -> dict[str, Assessment]:
+    """The assessed deals whose owner, as of the assessment, is `owner`."""
+    return {k: a for k, a in found.items() if a.features.owner.lower() == owner.lower()}
+
+
+def ranked_briefings(
+    ch: ClickHouse, tenant_id: str, mine: dict[str, Assessment], now: datetime, *, limit: int
+) -> list[DealBriefing]:
+    """The briefings of the assessed deals that need attention, ranked."""
     stalled = set(open_stalls(ch, tenant_id))
     history = health_history(ch, tenant_id, sorted(mine), (now - timedelta(days=TREND_DAYS)).date())
     deals = []

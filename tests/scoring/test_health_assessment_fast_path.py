@@ -11,7 +11,9 @@ opportunity of a generated store:
 - the bands, values and evidence do not depend on how the pillar weights were resolved;
 - reading concurrently (the feature, engagement and account reads beside the per-deal
   Python) gives what the same parts give one after another, for all deals and open ones;
-- the accounts are read before the engagement (what needs only them is computed meanwhile)."""
+- the accounts are read before the engagement (what needs only them is computed meanwhile);
+- a rep's briefing, assessing only the deals its rep ever held, says what one assessing the
+  whole tenant said."""
 
 from __future__ import annotations
 
@@ -38,10 +40,11 @@ from scoring.engagement.service import compute_values
 from scoring.forecast.evidence import ForecastEvidence
 from scoring.health import assess as health_assess
 from scoring.health.assess import HealthResult, _assess_one, collector_paused
+from scoring.health.briefing import briefing_deals, held_by, ranked_briefings
 from scoring.health.features import features_as_of, tenant_stats
 from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.config import Settings
-from tracker.crm import list_accounts
+from tracker.crm import ever_owned_by, list_accounts
 from tracker.stores.clickhouse import ClickHouse
 
 START, DAYS = date(2025, 5, 1), 150
@@ -228,3 +231,23 @@ def test_the_accounts_are_read_before_the_engagement(
     live = [name for name in recorded.order if name]
     assert "accounts" in live and "engagement" in live
     assert live == sorted(live)  # every accounts query before the first engagement query
+
+
+def test_a_briefing_assesses_only_its_owners_deals_and_says_what_the_tenant_wide_one_did(
+    clickhouse: ClickHouse, tenant: str
+) -> None:
+    """Each rep's briefing assesses the deals its rep ever held, not the whole tenant; the
+    briefings are those of the tenant-wide assessment, for every owner (any letter case)."""
+    settings = Settings()
+    scoring = load_tenant_scoring(clickhouse, tenant, settings.scoring)
+    found = assess(clickhouse, scoring, tenant, None, END, now=END, open_only=True)
+    owners = sorted({a.features.owner for a in found.values()})
+    assert len(owners) > 1
+    briefed = 0
+    for owner in owners:
+        reference = ranked_briefings(clickhouse, tenant, held_by(found, owner), END, limit=10)
+        for asked in (owner, owner.upper()):
+            assert briefing_deals(clickhouse, settings, tenant, asked, END) == reference
+        assert len(ever_owned_by(clickhouse, tenant, owner)) < len(found)
+        briefed += len(reference)
+    assert briefed > 0  # some deal needs attention

@@ -266,6 +266,19 @@ def list_opportunities(
     return found
 
 
+def ever_owned_by(ch: ClickHouse, tenant_id: str, owner: str) -> list[str]:
+    """Ids of the tenant's opportunities any stored version of which names `owner` as their
+    owner, compared as Python lowers it (ClickHouse's `lower` is ASCII only): a superset of
+    the deals `owner` holds as of any moment, whichever version that moment picks."""
+    rows = ch.query(
+        f"SELECT DISTINCT opportunity_id, owner FROM {ch.database}.opportunities "
+        "WHERE tenant_id = {tenant_id:String}",
+        {"tenant_id": tenant_id},
+    )
+    mine = owner.lower()
+    return sorted({r["opportunity_id"] for r in rows if str(r["owner"]).lower() == mine})
+
+
 def tenants_with_opportunities(ch: ClickHouse) -> list[str]:
     rows = ch.query(
         f"SELECT DISTINCT tenant_id FROM {ch.database}.opportunities ORDER BY tenant_id"
