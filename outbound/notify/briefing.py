@@ -141,6 +141,11 @@ async def run_briefings(
             local = moment.astimezone(zone_of(pref, ns.default_time_zone))
             if local.hour < ns.briefing_hour:
                 continue
+            key = f"{owner}:{local.date().isoformat()}"
+            # briefed today already: the job runs every few minutes, and each rep's deals
+            # are assessed to build the facts (~1 s a rep on a 10k-deal tenant)
+            if await notifier.published(tenant_id, NotifyEvent.DAILY_BRIEFING, key):
+                continue
             if source is not None:
                 deals = await source(tenant_id, owner, moment)
             else:
@@ -160,7 +165,7 @@ async def run_briefings(
                 tenant_id,
                 NotifyEvent.DAILY_BRIEFING,
                 facts,
-                dedupe_key=f"{owner}:{local.date().isoformat()}",
+                dedupe_key=key,
                 owner=owner,
                 manager=None,  # a rep's own briefing
             )

@@ -175,6 +175,11 @@ class Notifier:
         )
         return len(jobs) if queued else 0
 
+    async def published(self, tenant_id: str, event: str, dedupe_key: str) -> bool:
+        """Whether `publish` already queued this event under `dedupe_key`: a caller can skip
+        building facts that would be dropped."""
+        return await self.outbox.deduped(f"{tenant_id}:{event}:{dedupe_key}")
+
     async def tenant_locale(self, tenant_id: str) -> str:
         try:
             tenant = await self._db(get_tenant, tenant_id)

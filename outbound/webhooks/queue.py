@@ -126,6 +126,11 @@ class DeliveryQueue:
                     dropped += int(await self._drop(keys=self._keys, args=[delivery_id]))
         return dropped
 
+    async def deduped(self, dedupe_key: str) -> bool:
+        """Whether `enqueue` already queued jobs under `dedupe_key` (within its TTL)."""
+        with redis_errors("webhook dedupe check"):
+            return bool(await self.redis.exists(self._dedupe_prefix + dedupe_key))
+
     async def enqueue(
         self,
         jobs: Sequence[Job],

@@ -10,6 +10,7 @@ from typing import Any
 from ingest import Event, events_table
 from outbound import make_alert_listener
 from outbound.notify import (
+    BriefingDeal,
     ChannelKind,
     Preferences,
     create_channel,
@@ -217,3 +218,25 @@ async def test_daily_briefing_once_per_rep_and_local_day(
     assert "**华为技术**" in content and "**最近互动**：暂无互动" in content
     assert "**下一步**：1. 超过 7 天没有互动，今天打个电话" in content
     assert "@李经理" not in content  # the rep's own briefing
+
+
+async def test_a_rep_briefed_today_is_not_assessed_again(
+    rig: Rig, nsettings: Settings, clickhouse: ClickHouse, tenant: str, robot: RobotReceiver
+) -> None:
+    """The briefing job runs every few minutes; a rep's facts (an assessment of their deals)
+    are built once a local day, not on every run that the dedupe would then drop."""
+    create_channel(clickhouse, nsettings, tenant, kind="wecom", url=robot.url("/w"))
+    morning = datetime(2024, 6, 3, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+    asked: list[tuple[str, datetime]] = []
+
+    async def source(tenant_id: str, owner: str, now: datetime) -> list[BriefingDeal]:
+        asked.append((owner, now))
+        return []
+
+    assert await run_briefings(rig.notifier, clickhouse, source=source, now=morning) == 1
+    later = morning + timedelta(minutes=10)
+    assert await run_briefings(rig.notifier, clickhouse, source=source, now=later) == 0
+    assert asked == [(REP, morning)]
+    tomorrow = morning + timedelta(days=1)
+    assert await run_briefings(rig.notifier, clickhouse, source=source, now=tomorrow) == 1
+    assert asked == [(REP, morning), (REP, tomorrow)]
