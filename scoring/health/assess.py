@@ -246,18 +246,18 @@ def _assess_one(
     w = weighting or _Weights.of(scoring)
     early = prepared or _prepared(f, stats, scoring)
     signals, evidence = early.signals, early.evidence
-    side = before or _before_engagement(f, stats, t, account, signals)
+    settled = before or _before_engagement(f, stats, t, account, signals)
     inputs = PillarInputs(f, stats, engagement, f.as_of, account, signals)
     relationship = relationship_pillar(inputs)
-    pillars = with_relationship(side.pillars, relationship)
+    pillars = with_relationship(settled.pillars, relationship)
     value = w.value(pillars)
     # high potential is judged on the health before the wait's own penalty (else an open
     # wait could push a deal out of the band that made it count)
     high = _high_potential(health_band(value, t), account, t.early_warning)
     if high and early.waiting is not None:
         signals = (*signals, early.waiting)
-        side = _before_engagement(f, stats, t, account, signals)
-        pillars = with_relationship(side.pillars, relationship)
+        settled = _before_engagement(f, stats, t, account, signals)
+        pillars = with_relationship(settled.pillars, relationship)
         value = w.value(pillars)
     # each factor's points of the health value; only the top three either way become models
     scaled = [
@@ -271,10 +271,10 @@ def _assess_one(
         HealthResult,
         opportunity_id=f.opportunity_id,
         value=min(value, 100.0),
-        band=health_band(value, t) if side.sufficient else HealthBand.INSUFFICIENT_DATA,
+        band=health_band(value, t) if settled.sufficient else HealthBand.INSUFFICIENT_DATA,
         pillars=pillars,
         pillar_weights=dict(w.shares),
-        actions=side.actions,
+        actions=settled.actions,
         top_positive=_factors(sorted((x for x in scaled if x[0] > 0), key=lambda x: -x[0])),
         top_negative=_factors(sorted((x for x in scaled if x[0] < 0), key=lambda x: x[0])),
         signals=list(signals),
