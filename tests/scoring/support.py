@@ -6,13 +6,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import pyarrow as pa
 
 from ingest import EVENT_COLUMNS
+from scoring.synthetic.dataset import SyntheticDataset, generate, load
 from tracker.crm.opportunities import Contact, Opportunity, upsert_opportunities
 from tracker.stores.clickhouse import ClickHouse
 
@@ -226,3 +228,18 @@ def add_opportunity(
     )
     upsert_opportunities(ch, tenant_id, [opp])
     return opp
+
+
+@cache
+def _generated(opportunities: int, seed: int, start: date, days: int) -> SyntheticDataset:
+    return generate(opportunities, seed=seed, start=start, days=days, tenants=1)
+
+
+def synthetic_tenant(
+    ch: ClickHouse, opportunities: int, *, seed: int, start: date, days: int
+) -> str:
+    """A one-tenant generated store (generated once per process for these arguments) loaded
+    into `ch`; returns its tenant id."""
+    ds = _generated(opportunities, seed, start, days)
+    load(ch, ds)
+    return ds.tenant_ids[0]

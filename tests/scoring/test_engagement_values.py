@@ -6,13 +6,12 @@ rollup cannot answer and the raw events must)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 
 import pytest
 
 from scoring import EventSource, ScopeKind, ScoringQuery, compute_scores
 from scoring.engagement.service import compute_values
-from scoring.synthetic.dataset import SyntheticDataset, generate, load
+from tests.scoring.support import synthetic_tenant
 from tracker.config import ScoringSettings
 from tracker.stores.clickhouse import ClickHouse
 
@@ -21,16 +20,9 @@ END = datetime(2025, 4, 1, tzinfo=UTC) + timedelta(days=DAYS)
 TAGGED = {"competitor_comparison": {"weight": 10}, "security": {"weight": 5}}
 
 
-@cache
-def dataset() -> SyntheticDataset:
-    return generate(50, seed=23, start=START, days=DAYS, tenants=1)
-
-
 @pytest.fixture
 def tenant(clickhouse: ClickHouse) -> str:
-    ds = dataset()
-    load(clickhouse, ds)
-    return ds.tenant_ids[0]
+    return synthetic_tenant(clickhouse, 50, seed=23, start=START, days=DAYS)
 
 
 def _check(ch: ClickHouse, query: ScoringQuery, tuning: ScoringSettings) -> int:

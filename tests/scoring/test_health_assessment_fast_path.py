@@ -21,7 +21,6 @@ import gc
 import json
 import threading
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any
 
 import pytest
@@ -42,7 +41,7 @@ from scoring.health import assess as health_assess
 from scoring.health.assess import HealthResult, _assess_one, collector_paused
 from scoring.health.briefing import briefing_deals, held_by, ranked_briefings
 from scoring.health.features import features_as_of, tenant_stats
-from scoring.synthetic.dataset import SyntheticDataset, generate, load
+from tests.scoring.support import synthetic_tenant
 from tracker.config import Settings
 from tracker.crm import ever_owned_by, list_accounts
 from tracker.stores.clickhouse import ClickHouse
@@ -51,16 +50,9 @@ START, DAYS = date(2025, 5, 1), 150
 END = datetime(2025, 5, 1, tzinfo=UTC) + timedelta(days=DAYS)
 
 
-@cache
-def dataset() -> SyntheticDataset:
-    return generate(80, seed=17, start=START, days=DAYS, tenants=1)
-
-
 @pytest.fixture
 def tenant(clickhouse: ClickHouse) -> str:
-    ds = dataset()
-    load(clickhouse, ds)
-    return ds.tenant_ids[0]
+    return synthetic_tenant(clickhouse, 80, seed=17, start=START, days=DAYS)
 
 
 def _scoring(ch: ClickHouse, tenant: str) -> TenantScoring:

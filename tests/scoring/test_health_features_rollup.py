@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 
 import pytest
 
@@ -15,7 +14,7 @@ from scoring import EventSource, load_tenant_scoring
 from scoring.engagement.rollup_repository import ROLLUP
 from scoring.health.features import features_as_of
 from scoring.health.repository import rollup_answers
-from scoring.synthetic.dataset import SyntheticDataset, generate, load
+from tests.scoring.support import synthetic_tenant
 from tracker.config import Settings
 from tracker.privacy.rollups import rollup_selects
 from tracker.stores.clickhouse import ClickHouse
@@ -24,16 +23,9 @@ START, DAYS = date(2025, 5, 1), 150
 END = datetime(2025, 5, 1, tzinfo=UTC) + timedelta(days=DAYS)
 
 
-@cache
-def dataset() -> SyntheticDataset:
-    return generate(60, seed=23, start=START, days=DAYS, tenants=1)
-
-
 @pytest.fixture
 def tenant(clickhouse: ClickHouse) -> str:
-    ds = dataset()
-    load(clickhouse, ds)
-    return ds.tenant_ids[0]
+    return synthetic_tenant(clickhouse, 60, seed=23, start=START, days=DAYS)
 
 
 @pytest.fixture
