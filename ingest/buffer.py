@@ -1,12 +1,14 @@
-"""The API-side stream producer: one stream entry per accepted request, `XADD`s coalesced
-across concurrent requests into one pipeline. A request that can open a visit appends its
-entry through `ingest.visits.XADD_TOUCHED` instead, which decides visit and forward in the
-same atomic call (still one command per request).
+"""The API-side stream producer: one stream entry per accepted request, the entries of
+concurrent requests appended by one Redis call per round (`ingest.visits.APPEND_TOUCHED`),
+which also decides, for each request that can open a visit, its visit and forward — in
+arrival order, one entry after the other.
 
 `add()` queues the entry and waits; the first entry of a round arms a short timer
-(`max_delay`), and a full round (`max_entries`) flushes at once. One pipeline carries the
-round, and every waiting request's future resolves with its entry id — or with
-`RedisUnavailable` if the pipeline failed or timed out.
+(`max_delay`), and a full round (`max_entries`) goes at once (`ingest.coalesce.Coalescer`).
+The round travels as one msgpack argument (encoded in C) plus the touched entries' keys, so a
+request costs Redis-py a few arguments to encode, not one command each; every waiting
+request resolves with its entry id — or with `RedisUnavailable` if the call failed or timed
+out.
 
 Durability decision: a request is answered 2xx only after Redis acknowledged its entry. When
 Redis is unavailable the API answers 503 (`RedisUnavailable.status`) and the client keeps the
@@ -17,15 +19,23 @@ process crash.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from itertools import chain
+from typing import Any, Protocol
 
+import msgspec
 import redis.asyncio as aioredis
-from redis.asyncio.client import Pipeline
 
-from ingest.coalesce import PipelineBatcher
-from ingest.visits import XADD_TOUCHED, VisitTouch
+from ingest.coalesce import Coalescer
+from ingest.visits import APPEND_TOUCHED, VisitTouch
+from tracker.stores import redis_errors
 
 __all__ = ["EventStream", "StreamBuffer"]
+
+# One entry of a round: its fields as a flat name/value list (UTF-8 text) and its touch
+# (None: a plain append, nothing in it can open a visit).
+_Pending = tuple[list[str], VisitTouch | None]
+_encode = msgspec.msgpack.Encoder().encode
 
 
 class EventStream(Protocol):
@@ -35,7 +45,7 @@ class EventStream(Protocol):
 
 
 class StreamBuffer:
-    """`XADD`s of concurrent requests coalesced into pipelines (see `PipelineBatcher`)."""
+    """Entries of concurrent requests appended by one script call per round."""
 
     def __init__(
         self,
@@ -47,26 +57,32 @@ class StreamBuffer:
         timeout: float = 2.0,
     ) -> None:
         self._stream = stream
-        self._batcher = PipelineBatcher(
-            redis, max_commands=max_entries, max_delay=max_delay, timeout=timeout
+        self._append = redis.register_script(APPEND_TOUCHED)  # loaded again if Redis lost it
+        self._rounds: Coalescer[_Pending] = Coalescer(
+            self._send, max_items=max_entries, max_delay=max_delay, timeout=timeout
         )
-        self._touched = redis.register_script(XADD_TOUCHED)
 
     async def add(self, fields: dict[bytes, bytes], touch: VisitTouch | None = None) -> str:
         """Queue one entry (with its visit decision when `touch` is given); return its
         stream id once Redis has it."""
-
-        def queue(pipe: Pipeline) -> object:
-            if touch is None:
-                return pipe.xadd(self._stream, fields)  # type: ignore[arg-type]
-            pipe.scripts.add(self._touched)  # type: ignore[arg-type]  # loaded if Redis lacks it
-            keys = (*touch.keys, self._stream)
-            pairs = [part for field in fields.items() for part in field]
-            return pipe.evalsha(self._touched.sha, len(keys), *keys, *touch.args, *pairs)
-
-        entry_id = await self._batcher.run(queue)
+        # As text: Redis's msgpack reader refuses msgpack's bin type (entries are JSON).
+        flat = [part.decode() for part in chain.from_iterable(fields.items())]
+        entry_id = await self._rounds.run((flat, touch))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
+    async def _send(self, entries: list[_Pending]) -> Sequence[Any]:
+        keys: list[str] = [self._stream]
+        round_: list[list[Any]] = []
+        for fields, touch in entries:
+            if touch is None:
+                round_.append([fields])
+            else:
+                keys += touch.keys
+                round_.append([fields, touch.args])
+        with redis_errors("append"):
+            ids: Sequence[Any] = await self._append(keys=keys, args=[_encode(round_)])
+        return ids
+
     async def close(self) -> None:
-        """Flush what is queued and wait for in-flight pipelines (on shutdown)."""
-        await self._batcher.close()
+        """Append what is queued and wait for rounds in flight (on shutdown)."""
+        await self._rounds.close()

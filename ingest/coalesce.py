@@ -1,48 +1,49 @@
-"""Coalescing Redis commands across concurrent requests: each request queues one command
-and awaits its own reply; a round (up to `max_commands`, or `max_delay` after its first
-command) goes to Redis as one pipeline. Hundreds of beacons in flight cost a handful of
-round trips instead of one connection each."""
+"""Coalescing Redis calls across concurrent requests: each request adds one item and awaits
+its own reply; a round (up to `max_items`, or `max_delay` after its first item) goes to
+Redis as one call (`send`), which answers every item of the round in order. Hundreds of
+beacons in flight cost a handful of round trips — and a handful of commands — instead of one
+each."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
-
-import redis.asyncio as aioredis
-from redis.asyncio.client import Pipeline
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from tracker.errors import RedisUnavailable
-from tracker.stores import redis_errors
 
-__all__ = ["PipelineBatcher"]
+__all__ = ["Coalescer"]
 
-QueueCommand = Callable[[Pipeline], object]
+ItemT = TypeVar("ItemT")
+#: Sends one round's items, returns one reply per item (same order); raises on failure.
+SendRound = Callable[[list[ItemT]], Awaitable[Sequence[Any]]]
 
 
-class PipelineBatcher:
+class Coalescer(Generic[ItemT]):
     def __init__(
         self,
-        redis: aioredis.Redis,
+        send: SendRound[ItemT],
         *,
-        max_commands: int = 500,
+        max_items: int = 500,
         max_delay: float = 0.002,
         timeout: float = 2.0,
     ) -> None:
-        self._redis = redis
-        self._max_commands = max_commands
+        self._send_round = send
+        self._max_items = max_items
         self._max_delay = max_delay
         self._timeout = timeout
-        self._pending: list[tuple[QueueCommand, asyncio.Future[Any]]] = []
+        self._items: list[ItemT] = []
+        self._futures: list[asyncio.Future[Any]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._inflight: set[asyncio.Task[None]] = set()
 
-    async def run(self, queue_command: QueueCommand) -> Any:
-        """Queue one command (a function adding it to a pipeline); return its reply."""
+    async def run(self, item: ItemT) -> Any:
+        """Add one item to the next round; return its reply (raises `RedisUnavailable`)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._pending.append((queue_command, future))
-        if len(self._pending) >= self._max_commands:
+        self._items.append(item)
+        self._futures.append(future)
+        if len(self._items) >= self._max_items:
             self._flush_now()
         elif self._timer is None:
             self._timer = loop.call_later(self._max_delay, self._flush_now)
@@ -52,31 +53,30 @@ class PipelineBatcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._pending:
+        if not self._items:
             return
-        batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._send(batch))
+        items, futures = self._items, self._futures
+        self._items, self._futures = [], []
+        task = asyncio.get_running_loop().create_task(self._send(items, futures))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
-    async def _send(self, batch: list[tuple[QueueCommand, asyncio.Future[Any]]]) -> None:
+    async def _send(self, items: list[ItemT], futures: list[asyncio.Future[Any]]) -> None:
         try:
-            with redis_errors("pipeline"):
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for queue_command, _ in batch:
-                        queue_command(pipe)
-                    replies = await asyncio.wait_for(pipe.execute(), self._timeout)
+            replies = await asyncio.wait_for(self._send_round(items), self._timeout)
+            if len(replies) != len(futures):
+                raise RedisUnavailable(f"{len(replies)} replies to {len(futures)} items")
         except Exception as exc:  # every waiter must get an answer
             error = (
                 exc
                 if isinstance(exc, RedisUnavailable)
                 else RedisUnavailable(f"Redis did not answer: {exc!r}")
             )
-            for _, future in batch:
+            for future in futures:
                 if not future.done():
                     future.set_exception(error)
             return
-        for (_, future), reply in zip(batch, replies, strict=True):
+        for future, reply in zip(futures, replies, strict=True):
             if not future.done():
                 future.set_result(reply)
 

@@ -3,11 +3,11 @@
 Who the events of a request belong to in time (visit) and whether the viewer is new to a
 link that already had someone (forwarded) is state, and the answer depends on arrival order.
 So it is decided where arrival order is defined — in Redis, by the same script call that
-appends the request's entry to the stream (`_XADD_TOUCHED`, replacing the plain `XADD`, so
-a beacon still costs one command in its coalesced pipeline). The answer travels *in* the
-entry (field `a`), and the writer applies it to the rows (`decode_touched`): however many
-writers there are, in whatever order they take entries, and however often a batch is
-replayed, every row gets the answer given when it arrived.
+appends the request's entry to the stream (`APPEND_TOUCHED`, one call per coalesced round of
+requests, deciding them one after the other). The answer travels *in* the entry (field
+`a`), and the writer applies it to the rows (`decode_touched`): however many writers there
+are, in whatever order they take entries, and however often a batch is replayed, every row
+gets the answer given when it arrived.
 
 Per request with a viewer id and at least one human row, the script:
 
@@ -41,47 +41,60 @@ from tracker import redis_keys
 from tracker.ids import new_id
 from tracker.types import BotReason
 
-__all__ = ["XADD_TOUCHED", "VisitTouch", "decode_touched", "recognise_viewer", "visit_touch"]
+__all__ = ["APPEND_TOUCHED", "VisitTouch", "decode_touched", "recognise_viewer", "visit_touch"]
 
-# KEYS: viewer state, link viewers, stream. ARGV: now ms, gap ms, candidate visit id, viewer
-# id, the two TTLs, headless flag ('' or the reason), the dwell ms of the request's dwell
-# rows (comma-separated, in row order), the slack ms, then the entry's fields as name/value
-# pairs. Returns the new entry's id; the answer field `a` is visit, forwarded, sticky bot
-# reason and one '1' (credited) / '0' (over the clock) per dwell row.
-XADD_TOUCHED: Final = """
-local state = redis.call('HMGET', KEYS[1], 'bot', 'last', 'visit', 'vs', 'dw')
-local bot, visit, fwd, mask = ARGV[7], '', '0', ''
-if bot == '' then bot = state[1] or '' end
-if bot ~= '' then
-  if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'bot', bot) end
-else
-  local now, last = tonumber(ARGV[1]), tonumber(state[2] or '-1')
-  visit = state[3]
-  local started, dwelt = tonumber(state[4] or ARGV[1]), tonumber(state[5] or '0')
-  if (not visit) or last < 0 or now - last > tonumber(ARGV[2]) then
-    visit, started, dwelt = ARGV[3], now, 0
+# One call appends a round of entries (`ingest.buffer.StreamBuffer`). KEYS: the stream, then
+# the viewer-state and link-viewers keys of each entry with a touch, in entry order. ARGV[1]:
+# a msgpack array of entries, each [fields, touch]: the entry's fields as a flat name/value
+# array, and (for an entry that can open a visit, else absent) `VisitTouch.args` as strings —
+# now ms, gap ms, candidate visit id, viewer id, the two TTLs, headless flag ('' or the
+# reason), the dwell ms of the request's dwell rows (comma-separated, in row order), the
+# slack ms. Returns the entries' ids in order; a touched entry gets the answer field `a`:
+# visit, forwarded, sticky bot reason and one '1' (credited) / '0' (over the clock) per dwell
+# row. Entries are decided one after the other, in arrival order, as separate calls would.
+APPEND_TOUCHED: Final = """
+local function touch(state_key, viewers_key, t)
+  local state = redis.call('HMGET', state_key, 'bot', 'last', 'visit', 'vs', 'dw')
+  local bot, visit, fwd, mask = t[7], '', '0', ''
+  if bot == '' then bot = state[1] or '' end
+  if bot ~= '' then
+    if t[7] ~= '' then redis.call('HSET', state_key, 'bot', bot) end
+  else
+    local now, last = tonumber(t[1]), tonumber(state[2] or '-1')
+    visit = state[3]
+    local started, dwelt = tonumber(state[4] or t[1]), tonumber(state[5] or '0')
+    if (not visit) or last < 0 or now - last > tonumber(t[2]) then
+      visit, started, dwelt = t[3], now, 0
+    end
+    local allowed = now - started + tonumber(t[9])
+    for d in string.gmatch(t[8], '%d+') do
+      d = tonumber(d)
+      if dwelt + d <= allowed then dwelt = dwelt + d; mask = mask .. '1' else mask = mask .. '0' end
+    end
+    local latest = state[2]
+    if now > last then latest = t[1] end
+    redis.call('HSET', state_key, 'visit', visit, 'last', latest, 'vs', started, 'dw', dwelt)
+    fwd = redis.call('HGET', viewers_key, t[4])
+    if not fwd then
+      if redis.call('HLEN', viewers_key) > 0 then fwd = '1' else fwd = '0' end
+      redis.call('HSET', viewers_key, t[4], fwd)
+    end
+    redis.call('EXPIRE', viewers_key, t[6])
   end
-  local allowed = now - started + tonumber(ARGV[9])
-  for d in string.gmatch(ARGV[8], '%d+') do
-    d = tonumber(d)
-    if dwelt + d <= allowed then dwelt = dwelt + d; mask = mask .. '1' else mask = mask .. '0' end
-  end
-  local latest = state[2]
-  if now > last then latest = ARGV[1] end
-  redis.call('HSET', KEYS[1], 'visit', visit, 'last', latest, 'vs', started, 'dw', dwelt)
-  fwd = redis.call('HGET', KEYS[2], ARGV[4])
-  if not fwd then
-    if redis.call('HLEN', KEYS[2]) > 0 then fwd = '1' else fwd = '0' end
-    redis.call('HSET', KEYS[2], ARGV[4], fwd)
-  end
-  redis.call('EXPIRE', KEYS[2], ARGV[6])
+  redis.call('EXPIRE', state_key, t[5])
+  return visit .. '\\31' .. fwd .. '\\31' .. bot .. '\\31' .. mask
 end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-local fields = {}
-for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
-fields[#fields + 1] = 'a'
-fields[#fields + 1] = visit .. '\\31' .. fwd .. '\\31' .. bot .. '\\31' .. mask
-return redis.call('XADD', KEYS[3], '*', unpack(fields))
+local ids, k = {}, 2
+for i, entry in ipairs(cmsgpack.unpack(ARGV[1])) do
+  local fields, t = entry[1], entry[2]
+  if t then
+    fields[#fields + 1] = 'a'
+    fields[#fields + 1] = touch(KEYS[k], KEYS[k + 1], t)
+    k = k + 2
+  end
+  ids[i] = redis.call('XADD', KEYS[1], '*', unpack(fields))
+end
+return ids
 """
 
 # KEYS: link viewers, gate emails. ARGV: viewer id, verified email (lower case), the link's
@@ -120,11 +133,12 @@ def _state_keys(tenant: str, link: str, viewer: str) -> tuple[str, str]:
 
 
 class VisitTouch(NamedTuple):
-    """The state keys and arguments of one request's `XADD_TOUCHED` call (a named tuple:
-    a frozen dataclass costs ~1 µs more to build, once per beacon)."""
+    """The state keys and arguments of one request's entry in `APPEND_TOUCHED` (a named
+    tuple: a frozen dataclass costs ~1 µs more to build, once per beacon). The arguments are
+    strings, as the script would have read them from ARGV."""
 
     keys: tuple[str, str]
-    args: tuple[int | str, ...]
+    args: tuple[str, ...]
 
 
 def visit_touch(
@@ -155,19 +169,31 @@ def visit_touch(
             dwells.append(str(own[OWN.dwell_ms]))
     if not human:
         return None
+    gap, state_ttl, viewers_ttl, slack = _constants(gap_seconds, dwell_slack_ms)
     return VisitTouch(
         keys=_state_keys(tenant, link, viewer),
         args=(
-            now_ms,
-            gap_seconds * 1000,
+            str(now_ms),
+            gap,
             new_id("visit", now_ms=now_ms),
             viewer,
-            redis_keys.VIEWER_STATE_TTL_SECONDS,
-            redis_keys.LINK_VIEWERS_TTL_SECONDS,
+            state_ttl,
+            viewers_ttl,
             _HEADLESS if headless else "",
             ",".join(dwells),
-            dwell_slack_ms,
+            slack,
         ),
+    )
+
+
+@lru_cache(maxsize=16)
+def _constants(gap_seconds: int, dwell_slack_ms: int) -> tuple[str, str, str, str]:
+    """The touch arguments every request of one configuration shares, as strings."""
+    return (
+        str(gap_seconds * 1000),
+        str(redis_keys.VIEWER_STATE_TTL_SECONDS),
+        str(redis_keys.LINK_VIEWERS_TTL_SECONDS),
+        str(dwell_slack_ms),
     )
 
 
