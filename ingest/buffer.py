@@ -3,8 +3,9 @@ concurrent requests appended by one Redis call per round (`ingest.visits.APPEND_
 which also decides, for each request that can open a visit, its visit and forward — in
 arrival order, one entry after the other.
 
-`add()` queues the entry and waits; the first entry of a round arms a short timer
-(`max_delay`), and a full round (`max_entries`) goes at once (`ingest.coalesce.Coalescer`).
+`add()` queues the entry and waits; a round is what arrives within one iteration of the
+event loop (or `max_delay` after its first entry), and a full round (`max_entries`) goes at
+once (`ingest.coalesce.Coalescer`).
 The round travels as one msgpack argument (encoded in C) plus the touched entries' keys, so a
 request costs Redis-py a few arguments to encode, not one command each; every waiting
 request resolves with its entry id — or with `RedisUnavailable` if the call failed or timed
@@ -53,7 +54,7 @@ class StreamBuffer:
         stream: str,
         *,
         max_entries: int = 500,
-        max_delay: float = 0.002,
+        max_delay: float = 0.0,
         timeout: float = 2.0,
     ) -> None:
         self._stream = stream

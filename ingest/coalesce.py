@@ -1,8 +1,14 @@
 """Coalescing Redis calls across concurrent requests: each request adds one item and awaits
-its own reply; a round (up to `max_items`, or `max_delay` after its first item) goes to
-Redis as one call (`send`), which answers every item of the round in order. Hundreds of
-beacons in flight cost a handful of round trips — and a handful of commands — instead of one
-each."""
+its own reply; a round goes to Redis as one call (`send`), which answers every item of the
+round in order. Hundreds of beacons in flight cost a handful of round trips — and a handful
+of commands — instead of one each.
+
+A round closes at `max_items`, or `max_delay` after its first item — by default 0: the items
+added while the event loop runs one iteration. An idle API then sends a lone beacon at once,
+and a busy one, whose iterations are longer, sends bigger rounds. Measured on the API-only
+beacon load (64 connections, rounds in flight unbounded): 12.6–13.3k req/s and 67–72 µs of
+CPU a request with 0, 10.1–10.7k and 77–81 µs with a 2 ms timer (2026-12-04); holding a
+round back while one is in flight was slower still (9.8–11.0k)."""
 
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ class Coalescer(Generic[ItemT]):
         send: SendRound[ItemT],
         *,
         max_items: int = 500,
-        max_delay: float = 0.002,
+        max_delay: float = 0.0,
         timeout: float = 2.0,
     ) -> None:
         self._send_round = send
@@ -34,7 +40,7 @@ class Coalescer(Generic[ItemT]):
         self._timeout = timeout
         self._items: list[ItemT] = []
         self._futures: list[asyncio.Future[Any]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._inflight: set[asyncio.Task[None]] = set()
 
     async def run(self, item: ItemT) -> Any:
@@ -46,7 +52,11 @@ class Coalescer(Generic[ItemT]):
         if len(self._items) >= self._max_items:
             self._flush_now()
         elif self._timer is None:
-            self._timer = loop.call_later(self._max_delay, self._flush_now)
+            self._timer = (
+                loop.call_later(self._max_delay, self._flush_now)
+                if self._max_delay > 0
+                else loop.call_soon(self._flush_now)
+            )
         return await future
 
     def _flush_now(self) -> None:

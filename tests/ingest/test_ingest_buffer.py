@@ -33,11 +33,14 @@ async def script_calls(redis_client: aioredis.Redis) -> int:
     )
 
 
+# 0 (the default): a round is what arrives within one iteration of the event loop — here
+# every task `gather` starts.
+@pytest.mark.parametrize("max_delay", [0.0, 0.05])
 async def test_a_round_is_one_call_in_arrival_order(
-    settings: Settings, redis_client: aioredis.Redis
+    settings: Settings, redis_client: aioredis.Redis, max_delay: float
 ) -> None:
     stream = settings.ingest.stream
-    buffer = StreamBuffer(redis_client, stream, max_delay=0.05)
+    buffer = StreamBuffer(redis_client, stream, max_delay=max_delay)
     gap = settings.ingest.visit_gap_seconds
     entries = [entry(f"vwr_{i % 3}" if i % 4 else "", page=i) for i in range(24)]
     await buffer.add(entries[0].encode(), None)  # loads the script: not part of the round
