@@ -73,7 +73,8 @@ class Coalescer(Generic[ItemT]):
 
     async def _send(self, items: list[ItemT], futures: list[asyncio.Future[Any]]) -> None:
         try:
-            replies = await asyncio.wait_for(self._send_round(items), self._timeout)
+            async with asyncio.timeout(self._timeout):  # no task of its own, as wait_for has
+                replies = await self._send_round(items)
             if len(replies) != len(futures):
                 raise RedisUnavailable(f"{len(replies)} replies to {len(futures)} items")
         except Exception as exc:  # every waiter must get an answer

@@ -106,3 +106,18 @@ async def test_a_full_round_goes_at_once(
     ids = await asyncio.wait_for(asyncio.gather(*adds), timeout=10)
     assert len(set(ids)) == max_entries
     await buffer.close()
+
+
+async def test_a_redis_that_never_answers_times_the_round_out(settings: Settings) -> None:
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # reads every command, answers none
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    silent = aioredis.Redis(host="127.0.0.1", port=port)
+    buffer = StreamBuffer(silent, settings.ingest.stream, timeout=0.2)
+    with pytest.raises(RedisUnavailable, match="did not answer"):
+        await asyncio.wait_for(buffer.add(entry("", 1).encode(), None), timeout=10)
+    await buffer.close()
+    await silent.aclose()
+    server.close()
