@@ -26,6 +26,12 @@ def entry(viewer: str, page: int) -> Entry:
     return Entry.of([event])
 
 
+async def append(buffer: StreamBuffer, settings: Settings, made: Entry, at_ms: int) -> str:
+    """One request's entry, with its visit touch (None when it has no viewer)."""
+    touch = visit_touch(made, at_ms, settings.ingest.visit_gap_seconds)
+    return await buffer.add(made.encode(), touch)
+
+
 async def script_calls(redis_client: aioredis.Redis) -> int:
     stats = await redis_client.info("commandstats")
     return sum(
@@ -41,12 +47,11 @@ async def test_a_round_is_one_call_in_arrival_order(
 ) -> None:
     stream = settings.ingest.stream
     buffer = StreamBuffer(redis_client, stream, max_delay=max_delay)
-    gap = settings.ingest.visit_gap_seconds
     entries = [entry(f"vwr_{i % 3}" if i % 4 else "", page=i) for i in range(24)]
     await buffer.add(entries[0].encode(), None)  # loads the script: not part of the round
     before = await script_calls(redis_client)
     ids = await asyncio.gather(
-        *(buffer.add(e.encode(), visit_touch(e, NOW_MS + i, gap)) for i, e in enumerate(entries))
+        *(append(buffer, settings, e, NOW_MS + i) for i, e in enumerate(entries))
     )
     assert await script_calls(redis_client) - before == 1
     stored = await redis_client.xrange(stream, ids[0], ids[-1])
@@ -72,16 +77,13 @@ async def test_a_failed_round_answers_every_waiter_and_the_next_round_works(
 ) -> None:
     stream = settings.ingest.stream
     buffer = StreamBuffer(redis_client, stream, max_delay=0.05)
-    gap = settings.ingest.visit_gap_seconds
     await redis_client.set(redis_keys.viewer_state("ten_A", "lnk_1", "vwr_bad"), "not a hash")
     round_ = [entry("vwr_ok", 1), entry("vwr_bad", 2), entry("vwr_ok", 3)]
     answers = await asyncio.gather(
-        *(buffer.add(e.encode(), visit_touch(e, NOW_MS, gap)) for e in round_),
-        return_exceptions=True,
+        *(append(buffer, settings, e, NOW_MS) for e in round_), return_exceptions=True
     )
     assert all(isinstance(answer, RedisUnavailable) for answer in answers)
-    good = entry("vwr_ok", 4)
-    entry_id = await buffer.add(good.encode(), visit_touch(good, NOW_MS + 1, gap))
+    entry_id = await append(buffer, settings, entry("vwr_ok", 4), NOW_MS + 1)
     assert (await redis_client.xrange(stream, entry_id, entry_id))[0][0].decode() == entry_id
     await buffer.close()
 
@@ -91,11 +93,9 @@ async def test_a_script_redis_lost_is_loaded_again(
 ) -> None:
     stream = settings.ingest.stream
     buffer = StreamBuffer(redis_client, stream, max_delay=0.001)
-    gap = settings.ingest.visit_gap_seconds
-    first, second = entry("vwr_1", 1), entry("vwr_1", 2)
-    await buffer.add(first.encode(), visit_touch(first, NOW_MS, gap))
+    await append(buffer, settings, entry("vwr_1", 1), NOW_MS)
     await redis_client.script_flush()  # as after a Redis restart without persistence
-    entry_id = await buffer.add(second.encode(), visit_touch(second, NOW_MS + 1000, gap))
+    entry_id = await append(buffer, settings, entry("vwr_1", 2), NOW_MS + 1000)
     ((_, fields),) = await redis_client.xrange(stream, entry_id, entry_id)
     assert b"a" in fields
     await buffer.close()
