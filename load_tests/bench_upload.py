@@ -27,8 +27,10 @@ when every first page, then every page, is ready (printed: seconds after the lin
 made; waits at most `--render-wait`, else the progress and an extrapolation). Once the first
 pages are ready, each link's viewer page is opened and its first page image
 (`/s/{session}/page/1.png?w=1200`, what the viewer shows first) fetched once — a buyer's
-first open, while the later pages still render — against a static file of the same size
-served by a bare Starlette `Response` under uvicorn with bench_ingest's flags (20 fetches);
+first open, while the later pages still render — then `--page-fetches` (20) more times per
+link, still while the later pages render, for a p99 of 240 fetches; against a static file of
+the same size served by a bare Starlette `Response` under uvicorn with bench_ingest's flags
+(as many fetches);
 "cold" is the first page of 2 links at 2400 px, a width the pool does not render.
 
 Targets (DESIGN.md): upload ≤ 2 × the text pass; first page p99 ≤ 2 × the static file.
@@ -243,7 +245,7 @@ def _wait_rendered(client: httpx.Client, before: dict[tuple[str, str], float], s
 
 
 def first_page(service: Service, data: bytes, links: int = 12, cold: int = 2,
-               render_wait: float = 900) -> None:  # fmt: skip
+               render_wait: float = 900, fetches: int = 20) -> None:  # fmt: skip
     """The buyer's first page right after the links are made, served from the background
     pool's images vs cold (a width it does not render) vs a static file of the same size,
     and how long the pool takes for every first page and for every page (module docstring)."""
@@ -268,6 +270,8 @@ def first_page(service: Service, data: bytes, links: int = 12, cold: int = 2,
         with httpx.Client(base_url=service.base, timeout=600) as viewer:
             urls = [_first_page_url(viewer, link["viewer_url"]) for link in made_links]
             fetched = [_fetch(viewer, url) for url in urls]  # the later pages still rendering
+            # enough fetches for a p99 (the target's statistic), the later pages still rendering
+            again = [_fetch(viewer, url)[0] for _ in range(fetches) for url in urls]
             cold_s = [_fetch(viewer, url.replace("w=1200", "w=2400"))[0] for url in urls[:cold]]
         later, later_done, later_queued = _wait_rendered(
             client, before, "later", started, render_wait
@@ -292,7 +296,7 @@ def first_page(service: Service, data: bytes, links: int = 12, cold: int = 2,
     try:
         with httpx.Client(base_url=server.url, timeout=60) as plain:
             _fetch(plain, "/page.png")
-            static = [_fetch(plain, "/page.png")[0] for _ in range(20)]
+            static = [_fetch(plain, "/page.png")[0] for _ in range(len(again))]
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -304,9 +308,14 @@ def first_page(service: Service, data: bytes, links: int = 12, cold: int = 2,
     idle_ms = [1000 * t for t in idle]
     print(f"  first page, pre-rendered, fetched again after the wait above: "
           f"p50 {statistics.median(idle_ms):.1f} ms, max {max(idle_ms):.1f} ms")  # fmt: skip
-    print(f"  static file of the same size (20 fetches): p50 {1000 * statistics.median(static):.1f}"
-          f" ms, p99 {1000 * p99:.1f} ms")  # fmt: skip
-    print(f"  first page max / static p99 = {max(warm_s) / p99:.2f}   (target <= 2)")
+    again_p99 = statistics.quantiles(again, n=100)[98]
+    print(f"  first page, pre-rendered, {len(again)} more fetches ({fetches} per buyer) while the "
+          f"later pages render: p50 {1000 * statistics.median(again):.1f} ms, "
+          f"p99 {1000 * again_p99:.1f} ms, max {1000 * max(again):.1f} ms")  # fmt: skip
+    print(f"  static file of the same size ({len(static)} fetches): p50 "
+          f"{1000 * statistics.median(static):.1f} ms, p99 {1000 * p99:.1f} ms")  # fmt: skip
+    print(f"  first page p99 / static p99 = {again_p99 / p99:.2f}   (target <= 2)")
+    print(f"  first open (one fetch per buyer) max / static p99 = {max(warm_s) / p99:.2f}")
     print(
         f"  first page, cold (not pre-rendered: 2400 px, {cold} buyers): "
         + ", ".join(f"{1000 * t:.0f} ms" for t in cold_s)
@@ -330,6 +339,9 @@ def main() -> None:
         "--first-page-only", action="store_true", help="only the buyer's first-page figures"
     )
     parser.add_argument("--links", type=int, default=12, help="links made for the first page")
+    parser.add_argument(
+        "--page-fetches", type=int, default=20, help="first-page fetches per link for the p99"
+    )
     parser.add_argument(
         "--render-wait", type=float, default=900, help="seconds to wait for every page"
     )
@@ -382,7 +394,8 @@ def main() -> None:
         if service is not None:
             print("\nthe buyer's first page after the links are made (generated proposal; render "
               f"workers: {args.render_workers or 'default'})")  # fmt: skip
-            first_page(service, files[0][1], args.links, render_wait=args.render_wait)
+            first_page(service, files[0][1], args.links, render_wait=args.render_wait,
+                       fetches=args.page_fetches)  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if service is not None:
