@@ -124,6 +124,7 @@ async def forget_copies(services: Services, tenant_id: str, link_ids: tuple[str,
                 for image in images:
                     if png := await redis.get(image):
                         name = png.decode() if isinstance(png, bytes) else str(png)
+                        services.served_images.forget(name)
                         removed += await run_in_threadpool(services.blobs.delete, name)
                 removed += await run_in_threadpool(services.blobs.delete, text)
                 await redis.delete(copy_version_key(tenant_id, text), *images)
@@ -217,7 +218,12 @@ async def served_page_image(
     if revoked or not digest:
         return None
     text = digest.decode() if isinstance(digest, bytes) else str(digest)
+    held = services.served_images.get(text)
+    if held is not None:
+        return held
     try:
-        return await run_in_threadpool(services.blobs.get, text)
+        image = await run_in_threadpool(services.blobs.get, text)
     except NotFound:
         return None  # deleted by the copy retention: made again on the full path
+    services.served_images.keep(text, image)
+    return image

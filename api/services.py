@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.guards import HashGate
+from api.served_images import ServedImages
 from ingest import (
     Ingestor,
     StreamBuffer,
@@ -55,6 +56,7 @@ class Services:
     ingestor: Ingestor
     scoring: TenantScoringCache
     password_checks: HashGate
+    served_images: ServedImages
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -118,6 +120,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
         password_checks=HashGate(
             settings.auth.password_checks_concurrent, settings.auth.password_checks_waiting
         ),
+        served_images=ServedImages(settings.render.memory_bytes),
     )
     _freeze_startup_heap()
     return services

@@ -68,6 +68,26 @@ def test_a_served_page_comes_back_without_reading_the_link(
         client.get(f"/s/{session}/page/1.png?w=800")
 
 
+def test_a_page_served_again_is_read_from_memory_until_erasure_drops_it(
+    client: TestClient, clickhouse: ClickHouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tenant, auth, _link, session = _served(client, clickhouse)
+    services = client.app.state.services  # type: ignore[attr-defined]
+    first = client.get(f"/s/{session}/page/1.png")  # the full path
+    second = client.get(f"/s/{session}/page/1.png")  # the pointer, the blob store read
+    assert len(services.served_images) == 1
+
+    def no_reads(*_args: object) -> None:
+        raise AssertionError("the blob store was read")
+
+    monkeypatch.setattr(services.blobs, "get", no_reads)
+    third = client.get(f"/s/{session}/page/1.png")
+    assert third.status_code == 200 and third.content == second.content == first.content
+    monkeypatch.undo()
+    assert client.delete(f"/api/v1/people/{EMAIL}", headers=auth).status_code == 200
+    assert len(services.served_images) == 0
+
+
 def test_a_revoked_link_answers_410_though_its_page_was_served(
     client: TestClient, clickhouse: ClickHouse, redis_url: str
 ) -> None:
