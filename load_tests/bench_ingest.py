@@ -16,6 +16,15 @@ Redis). Phases, one data dir:
    in both phases must be in ClickHouse.
 3. The no-op and naive servers under the same load.
 
+The API-only phase first runs `--pairs` (5) short loads (`--pair-seconds`, 3) turn about
+on its server and on a second no-op server started beside it: this VM's speed drifts by 1.4 ×
+within minutes, so the phases' single ratio, a minute apart, carries that drift; the median
+of the paired ratios does not. First, because with no writer the stream only grows: run
+after the 10 s load, the pairs' beacon req/s fell run after run (15.6k → 9.1k over five pairs
+at 20:17 on 2026-12-04, the no-op 58.2k → 46.6k), and under such a backlog the private
+Redis's log shows an append-only-file rewrite (a fork writing the whole stream) every few
+seconds; a deployment's writers keep the stream near empty.
+
 Every request carries a beacon of
 `--events-per-beacon` page_dwell events with unique ids (the Lua script numbers them), so
 nothing is deduplicated away. Talks to dealsignal only over HTTP (and its CLI for a key).
@@ -36,6 +45,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -347,8 +357,12 @@ def _wait_landed(url: str, key: str, document_id: str, expected: int) -> int:
 class Run:
     """The dealsignal phases of one benchmark run, on one data dir."""
 
-    def __init__(self, workdir: Path, k: int, seconds: int, conns: int) -> None:
+    def __init__(
+        self, workdir: Path, k: int, seconds: int, conns: int, pairs: tuple[int, int] = (0, 0)
+    ) -> None:
         self.workdir, self.k, self.seconds, self.conns = workdir, k, seconds, conns
+        self.pairs, self.pair_seconds = pairs
+        self.paired: list[tuple[float, float]] = []  # (beacon, no-op) req/s, turn about
         self.env = _dealsignal_env(workdir / "data")
         self.key = _bootstrap(self.env, workdir)
         self.results: dict[str, dict[str, float]] = {}
@@ -364,6 +378,7 @@ class Run:
         try:
             self.document_id, self.token = _session_token(server.url, self.key, self.workdir)
             before = _redis_memory(self.workdir / "data")
+            self._turn_about(server)  # first: the backlog grows with every load (no writer)
             self._load(server, "beacon (API only)")
             self.accepted += _settled_accepted(server.url)
             after = _redis_memory(self.workdir / "data")
@@ -393,6 +408,25 @@ class Run:
             server.stop()
         rate = (landed - backlog) / (done - first)
         return backlog / drain, rate, landed, done - load_end
+
+    def _turn_about(self, server: Server) -> None:
+        """Short loads on `server` and on a no-op server, one after the other, `pairs` times."""
+        if not self.pairs:
+            return
+        env = {**self.env, "PYTHONPATH": str(HERE)}
+        noop = Server("noop-paired", ["bench_ingest:noop_app"], env, self.workdir)
+        try:
+            wrk(noop.url, _write_lua(self.workdir, self.token, self.k), 1, self.conns)
+            for _ in range(self.pairs):
+                # a script of its own each run: its event ids must not repeat (dedupe)
+                lua = _write_lua(self.workdir, self.token, self.k)
+                beacon = wrk(server.url, lua, self.pair_seconds, self.conns)
+                base = wrk(noop.url, lua, self.pair_seconds, self.conns)
+                if beacon["non2xx"]:
+                    raise SystemExit(f"{int(beacon['non2xx'])} beacons refused in the pairs")
+                self.paired.append((beacon["rps"], base["rps"]))
+        finally:
+            noop.stop()
 
     def _load(self, server: Server, name: str) -> None:
         wrk(server.url, _write_lua(self.workdir, self.token, self.k), 2, self.conns)  # warm-up
@@ -437,6 +471,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--events-per-beacon", type=int, default=5)
     parser.add_argument("--in-process-beacons", type=int, default=20_000)
+    parser.add_argument("--pairs", type=int, default=5, help="beacon/no-op loads turn about")
+    parser.add_argument("--pair-seconds", type=int, default=3)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
@@ -446,7 +482,7 @@ def main() -> int:
     own = in_process(args.in_process_beacons, k)
     workdir = Path(tempfile.mkdtemp(prefix="dealsignal-bench-"))
     try:
-        run = Run(workdir, k, seconds, conns)
+        run = Run(workdir, k, seconds, conns, (args.pairs, args.pair_seconds))
         run.api_only()
         drain_rate, sustained, landed, drain_after = run.embedded()
         run.baselines()
@@ -468,6 +504,17 @@ def main() -> int:
         rps = results[name]["rps"]
         print(f"  {name:18s} / no-op ASGI = {rps / noop:.2f}   (target >= 0.3, aim 0.7)")
         print(f"  {name:18s} / naive      = {rps / naive:.1f}x  (target >= 20x)")
+    if run.paired:
+        ratios = sorted(beacon / base for beacon, base in run.paired)
+        print(
+            f"  beacon (API only) / no-op ASGI, {len(ratios)} pairs turn about "
+            f"({run.pair_seconds} s each): median {statistics.median(ratios):.2f} "
+            f"(range {ratios[0]:.2f}–{ratios[-1]:.2f}; beacon "
+            + ", ".join(f"{b:.0f}" for b, _ in run.paired)
+            + " req/s, no-op "
+            + ", ".join(f"{n:.0f}" for _, n in run.paired)
+            + ")   (target >= 0.3)"
+        )
     print(
         f"  own work in-process (dealsignal bench beacon, {own['beacons']} beacons x "
         f"{own['rounds']} rounds over {own['sessions']} viewer sessions, no HTTP, no Redis): "
