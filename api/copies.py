@@ -205,7 +205,9 @@ async def served_page_image(
     """The page image this link's reader was already served, read without the link or the
     version (two ClickHouse point reads, most of an uncached page's time): None when there
     is none, the link was revoked, or the blob has gone (the caller takes the full path,
-    which answers 410 for a revoked link and renders again)."""
+    which answers 410 for a revoked link and renders again). The images served lately are
+    held in memory (`Services.served_images`, no thread-pool hop or file read), looked up
+    only once the pointer — which revocation, expiry and erasure decide — names the digest."""
     key = redis_keys.link_page_image(
         claims.tenant_id, claims.link_id, claims.version_id, page, width
     )

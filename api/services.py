@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.guards import HashGate
-from api.served_images import ServedImages
 from ingest import (
     Ingestor,
     StreamBuffer,
@@ -29,6 +28,7 @@ from tracker.config import Settings, resolve_secret_keys
 from tracker.stores import (
     BlobStore,
     ClickHouse,
+    HeldBlobs,
     RedisHandle,
     apply_migrations,
     open_blob_store,
@@ -56,7 +56,8 @@ class Services:
     ingestor: Ingestor
     scoring: TenantScoringCache
     password_checks: HashGate
-    served_images: ServedImages
+    # page images readers were served lately (`api.copies.served_page_image`), by digest
+    served_images: HeldBlobs
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -120,7 +121,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
         password_checks=HashGate(
             settings.auth.password_checks_concurrent, settings.auth.password_checks_waiting
         ),
-        served_images=ServedImages(settings.render.memory_bytes),
+        served_images=HeldBlobs(settings.render.memory_bytes),
     )
     _freeze_startup_heap()
     return services

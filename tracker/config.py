@@ -143,7 +143,7 @@ class RenderSettings(BaseModel):
     # sending long files to many buyers caps this; later pages render when first asked for.
     pages: int = Field(default=0, ge=0)
     # Page images a reader was served lately, held in memory per API process so the next
-    # fetch of the page reads no file (`api.served_images`); 0 holds none.
+    # fetch of the page reads no file (`api.copies.served_page_image`); 0 holds none.
     memory_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
 

@@ -8,6 +8,7 @@ from tracker.stores.blobs import (
     BlobStore,
     CachedBlobStore,
     FileBlobStore,
+    HeldBlobs,
     open_blob_store,
     sha256_hex,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "ClickHouse",
     "EntityTable",
     "FileBlobStore",
+    "HeldBlobs",
     "Migration",
     "PrivateRedisServer",
     "RedisHandle",

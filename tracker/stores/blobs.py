@@ -22,6 +22,7 @@ __all__ = [
     "BlobStore",
     "CachedBlobStore",
     "FileBlobStore",
+    "HeldBlobs",
     "blob_key",
     "open_blob_store",
     "sha256_hex",
@@ -95,43 +96,69 @@ class FileBlobStore:
                 yield path.name
 
 
-class CachedBlobStore:
-    """A remote store with the most recently read blobs kept in memory, at most `max_bytes`
-    (least recently used out first; a blob larger than a quarter of that is not kept).
-    Blobs never change under a digest, so nothing is ever stale."""
+class HeldBlobs:
+    """Blobs held in memory by digest, at most `max_bytes`, least recently used out first; a
+    blob larger than a quarter of that is not kept. Blobs never change under a digest, so
+    nothing held is ever stale. Not thread-safe: a store shared by threads holds a lock
+    around it (`CachedBlobStore`)."""
 
-    def __init__(self, remote: BlobStore, max_bytes: int) -> None:
-        self.remote = remote
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._held: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
-        self._lock = threading.Lock()  # the API reads blobs from a thread pool
 
-    def _keep(self, digest: str, data: bytes) -> None:
-        if len(data) > self.max_bytes // 4:
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __contains__(self, digest: object) -> bool:
+        return digest in self._held
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def get(self, digest: str) -> bytes | None:
+        data = self._held.get(digest)
+        if data is not None:
+            self._held.move_to_end(digest)
+        return data
+
+    def keep(self, digest: str, data: bytes) -> None:
+        if len(data) > self.max_bytes // 4 or digest in self._held:
             return
-        with self._lock:
-            if digest in self._held:
-                return
-            self._held[digest] = data
-            self._size += len(data)
-            while self._size > self.max_bytes:
-                _, dropped = self._held.popitem(last=False)
-                self._size -= len(dropped)
+        self._held[digest] = data
+        self._size += len(data)
+        while self._size > self.max_bytes:
+            _, dropped = self._held.popitem(last=False)
+            self._size -= len(dropped)
+
+    def forget(self, digest: str) -> None:
+        data = self._held.pop(digest, None)
+        if data is not None:
+            self._size -= len(data)
+
+
+class CachedBlobStore:
+    """A remote store with the most recently read blobs kept in memory (`HeldBlobs`)."""
+
+    def __init__(self, remote: BlobStore, max_bytes: int) -> None:
+        self.remote = remote
+        self._held = HeldBlobs(max_bytes)
+        self._lock = threading.Lock()  # the API reads blobs from a thread pool
 
     def put(self, data: bytes) -> str:
         digest = self.remote.put(data)
-        self._keep(digest, data)
+        with self._lock:
+            self._held.keep(digest, data)
         return digest
 
     def get(self, digest: str) -> bytes:
         with self._lock:
             data = self._held.get(digest)
-            if data is not None:
-                self._held.move_to_end(digest)
-                return data
-        data = self.remote.get(digest)
-        self._keep(digest, data)
+        if data is None:
+            data = self.remote.get(digest)
+            with self._lock:
+                self._held.keep(digest, data)
         return data
 
     def exists(self, digest: str) -> bool:
@@ -145,9 +172,7 @@ class CachedBlobStore:
 
     def delete(self, digest: str) -> bool:
         with self._lock:
-            held = self._held.pop(digest, None)
-            if held is not None:
-                self._size -= len(held)
+            self._held.forget(digest)
         return self.remote.delete(digest)
 
 
