@@ -333,13 +333,12 @@ class _StaticServer:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def _ms(seconds: list[float]) -> str:
-    p99 = statistics.quantiles(seconds, n=100)[98]
-    return f"p50 {1000 * statistics.median(seconds):.1f} ms, p99 {1000 * p99:.1f} ms"
-
-
 def _p99(seconds: list[float]) -> float:
     return statistics.quantiles(seconds, n=100)[98]
+
+
+def _ms(seconds: list[float]) -> str:
+    return f"p50 {1000 * statistics.median(seconds):.1f} ms, p99 {1000 * _p99(seconds):.1f} ms"
 
 
 def _print_first_page(size: int, first_opens: list[float], again: list[float],
