@@ -6,8 +6,9 @@ arrival order, one entry after the other.
 `add()` queues the entry and waits; a round is what arrives within one iteration of the
 event loop (or `max_delay` after its first entry), and a full round (`max_entries`) goes at
 once (`ingest.coalesce.Coalescer`).
-The round travels as one msgpack argument (encoded in C) plus the touched entries' keys, so a
-request costs Redis-py a few arguments to encode, not one command each; every waiting
+The round travels as one msgpack argument (encoded in C) plus the touched entries' keys, on a
+pipelined connection of the buffer's own (`tracker.stores.redis_pipe`), so a request costs a
+few arguments to encode, not one command each; every waiting
 request resolves with its entry id — or with `RedisUnavailable` if the call failed or timed
 out.
 
@@ -29,7 +30,7 @@ import redis.asyncio as aioredis
 
 from ingest.coalesce import Coalescer
 from ingest.visits import APPEND_TOUCHED, VisitTouch
-from tracker.stores import redis_errors
+from tracker.stores import RedisPipe, redis_errors
 
 __all__ = ["EventStream", "StreamBuffer"]
 
@@ -59,6 +60,9 @@ class StreamBuffer:
     ) -> None:
         self._stream = stream
         self._append = redis.register_script(APPEND_TOUCHED)  # loaded again if Redis lost it
+        # Rounds go over a pipelined connection of their own where the client allows one
+        # (`tracker.stores.redis_pipe`); a TLS or Sentinel client sends them itself.
+        self._pipe = RedisPipe.for_client(redis)
         self._rounds: Coalescer[_Pending] = Coalescer(
             self._send, max_items=max_entries, max_delay=max_delay, timeout=timeout
         )
@@ -80,10 +84,16 @@ class StreamBuffer:
             else:
                 keys += touch.keys
                 round_.append([fields, touch.args])
+        args = [_encode(round_)]
         with redis_errors("append"):
-            ids: Sequence[Any] = await self._append(keys=keys, args=[_encode(round_)])
+            if self._pipe is not None:
+                ids: Sequence[Any] = await self._pipe.run_script(APPEND_TOUCHED, keys, args)
+            else:
+                ids = await self._append(keys=keys, args=args)
         return ids
 
     async def close(self) -> None:
         """Append what is queued and wait for rounds in flight (on shutdown)."""
         await self._rounds.close()
+        if self._pipe is not None:
+            await self._pipe.close()

@@ -29,6 +29,7 @@ from tracker.stores.clickhouse import (
 from tracker.stores.entities import EntityTable
 from tracker.stores.redis_client import RedisHandle, open_redis
 from tracker.stores.redis_error_map import redis_errors, translate_redis_error
+from tracker.stores.redis_pipe import RedisPipe
 from tracker.stores.redis_server import PrivateRedisServer, find_redis_binary
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Migration",
     "PrivateRedisServer",
     "RedisHandle",
+    "RedisPipe",
     "RenderContext",
     "Row",
     "apply_migrations",
