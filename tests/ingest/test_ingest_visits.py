@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from ingest import Event, StreamBuffer
 from ingest.entry import Entry
 from ingest.model import ROW, PoisonEntry
-from ingest.visits import decode_touched, recognise_viewer, visit_touch
+from ingest.visits import TTL_RENEWAL_SECONDS, decode_touched, recognise_viewer, visit_touch
 from tracker import redis_keys
 from tracker.config import Settings
 from tracker.types import BotReason
@@ -77,6 +77,27 @@ async def test_forwarded_for_a_second_viewer(
     flags = [(await arrivals.row(e))["forwarded"] for e in (original, again, colleague)]
     assert flags == [0, 0, 1]
     assert (await arrivals.row(other_link))["forwarded"] == 0
+
+
+async def test_state_ttls_are_set_then_renewed_at_most_every_renewal_interval(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    arrivals = Arrivals(settings, redis_client)
+    state = redis_keys.viewer_state("ten_A", "lnk_1", "vwr_1")
+    viewers = redis_keys.link_viewers("ten_A", "lnk_1")
+    now = int(time.time() * 1000)
+    await arrivals.arrive(now, event("vwr_1"))
+    assert 0 < await redis_client.ttl(state) <= redis_keys.VIEWER_STATE_TTL_SECONDS
+    assert 0 < await redis_client.ttl(viewers) <= redis_keys.LINK_VIEWERS_TTL_SECONDS
+    await redis_client.persist(state)
+    await redis_client.persist(viewers)
+    renewal = TTL_RENEWAL_SECONDS * 1000
+    await arrivals.arrive(now + renewal - 1, event("vwr_1"))  # a heartbeat: no renewal
+    assert await redis_client.ttl(state) == await redis_client.ttl(viewers) == -1
+    answer = await arrivals.row(await arrivals.arrive(now + renewal, event("vwr_1")))
+    assert await redis_client.ttl(state) > 0
+    assert await redis_client.ttl(viewers) > 0
+    assert answer["forwarded"] == 0  # the first viewer, from the state's kept answer
 
 
 async def test_bots_neither_open_visits_nor_mark_forwards(
