@@ -53,6 +53,7 @@ __all__ = [
     "EventContext",
     "Step",
     "ViewerSession",
+    "enrich_beacon",
     "ip_key_from_secret",
     "parse_user_agent",
 ]
@@ -191,13 +192,12 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
     ctx, session = batch.context, batch.session
     if session is None:
         session = batch.session = enricher.session(ctx, batch.request)
-    known, signals = session.verdicts, batch.signals
-    for index, own in enumerate(batch.entry.events):
-        kind = own[OWN.event_type]
-        reason = known.get(kind) or session.verdict(kind)
-        if reason is not _NONE:
-            _flag(own, reason)
-        if kind in _SCANNED and not own[OWN.is_bot]:
+    events = batch.entry.events
+    _flag_requested(session, events, batch.signals)
+    # Scanner timing after the other layers: only server-side events are scanned, and they
+    # carry no in-page signals, so no reason of one layer can hide the other's.
+    for own in events:
+        if own[OWN.event_type] in _SCANNED and not own[OWN.is_bot]:
             reason = await scanner_verdict(
                 enricher.redis,
                 event_type=_KINDS[own[OWN.event_type]],
@@ -206,6 +206,18 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
                 link_sent_at_ms=ctx.link_sent_at_ms,
                 now_ms=batch.now_ms,
             )
+            _flag(own, reason)
+
+
+def _flag_requested(
+    session: ViewerSession, events: list[list[Any]], signals: list[HeadlessSignals | None]
+) -> None:
+    """The request layers (from the session) and each event's in-page signals."""
+    known = session.verdicts
+    for index, own in enumerate(events):
+        kind = own[OWN.event_type]
+        reason = known.get(kind) or session.verdict(kind)
+        if reason is not _NONE:
             _flag(own, reason)
         if index < len(signals) and signals[index] is not None:
             _flag(own, signals_verdict(signals[index]))
@@ -222,7 +234,10 @@ _FLAGGED: Final = {
 
 
 async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
-    events = batch.entry.events
+    _count_events(batch.entry.events)
+
+
+def _count_events(events: list[list[Any]]) -> None:
     first = events[0][OWN.event_type]
     for own in events:  # a loop, not all(<generator>): this runs for every beacon
         if own[OWN.event_type] != first or own[OWN.is_bot]:
@@ -237,6 +252,17 @@ async def _count(enricher: Enricher, batch: EnrichBatch) -> None:
             _FLAGGED[own[OWN.bot_reason]].inc()
     for kind, count in kinds.items():
         _ACCEPTED[kind].inc(count)
+
+
+def enrich_beacon(
+    entry: Entry, session: ViewerSession, now_ms: int, signals: list[HeadlessSignals | None]
+) -> None:
+    """`STEPS` for a viewer beacon whose shared columns came from `session.shared`, without a
+    coroutine per step: no beacon event is ever a link-scanner hit (`_SCANNED`), so nothing
+    here waits (one step's coroutine cost more than most steps' work)."""
+    entry.shared[SHARED.received_at] = now_ms
+    _flag_requested(session, entry.events, signals)
+    _count_events(entry.events)
 
 
 STEPS: Final[tuple[tuple[str, Step], ...]] = (

@@ -26,6 +26,7 @@ from ingest.enrich import (
     EnrichBatch,
     Enricher,
     EventContext,
+    enrich_beacon,
     event_id_material,
 )
 from ingest.entry import Entry
@@ -113,9 +114,8 @@ class Ingestor:
             [] if sent.count(UNSET) == len(sent) else [None if s is UNSET else s for s in sent]
         )
         entry = Entry(list(session.shared), own)
-        return await self._enqueue(
-            EnrichBatch(session.context, request, entry, now, signals, session)
-        )
+        enrich_beacon(entry, session, now, signals)
+        return await self._append(entry, now)
 
     async def _accept_valid(self, beacon: ValidBeacon, request: RequestMeta) -> Entry:
         """`accept_beacon` for a beacon only the checked reading took (`RawEvent`s)."""
@@ -139,15 +139,9 @@ class Ingestor:
             for raw in beacon.events
         ]
         entry = Entry(list(session.shared), own)
-        batch = EnrichBatch(
-            session.context,
-            request,
-            entry,
-            _now_ms(),
-            [raw.signals for raw in beacon.events],
-            session,
-        )
-        return await self._enqueue(batch)
+        now = _now_ms()
+        enrich_beacon(entry, session, now, [raw.signals for raw in beacon.events])
+        return await self._append(entry, now)
 
     async def accept_server_event(
         self,
@@ -177,11 +171,13 @@ class Ingestor:
         return await self._enqueue(batch)
 
     async def _enqueue(self, batch: EnrichBatch) -> Entry:
-        entry = await self.enricher.enrich(batch)
+        return await self._append(await self.enricher.enrich(batch), batch.now_ms)
+
+    async def _append(self, entry: Entry, now_ms: int) -> Entry:
         ingest = self.settings.ingest
         touch = visit_touch(
             entry,
-            batch.now_ms,
+            now_ms,
             ingest.visit_gap_seconds,
             dwell_slack_ms=ingest.dwell_clock_slack_seconds * 1000,
         )
