@@ -10,6 +10,7 @@ from ingest.analytics import document_analytics, link_analytics
 from ingest.bot_patterns import crawlerdetect_listed, in_app_browser, isbot_listed
 from ingest.buffer import EventStream, StreamBuffer
 from ingest.enrich import Enricher, EventContext, ip_key_from_secret, parse_user_agent
+from ingest.entry import Entry
 from ingest.erasure import (
     erase_person_events,
     forget_link_viewers,
@@ -46,6 +47,7 @@ __all__ = [
     "BatchListener",
     "BatchResult",
     "Enricher",
+    "Entry",
     "Event",
     "EventContext",
     "EventStream",

@@ -22,13 +22,13 @@ process crash.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any, Protocol
 
 import msgspec
 import redis.asyncio as aioredis
 
 from ingest.coalesce import Coalescer
+from ingest.entry import Entry
 from ingest.visits import APPEND_TOUCHED, VisitTouch
 from tracker.stores import RedisPipe, redis_errors
 
@@ -43,7 +43,7 @@ _encode = msgspec.msgpack.Encoder().encode
 class EventStream(Protocol):
     """Where accepted entries go (the Redis stream in production and tests)."""
 
-    async def add(self, fields: dict[bytes, bytes], touch: VisitTouch | None = None) -> str: ...
+    async def add(self, entry: Entry, touch: VisitTouch | None = None) -> str: ...
 
 
 class StreamBuffer:
@@ -67,12 +67,11 @@ class StreamBuffer:
             self._send, max_items=max_entries, max_delay=max_delay, timeout=timeout
         )
 
-    async def add(self, fields: dict[bytes, bytes], touch: VisitTouch | None = None) -> str:
-        """Queue one entry (with its visit decision when `touch` is given); return its
-        stream id once Redis has it."""
+    async def add(self, entry: Entry, touch: VisitTouch | None = None) -> str:
+        """Queue one request's entry (with its visit decision when `touch` is given); return
+        its stream id once Redis has it."""
         # As text: Redis's msgpack reader refuses msgpack's bin type (entries are JSON).
-        flat = [part.decode() for part in chain.from_iterable(fields.items())]
-        entry_id = await self._rounds.run((flat, touch))
+        entry_id = await self._rounds.run((entry.text_fields(), touch))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     async def _send(self, entries: list[_Pending]) -> Sequence[Any]:

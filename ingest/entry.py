@@ -81,6 +81,7 @@ _UNSENT_VALUES: Final = [Event.__dataclass_fields__[c].default for c in _UNSENT]
 _SPREAD: Final = itemgetter(
     *((OWN_COLUMNS + SHARED_COLUMNS + _UNSENT).index(c) for c in EVENT_COLUMNS)
 )
+_VERSION_TEXT: Final = ENTRY_VERSION_COMPACT.decode()
 _SHARED_OF: Final = attrgetter(*SHARED_COLUMNS)
 _OWN_OF: Final = attrgetter(*OWN_COLUMNS)
 _UNSENT_OF: Final = attrgetter(*_UNSENT)
@@ -108,6 +109,18 @@ class Entry:
             b"c": orjson.dumps(self.shared),
             b"e": orjson.dumps(self.events),
         }
+
+    def text_fields(self) -> list[str]:
+        """`encode()`'s fields as one flat name/value list of text, as the append script
+        takes them (no dict, no decoding each part again: this runs for every beacon)."""
+        return [
+            "v",
+            _VERSION_TEXT,
+            "c",
+            orjson.dumps(self.shared).decode(),
+            "e",
+            orjson.dumps(self.events).decode(),
+        ]
 
     def rows(self) -> list[list[Any]]:
         """Full rows (`EVENT_COLUMNS` order), not shape-checked."""

@@ -181,7 +181,7 @@ class Ingestor:
             ingest.visit_gap_seconds,
             dwell_slack_ms=ingest.dwell_clock_slack_seconds * 1000,
         )
-        await self.stream.add(entry.encode(), touch)
+        await self.stream.add(entry, touch)
         return entry
 
 

@@ -188,7 +188,7 @@ def test_a_second_browser_of_the_recipient_is_not_a_forward(
             entry = Entry.of([made])
             at = int(datetime.now(UTC).timestamp() * 1000) + n
             entry_id = await buffer.add(
-                entry.encode(), visit_touch(entry, at, settings.ingest.visit_gap_seconds)
+                entry, visit_touch(entry, at, settings.ingest.visit_gap_seconds)
             )
             ((_, fields),) = await redis.xrange(settings.ingest.stream, entry_id, entry_id)
             (row,) = decode_touched(fields)

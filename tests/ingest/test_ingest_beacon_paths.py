@@ -15,6 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from ingest import Ingestor, validate_beacon
+from ingest.entry import Entry
 from tests.ingest.support import HUMAN, make_claims
 from tests.ingest.test_ingest_validate_paths import body
 from tracker.config import Settings
@@ -33,8 +34,8 @@ class Captured:
         self.fields: list[dict[bytes, bytes]] = []
         self.touches: list[object] = []
 
-    async def add(self, fields: dict[bytes, bytes], touch: object = None) -> str:
-        self.fields.append(fields)
+    async def add(self, entry: Entry, touch: object = None) -> str:
+        self.fields.append(entry.encode())
         self.touches.append(touch)
         return f"0-{len(self.fields)}"
 

@@ -29,7 +29,7 @@ def entry(viewer: str, page: int) -> Entry:
 async def append(buffer: StreamBuffer, settings: Settings, made: Entry, at_ms: int) -> str:
     """One request's entry, with its visit touch (None when it has no viewer)."""
     touch = visit_touch(made, at_ms, settings.ingest.visit_gap_seconds)
-    return await buffer.add(made.encode(), touch)
+    return await buffer.add(made, touch)
 
 
 async def script_calls(redis_client: aioredis.Redis) -> int:
@@ -48,7 +48,7 @@ async def test_a_round_is_one_call_in_arrival_order(
     stream = settings.ingest.stream
     buffer = StreamBuffer(redis_client, stream, max_delay=max_delay)
     entries = [entry(f"vwr_{i % 3}" if i % 4 else "", page=i) for i in range(24)]
-    await buffer.add(entries[0].encode(), None)  # loads the script: not part of the round
+    await buffer.add(entries[0], None)  # loads the script: not part of the round
     before = await script_calls(redis_client)
     ids = await asyncio.gather(
         *(append(buffer, settings, e, NOW_MS + i) for i, e in enumerate(entries))
@@ -109,7 +109,7 @@ async def test_a_full_round_goes_at_once(
     buffer = StreamBuffer(
         redis_client, settings.ingest.stream, max_entries=max_entries, max_delay=3600
     )
-    adds = [buffer.add(entry("", page).encode(), None) for page in range(max_entries)]
+    adds = [buffer.add(entry("", page), None) for page in range(max_entries)]
     ids = await asyncio.wait_for(asyncio.gather(*adds), timeout=10)
     assert len(set(ids)) == max_entries
     await buffer.close()
@@ -124,7 +124,7 @@ async def test_a_redis_that_never_answers_times_the_round_out(settings: Settings
     silent = aioredis.Redis(host="127.0.0.1", port=port)
     buffer = StreamBuffer(silent, settings.ingest.stream, timeout=0.2)
     with pytest.raises(RedisUnavailable, match="did not answer"):
-        await asyncio.wait_for(buffer.add(entry("", 1).encode(), None), timeout=10)
+        await asyncio.wait_for(buffer.add(entry("", 1), None), timeout=10)
     await buffer.close()
     await silent.aclose()
     server.close()

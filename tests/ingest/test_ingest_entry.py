@@ -42,8 +42,8 @@ class Captured:
     def __init__(self) -> None:
         self.fields: list[dict[bytes, bytes]] = []
 
-    async def add(self, fields: dict[bytes, bytes], touch: object = None) -> str:
-        self.fields.append(fields)
+    async def add(self, entry: Entry, touch: object = None) -> str:
+        self.fields.append(entry.encode())
         return f"0-{len(self.fields)}"
 
 

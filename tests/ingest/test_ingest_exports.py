@@ -17,6 +17,7 @@ EXPECTED = {
     "BatchListener",
     "BatchResult",
     "Enricher",
+    "Entry",
     "Event",
     "EventContext",
     "EventStream",

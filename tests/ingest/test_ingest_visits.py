@@ -36,7 +36,7 @@ class Arrivals:
 
     async def arrive(self, at_ms: int, *events: Event) -> str:
         entry = Entry.of(events)
-        return await self.buffer.add(entry.encode(), visit_touch(entry, at_ms, self.gap))
+        return await self.buffer.add(entry, visit_touch(entry, at_ms, self.gap))
 
     async def rows(self, entry_id: str) -> list[dict[str, Any]]:
         ((_, fields),) = await self.redis.xrange(self.stream, entry_id, entry_id)
