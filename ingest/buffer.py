@@ -21,7 +21,8 @@ process crash.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol
 
 import msgspec
@@ -43,7 +44,7 @@ _encode = msgspec.msgpack.Encoder().encode
 class EventStream(Protocol):
     """Where accepted entries go (the Redis stream in production and tests)."""
 
-    async def add(self, entry: Entry, touch: VisitTouch | None = None) -> str: ...
+    def add(self, entry: Entry, touch: VisitTouch | None = None) -> Awaitable[str]: ...
 
 
 class StreamBuffer:
@@ -67,12 +68,11 @@ class StreamBuffer:
             self._send, max_items=max_entries, max_delay=max_delay, timeout=timeout
         )
 
-    async def add(self, entry: Entry, touch: VisitTouch | None = None) -> str:
-        """Queue one request's entry (with its visit decision when `touch` is given); return
-        its stream id once Redis has it."""
+    def add(self, entry: Entry, touch: VisitTouch | None = None) -> asyncio.Future[str]:
+        """Queue one request's entry (with its visit decision when `touch` is given); the
+        future gets its stream id once Redis has it."""
         # As text: Redis's msgpack reader refuses msgpack's bin type (entries are JSON).
-        entry_id = await self._rounds.run((entry.text_fields(), touch))
-        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+        return self._rounds.submit((entry.text_fields(), touch))
 
     async def _send(self, entries: list[_Pending]) -> Sequence[Any]:
         keys: list[str] = [self._stream]
@@ -89,7 +89,7 @@ class StreamBuffer:
                 ids: Sequence[Any] = await self._pipe.run_script(APPEND_TOUCHED, keys, args)
             else:
                 ids = await self._append(keys=keys, args=args)
-        return ids
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
     async def close(self) -> None:
         """Append what is queued and wait for rounds in flight (on shutdown)."""

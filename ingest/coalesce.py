@@ -43,8 +43,10 @@ class Coalescer(Generic[ItemT]):
         self._timer: asyncio.Handle | None = None
         self._inflight: set[asyncio.Task[None]] = set()
 
-    async def run(self, item: ItemT) -> Any:
-        """Add one item to the next round; return its reply (raises `RedisUnavailable`)."""
+    def submit(self, item: ItemT) -> asyncio.Future[Any]:
+        """Add one item to the next round; the future gets its reply (or `RedisUnavailable`).
+        A future, not a coroutine: the caller awaits it directly, one frame less to suspend
+        and resume per request."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._items.append(item)
@@ -57,7 +59,7 @@ class Coalescer(Generic[ItemT]):
                 if self._max_delay > 0
                 else loop.call_soon(self._flush_now)
             )
-        return await future
+        return future
 
     def _flush_now(self) -> None:
         if self._timer is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from functools import lru_cache
 from typing import Any, Final
 
@@ -115,7 +115,8 @@ class Ingestor:
         )
         entry = Entry(list(session.shared), own)
         enrich_beacon(entry, session, now, signals)
-        return await self._append(entry, now)
+        await self._append(entry, now)
+        return entry
 
     async def _accept_valid(self, beacon: ValidBeacon, request: RequestMeta) -> Entry:
         """`accept_beacon` for a beacon only the checked reading took (`RawEvent`s)."""
@@ -141,7 +142,8 @@ class Ingestor:
         entry = Entry(list(session.shared), own)
         now = _now_ms()
         enrich_beacon(entry, session, now, [raw.signals for raw in beacon.events])
-        return await self._append(entry, now)
+        await self._append(entry, now)
+        return entry
 
     async def accept_server_event(
         self,
@@ -171,9 +173,13 @@ class Ingestor:
         return await self._enqueue(batch)
 
     async def _enqueue(self, batch: EnrichBatch) -> Entry:
-        return await self._append(await self.enricher.enrich(batch), batch.now_ms)
+        entry = await self.enricher.enrich(batch)
+        await self._append(entry, batch.now_ms)
+        return entry
 
-    async def _append(self, entry: Entry, now_ms: int) -> Entry:
+    def _append(self, entry: Entry, now_ms: int) -> Awaitable[str]:
+        """The entry with its visit touch, to the stream (awaited by the caller: no
+        coroutine of its own)."""
         ingest = self.settings.ingest
         touch = visit_touch(
             entry,
@@ -181,8 +187,7 @@ class Ingestor:
             ingest.visit_gap_seconds,
             dwell_slack_ms=ingest.dwell_clock_slack_seconds * 1000,
         )
-        await self.stream.add(entry, touch)
-        return entry
+        return self.stream.add(entry, touch)
 
 
 _NOT_BOT: Final = BotReason.NONE.value
