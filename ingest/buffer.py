@@ -3,14 +3,14 @@ concurrent requests appended by one Redis call per round (`ingest.visits.APPEND_
 which also decides, for each request that can open a visit, its visit and forward — in
 arrival order, one entry after the other.
 
-`add()` queues the entry and waits; a round is what arrives within one iteration of the
-event loop (or `max_delay` after its first entry), and a full round (`max_entries`) goes at
-once (`ingest.coalesce.Coalescer`).
-The round travels as one msgpack argument (encoded in C) plus the touched entries' keys, on a
-pipelined connection of the buffer's own (`tracker.stores.redis_pipe`), so a request costs a
-few arguments to encode, not one command each; every waiting
-request resolves with its entry id — or with `RedisUnavailable` if the call failed or timed
-out.
+`add()` queues the entry and hands back a future for the request to await; a round is what
+arrives within one iteration of the event loop (or `max_delay` after its first entry), and a
+full round (`max_entries`, `ROUND_ENTRIES` by default) goes at once
+(`ingest.coalesce.Coalescer`). The round travels as one msgpack argument (encoded in C) plus
+the touched entries' keys, on a pipelined connection of the buffer's own
+(`tracker.stores.redis_pipe`), so a request costs a few arguments to encode, not one command
+each; every waiting request resolves with its entry id — or with `RedisUnavailable` if the
+call failed or timed out.
 
 Durability decision: a request is answered 2xx only after Redis acknowledged its entry. When
 Redis is unavailable the API answers 503 (`RedisUnavailable.status`) and the client keeps the

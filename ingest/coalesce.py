@@ -5,8 +5,8 @@ of commands — instead of one each.
 
 A round closes at `max_items` (the stream buffer's rounds: `ingest.buffer.ROUND_ENTRIES`), or
 `max_delay` after its first item — by default 0: the items added while the event loop runs
-one iteration. An idle API then sends a lone beacon at once,
-and a busy one, whose iterations are longer, sends bigger rounds. Measured on the API-only
+one iteration. An idle API then sends a lone beacon at once, and a busy one, whose
+iterations are longer, sends bigger rounds. Measured on the API-only
 beacon load (64 connections, rounds in flight unbounded): 12.6–13.3k req/s and 67–72 µs of
 CPU a request with 0, 10.1–10.7k and 77–81 µs with a 2 ms timer (2026-12-04); holding a
 round back while one is in flight was slower still (9.8–11.0k)."""

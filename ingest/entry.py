@@ -104,15 +104,13 @@ class Entry:
         return cls(list(shared), [list(_OWN_OF(event)) for event in events])
 
     def encode(self) -> dict[bytes, bytes]:
-        return {
-            b"v": ENTRY_VERSION_COMPACT,
-            b"c": orjson.dumps(self.shared),
-            b"e": orjson.dumps(self.events),
-        }
+        """The stream fields as bytes, as `XADD` takes them (the API appends `text_fields`)."""
+        fields = iter(self.text_fields())
+        return {name.encode(): value.encode() for name, value in zip(fields, fields, strict=True)}
 
     def text_fields(self) -> list[str]:
-        """`encode()`'s fields as one flat name/value list of text, as the append script
-        takes them (no dict, no decoding each part again: this runs for every beacon)."""
+        """The stream fields as one flat name/value list of text, as the append script takes
+        them (no dict, no decoding each part again: this runs for every beacon)."""
         return [
             "v",
             _VERSION_TEXT,
