@@ -114,7 +114,10 @@ def fetch_detail_inputs(ch: ClickHouse, tenant_id: str, opportunity_id: str) -> 
         "SELECT scope_id, kind, entity_id, name, email, is_decision_maker, activity_type, "
         "occurred_at, received_at, attendees, document_id, revision, pages, page_words, "
         f"page_tags, version FROM {db}.detail_entities FINAL "
-        f"WHERE tenant_id = {{tenant_id:String}} AND scope_id IN {_IN_LIST % 'scopes'}",
+        f"WHERE tenant_id = {{tenant_id:String}} AND scope_id IN {_IN_LIST % 'scopes'} "
+        # `_inputs` keeps this order (the entity tables' reads were by their keys): said
+        # here, not left to how many threads the engine happened to read with.
+        "ORDER BY scope_id, kind, entity_id",
         {**p, "scopes": ",".join([opportunity_id, *documents])},
     )
     return _inputs(rollup, entities, opportunity_id)
