@@ -95,7 +95,7 @@ class StreamBuffer:
         args = [_encode(round_)]
         with redis_errors("append"):
             if self._pipe is not None:
-                ids: Sequence[Any] = await self._pipe.run_script(APPEND_TOUCHED, keys, args)
+                ids: Sequence[Any] = await self._pipe.run_script(self._append, keys, args)
             else:
                 ids = await self._append(keys=keys, args=args)
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]

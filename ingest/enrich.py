@@ -29,8 +29,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
@@ -132,14 +132,14 @@ def event_id_material(context: EventContext) -> str:
 
 @dataclass(slots=True)
 class EnrichBatch:
-    """The events of one request and what the steps need to know about it (`session`: the
-    cached `ViewerSession`, looked up by the first step when the caller did not)."""
+    """The events of one server-side request (a click, pixel open or download: no in-page
+    signals; a viewer beacon takes `enrich_beacon`) and what the steps need to know about it
+    (`session`: the cached `ViewerSession`, looked up by the first step that needs it)."""
 
     context: EventContext
     request: RequestMeta
     entry: Entry
     now_ms: int
-    signals: list[HeadlessSignals | None] = field(default_factory=list)
     session: ViewerSession | None = None
 
 
@@ -193,7 +193,7 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
     if session is None:
         session = batch.session = enricher.session(ctx, batch.request)
     events = batch.entry.events
-    _flag_requested(session, events, batch.signals)
+    _flag_requested(session, events, ())
     # Scanner timing after the other layers: only server-side events are scanned, and they
     # carry no in-page signals, so no reason of one layer can hide the other's.
     for own in events:
@@ -210,7 +210,7 @@ async def _bot_verdict(enricher: Enricher, batch: EnrichBatch) -> None:
 
 
 def _flag_requested(
-    session: ViewerSession, events: list[list[Any]], signals: list[HeadlessSignals | None]
+    session: ViewerSession, events: list[list[Any]], signals: Sequence[HeadlessSignals | None]
 ) -> None:
     """The request layers (from the session) and each event's in-page signals."""
     known = session.verdicts

@@ -50,7 +50,7 @@ async def test_an_error_reply_raises_for_its_caller_only(redis_client: aioredis.
 
 async def test_a_script_redis_lost_is_loaded_again(redis_client: aioredis.Redis) -> None:
     pipe = pipe_of(redis_client)
-    script = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
+    script = redis_client.register_script("return redis.call('INCRBY', KEYS[1], ARGV[1])")
     assert await pipe.run_script(script, ["ds:test:s"], [2]) == 2
     await redis_client.script_flush()  # as after a restart without persistence
     with pytest.raises(NoScriptError):
