@@ -121,3 +121,27 @@ def test_every_rollup_view_gives_its_table_columns_in_order(clickhouse: ClickHou
         given = [r["name"] for r in clickhouse.query(f"DESCRIBE ({select})")]
         held = [r["name"] for r in clickhouse.query(f"DESCRIBE {db}.{table}")]
         assert given == held, table
+
+
+def test_the_detail_point_read_tables_keep_compact_parts_at_any_size(store: ClickHouse) -> None:
+    """An uncached engagement detail reads every column of a few rows of these two tables:
+    one file for all the columns (compact) instead of two a column (wide). Small parts are
+    compact by default anyway; the tables' limit keeps them so past 10 MB (the default)."""
+    limits = store.query(
+        "SELECT name, engine_full FROM system.tables WHERE database = {db:String} "
+        "AND name IN ('detail_entities', 'engagement_visit_pages') ORDER BY name",
+        {"db": store.database},
+    )
+    assert [r["name"] for r in limits] == ["detail_entities", "engagement_visit_pages"]
+    for table in limits:
+        assert "min_bytes_for_wide_part = 1099511627776" in table["engine_full"], table["name"]
+        assert "min_rows_for_wide_part = 1000000000000" in table["engine_full"], table["name"]
+
+
+def test_the_compact_part_settings_go_to_every_shards_local_table() -> None:
+    (migration,) = [m for m in load_migrations() if m.name == "compact_detail_parts"]
+    rendered = render_statements(migration.sql, RenderContext("ds", cluster="main"))
+    assert [s.split("\n")[0] for s in rendered] == [
+        "ALTER TABLE ds.engagement_visit_pages_local ON CLUSTER main",
+        "ALTER TABLE ds.detail_entities_local ON CLUSTER main",
+    ]

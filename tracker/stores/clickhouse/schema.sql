@@ -893,3 +893,9 @@ SELECT
     max(received_at) AS last_at
 FROM dealsignal.events
 GROUP BY tenant_id, opportunity_id, document_id, link_id, version_id, visit_id, page, person;
+
+-- 0080_compact_detail_parts sha256=357b55fd8f3bd3ead7bca3d1b3dc98229c4504895e6431e8766db44e5ae6f271
+ALTER TABLE dealsignal.engagement_visit_pages 
+    MODIFY SETTING min_bytes_for_wide_part = 1099511627776, min_rows_for_wide_part = 1000000000000;
+ALTER TABLE dealsignal.detail_entities 
+    MODIFY SETTING min_bytes_for_wide_part = 1099511627776, min_rows_for_wide_part = 1000000000000;
