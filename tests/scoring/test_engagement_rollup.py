@@ -238,3 +238,34 @@ def test_details_after_contacts_links_and_meetings_changed(store: ClickHouse) ->
     raw = _details(store, tenant, END, EventSource.RAW)
     assert {o for o in raw if raw[o] != before[o]} == set(picked.values())
     assert _details(store, tenant, END, EventSource.ROLLUP) == raw
+
+
+def test_the_entity_fields_from_the_body_are_the_columns(store: ClickHouse) -> None:
+    """`detail_entities.body` (migration 0081) carries what its columns hold, for text a
+    JSON writer must escape (CJK, quotes, backslashes, tabs, newlines) and for times with
+    milliseconds, on both backends."""
+    from decimal import Decimal
+
+    from tracker.crm import Activity, Contact, Opportunity, record_activities, upsert_opportunities
+
+    awkward = '王"总\\监\t(华东)\n'
+    met = datetime(2026, 3, 4, 5, 6, 7, 891000, tzinfo=UTC)
+    upsert_opportunities(store, "ten_body", [Opportunity(
+        "opp-b", "华润", Decimal(1), "CNY", "proposal", 40, "pipeline", "rep@seller.example",
+        met, contacts=(Contact("c-1", awkward, "wang@buyer.example", "CFO", True),))])  # fmt: skip
+    record_activities(store, "ten_body", [Activity(
+        "act-1", "opp-b", "meeting", met, attendees=("c-1", awkward))])  # fmt: skip
+    inputs = fetch_detail_inputs(store, "ten_body", "opp-b")
+    (contact,) = store.query(
+        f"SELECT name, email, is_decision_maker FROM {store.database}.detail_entities FINAL "
+        "WHERE tenant_id = 'ten_body' AND kind = 'contact'"
+    )
+    assert inputs.contacts == {"c-1": {"contact_id": "c-1", **contact}}
+    assert contact["name"] == awkward
+    (activity,) = store.query(
+        f"SELECT activity_type, occurred_at, received_at, attendees "
+        f"FROM {store.database}.detail_entities FINAL "
+        "WHERE tenant_id = 'ten_body' AND kind = 'activity'"
+    )
+    assert inputs.activities == [activity]
+    assert activity["occurred_at"] == met and activity["attendees"] == ["c-1", awkward]

@@ -145,3 +145,15 @@ def test_the_compact_part_settings_go_to_every_shards_local_table() -> None:
         "ALTER TABLE ds.engagement_visit_pages_local ON CLUSTER main",
         "ALTER TABLE ds.detail_entities_local ON CLUSTER main",
     ]
+
+
+def test_the_entity_body_is_computed_on_each_shard_and_readable_through_the_front() -> None:
+    (migration,) = [m for m in load_migrations() if m.name == "detail_entity_body"]
+    rendered = render_statements(migration.sql, RenderContext("ds", cluster="main"))
+    local, front, materialize = rendered
+    assert "ALTER TABLE ds.detail_entities_local ON CLUSTER main" in local
+    assert "body String MATERIALIZED toJSONString(" in local
+    assert "ALTER TABLE ds.detail_entities ON CLUSTER main" in front
+    assert "MATERIALIZED" not in front.replace("MATERIALIZE COLUMN", "")
+    assert "ds.detail_entities_local ON CLUSTER main" in materialize
+    assert "MATERIALIZE COLUMN body" in materialize

@@ -899,3 +899,14 @@ ALTER TABLE dealsignal.engagement_visit_pages
     MODIFY SETTING min_bytes_for_wide_part = 1099511627776, min_rows_for_wide_part = 1000000000000;
 ALTER TABLE dealsignal.detail_entities 
     MODIFY SETTING min_bytes_for_wide_part = 1099511627776, min_rows_for_wide_part = 1000000000000;
+
+-- 0081_detail_entity_body sha256=a33d66993ed47daa1c79eacbee178e8b69768c920c8a85446fd5be4d44d8be93
+ALTER TABLE dealsignal.detail_entities 
+    ADD COLUMN IF NOT EXISTS body String MATERIALIZED toJSONString(tuple(
+        name, email, is_decision_maker, activity_type,
+        toUnixTimestamp64Milli(occurred_at), toUnixTimestamp64Milli(received_at),
+        attendees, document_id, revision, pages, page_words, page_tags));
+ALTER TABLE dealsignal.detail_entities 
+    ADD COLUMN IF NOT EXISTS body String;
+ALTER TABLE dealsignal.detail_entities 
+    MATERIALIZE COLUMN body;
