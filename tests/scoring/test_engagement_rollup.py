@@ -2,12 +2,14 @@
 every engagement detail, the bulk scores and the health assessment of a generated store give
 identical JSON on both paths — with a replayed (duplicate) insert in the store, and as of a
 moment before some events (where the rollup cannot answer and the raw events must), and after
-contacts, links, documents and meetings changed behind the events (on both backends)."""
+contacts, links, documents and meetings changed behind the events (on both backends); the
+entity rows' `body` column holds what their columns do."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -27,6 +29,7 @@ from scoring import (
 from scoring.engagement.rollup_repository import fetch_detail_inputs
 from scoring.synthetic.dataset import ENTITY_TABLES, SyntheticDataset, generate
 from tracker.config import Settings
+from tracker.crm import Activity, Contact, Opportunity, record_activities, upsert_opportunities
 from tracker.stores.clickhouse import ClickHouse
 
 START, DAYS = date(2025, 3, 1), 120
@@ -244,10 +247,6 @@ def test_the_entity_fields_from_the_body_are_the_columns(store: ClickHouse) -> N
     """`detail_entities.body` (migration 0081) carries what its columns hold, for text a
     JSON writer must escape (CJK, quotes, backslashes, tabs, newlines) and for times with
     milliseconds, on both backends."""
-    from decimal import Decimal
-
-    from tracker.crm import Activity, Contact, Opportunity, record_activities, upsert_opportunities
-
     awkward = '王"总\\监\t(华东)\n'
     met = datetime(2026, 3, 4, 5, 6, 7, 891000, tzinfo=UTC)
     upsert_opportunities(store, "ten_body", [Opportunity(
